@@ -1,0 +1,48 @@
+# Everything a fresh machine needs: `make run` and `make test` each set up first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEBIAN_PACKAGES := chromium fonts-noto-cjk poppler-utils zbar-tools
+CATALOGS := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
+
+.PHONY: setup system-packages run test bench translations clean
+
+setup: system-packages $(VENV)/.installed translations
+
+# Debian packages: Chromium for browser tests, a CJK font for PDFs, poppler and zbar to read
+# PDFs and QR codes back in tests. Installed only when missing and when we are root.
+system-packages:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else \
+	    echo "Missing Debian packages:$$missing (run as root or install them: apt-get install$$missing)"; \
+	  fi; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip setuptools wheel
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+translations: $(CATALOGS:.po=.mo)
+
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel compile -q -i $< -o $@
+
+run: setup
+	PORTAL_DEMO_DATA=$${PORTAL_DEMO_DATA:-1} $(BIN)/python run.py
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,81 @@
+"""Settings. Every value comes from the environment (PORTAL_*); the defaults are the embedded
+set-up: SQLite and local files in the instance folder."""
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask_appbuilder.const import AUTH_DB
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def instance_secret_key(instance: Path) -> str:
+    """A key generated once and kept (mode 0600) in the instance folder."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+INSTANCE_PATH = Path(os.environ.get("PORTAL_INSTANCE_PATH", "instance")).resolve()
+# None: create_app() uses the key generated once in the instance folder (instance_secret_key).
+SECRET_KEY = os.environ.get("PORTAL_SECRET_KEY")
+# None: create_app() uses SQLite in the instance folder.
+SQLALCHEMY_DATABASE_URI = os.environ.get("PORTAL_DATABASE_URL")
+SQLALCHEMY_TRACK_MODIFICATIONS = False
+HOST = os.environ.get("PORTAL_HOST", "127.0.0.1")
+PORT = int(os.environ.get("PORTAL_PORT", "5000"))
+DEMO_DATA = _flag("PORTAL_DEMO_DATA", False)
+REDIS_URL = os.environ.get("PORTAL_REDIS_URL", "")
+# Host names the portal answers to (comma-separated); empty accepts any Host header.
+TRUSTED_HOSTS = [h.strip() for h in os.environ.get("PORTAL_TRUSTED_HOSTS", "").split(",") if h.strip()] or None
+# Plugins (by name) not to load, comma-separated; a broken plugin listed here does not stop start-up.
+DISABLED_PLUGINS = [p.strip() for p in os.environ.get("PORTAL_DISABLED_PLUGINS", "").split(",") if p.strip()]
+
+# Flask-AppBuilder
+APP_NAME = "继续医学教育学分管理平台"
+AUTH_TYPE = AUTH_DB
+AUTH_ROLE_ADMIN = "ProvinceAdmin"
+AUTH_ROLE_PUBLIC = "Public"
+AUTH_USER_REGISTRATION = False
+FAB_CREATE_DB = False          # the schema is made by Alembic migrations only
+FAB_UPDATE_PERMS = False       # roles and permissions are synced in an explicit step after upgrade
+FAB_ADD_SECURITY_API = True    # POST /api/v1/security/login gives the JWT
+FAB_API_SWAGGER_UI = False
+FAB_PASSWORD_HASH_METHOD = "scrypt"
+FAB_BASE_TEMPLATE = "portal/base.html"
+FAB_INDEX_VIEW = "portal.home.HomeView"
+FAB_SECURITY_MANAGER_CLASS = "portal.accounts.security.PortalSecurityManager"
+PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = _flag("PORTAL_SECURE_COOKIES", False)
+JWT_ACCESS_TOKEN_EXPIRES = timedelta(hours=2)
+
+# Login protection
+LOGIN_MAX_FAILURES = 5
+LOGIN_LOCKOUT = timedelta(minutes=15)
+RATELIMIT_ENABLED = True
+AUTH_RATE_LIMITED = True
+AUTH_RATE_LIMIT = os.environ.get("PORTAL_LOGIN_RATE_LIMIT", "30 per minute")
+RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+RATELIMIT_HEADERS_ENABLED = True
+CAPTCHA_TTL = timedelta(minutes=5)
+
+# Languages: Simplified Chinese by default, English available.
+BABEL_DEFAULT_LOCALE = "zh"
+BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).parent / "portal" / "translations")
+LANGUAGES = {
+    "zh": {"flag": "cn", "name": "简体中文"},
+    "en": {"flag": "gb", "name": "English"},
+}
+WTF_CSRF_TIME_LIMIT = None

@@ -1,0 +1,1 @@
+"""Login methods beside the username + password + captcha form."""

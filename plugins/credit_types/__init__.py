@@ -1,0 +1,1 @@
+"""Credit types: one module each (form, validation, evidence rules, scoring)."""

@@ -1,0 +1,1 @@
+"""Exporters: turn query results and records into files."""

@@ -1,0 +1,55 @@
+"""Who is asking: the signed-in user, their person record and what they may see."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from flask import g
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import select
+
+from portal.accounts.roles import PROVINCE_ADMIN, SELF_ENTRY, UNIT_ADMIN
+from portal.extensions import db
+from portal.models import Person
+
+
+@dataclass(frozen=True)
+class Actor:
+    user: User
+    person: Optional[Person]
+    roles: frozenset[str]
+
+    @property
+    def is_province_admin(self) -> bool:
+        return PROVINCE_ADMIN in self.roles
+
+    @property
+    def is_unit_admin(self) -> bool:
+        return UNIT_ADMIN in self.roles and self.person is not None
+
+    @property
+    def unit_id(self) -> Optional[int]:
+        return self.person.unit_id if self.person else None
+
+    @property
+    def can_self_enter(self) -> bool:
+        return SELF_ENTRY in self.roles
+
+    @property
+    def role_label(self) -> str:
+        if self.is_province_admin:
+            return PROVINCE_ADMIN
+        return UNIT_ADMIN if self.is_unit_admin else "Learner"
+
+
+def actor_for(user: User) -> Actor:
+    person = db.session.scalar(select(Person).where(Person.user_id == user.id))
+    return Actor(user=user, person=person, roles=frozenset(r.name for r in user.roles))
+
+
+def current_actor() -> Actor:
+    """The actor of this request (FAB has already put the authenticated user in ``g.user``)."""
+    actor = g.get("portal_actor")
+    if actor is None or actor.user.id != g.user.id:
+        actor = g.portal_actor = actor_for(g.user)
+    return actor

@@ -1,0 +1,30 @@
+"""The portal's roles, as Flask-AppBuilder built-in roles: permissions are matched in memory
+by regular expressions over (view, permission) names, with no database query per check.
+
+Views name their permission key with ``class_permission_name``; menu entries use the same key,
+so one pattern grants a page, its API and its menu item."""
+
+PROVINCE_ADMIN = "ProvinceAdmin"
+UNIT_ADMIN = "UnitAdmin"
+LEARNER = "Learner"
+# The credit self-entry permission (学分管理需单位开通权限), granted per person by their unit.
+SELF_ENTRY = "SelfEntry"
+PUBLIC = "Public"
+
+# The API's names for the two roles a person account can have.
+API_ROLES = {"learner": LEARNER, "unit_admin": UNIT_ADMIN}
+
+
+def _keys(*names: str) -> list[list[str]]:
+    return [[f"^{name}$", ".*"] for name in names]
+
+
+_OWN_ACCOUNT = _keys("Profile", "Password", "MeApi", "Settings")
+
+ROLES = {
+    PROVINCE_ADMIN: [[".*", ".*"]],
+    UNIT_ADMIN: _OWN_ACCOUNT + _keys("People", "PeopleApi"),
+    LEARNER: _OWN_ACCOUNT,
+    SELF_ENTRY: [],
+    PUBLIC: [],
+}

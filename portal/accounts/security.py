@@ -1,0 +1,98 @@
+"""Flask-AppBuilder's security manager and database login, hardened: image captcha on the
+web form, per-account lockout for both the form and the API login, the same answer for an
+unknown user, a wrong password and a locked account, and only local redirects."""
+from __future__ import annotations
+
+from flask import current_app, flash, g, redirect, request, url_for
+from flask_appbuilder import expose
+from flask_appbuilder.security.api import SecurityApi
+from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.views import AuthDBView
+from flask_babel import lazy_gettext as _l
+from flask_login import login_user
+from flask_wtf import FlaskForm
+from werkzeug.security import check_password_hash
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from portal.accounts import captcha
+from portal.accounts.redirects import safe_next
+from portal.accounts.services import account_state, must_change_password, now
+from portal.extensions import db
+
+LOGIN_FAILED = _l("Wrong username or password, or the account is locked for a while after repeated failures.")
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), [DataRequired(message=_l("Enter your username."))])
+    password = PasswordField(_l("Password"), [DataRequired(message=_l("Enter your password."))])
+    captcha = StringField(
+        _l("Verification code"), [DataRequired(message=_l("Enter the characters shown in the picture.")), Length(max=8)]
+    )
+
+
+class PortalAuthDBView(AuthDBView):
+    login_template = "portal/login.html"
+    invalid_login_message = LOGIN_FAILED
+
+    @expose("/login/", methods=["GET", "POST"])
+    def login(self):
+        index = self.appbuilder.get_url_for_index
+        next_url = safe_next(request.args.get("next"), index)
+        if g.user is not None and g.user.is_authenticated:
+            return redirect(next_url)
+        form = LoginForm()
+        if form.validate_on_submit():
+            if not captcha.check_answer(form.captcha.data):
+                form.captcha.errors.append(_l("The verification code is wrong or has expired; a new one is shown."))
+            else:
+                user = self.appbuilder.sm.auth_user_db(form.username.data.strip(), form.password.data)
+                if user:
+                    login_user(user, remember=False)
+                    if must_change_password(user.id):
+                        return redirect(url_for("PasswordView.change"))
+                    return redirect(next_url)
+                flash(str(LOGIN_FAILED), "danger")
+        form.password.data = form.captcha.data = ""
+        login_methods = current_app.extensions["portal"].login_methods.values()
+        return self.render_template(
+            self.login_template, title=self.title, form=form, login_methods=login_methods
+        )
+
+    @expose("/login/captcha.png")
+    def captcha_image(self):
+        response = current_app.response_class(captcha.new_challenge(), mimetype="image/png")
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+class PortalSecurityManager(SecurityManager):
+    authdbview = PortalAuthDBView
+
+    def auth_user_db(self, username, password):
+        """FAB's check, behind a per-account lockout: after LOGIN_MAX_FAILURES wrong passwords
+        the account refuses even the right one until LOGIN_LOCKOUT has passed."""
+        user = self.find_user(username=username) if username else None
+        state = account_state(user) if user is not None else None
+        if state is not None and state.locked_until and state.locked_until > now():
+            # Same work as a password check, so a locked account does not answer faster.
+            check_password_hash(current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"], "password")
+            db.session.commit()
+            return None
+        authenticated = super().auth_user_db(username, password)
+        if state is not None:
+            if authenticated:
+                state.failed_logins, state.locked_until = 0, None
+            else:
+                state.failed_logins = (state.failed_logins or 0) + 1
+                if state.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+                    state.failed_logins, state.locked_until = 0, now() + current_app.config["LOGIN_LOCKOUT"]
+            db.session.commit()
+        return authenticated
+
+    def register_views(self):
+        super().register_views()
+        # FAB rate-limits only the web login form; the API login gets the same per-IP limit.
+        for view in self.appbuilder.baseviews:
+            if isinstance(view, SecurityApi):
+                self.limiter.limit(self.auth_rate_limit, methods=["POST"])(view.blueprint)

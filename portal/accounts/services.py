@@ -1,0 +1,104 @@
+"""Accounts: creating them with a one-time initial password, changing passwords, lockout state."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+
+from flask import current_app
+from flask_appbuilder.security.sqla.models import User
+from flask_babel import gettext as _
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.accounts.password_policy import password_problems
+from portal.extensions import db
+from portal.models import AccountState
+
+_INITIAL_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def generate_initial_password() -> str:
+    """12 random characters with letters and digits: shown once, changed at first login."""
+    while True:
+        password = "".join(secrets.choice(_INITIAL_ALPHABET) for _ in range(12))
+        if any(c.isdigit() for c in password) and any(c.isalpha() for c in password):
+            return password
+
+
+def account_state(user: User) -> AccountState:
+    state = db.session.get(AccountState, user.id)
+    if state is None:
+        state = AccountState(user_id=user.id, must_change_password=False, failed_logins=0)
+        db.session.add(state)
+    return state
+
+
+def create_user(username: str, display_name: str, role_names: list[str], password: str | None = None) -> tuple[User, str]:
+    """A new active account. Without ``password`` it gets a random initial one that must be
+    changed at first login. Returns the user (flushed) and the password to show once."""
+    sm = current_app.appbuilder.sm
+    initial = password is None
+    password = password or generate_initial_password()
+    user = sm.user_model()
+    user.username = username
+    user.first_name = display_name
+    user.last_name = ""
+    # FAB requires a unique e-mail on every account; people's real e-mail lives on their profile.
+    user.email = f"{uuid.uuid4().hex}@accounts.invalid"
+    user.active = True
+    user.roles = [sm.find_role(name) for name in role_names]
+    _set_hash(user, password)
+    db.session.add(user)
+    db.session.flush()
+    account_state(user).must_change_password = initial
+    return user, password
+
+
+def set_password(user: User, password: str, must_change: bool) -> None:
+    """Set a password chosen by an administrator (initial) or by the user (not initial); unlocks."""
+    _set_hash(user, password)
+    state = account_state(user)
+    state.must_change_password = must_change
+    state.failed_logins = 0
+    state.locked_until = None
+
+
+def reset_to_initial_password(user: User) -> str:
+    password = generate_initial_password()
+    set_password(user, password, must_change=True)
+    return password
+
+
+def find_user(username: str) -> User | None:
+    return current_app.appbuilder.sm.find_user(username=username)
+
+
+def change_password(user: User, old: str, new: str, id_number: str = "") -> list[str]:
+    """Problems with the change (for the user), or an empty list when the password was changed."""
+    if not check_password_hash(user.password, old or ""):
+        return [_("The current password is not correct.")]
+    problems = password_problems(new or "", user.username, id_number)
+    if not problems and check_password_hash(user.password, new):
+        problems = [_("The new password must differ from the current one.")]
+    if problems:
+        return problems
+    set_password(user, new, must_change=False)
+    db.session.commit()
+    return []
+
+
+def must_change_password(user_id: int) -> bool:
+    state = db.session.get(AccountState, user_id)
+    return bool(state and state.must_change_password)
+
+
+def _set_hash(user: User, password: str) -> None:
+    user.password = generate_password_hash(
+        password,
+        method=current_app.config["FAB_PASSWORD_HASH_METHOD"],
+        salt_length=current_app.config.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16),
+    )

@@ -1,0 +1,40 @@
+"""`flask --app run.py portal ...`: create a provincial admin, load the demo province."""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from portal.accounts import services as accounts
+from portal.accounts.password_policy import password_problems
+from portal.accounts.roles import PROVINCE_ADMIN
+from portal.extensions import db
+from portal.models import Unit
+
+portal_cli = AppGroup("portal", help="CME Portal administration.")
+
+
+@portal_cli.command("create-admin")
+@click.option("--username", required=True)
+@click.option("--password", required=True, help="Must pass the password policy.")
+def create_admin(username: str, password: str) -> None:
+    """Create a provincial admin (no forced password change)."""
+    problems = password_problems(password, username)
+    if problems:
+        raise click.ClickException(" ".join(problems))
+    if accounts.find_user(username):
+        raise click.ClickException(f"user {username!r} already exists")
+    accounts.create_user(username, username, [PROVINCE_ADMIN], password=password)
+    db.session.commit()
+    click.echo(f"Provincial admin {username!r} created.")
+
+
+@portal_cli.command("demo-data")
+def demo_data() -> None:
+    """Load the demo province: 2 cities, 4 units, a unit admin each, 40 learners."""
+    from portal.demo import load_demo_data
+
+    if db.session.scalar(select(func.count(Unit.id))):
+        raise click.ClickException("the database already has units; demo data goes into an empty database")
+    load_demo_data(print_credentials=True)
+

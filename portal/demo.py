@@ -1,0 +1,86 @@
+"""The demo province loaded by `make run` on an empty database: 2 cities, 4 units with a unit
+admin each, 40 learners with titles. Passwords are random, printed once and written to
+instance/demo-credentials.txt (mode 0600)."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+from pathlib import Path
+
+import click
+from flask import current_app
+
+from portal.accounts import services as accounts
+from portal.accounts.actor import actor_for
+from portal.accounts.roles import PROVINCE_ADMIN, SELF_ENTRY
+from portal.extensions import db
+from portal.models import Unit
+from portal.people import services as people
+from portal.people.id_number import check_character
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰红梅建国文斌宁海燕云飞鹏辉晨欣怡佳琪浩然子轩"
+TITLES = [("医师", "初级"), ("护师", "初级"), ("药师", "初级"), ("主治医师", "中级"), ("主管护师", "中级"),
+          ("副主任医师", "高级"), ("主任医师", "高级"), ("副主任护师", "高级")]
+DEPARTMENTS = ["内科", "外科", "妇产科", "儿科", "急诊科", "检验科", "药剂科", "护理部", "公共卫生科"]
+UNITS = [
+    ("3301", "杭州市", "city", None, [("330101", "杭州市第一人民医院", "三级"), ("330102", "杭州市西湖区社区卫生服务中心", "乡镇")]),
+    ("3302", "宁波市", "city", None, [("330201", "宁波市第二医院", "三级"), ("330202", "宁波市鄞州区人民医院", "二级")]),
+]
+
+
+def demo_id_number(rng: random.Random, region: str) -> str:
+    birth = dt.date(1965, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 35))
+    first17 = f"{region}{birth:%Y%m%d}{rng.randrange(0, 1000):03d}"
+    return first17 + check_character(first17)
+
+
+def load_demo_data(print_credentials: bool = False, seed: int | None = None) -> list[tuple[str, str, str]]:
+    rng = random.Random(seed)
+    credentials: list[tuple[str, str, str]] = []
+    admin_password = accounts.generate_initial_password()
+    accounts.create_user("province", "省级管理员", [PROVINCE_ADMIN], password=admin_password)
+    credentials.append(("省级管理员", "province", admin_password))
+    province = Unit(code="33", name="浙江省", kind="province")
+    db.session.add(province)
+    for code, name, kind, level, institutions in UNITS:
+        city = Unit(code=code, name=name, kind=kind, level=level, parent=province)
+        db.session.add(city)
+        for unit_code, unit_name, unit_level in institutions:
+            db.session.add(Unit(code=unit_code, name=unit_name, kind="institution", level=unit_level, parent=city))
+    db.session.flush()
+    province_admin = actor_for(accounts.find_user("province"))
+    for unit in db.session.query(Unit).filter(Unit.kind == "institution").order_by(Unit.code):
+        for index in range(11):
+            title, level = rng.choice(TITLES)
+            person, _ = people.create(province_admin, {
+                "unit_id": unit.id, "role": "unit_admin" if index == 0 else "learner",
+                "name": rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))),
+                "id_number": demo_id_number(rng, unit.code), "title": title, "title_level": level,
+                "department": rng.choice(DEPARTMENTS), "mobile": f"13{rng.randrange(10**8, 10**9)}",
+                "status": "正常", "transfer_status": "", "ethnicity": "汉族", "education": "本科",
+            })
+            password = accounts.generate_initial_password()
+            accounts.set_password(person.user, password, must_change=False)
+            if index % 2:
+                person.user.roles.append(current_app.appbuilder.sm.find_role(SELF_ENTRY))
+            credentials.append(("单位管理员" if index == 0 else "学员", person.user.username, password))
+    db.session.commit()
+    _write(credentials, print_credentials)
+    return credentials
+
+
+def _write(credentials: list[tuple[str, str, str]], echo: bool) -> None:
+    path = Path(current_app.instance_path) / "demo-credentials.txt"
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write("角色\t用户名\t密码\n")
+        for row in credentials:
+            f.write("\t".join(row) + "\n")
+    if echo:
+        click.echo("Demo accounts (shown once; also in instance/demo-credentials.txt):")
+        for role, username, password in credentials[:6]:
+            click.echo(f"  {role}\t{username}\t{password}")
+        click.echo(f"  ... and {len(credentials) - 6} learners, listed in the file.")

@@ -1,0 +1,70 @@
+"""People (学员): the profile of DOMAIN.md, one-to-one with a login account, and the history
+of their unit, title and status."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.units import Unit
+
+TITLE_LEVELS = ("初级", "中级", "高级")
+PERSON_STATUSES = ("正常", "注销", "离职", "退休")
+TRANSFER_STATUSES = ("", "调入", "调出")
+
+
+class Person(Model):
+    __tablename__ = "person"
+    __table_args__ = (Index("ix_person_unit_name", "unit_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    person_no: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    id_number: Mapped[str] = mapped_column(String(18), unique=True)
+    sex: Mapped[str] = mapped_column(String(2))
+    birth_date: Mapped[dt.date] = mapped_column(Date)
+    ethnicity: Mapped[str] = mapped_column(String(32), default="")
+    political_status: Mapped[str] = mapped_column(String(32), default="")
+    education: Mapped[str] = mapped_column(String(32), default="")
+    degree: Mapped[str] = mapped_column(String(32), default="")
+    mobile: Mapped[str] = mapped_column(String(11), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    email: Mapped[str] = mapped_column(String(120), default="")
+    department: Mapped[str] = mapped_column(String(64), default="")
+    position: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[str] = mapped_column(String(16), default="正常")
+    transfer_status: Mapped[str] = mapped_column(String(16), default="")
+    title: Mapped[str] = mapped_column(String(64), default="")
+    title_level: Mapped[str] = mapped_column(String(8), default="")
+    ic_card_no: Mapped[str] = mapped_column(String(32), default="")
+    photo: Mapped[Optional[str]] = mapped_column(String(64))
+
+    unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
+    user: Mapped[User] = relationship()
+    history: Mapped[list["PersonHistory"]] = relationship(
+        back_populates="person", order_by="PersonHistory.id.desc()", cascade="all, delete-orphan"
+    )
+
+
+class PersonHistory(Model):
+    """A row each time a person's unit, title or status changes (状态/职称变动)."""
+
+    __tablename__ = "person_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    title: Mapped[str] = mapped_column(String(64), default="")
+    title_level: Mapped[str] = mapped_column(String(8), default="")
+    status: Mapped[str] = mapped_column(String(16), default="")
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+    person: Mapped[Person] = relationship(back_populates="history")
+    unit: Mapped[Unit] = relationship()

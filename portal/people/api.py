@@ -1,0 +1,213 @@
+"""REST API for people (/api/v1/people/) and for the signed-in account (/api/v1/me).
+Validation is the web forms' own; scoping is the same query as the pages."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, request
+from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.security.decorators import permission_name
+from flask_babel import gettext as _
+
+from portal.accounts import services as accounts
+from portal.accounts.actor import current_actor
+from portal.people import services
+from portal.people.forms import CreatePersonForm, PersonForm
+from portal.people.masking import mask_id_number
+from portal.people.present import history_rows, person_dict
+from portal.people.services import PersonConflict
+
+
+def _json() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else {}
+
+
+def _validated(form_class, data: dict[str, Any], actor):
+    form = form_class(formdata=None, data=data, meta={"csrf": False})
+    if actor.is_province_admin:
+        form.unit_id.choices = [(u.id, u.name) for u in services.units_for(actor)]
+    else:
+        del form.unit_id
+        del form.role
+    return form, form.validate()
+
+
+class PeopleApi(BaseApi):
+    resource_name = "people"
+    class_permission_name = "PeopleApi"
+    allow_browser_login = True
+    openapi_spec_tag = "People"
+
+    @expose("/", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def list(self):
+        """List people the caller may see (masked).
+        ---
+        get:
+          parameters:
+          - {in: query, name: q, schema: {type: string}, description: name, staff number or ID number}
+          - {in: query, name: unit_id, schema: {type: integer}}
+          - {in: query, name: role, schema: {type: string, enum: [learner, unit_admin]}}
+          - {in: query, name: page, schema: {type: integer}}
+          responses:
+            200: {description: One page of people}
+        """
+        actor = current_actor()
+        page = services.search(
+            actor, request.args.get("q", ""), request.args.get("unit_id", type=int),
+            request.args.get("role"), request.args.get("page", 1, type=int),
+        )
+        return self.response(200, count=page.total, page=page.page, result=[
+            {"id": r.id, "person_no": r.person_no, "name": r.name, "unit": r.unit_name,
+             "id_number": mask_id_number(r.id_number), "department": r.department,
+             "title": r.title, "title_level": r.title_level, "status": r.status,
+             "self_entry": bool(r.self_entry), "role": "unit_admin" if r.unit_admin else "learner"}
+            for r in page.rows
+        ])
+
+    @expose("/", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("post")
+    def create(self):
+        """Create a person and their account; the answer carries the initial password once.
+        ---
+        post:
+          responses:
+            201: {description: Created}
+            400: {description: Invalid fields}
+        """
+        actor = current_actor()
+        data = _json()
+        if not actor.is_province_admin and ({"role", "unit_id"} & data.keys()):
+            return self.response(403, message=_("Only the provincial admin may set the unit or the role."))
+        form, ok = _validated(CreatePersonForm, data, actor)
+        if not ok:
+            return self.response_400(message=form.errors)
+        try:
+            person, password = services.create(actor, form.data)
+        except PersonConflict as e:
+            return self.response_400(message={e.field: [str(e)]})
+        if "self_entry" in data:
+            services.update(actor, person, {"self_entry": bool(data["self_entry"])})
+        return self.response(201, id=person.id, person=person_dict(person, unmasked=False), initial_password=password)
+
+    @expose("/<int:person_id>", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def detail(self, person_id: int):
+        """One person; unmasked only for the provincial admin.
+        ---
+        get:
+          parameters:
+          - {in: path, name: person_id, required: true, schema: {type: integer}}
+          responses:
+            200: {description: The person}
+            404: {description: Not found or not yours}
+        """
+        actor = current_actor()
+        person = services.get(actor, person_id)
+        return self.response(200, result={**person_dict(person, unmasked=actor.is_province_admin), "history": history_rows(person)})
+
+    @expose("/<int:person_id>", methods=["PUT"])
+    @protect()
+    @safe
+    @permission_name("put")
+    def update(self, person_id: int):
+        """Change the fields given; ``role`` and ``unit_id`` only for the provincial admin.
+        ---
+        put:
+          parameters:
+          - {in: path, name: person_id, required: true, schema: {type: integer}}
+          responses:
+            200: {description: Changed}
+            400: {description: Invalid fields}
+            403: {description: Field not yours to set}
+            404: {description: Not found or not yours}
+        """
+        actor = current_actor()
+        person = services.get(actor, person_id)
+        data = _json()
+        if not actor.is_province_admin and ({"role", "unit_id"} & data.keys()):
+            return self.response(403, message=_("Only the provincial admin may set the unit or the role."))
+        current = {f: getattr(person, f) for f in services.STAFF_FIELDS}
+        current.update(unit_id=person.unit_id, role=services.role_of(person))
+        form, ok = _validated(PersonForm, {**current, **{k: v for k, v in data.items() if k != "self_entry"}}, actor)
+        if not ok:
+            return self.response_400(message=form.errors)
+        changes = {k: v for k, v in form.data.items() if k in data}
+        if "self_entry" in data:
+            changes["self_entry"] = bool(data["self_entry"])
+        try:
+            services.update(actor, person, changes)
+        except PersonConflict as e:
+            return self.response_400(message={e.field: [str(e)]})
+        return self.response(200, result=person_dict(person, unmasked=actor.is_province_admin))
+
+    @expose("/<int:person_id>/reset-password", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("put")
+    def reset_password(self, person_id: int):
+        """Give the person a new random initial password (shown once).
+        ---
+        post:
+          parameters:
+          - {in: path, name: person_id, required: true, schema: {type: integer}}
+          responses:
+            200: {description: The new initial password}
+            404: {description: Not found or not yours}
+        """
+        actor = current_actor()
+        person = services.get(actor, person_id)
+        return self.response(200, initial_password=services.reset_password(actor, person))
+
+
+class MeApi(BaseApi):
+    resource_name = "me"
+    class_permission_name = "MeApi"
+    allow_browser_login = True
+    openapi_spec_tag = "Me"
+
+    @expose("", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def me(self):
+        """The signed-in account and, for a person, the whole profile (unmasked: it is theirs).
+        ---
+        get:
+          responses:
+            200: {description: The account}
+        """
+        actor = current_actor()
+        result: dict[str, Any] = {"username": actor.user.username, "role": actor.role_label}
+        if actor.person is not None:
+            result.update(person=person_dict(actor.person, unmasked=True), history=history_rows(actor.person))
+        return self.response(200, result=result)
+
+    @expose("/password", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("post")
+    def change_password(self):
+        """Change the password: ``{"old_password", "new_password"}``.
+        ---
+        post:
+          responses:
+            200: {description: Changed}
+            400: {description: Refused, with the reasons}
+        """
+        data = _json()
+        actor = current_actor()
+        problems = accounts.change_password(
+            g.user, str(data.get("old_password") or ""), str(data.get("new_password") or ""),
+            actor.person.id_number if actor.person else "",
+        )
+        if problems:
+            return self.response_400(message={"new_password": problems})
+        return self.response(200, message=_("Your password was changed."))

@@ -1,0 +1,65 @@
+"""One form validates a person's data, for the web pages and the REST API alike."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+
+from portal.models.people import PERSON_STATUSES, TITLE_LEVELS, TRANSFER_STATUSES
+from portal.people import id_number
+
+MOBILE = Regexp(r"^1\d{10}$", message=_l("A mobile number has 11 digits and starts with 1."))
+
+
+def _valid_id_number(form, field):
+    try:
+        field.data = id_number.parse(field.data or "").number
+    except id_number.InvalidIdNumber as e:
+        raise ValidationError(str(e)) from None
+
+
+def _choices(values):
+    return [(v, v or "—") for v in values]
+
+
+class SelfServiceForm(FlaskForm):
+    """The fields a learner may change on their own profile."""
+
+    mobile = StringField(_l("Mobile"), [Optional(), MOBILE])
+    phone = StringField(_l("Telephone"), [Optional(), Length(max=32)])
+    email = StringField(_l("E-mail"), [Optional(), Email(message=_l("Enter an e-mail address such as name@example.com.")), Length(max=120)])
+    ethnicity = StringField(_l("Ethnicity"), [Optional(), Length(max=32)])
+    ic_card_no = StringField(_l("Former IC card number"), [Optional(), Length(max=32)])
+
+
+class PersonForm(SelfServiceForm):
+    """What a unit admin (or the provincial admin) fills in for a member of staff."""
+
+    name = StringField(_l("Name"), [DataRequired(message=_l("Enter the name.")), Length(max=64)])
+    id_number = StringField(_l("ID number"), [DataRequired(message=_l("Enter the ID number.")), _valid_id_number])
+    person_no = StringField(_l("Staff number"), [Optional(), Length(max=32), Regexp(r"^[0-9A-Za-z-]+$", message=_l("Use letters, digits and hyphens only."))],
+                            description=_l("Leave empty to number automatically."))
+    political_status = StringField(_l("Political status"), [Optional(), Length(max=32)])
+    education = StringField(_l("Education"), [Optional(), Length(max=32)])
+    degree = StringField(_l("Degree"), [Optional(), Length(max=32)])
+    department = StringField(_l("Department"), [Optional(), Length(max=64)])
+    position = StringField(_l("Position"), [Optional(), Length(max=64)])
+    status = SelectField(_l("Status"), choices=_choices(PERSON_STATUSES), default=PERSON_STATUSES[0])
+    transfer_status = SelectField(_l("Transfer status"), choices=_choices(TRANSFER_STATUSES), default="")
+    title = StringField(_l("Title"), [Optional(), Length(max=64)])
+    title_level = SelectField(_l("Title level"), choices=_choices(("",) + TITLE_LEVELS), default="")
+    # Only the provincial admin sees and sets these two; views drop them for unit admins.
+    unit_id = SelectField(_l("Unit"), coerce=int, validate_choice=True)
+    role = SelectField(_l("Role"), choices=[("learner", _l("Learner")), ("unit_admin", _l("Unit admin"))], default="learner")
+
+
+class CreatePersonForm(PersonForm):
+    username = StringField(_l("Username"), [Optional(), Length(min=3, max=64), Regexp(r"^[0-9A-Za-z_.-]+$", message=_l("Use letters, digits, _ . and - only."))],
+                           description=_l("Leave empty to use the staff number."))
+
+
+class StaffEditForm(PersonForm):
+    """A unit admin's edit: the ID number is shown masked elsewhere and left empty here."""
+
+    id_number = StringField(_l("ID number"), [Optional(), _valid_id_number], description=_l("Leave empty to keep the current one."))

@@ -1,0 +1,17 @@
+"""Masking of personal data outside the owner's own view and the provincial admin's detail page."""
+
+
+def mask_id_number(number: str) -> str:
+    """330***********1234: the province/city prefix and the last four characters."""
+    if len(number) < 8:
+        return "*" * len(number)
+    return number[:3] + "*" * (len(number) - 7) + number[-4:]
+
+
+def mask_phone(number: str) -> str:
+    """138****5678 for mobile numbers; other numbers keep only their last four characters."""
+    if not number:
+        return ""
+    if len(number) == 11:
+        return number[:3] + "****" + number[-4:]
+    return "*" * max(len(number) - 4, 0) + number[-4:]

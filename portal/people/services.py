@@ -1,0 +1,237 @@
+"""People: scoped queries and changes. Every read goes through ``scoped()``, so another unit's
+person is simply not found (404) for a unit admin, in pages and API alike."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from flask import abort, current_app
+from flask_appbuilder.security.sqla.models import Role, User, assoc_user_role
+from flask_babel import gettext as _
+from sqlalchemy import Select, exists, func, or_, select
+
+from portal.accounts import services as accounts
+from portal.accounts.actor import Actor
+from portal.accounts.roles import API_ROLES, LEARNER, SELF_ENTRY, UNIT_ADMIN
+from portal.extensions import db
+from portal.models import Person, PersonHistory, Unit
+from portal.people import id_number
+
+SELF_SERVICE_FIELDS = ("mobile", "phone", "email", "ethnicity", "ic_card_no")
+STAFF_FIELDS = SELF_SERVICE_FIELDS + (
+    "name", "id_number", "person_no", "political_status", "education", "degree",
+    "department", "position", "status", "transfer_status", "title", "title_level",
+)
+HISTORY_FIELDS = ("unit_id", "title", "title_level", "status")
+PER_PAGE = 20
+
+
+class PersonConflict(ValueError):
+    """A unique value is taken; ``field`` names the form field, the message is for the user."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def has_role(role_name: str):
+    """SQL: the person's account has ``role_name``."""
+    return exists().where(
+        assoc_user_role.c.user_id == Person.user_id,
+        assoc_user_role.c.role_id == select(Role.id).where(Role.name == role_name).scalar_subquery(),
+    )
+
+
+def scoped(actor: Actor) -> Select:
+    """People the actor may see: everyone for the province, the own unit's staff for a unit admin."""
+    query = select(Person)
+    if actor.is_province_admin:
+        return query
+    if actor.is_unit_admin:
+        return query.where(Person.unit_id == actor.unit_id)
+    return query.where(False)
+
+
+def get(actor: Actor, person_id: int) -> Person:
+    person = db.session.scalar(scoped(actor).where(Person.id == person_id))
+    if person is None:
+        abort(404)
+    return person
+
+
+@dataclass
+class Page:
+    rows: list[Any]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def search(actor: Actor, q: str = "", unit_id: int | None = None, role: str | None = None,
+           page: int = 1, per_page: int = PER_PAGE) -> Page:
+    """One page of people with their unit and account flags, in two queries (rows + count)."""
+    query = scoped(actor)
+    q = (q or "").strip()
+    if q:
+        normalised = id_number.normalise(q)
+        query = query.where(or_(Person.name.contains(q), Person.person_no == q, Person.id_number == normalised))
+    if unit_id:
+        query = query.where(Person.unit_id == unit_id)
+    if role in API_ROLES:
+        query = query.where(has_role(UNIT_ADMIN) if role == "unit_admin" else ~has_role(UNIT_ADMIN))
+    total = db.session.scalar(query.with_only_columns(func.count(Person.id)).order_by(None))
+    rows = db.session.execute(
+        query.with_only_columns(
+            Person.id, Person.person_no, Person.name, Person.sex, Person.id_number, Person.mobile,
+            Person.department, Person.title, Person.title_level, Person.status, Unit.name.label("unit_name"),
+            User.username, has_role(SELF_ENTRY).label("self_entry"), has_role(UNIT_ADMIN).label("unit_admin"),
+        )
+        .join(Unit, Unit.id == Person.unit_id)
+        .join(User, User.id == Person.user_id)
+        .order_by(Person.unit_id, Person.name, Person.id)
+        .limit(per_page)
+        .offset((max(page, 1) - 1) * per_page)
+    ).all()
+    return Page(rows=rows, total=total or 0, page=max(page, 1), per_page=per_page)
+
+
+def units_for(actor: Actor) -> list[Unit]:
+    """Units the actor may put people in."""
+    query = select(Unit).order_by(Unit.code)
+    if not actor.is_province_admin:
+        query = query.where(Unit.id == actor.unit_id)
+    return list(db.session.scalars(query))
+
+
+def create(actor: Actor, data: dict[str, Any]) -> tuple[Person, str]:
+    """A new person with a login account. Returns the person and the initial password,
+    which is shown once to the admin and must be changed at first login."""
+    unit_id = data.get("unit_id") if actor.is_province_admin else actor.unit_id
+    role = data.get("role", "learner") if actor.is_province_admin else "learner"
+    parsed = id_number.parse(data["id_number"])
+    _check_unique(None, parsed.number, data.get("person_no") or None)
+    username = (data.get("username") or "").strip()
+    if username and _username_taken(username):
+        raise PersonConflict("username", _("This username is already taken."))
+    person = Person(unit_id=unit_id, person_no="", sex=parsed.sex, birth_date=parsed.birth_date)
+    for field in STAFF_FIELDS:
+        if field in data and data[field] is not None:
+            setattr(person, field, data[field])
+    person.id_number = parsed.number
+    user, password = accounts.create_user(
+        username or f"pending-{parsed.number}", data["name"], [API_ROLES.get(role, LEARNER)]
+    )
+    person.user_id = user.id
+    db.session.add(person)
+    db.session.flush()
+    if not person.person_no:
+        person.person_no = _generated_number(person)
+    if not username:
+        user.username = person.person_no
+        if _username_taken(user.username, user.id):
+            raise PersonConflict("username", _("The staff number is already used as a username; enter a username."))
+    _record_history(person)
+    current_app.extensions["portal"].pm.hook.person_created(person=person, actor=actor)
+    db.session.commit()
+    return person, password
+
+
+def update(actor: Actor, person: Person, data: dict[str, Any]) -> Person:
+    """Change the fields an admin may change; unit and role only for the provincial admin."""
+    before = {f: getattr(person, f) for f in HISTORY_FIELDS}
+    if "id_number" in data and data["id_number"]:
+        parsed = id_number.parse(data["id_number"])
+        data = {**data, "id_number": parsed.number}
+        person.sex, person.birth_date = parsed.sex, parsed.birth_date
+    _check_unique(person.id, data.get("id_number"), data.get("person_no") or None)
+    for field in STAFF_FIELDS:
+        if field in data and data[field] is not None and not (field == "person_no" and not data[field]):
+            setattr(person, field, data[field])
+    if actor.is_province_admin:
+        if data.get("unit_id"):
+            person.unit_id = data["unit_id"]
+        if data.get("role") in API_ROLES:
+            set_role(person, API_ROLES[data["role"]])
+    if "self_entry" in data and data["self_entry"] is not None:
+        _set_self_entry(person, bool(data["self_entry"]))
+    person.user.first_name = person.name
+    if any(getattr(person, f) != before[f] for f in HISTORY_FIELDS):
+        _record_history(person)
+    db.session.commit()
+    return person
+
+
+def update_own(person: Person, data: dict[str, Any]) -> None:
+    for field in SELF_SERVICE_FIELDS:
+        if field in data and data[field] is not None:
+            setattr(person, field, data[field])
+    db.session.commit()
+
+
+def set_self_entry(actor: Actor, person_ids: list[int], granted: bool) -> int:
+    """Grant or revoke the credit self-entry permission for several people; returns how many
+    of them the actor may manage (others are ignored, as if they did not exist)."""
+    people = list(db.session.scalars(scoped(actor).where(Person.id.in_(person_ids))))
+    for person in people:
+        _set_self_entry(person, granted)
+    db.session.commit()
+    return len(people)
+
+
+def reset_password(actor: Actor, person: Person) -> str:
+    password = accounts.reset_to_initial_password(person.user)
+    db.session.commit()
+    return password
+
+
+def role_of(person: Person) -> str:
+    return "unit_admin" if any(r.name == UNIT_ADMIN for r in person.user.roles) else "learner"
+
+
+def self_entry_of(person: Person) -> bool:
+    return any(r.name == SELF_ENTRY for r in person.user.roles)
+
+
+def set_role(person: Person, role_name: str) -> None:
+    sm = current_app.appbuilder.sm
+    keep = [r for r in person.user.roles if r.name not in (LEARNER, UNIT_ADMIN)]
+    person.user.roles = keep + [sm.find_role(role_name)]
+
+
+def _set_self_entry(person: Person, granted: bool) -> None:
+    roles = [r for r in person.user.roles if r.name != SELF_ENTRY]
+    if granted:
+        roles.append(current_app.appbuilder.sm.find_role(SELF_ENTRY))
+    person.user.roles = roles
+
+
+def _check_unique(person_id: int | None, number: str | None, person_no: str | None) -> None:
+    others = select(Person.id).where(Person.id != person_id) if person_id else select(Person.id)
+    if number and db.session.scalar(others.where(Person.id_number == number)):
+        raise PersonConflict("id_number", _("A person with this ID number already exists."))
+    if person_no and db.session.scalar(others.where(Person.person_no == person_no)):
+        raise PersonConflict("person_no", _("This staff number is already in use."))
+
+
+def _username_taken(username: str, except_user_id: int | None = None) -> bool:
+    query = select(User.id).where(func.lower(User.username) == username.lower())
+    if except_user_id:
+        query = query.where(User.id != except_user_id)
+    return db.session.scalar(query) is not None
+
+
+def _generated_number(person: Person) -> str:
+    unit_code = db.session.scalar(select(Unit.code).where(Unit.id == person.unit_id))
+    return f"{unit_code}-{person.id:06d}"
+
+
+def _record_history(person: Person) -> None:
+    db.session.add(PersonHistory(
+        person=person, year=dt.date.today().year, unit_id=person.unit_id,
+        title=person.title, title_level=person.title_level, status=person.status,
+    ))

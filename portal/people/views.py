@@ -1,0 +1,158 @@
+"""Pages about people: the learner's own profile (个人资料) and the admins' staff pages
+(人员管理 for a unit admin, the province-wide search for the provincial admin)."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, send_file, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_babel import gettext as _
+
+from portal.accounts.actor import current_actor
+from portal.people import photos, services
+from portal.accounts.redirects import safe_next
+from portal.people.forms import CreatePersonForm, PersonForm, SelfServiceForm, StaffEditForm
+from portal.people.present import history_rows, person_dict
+from portal.people.services import PersonConflict
+
+
+class ProfileView(BaseView):
+    route_base = "/profile"
+    class_permission_name = "Profile"
+    default_view = "show"
+
+    @expose("/", methods=["GET", "POST"])
+    @has_access
+    def show(self):
+        person = current_actor().person
+        if person is None:
+            abort(404)
+        form = SelfServiceForm(obj=person)
+        if form.validate_on_submit():
+            upload = request.files.get("photo")
+            try:
+                if upload and upload.filename:
+                    person.photo = photos.store(upload.read(), person.photo)
+            except photos.PhotoRejected as e:
+                form.errors.setdefault("photo", []).append(str(e))
+            else:
+                services.update_own(person, form.data)
+                flash(_("Your profile was saved."), "success")
+                return redirect(url_for("ProfileView.show"))
+        return self.render_template(
+            "portal/profile.html", title=_("My profile"), person=person_dict(person, unmasked=True),
+            history=history_rows(person), form=form, photo=person.photo,
+        )
+
+    @expose("/photo")
+    @has_access
+    def photo(self):
+        person = current_actor().person
+        if person is None or not person.photo:
+            abort(404)
+        return send_file(photos.path_of(person.photo), mimetype="image/jpeg", max_age=0)
+
+
+class PeopleView(BaseView):
+    route_base = "/people"
+    class_permission_name = "People"
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    def index(self):
+        actor = current_actor()
+        unit_id = request.args.get("unit_id", type=int)
+        role = request.args.get("role") or None
+        page = services.search(actor, request.args.get("q", ""), unit_id, role, request.args.get("page", 1, type=int))
+        return self.render_template(
+            "portal/people_list.html", title=_("Staff") if not actor.is_province_admin else _("People search"),
+            page=page, actor=actor, units=services.units_for(actor) if actor.is_province_admin else [],
+        )
+
+    @expose("/new", methods=["GET", "POST"])
+    @has_access
+    def create(self):
+        actor = current_actor()
+        form = self._form(CreatePersonForm, actor)
+        if form.validate_on_submit():
+            try:
+                person, password = services.create(actor, form.data)
+            except PersonConflict as e:
+                getattr(form, e.field).errors.append(str(e))
+            else:
+                return self.render_template(
+                    "portal/initial_password.html", title=_("Account created"), person=person, password=password,
+                )
+        return self.render_template("portal/person_form.html", title=_("New staff member"), form=form, actor=actor, person=None)
+
+    @expose("/<int:person_id>")
+    @has_access
+    def detail(self, person_id: int):
+        actor = current_actor()
+        person = services.get(actor, person_id)
+        return self.render_template(
+            "portal/person_detail.html", title=person.name,
+            person=person_dict(person, unmasked=actor.is_province_admin), history=history_rows(person),
+            photo=person.photo,
+        )
+
+    @expose("/<int:person_id>/edit", methods=["GET", "POST"])
+    @has_access
+    def edit(self, person_id: int):
+        actor = current_actor()
+        person = services.get(actor, person_id)
+        # Unit admins never see the full ID number: their form leaves it empty, meaning unchanged.
+        form = self._form(PersonForm if actor.is_province_admin else StaffEditForm, actor, obj=person)
+        if request.method == "GET":
+            if actor.is_province_admin:
+                form.role.data = services.role_of(person)
+            else:
+                form.id_number.data = ""
+        if form.validate_on_submit():
+            try:
+                services.update(actor, person, form.data)
+            except PersonConflict as e:
+                getattr(form, e.field).errors.append(str(e))
+            else:
+                flash(_("Saved."), "success")
+                return redirect(url_for("PeopleView.detail", person_id=person.id))
+        return self.render_template("portal/person_form.html", title=_("Edit %(name)s", name=person.name), form=form, actor=actor, person=person)
+
+    @expose("/self-entry", methods=["POST"])
+    @has_access
+    def self_entry(self):
+        granted = request.form.get("grant") == "1"
+        ids = [int(i) for i in request.form.getlist("person_id") if i.isdigit()]
+        if not ids:
+            flash(_("Tick at least one person first."), "warning")
+        else:
+            count = services.set_self_entry(current_actor(), ids, granted)
+            message = _("Self-entry granted to %(n)d people.", n=count) if granted else _("Self-entry revoked for %(n)d people.", n=count)
+            flash(message, "success")
+        return redirect(safe_next(request.form.get("next"), url_for("PeopleView.index")))
+
+    @expose("/<int:person_id>/reset-password", methods=["POST"])
+    @has_access
+    def reset_password(self, person_id: int):
+        actor = current_actor()
+        person = services.get(actor, person_id)
+        password = services.reset_password(actor, person)
+        return self.render_template("portal/initial_password.html", title=_("Password reset"), person=person, password=password)
+
+    @expose("/<int:person_id>/photo")
+    @has_access
+    def photo(self, person_id: int):
+        person = services.get(current_actor(), person_id)
+        if not person.photo:
+            abort(404)
+        return send_file(photos.path_of(person.photo), mimetype="image/jpeg", max_age=0)
+
+    @staticmethod
+    def _form(form_class, actor, obj=None):
+        form = form_class(obj=obj)
+        if actor.is_province_admin:
+            form.unit_id.choices = [(u.id, f"{u.name}（{u.code}）") for u in services.units_for(actor)]
+        else:
+            del form.unit_id
+            del form.role
+        return form
+

@@ -1,0 +1,31 @@
+"""Bringing a database up to date: Alembic migrations, then the roles and permissions
+(FAB_CREATE_DB and FAB_UPDATE_PERMS are off, so this is the one place they are made)."""
+from __future__ import annotations
+
+from flask import Flask, current_app
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+
+from portal.accounts.roles import ROLES
+from portal.extensions import db
+from portal.models import Person
+
+
+def sync_roles() -> None:
+    appbuilder = current_app.appbuilder
+    appbuilder.add_permissions(update_perms=True)
+    for name in ROLES:
+        appbuilder.sm.add_role(name)
+    db.session.commit()
+
+
+def prepare_database(app: Flask) -> None:
+    """Upgrade the schema, sync roles, and load the demo province into an empty database
+    when PORTAL_DEMO_DATA is on."""
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        sync_roles()
+        if app.config["DEMO_DATA"] and not db.session.scalar(select(func.count(Person.id))):
+            from portal.demo import load_demo_data
+
+            load_demo_data(print_credentials=True)

@@ -1,0 +1,61 @@
+"""单位管理 for the provincial admin: the unit tree, and FAB's CRUD for editing units."""
+from __future__ import annotations
+
+from flask_appbuilder import BaseView, ModelView, expose, has_access
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from wtforms import SelectField
+
+from portal.extensions import db
+from portal.models import Person, Unit
+from portal.models.units import UNIT_KINDS, UNIT_LEVELS
+
+KIND_LABELS = {"province": _l("Province"), "city": _l("City"), "county": _l("County"), "institution": _l("Institution")}
+
+
+class UnitModelView(ModelView):
+    datamodel = SQLAInterface(Unit)
+    class_permission_name = "Units"
+    route_base = "/units/manage"
+    list_title = _l("Units")
+    list_columns = ["code", "name", "kind", "level", "parent"]
+    search_columns = ["code", "name", "kind", "level"]
+    add_columns = edit_columns = ["code", "name", "kind", "level", "parent"]
+    show_columns = ["code", "name", "kind", "level", "parent"]
+    order_columns = ["code", "name"]
+    label_columns = {"code": _l("Unit code"), "name": _l("Unit name"), "kind": _l("Kind"), "level": _l("Level"), "parent": _l("Parent unit")}
+    description_columns = {
+        "code": _l("Unique code, also the prefix of generated staff numbers."),
+        "kind": _l("Province, city, county or institution (hospital, health centre ...)."),
+        "level": _l("Grade of an institution: 三级, 二级, 一级, 乡镇 ..."),
+        "parent": _l("The unit above this one in the tree."),
+    }
+    add_form_extra_fields = edit_form_extra_fields = {
+        "kind": SelectField(_l("Kind"), choices=[(k, KIND_LABELS[k]) for k in UNIT_KINDS]),
+        "level": SelectField(_l("Level"), choices=[("", "—")] + [(v, v) for v in UNIT_LEVELS]),
+    }
+    base_order = ("code", "asc")
+
+    def pre_delete(self, item):
+        if item.children or db.session.scalar(select(func.count(Person.id)).where(Person.unit_id == item.id)):
+            raise ValueError(_("A unit with sub-units or staff cannot be deleted."))
+
+
+class UnitTreeView(BaseView):
+    route_base = "/units"
+    class_permission_name = "UnitTree"
+    default_view = "tree"
+
+    @expose("/")
+    @has_access
+    def tree(self):
+        units = db.session.scalars(select(Unit).order_by(Unit.code)).all()
+        staff = dict(db.session.execute(select(Person.unit_id, func.count(Person.id)).group_by(Person.unit_id)).all())
+        children: dict[int | None, list[Unit]] = {}
+        for unit in units:
+            children.setdefault(unit.parent_id, []).append(unit)
+        return self.render_template(
+            "portal/unit_tree.html", title=_("Unit tree"), children=children, staff=staff, kinds=KIND_LABELS,
+        )

@@ -1,0 +1,28 @@
+"""Registers the core's pages, APIs and menu (the menu users know from the provincial system)."""
+from flask_appbuilder import AppBuilder
+from flask_babel import lazy_gettext as _l
+
+from portal.accounts.views import PasswordView
+from portal.people.api import MeApi, PeopleApi
+from portal.people.views import PeopleView, ProfileView
+from portal.plugins import Registry
+from portal.units.api import UnitApi
+from portal.units.views import UnitModelView, UnitTreeView
+
+
+def register_views(appbuilder: AppBuilder, registry: Registry) -> None:
+    appbuilder.add_view(ProfileView, "Profile", label=_l("My profile"), icon="fa-id-card")
+    appbuilder.add_view(PeopleView, "People", label=_l("Staff"), icon="fa-users")
+    appbuilder.add_view(UnitTreeView, "UnitTree", label=_l("Unit tree"), icon="fa-sitemap",
+                        category="Units", category_label=_l("Units"), category_icon="fa-hospital")
+    appbuilder.add_view(UnitModelView, "UnitList", label=_l("Edit units"), icon="fa-pen", category="Units")
+    appbuilder.add_link("UnitAdmins", label=_l("Unit admins"), href="/people/?role=unit_admin",
+                        icon="fa-user-shield", category="Units")
+    appbuilder.add_view(PasswordView, "Password", label=_l("Change password"), icon="fa-key",
+                        category="Settings", category_label=_l("Settings"), category_icon="fa-cog")
+    appbuilder.add_api(PeopleApi)
+    appbuilder.add_api(MeApi)
+    appbuilder.add_api(UnitApi)
+    for method in registry.login_methods.values():
+        for view in method.views:
+            appbuilder.add_view_no_menu(view)

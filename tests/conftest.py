@@ -1,0 +1,112 @@
+"""Test fixtures: one app per session on SQLite (default) or on a database the tests create on
+the server named by PORTAL_TEST_DATABASE_URL (and drop at the end); every test starts from
+empty tables with the roles in place."""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import tempfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, delete, text
+from sqlalchemy.engine import make_url
+
+from portal import create_app
+from portal.setup import prepare_database
+from tests.helpers import CAPTCHA, TestUsers
+
+SECRET = "test-secret-key-" + "x" * 40
+
+
+def _database(tmp: Path):
+    server = os.environ.get("PORTAL_TEST_DATABASE_URL")
+    if not server:
+        yield f"sqlite:///{tmp / 'test.db'}"
+        return
+    name = f"cme_test_{secrets.token_hex(4)}"
+    admin = create_engine(make_url(server), isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def make_test_app(database_url: str, instance: Path, **overrides):
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": SECRET,
+        "CAPTCHA_TEST_ANSWER": CAPTCHA,
+        "AUTH_RATE_LIMIT": "10000 per minute",
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def tmp_root():
+    with tempfile.TemporaryDirectory(prefix="cme-tests-") as tmp:
+        yield Path(tmp)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_root):
+    yield from _database(tmp_root)
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_root):
+    app = make_test_app(database_url, tmp_root / "instance")
+    prepare_database(app)
+    yield app
+    with app.app_context():
+        from portal.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
+DATA_TABLES = ("person_history", "person", "account_state", "captcha_challenge", "ab_user_role", "ab_user", "unit")
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables(request):
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app = request.getfixturevalue("app")
+    yield
+    from portal.extensions import db
+    from flask_appbuilder import Model
+
+    with app.app_context():
+        db.session.rollback()
+        for table in DATA_TABLES:
+            db.session.execute(delete(Model.metadata.tables[table]))
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture
+def users(app):
+    return TestUsers(app)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)

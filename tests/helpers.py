@@ -1,0 +1,85 @@
+"""Helpers to build units, people and sessions in tests."""
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+from portal.accounts import services as accounts
+from portal.accounts.actor import actor_for
+from portal.accounts.roles import PROVINCE_ADMIN
+from portal.extensions import db
+from portal.models import Unit
+from portal.people import services as people
+from portal.people.id_number import check_character
+
+CAPTCHA = "TEST"
+PASSWORD = "Kx7!river-stone"
+_seq = itertools.count(1)
+
+
+def id_number(region: str = "330102", birth: str = "19800101", seq: int | None = None) -> str:
+    first17 = f"{region}{birth}{(seq if seq is not None else next(_seq)) % 1000:03d}"
+    return first17 + check_character(first17)
+
+
+@dataclass
+class Made:
+    id: int
+    username: str
+    password: str
+    unit_id: int | None = None
+    id_number: str = ""
+
+
+class TestUsers:
+    """Creates data through the real services, inside an app context."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def unit(self, code: str, name: str | None = None, kind: str = "institution", level: str | None = "三级") -> int:
+        with self.app.app_context():
+            unit = Unit(code=code, name=name or f"单位{code}", kind=kind, level=level)
+            db.session.add(unit)
+            db.session.commit()
+            return unit.id
+
+    def province_admin(self, username: str = "padmin") -> Made:
+        with self.app.app_context():
+            user, _ = accounts.create_user(username, "省管理员", [PROVINCE_ADMIN], password=PASSWORD)
+            db.session.commit()
+            return Made(user.id, username, PASSWORD)
+
+    def person(self, unit_id: int, role: str = "learner", self_entry: bool = False, initial: bool = False,
+               name: str = "张三", **fields) -> Made:
+        """A person; with ``initial`` they keep the random initial password (forced change),
+        otherwise their password is PASSWORD."""
+        with self.app.app_context():
+            admin = accounts.find_user("__factory__") or accounts.create_user("__factory__", "factory", [PROVINCE_ADMIN], password=PASSWORD)[0]
+            number = fields.pop("id_number", None) or id_number()
+            person, password = people.create(actor_for(admin), {
+                "unit_id": unit_id, "role": role, "name": name, "id_number": number, **fields,
+            })
+            if self_entry:
+                people.update(actor_for(admin), person, {"self_entry": True})
+            if not initial:
+                accounts.set_password(person.user, PASSWORD, must_change=False)
+                password = PASSWORD
+            db.session.commit()
+            return Made(person.id, person.user.username, password, unit_id, number)
+
+
+def login(client, username: str, password: str, captcha: str = CAPTCHA, next_url: str | None = None):
+    """Sign in through the web form, captcha included; returns the POST response."""
+    page = client.get("/login/" + (f"?next={next_url}" if next_url else ""))
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    client.get("/login/captcha.png")
+    return client.post("/login/" + (f"?next={next_url}" if next_url else ""),
+                       data={"csrf_token": token, "username": username, "password": password, "captcha": captcha})
+
+
+def api_token(client, username: str, password: str) -> str:
+    response = client.post("/api/v1/security/login", json={"username": username, "password": password, "provider": "db"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.json["access_token"]
