@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEBIAN_PACKAGES := chromium fonts-noto-cjk poppler-utils zbar-tools
 CATALOGS := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: setup system-packages run test bench translations clean
+.PHONY: setup system-packages run test bench translations catalog clean
 
 setup: system-packages $(VENV)/.installed translations
 
@@ -33,7 +33,12 @@ $(VENV)/.installed: pyproject.toml
 translations: $(CATALOGS:.po=.mo)
 
 %.mo: %.po $(VENV)/.installed
-	$(BIN)/pybabel compile -q -i $< -o $@
+	$(BIN)/pybabel compile -i $< -o $@ -l zh >/dev/null
+
+# After changing UI text: re-extract the messages and merge them into the catalogs.
+catalog: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=".venv tests bench migrations" -o portal/translations/messages.pot .
+	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching
 
 run: setup
 	PORTAL_DEMO_DATA=$${PORTAL_DEMO_DATA:-1} $(BIN)/python run.py

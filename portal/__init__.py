@@ -18,6 +18,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from flask_wtf.csrf import CSRFProtect
 
     from portal import models  # noqa: F401  (registers the models on the metadata)
+    from portal import errors
     from portal.accounts import guards
     from portal.accounts.roles import ROLES
     from portal.cli import portal_cli
@@ -50,6 +51,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         register_views(appbuilder, registry)
         registry.pm.hook.register_views(appbuilder=appbuilder)
     guards.init_app(app)
+    errors.init_app(app)
     app.add_template_filter(mask_id_number, "mask_id")
     app.context_processor(_page_language)
     app.cli.add_command(portal_cli)

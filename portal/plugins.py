@@ -66,17 +66,27 @@ def build_registry(disabled: list[str] | tuple[str, ...] = ()) -> Registry:
     skip = set(disabled)
     for name in builtin_plugin_names():
         if name not in skip:
-            pm.register(_load(name, lambda: importlib.import_module(f"{BUILTIN_PACKAGE}.{name}")), name=name)
+            _register(pm, name, _load(name, lambda: importlib.import_module(f"{BUILTIN_PACKAGE}.{name}")))
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name not in skip:
-            pm.register(_load(ep.name, ep.load), name=ep.name)
+            _register(pm, ep.name, _load(ep.name, ep.load))
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as e:
-        raise PluginError(f"plugin {e.plugin_name!r} implements an unknown hook: {e}") from e
+        # PluginValidationError carries the plugin object, not its name.
+        raise PluginError(f"plugin {pm.get_name(e.plugin)!r} implements an unknown hook: {e}") from e
     registry = Registry(pm)
     registry.collect()
     return registry
+
+
+def _register(pm: pluggy.PluginManager, name: str, plugin) -> None:
+    """Register under ``name``; a hook implementation whose arguments are not in the hookspec,
+    or a name already taken (by a built-in or another distribution), stops start-up naming it."""
+    try:
+        pm.register(plugin, name=name)
+    except (pluggy.PluginValidationError, ValueError) as e:
+        raise PluginError(f"plugin {name!r} cannot be registered: {e}") from e
 
 
 def _load(name: str, loader):

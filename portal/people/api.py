@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g, request
-from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.api import BaseApi, expose, protect
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
 
 from portal.accounts import services as accounts
 from portal.accounts.actor import current_actor
@@ -24,7 +25,9 @@ def _json() -> dict[str, Any]:
 
 
 def _validated(form_class, data: dict[str, Any], actor):
-    form = form_class(formdata=None, data=data, meta={"csrf": False})
+    # As form data, so that validators such as Optional() see the values exactly as on the web.
+    formdata = MultiDict({k: "" if v is None else str(v) for k, v in data.items()})
+    form = form_class(formdata=formdata, meta={"csrf": False})
     if actor.is_province_admin:
         form.unit_id.choices = [(u.id, u.name) for u in services.units_for(actor)]
     else:
@@ -41,7 +44,6 @@ class PeopleApi(BaseApi):
 
     @expose("/", methods=["GET"])
     @protect()
-    @safe
     @permission_name("get")
     def list(self):
         """List people the caller may see (masked).
@@ -70,7 +72,6 @@ class PeopleApi(BaseApi):
 
     @expose("/", methods=["POST"])
     @protect()
-    @safe
     @permission_name("post")
     def create(self):
         """Create a person and their account; the answer carries the initial password once.
@@ -97,7 +98,6 @@ class PeopleApi(BaseApi):
 
     @expose("/<int:person_id>", methods=["GET"])
     @protect()
-    @safe
     @permission_name("get")
     def detail(self, person_id: int):
         """One person; unmasked only for the provincial admin.
@@ -115,7 +115,6 @@ class PeopleApi(BaseApi):
 
     @expose("/<int:person_id>", methods=["PUT"])
     @protect()
-    @safe
     @permission_name("put")
     def update(self, person_id: int):
         """Change the fields given; ``role`` and ``unit_id`` only for the provincial admin.
@@ -150,7 +149,6 @@ class PeopleApi(BaseApi):
 
     @expose("/<int:person_id>/reset-password", methods=["POST"])
     @protect()
-    @safe
     @permission_name("put")
     def reset_password(self, person_id: int):
         """Give the person a new random initial password (shown once).
@@ -175,7 +173,6 @@ class MeApi(BaseApi):
 
     @expose("", methods=["GET"])
     @protect()
-    @safe
     @permission_name("get")
     def me(self):
         """The signed-in account and, for a person, the whole profile (unmasked: it is theirs).
@@ -192,7 +189,6 @@ class MeApi(BaseApi):
 
     @expose("/password", methods=["POST"])
     @protect()
-    @safe
     @permission_name("post")
     def change_password(self):
         """Change the password: ``{"old_password", "new_password"}``.

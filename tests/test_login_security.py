@@ -1,0 +1,160 @@
+"""Login: captcha, lockout, one answer for every failure, per-IP limit, forced password change,
+CSRF and redirects."""
+import datetime as dt
+
+from portal.extensions import db
+from portal.models import AccountState
+from tests.conftest import csrf_from, make_test_app
+from tests.helpers import PASSWORD, api_token, login
+
+
+def _failure_text(response):
+    return response.get_data(as_text=True)
+
+
+def test_wrong_captcha_is_refused_even_with_the_right_password(client, users):
+    person = users.person(users.unit("330101"))
+    response = login(client, person.username, PASSWORD, captcha="WRNG")
+    assert response.status_code == 200
+    assert "验证码" in response.get_data(as_text=True)
+    assert client.get("/profile/").status_code == 302  # still signed out
+
+
+def test_captcha_is_single_use(client, users):
+    person = users.person(users.unit("330101"))
+    page = client.get("/login/")
+    token = csrf_from(page.get_data(as_text=True))
+    client.get("/login/captcha.png")
+    form = {"csrf_token": token, "username": person.username, "password": "wrong-password", "captcha": "TEST"}
+    client.post("/login/", data=form)
+    # Replaying the same solved challenge (no new image fetched) fails on the captcha.
+    replay = client.post("/login/", data={**form, "password": PASSWORD})
+    assert "验证码" in replay.get_data(as_text=True)
+    assert client.get("/profile/").status_code == 302
+
+
+def test_lockout_after_five_failures_and_same_message_for_unknown_users(app, client, users):
+    person = users.person(users.unit("330101"))
+    messages = set()
+    for _ in range(5):
+        response = login(client, person.username, "not-the-password")
+        messages.add(_failure_text(response).count("用户名或密码错误"))
+    # Sixth attempt with the right password still fails.
+    sixth = login(client, person.username, PASSWORD)
+    assert sixth.status_code == 200
+    assert client.get("/profile/").status_code == 302
+    unknown = login(client, "nobody-at-all", PASSWORD)
+    locked_text = _failure_text(sixth)
+    assert "用户名或密码错误" in locked_text
+    assert "用户名或密码错误" in _failure_text(unknown)
+    # The API login is locked too, with the same 401 as an unknown user.
+    locked_api = client.post("/api/v1/security/login", json={"username": person.username, "password": PASSWORD, "provider": "db"})
+    unknown_api = client.post("/api/v1/security/login", json={"username": "nobody-at-all", "password": PASSWORD, "provider": "db"})
+    assert locked_api.status_code == unknown_api.status_code == 401
+    assert locked_api.json == unknown_api.json
+    # After the lockout has passed the right password works again.
+    with app.app_context():
+        state = db.session.get(AccountState, _user_id(app, person.username))
+        state.locked_until = dt.datetime.utcnow() - dt.timedelta(seconds=1)
+        db.session.commit()
+    assert login(client, person.username, PASSWORD).status_code == 302
+
+
+def _user_id(app, username):
+    return app.appbuilder.sm.find_user(username=username).id
+
+
+def test_per_ip_rate_limit_on_web_and_api_login(database_url, tmp_path, users):
+    limited = make_test_app(database_url, tmp_path / "instance", AUTH_RATE_LIMIT="3 per minute")
+    client = limited.test_client()
+    codes = [client.post("/api/v1/security/login", json={"username": "x", "password": "y", "provider": "db"}).status_code
+             for _ in range(4)]
+    assert codes[:3] == [401, 401, 401] and codes[3] == 429
+    page = client.get("/login/")
+    token = csrf_from(page.get_data(as_text=True))
+    web = [client.post("/login/", data={"csrf_token": token, "username": "x", "password": "y", "captcha": "TEST"}).status_code
+           for _ in range(4)]
+    assert web[3] == 429
+
+
+def test_first_login_forces_password_change_on_web_and_api(app, client, users):
+    person = users.person(users.unit("330101"), initial=True)
+    response = login(client, person.username, person.password)
+    assert response.status_code == 302 and response.location.endswith("/account/password/")
+    assert client.get("/profile/").location.endswith("/account/password/")
+    api = app.test_client()
+    token = api_token(api, person.username, person.password)
+    bearer = {"Authorization": f"Bearer {token}"}
+    blocked = api.get("/api/v1/me", headers=bearer)
+    assert blocked.status_code == 403 and blocked.json["code"] == "password_change_required"
+    # A weak new password is refused with reasons; a good one is accepted and unblocks the API.
+    weak = api.post("/api/v1/me/password", headers=bearer, json={"old_password": person.password, "new_password": "12345678"})
+    assert weak.status_code == 400
+    done = api.post("/api/v1/me/password", headers=bearer, json={"old_password": person.password, "new_password": "Blue-heron-42x"})
+    assert done.status_code == 200
+    assert api.get("/api/v1/me", headers=bearer).status_code == 200
+    assert client.get("/profile/").status_code == 200
+
+
+def test_password_change_page_checks_old_password_and_policy(client, users):
+    person = users.person(users.unit("330101"))
+    login(client, person.username, PASSWORD)
+    page = client.get("/account/password/")
+    token = csrf_from(page.get_data(as_text=True))
+    wrong_old = client.post("/account/password/", data={"csrf_token": token, "old_password": "nope", "new_password": "Blue-heron-42x", "confirm": "Blue-heron-42x"})
+    assert "当前密码" in wrong_old.get_data(as_text=True)
+    common = client.post("/account/password/", data={"csrf_token": token, "old_password": PASSWORD, "new_password": "password123", "confirm": "password123"})
+    assert "常见" in common.get_data(as_text=True)
+    ok = client.post("/account/password/", data={"csrf_token": token, "old_password": PASSWORD, "new_password": "Blue-heron-42x", "confirm": "Blue-heron-42x"})
+    assert ok.status_code == 302
+    client.get("/logout/")
+    assert login(client, person.username, "Blue-heron-42x").status_code == 302
+
+
+def test_forms_need_the_csrf_token(client, users):
+    person = users.person(users.unit("330101"))
+    client.get("/login/captcha.png")
+    no_token = client.post("/login/", data={"username": person.username, "password": PASSWORD, "captcha": "TEST"})
+    assert no_token.status_code == 400
+    login(client, person.username, PASSWORD)
+    profile_post = client.post("/profile/", data={"mobile": "13900000000"})
+    assert profile_post.status_code == 400
+
+
+def test_cookie_authenticated_api_calls_need_the_csrf_token(client, users):
+    unit = users.unit("330101")
+    admin = users.person(unit, role="unit_admin")
+    login(client, admin.username, PASSWORD)
+    body = {"name": "李四", "id_number": "11010519491231002X"}
+    refused = client.post("/api/v1/people/", json=body)
+    assert refused.status_code == 400 and refused.json["code"] == "csrf_failed"
+    token = csrf_from(client.get("/people/new").get_data(as_text=True))
+    accepted = client.post("/api/v1/people/", json=body, headers={"X-CSRFToken": token})
+    assert accepted.status_code == 201, accepted.get_data(as_text=True)
+
+
+def test_bearer_api_calls_need_no_csrf_token(client, users):
+    admin = users.person(users.unit("330101"), role="unit_admin")
+    token = api_token(client, admin.username, PASSWORD)
+    created = client.post("/api/v1/people/", json={"name": "李四", "id_number": "11010519491231002X"},
+                          headers={"Authorization": f"Bearer {token}"})
+    assert created.status_code == 201
+
+
+def test_no_open_redirect_through_next_or_host(client, users):
+    person = users.person(users.unit("330101"))
+    for target in ["http://evil.example/", "//evil.example/", "/\\evil.example", "https:evil.example", "javascript:alert(1)"]:
+        response = login(client, person.username, PASSWORD, next_url=target)
+        assert response.status_code == 302
+        assert "evil" not in response.location and "javascript" not in response.location, target
+        client.get("/logout/")
+    # A forged Host header cannot make an absolute next look local.
+    page = client.get("/login/?next=http://evil.example/x", headers={"Host": "evil.example"})
+    token = csrf_from(page.get_data(as_text=True))
+    client.get("/login/captcha.png", headers={"Host": "evil.example"})
+    forged = client.post("/login/?next=http://evil.example/x", headers={"Host": "evil.example"},
+                         data={"csrf_token": token, "username": person.username, "password": PASSWORD, "captcha": "TEST"})
+    assert forged.status_code == 302 and "evil.example/x" not in forged.location
+    # A local path is kept.
+    client.get("/logout/")
+    assert login(client, person.username, PASSWORD, next_url="/account/password/").location.endswith("/account/password/")

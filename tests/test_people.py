@@ -1,0 +1,172 @@
+"""Staff management: scoping (another unit's person is a 404), masking, creation with a
+one-time initial password, self-entry, password reset, the learner's own profile."""
+import io
+import re
+
+from PIL import Image
+
+from tests.conftest import csrf_from
+from tests.helpers import PASSWORD, api_token, id_number, login
+
+
+def _bearer(client, made):
+    return {"Authorization": f"Bearer {api_token(client, made.username, made.password)}"}
+
+
+def test_unit_admin_sees_only_own_staff_in_pages_and_api(app, client, users):
+    own, other = users.unit("330101"), users.unit("330102")
+    admin = users.person(own, role="unit_admin", name="王管理")
+    mine = users.person(own, name="李本院")
+    theirs = users.person(other, name="赵外院")
+    login(client, admin.username, PASSWORD)
+    listing = client.get("/people/").get_data(as_text=True)
+    assert "李本院" in listing and "赵外院" not in listing
+    assert client.get(f"/people/{theirs.id}").status_code == 404
+    assert client.get(f"/people/{theirs.id}/edit").status_code == 404
+    assert client.get(f"/people/{mine.id}").status_code == 200
+    api = app.test_client()
+    headers = _bearer(api, admin)
+    assert api.get(f"/api/v1/people/{theirs.id}", headers=headers).status_code == 404
+    assert api.put(f"/api/v1/people/{theirs.id}", headers=headers, json={"mobile": "13900000000"}).status_code == 404
+    names = [p["name"] for p in api.get("/api/v1/people/", headers=headers).json["result"]]
+    assert "赵外院" not in names and "李本院" in names
+
+
+def test_batch_self_entry_cannot_reach_another_unit(client, users):
+    own, other = users.unit("330101"), users.unit("330102")
+    admin = users.person(own, role="unit_admin")
+    mine = users.person(own, name="李本院")
+    theirs = users.person(other, name="赵外院")
+    login(client, admin.username, PASSWORD)
+    token = csrf_from(client.get("/people/").get_data(as_text=True))
+    response = client.post("/people/self-entry", data={"csrf_token": token, "grant": "1", "person_id": [mine.id, theirs.id]},
+                           follow_redirects=True)
+    assert "已为 1 人开通" in response.get_data(as_text=True)
+    assert client.get(f"/people/{mine.id}").get_data(as_text=True).count("已开通") >= 1
+
+
+def test_learners_cannot_open_staff_pages_or_api(app, client, users):
+    learner = users.person(users.unit("330101"))
+    login(client, learner.username, PASSWORD)
+    assert client.get("/people/").status_code in (302, 403)
+    api = app.test_client()
+    assert api.get("/api/v1/people/", headers=_bearer(api, learner)).status_code in (401, 403)
+
+
+def test_masking_outside_owner_and_provincial_detail(app, client, users):
+    unit = users.unit("330101")
+    admin = users.person(unit, role="unit_admin")
+    number = id_number()
+    person = users.person(unit, name="钱多多", id_number=number, mobile="13812345678")
+    masked = number[:3] + "*" * 11 + number[-4:]
+    login(client, admin.username, PASSWORD)
+    for url in ("/people/", f"/people/{person.id}"):
+        page = client.get(url).get_data(as_text=True)
+        assert masked in page and number not in page and "13812345678" not in page
+    api = app.test_client()
+    assert api.get(f"/api/v1/people/{person.id}", headers=_bearer(api, admin)).json["result"]["id_number"] == masked
+    province = users.province_admin()
+    province_client = app.test_client()
+    login(province_client, province.username, PASSWORD)
+    assert number in province_client.get(f"/people/{person.id}").get_data(as_text=True)
+    assert number not in province_client.get("/people/").get_data(as_text=True)
+    api2 = app.test_client()
+    assert api2.get(f"/api/v1/people/{person.id}", headers=_bearer(api2, province)).json["result"]["id_number"] == number
+
+
+def test_create_via_api_returns_initial_password_once_and_role_is_province_only(app, users):
+    unit = users.unit("330101")
+    admin = users.person(unit, role="unit_admin")
+    api = app.test_client()
+    headers = _bearer(api, admin)
+    refused = api.post("/api/v1/people/", headers=headers, json={"name": "孙一", "id_number": id_number(), "role": "unit_admin"})
+    assert refused.status_code == 403
+    created = api.post("/api/v1/people/", headers=headers, json={"name": "孙一", "id_number": id_number(), "self_entry": True})
+    assert created.status_code == 201
+    body = created.json
+    assert len(body["initial_password"]) >= 12 and body["person"]["self_entry"] is True
+    shown = api.get(f"/api/v1/people/{body['id']}", headers=headers).json["result"]
+    assert "initial_password" not in shown and shown["role"] == "learner"
+    # The learner signs in with it and must change it first.
+    learner_api = app.test_client()
+    token = api_token(learner_api, shown["username"], body["initial_password"])
+    assert learner_api.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json["code"] == "password_change_required"
+    province = users.province_admin()
+    promoted = api.put(f"/api/v1/people/{body['id']}", headers=_bearer(api, province), json={"role": "unit_admin"})
+    assert promoted.status_code == 200 and promoted.json["result"]["role"] == "unit_admin"
+
+
+def test_invalid_and_duplicate_id_numbers_are_explained_in_chinese(app, client, users):
+    unit = users.unit("330101")
+    admin = users.person(unit, role="unit_admin")
+    taken = users.person(unit).id_number
+    api = app.test_client()
+    headers = _bearer(api, admin)
+    bad = api.post("/api/v1/people/", headers=headers, json={"name": "周五", "id_number": "110105194912310021", "mobile": "123"})
+    assert bad.status_code == 400
+    assert "校验位" in bad.json["message"]["id_number"][0] and "手机" in bad.json["message"]["mobile"][0]
+    dup = api.post("/api/v1/people/", headers=headers, json={"name": "周五", "id_number": taken.lower()})
+    assert dup.status_code == 400 and "已存在" in dup.json["message"]["id_number"][0]
+    # The web form keeps what was typed beside the error.
+    login(client, admin.username, PASSWORD)
+    token = csrf_from(client.get("/people/new").get_data(as_text=True))
+    page = client.post("/people/new", data={"csrf_token": token, "name": "周五", "id_number": "110105194912310021",
+                                            "department": "急诊科", "status": "正常"}).get_data(as_text=True)
+    assert "校验位" in page and 'value="周五"' in page and 'value="急诊科"' in page
+
+
+def test_web_create_shows_initial_password_and_reset_gives_a_new_one(client, users):
+    unit = users.unit("330101")
+    admin = users.person(unit, role="unit_admin")
+    login(client, admin.username, PASSWORD)
+    token = csrf_from(client.get("/people/new").get_data(as_text=True))
+    created = client.post("/people/new", data={"csrf_token": token, "name": "吴六", "id_number": id_number(),
+                                               "status": "正常", "title": "主治医师", "title_level": "中级"})
+    html = created.get_data(as_text=True)
+    assert 'id="initial-password"' in html and "仅显示这一次" in html
+    person_id = int(re.search(r'href="/people/(\d+)"', html).group(1))
+    reset = client.post(f"/people/{person_id}/reset-password", data={"csrf_token": token}).get_data(as_text=True)
+    assert 'id="initial-password"' in reset
+
+
+def test_title_change_writes_history(app, client, users):
+    unit = users.unit("330101")
+    admin = users.person(unit, role="unit_admin")
+    person = users.person(unit, title="医师", title_level="初级")
+    api = app.test_client()
+    headers = _bearer(api, admin)
+    api.put(f"/api/v1/people/{person.id}", headers=headers, json={"title": "主治医师", "title_level": "中级"})
+    history = api.get(f"/api/v1/people/{person.id}", headers=headers).json["result"]["history"]
+    assert [h["title"] for h in history][:2] == ["主治医师", "医师"]
+
+
+def test_learner_edits_only_own_contact_fields_and_photo(app, client, users):
+    person = users.person(users.unit("330101"), name="郑七")
+    login(client, person.username, PASSWORD)
+    page = client.get("/profile/").get_data(as_text=True)
+    assert person.id_number in page  # unmasked for the owner
+    token = csrf_from(page)
+    photo = io.BytesIO()
+    Image.new("RGB", (40, 40), "red").save(photo, "PNG")
+    photo.seek(0)
+    saved = client.post("/profile/", data={"csrf_token": token, "mobile": "13912345678", "name": "改名",
+                                           "photo": (photo, "me.png")}, content_type="multipart/form-data", follow_redirects=True)
+    text = saved.get_data(as_text=True)
+    assert "13912345678" in text and "郑七" in text and "改名" not in text
+    assert client.get("/profile/photo").mimetype == "image/jpeg"
+    fake = client.post("/profile/", data={"csrf_token": token, "photo": (io.BytesIO(b"%PDF-1.4 not an image"), "x.jpg")},
+                       content_type="multipart/form-data")
+    assert "JPG 或 PNG" in fake.get_data(as_text=True)
+
+
+def test_units_api_is_for_the_provincial_admin(app, users):
+    province = users.province_admin()
+    unit = users.unit("330101")
+    admin = users.person(unit, role="unit_admin")
+    api = app.test_client()
+    headers = _bearer(api, province)
+    created = api.post("/api/v1/units/", headers=headers, json={"code": "3399", "name": "测试市", "kind": "city", "level": ""})
+    assert created.status_code == 201, created.get_data(as_text=True)
+    invalid = api.post("/api/v1/units/", headers=headers, json={"code": "3398", "name": "x", "kind": "planet"})
+    assert invalid.status_code == 422 and "kind" in invalid.json["message"]
+    assert api.get("/api/v1/units/", headers=_bearer(api, admin)).status_code in (401, 403)
