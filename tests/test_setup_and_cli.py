@@ -1,0 +1,86 @@
+"""Configuration, CLI and the demo province; the catalog covers every UI string."""
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+from sqlalchemy import func, select
+
+from portal.accounts.roles import UNIT_ADMIN
+from portal.extensions import db
+from portal.models import Person, Unit
+from tests.helpers import PASSWORD, api_token, login
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_secret_key_is_generated_once_and_kept_private(tmp_path):
+    import config
+
+    first = config.instance_secret_key(tmp_path)
+    assert len(first) >= 32 and config.instance_secret_key(tmp_path) == first
+    assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
+
+
+def test_create_admin_cli_enforces_the_password_policy(app):
+    runner = app.test_cli_runner()
+    weak = runner.invoke(args=["portal", "create-admin", "--username", "chief", "--password", "password123"])
+    assert weak.exit_code != 0
+    ok = runner.invoke(args=["portal", "create-admin", "--username", "chief", "--password", PASSWORD])
+    assert ok.exit_code == 0, ok.output
+    client = app.test_client()
+    assert login(client, "chief", PASSWORD).status_code == 302
+    assert client.get("/units/").status_code == 200  # a provincial admin, no forced change
+
+
+def test_demo_data_builds_the_demo_province(app):
+    result = app.test_cli_runner().invoke(args=["portal", "demo-data"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Unit.id)).where(Unit.kind == "city")) == 2
+        assert db.session.scalar(select(func.count(Unit.id)).where(Unit.kind == "institution")) == 4
+        people = db.session.scalars(select(Person)).all()
+        admins = [p for p in people if any(r.name == UNIT_ADMIN for r in p.user.roles)]
+        assert len(admins) == 4 and len(people) - len(admins) == 40
+        assert all(p.title for p in people)
+    credentials = Path(app.instance_path) / "demo-credentials.txt"
+    assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
+    role, username, password = credentials.read_text(encoding="utf-8").splitlines()[2].split("\t")
+    assert role == "单位管理员"
+    assert api_token(app.test_client(), username, password)
+    assert app.test_cli_runner().invoke(args=["portal", "demo-data"]).exit_code != 0  # not twice
+
+
+def test_openapi_lists_our_endpoints(app, users):
+    province = users.province_admin()
+    client = app.test_client()
+    spec = client.get("/api/v1/_openapi", headers={"Authorization": f"Bearer {api_token(client, province.username, PASSWORD)}"})
+    assert spec.status_code == 200
+    paths = spec.json["paths"]
+    assert {"/people/", "/people/{person_id}", "/me", "/me/password", "/units/"} <= {p.replace("/api/v1", "") for p in paths}
+
+
+def test_every_ui_string_has_a_chinese_translation():
+    method_map = [("portal/**.py", "python"), ("plugins/**.py", "python"), ("portal/templates/**.html", "jinja2")]
+    keywords = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngettext": (1, 2)}
+    found = {msg[2] if isinstance(msg[2], str) else msg[2][0]
+             for msg in extract_from_dir(str(ROOT), method_map, keywords=keywords)
+             if not any(part in msg[0] for part in (".venv", "tests", "bench"))}
+    with open(ROOT / "portal/translations/zh/LC_MESSAGES/messages.po", "rb") as f:
+        catalog = {m.id: m.string for m in read_po(f) if m.id}
+    missing = sorted(s for s in found if not catalog.get(s))
+    assert not missing, f"untranslated: {missing}"
+
+
+def test_english_is_available(client):
+    client.get("/lang/en")
+    assert "Sign in" in client.get("/login/").get_data(as_text=True)
+
+
+def test_flask_db_upgrade_is_idempotent(database_url, tmp_path):
+    env = {"PORTAL_DATABASE_URL": database_url, "PORTAL_INSTANCE_PATH": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "portal:create_app", "db", "upgrade"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
