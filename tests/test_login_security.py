@@ -92,7 +92,9 @@ def test_first_login_forces_password_change_on_web_and_api(app, client, users):
     assert weak.status_code == 400
     done = api.post("/api/v1/me/password", headers=bearer, json={"old_password": person.password, "new_password": "Blue-heron-42x"})
     assert done.status_code == 200
-    assert api.get("/api/v1/me", headers=bearer).status_code == 200
+    me = api.get("/api/v1/me", headers=bearer)
+    assert me.status_code == 200 and me.json["result"]["role"] == "learner"
+    assert me.json["result"]["person"]["id_number"] == person.id_number  # unmasked: it is theirs
     assert client.get("/profile/").status_code == 200
 
 

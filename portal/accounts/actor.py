@@ -36,10 +36,11 @@ class Actor:
         return SELF_ENTRY in self.roles
 
     @property
-    def role_label(self) -> str:
+    def api_role(self) -> str:
+        """The role as the REST API names it."""
         if self.is_province_admin:
-            return PROVINCE_ADMIN
-        return UNIT_ADMIN if self.is_unit_admin else "Learner"
+            return "province_admin"
+        return "unit_admin" if self.is_unit_admin else "learner"
 
 
 def actor_for(user: User) -> Actor:

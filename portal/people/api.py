@@ -182,7 +182,7 @@ class MeApi(BaseApi):
             200: {description: The account}
         """
         actor = current_actor()
-        result: dict[str, Any] = {"username": actor.user.username, "role": actor.role_label}
+        result: dict[str, Any] = {"username": actor.user.username, "role": actor.api_role}
         if actor.person is not None:
             result.update(person=person_dict(actor.person, unmasked=True), history=history_rows(actor.person))
         return self.response(200, result=result)
