@@ -36,8 +36,13 @@ class Registry:
             (self.pm.hook.register_exporters, self.exporters),
             (self.pm.hook.register_login_methods, self.login_methods),
         ):
+            # Each implementation is called on its own so that a failure names its plugin.
             for impl in hook.get_hookimpls():
-                for cls in impl.function() or []:
+                try:
+                    classes = impl.function() or []
+                except Exception as e:
+                    raise PluginError(f"plugin {impl.plugin_name!r} failed in {hook.name}: {type(e).__name__}: {e}") from e
+                for cls in classes:
                     _add(target, cls, impl.plugin_name)
 
 
