@@ -160,3 +160,11 @@ def test_no_open_redirect_through_next_or_host(client, users):
     # A local path is kept.
     client.get("/logout/")
     assert login(client, person.username, PASSWORD, next_url="/account/password/").location.endswith("/account/password/")
+
+
+def test_captcha_has_an_audio_alternative_for_the_current_challenge(client):
+    assert client.get("/login/captcha.wav").status_code == 404  # no challenge yet
+    client.get("/login/")
+    client.get("/login/captcha.png")
+    audio = client.get("/login/captcha.wav")
+    assert audio.status_code == 200 and audio.mimetype == "audio/wav" and audio.data[:4] == b"RIFF"

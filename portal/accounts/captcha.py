@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+from captcha.audio import AudioCaptcha
 from captcha.image import ImageCaptcha
 from flask import current_app, session
 from sqlalchemy import delete
@@ -42,6 +43,15 @@ def new_challenge() -> bytes:
     db.session.commit()
     session[SESSION_KEY] = challenge.id
     return ImageCaptcha(width=160, height=60).generate(answer).getvalue()
+
+
+def current_audio() -> bytes | None:
+    """The current challenge read aloud (WAV), the audio alternative to the picture."""
+    challenge_id = session.get(SESSION_KEY)
+    challenge = db.session.get(CaptchaChallenge, challenge_id) if challenge_id else None
+    if challenge is None or challenge.expires_at < _now():
+        return None
+    return bytes(AudioCaptcha().generate(challenge.answer))
 
 
 def check_answer(given: str) -> bool:

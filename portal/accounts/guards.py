@@ -18,6 +18,7 @@ ALLOWED_BEFORE_CHANGE = {
     "PortalAuthDBView.logout",
     "PortalAuthDBView.login",
     "PortalAuthDBView.captcha_image",
+    "PortalAuthDBView.captcha_audio",
     "MeApi.change_password",
     "SecurityApi.login",
     "LocaleView.index",

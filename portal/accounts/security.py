@@ -3,7 +3,7 @@ web form, per-account lockout for both the form and the API login, the same answ
 unknown user, a wrong password and a locked account, and only local redirects."""
 from __future__ import annotations
 
-from flask import current_app, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
@@ -62,6 +62,16 @@ class PortalAuthDBView(AuthDBView):
     @expose("/login/captcha.png")
     def captcha_image(self):
         response = current_app.response_class(captcha.new_challenge(), mimetype="image/png")
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+    @expose("/login/captcha.wav")
+    def captcha_audio(self):
+        audio = captcha.current_audio()
+        if audio is None:
+            abort(404)
+        response = current_app.response_class(audio, mimetype="audio/wav")
         response.headers["Cache-Control"] = "no-store"
         return response
 
