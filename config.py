@@ -38,6 +38,9 @@ DEMO_DATA = _flag("PORTAL_DEMO_DATA", False)
 REDIS_URL = os.environ.get("PORTAL_REDIS_URL", "")
 # Host names the portal answers to (comma-separated); empty accepts any Host header.
 TRUSTED_HOSTS = [h.strip() for h in os.environ.get("PORTAL_TRUSTED_HOSTS", "").split(",") if h.strip()] or None
+# How many reverse proxies sit in front of the portal: their X-Forwarded-For gives the client
+# address that login rate limits count by. 0 = none (the address is the TCP peer's).
+PROXY_COUNT = int(os.environ.get("PORTAL_PROXY_COUNT", "0"))
 # Plugins (by name) not to load, comma-separated; a broken plugin listed here does not stop start-up.
 DISABLED_PLUGINS = [p.strip() for p in os.environ.get("PORTAL_DISABLED_PLUGINS", "").split(",") if p.strip()]
 

@@ -168,3 +168,15 @@ def test_captcha_has_an_audio_alternative_for_the_current_challenge(client):
     client.get("/login/captcha.png")
     audio = client.get("/login/captcha.wav")
     assert audio.status_code == 200 and audio.mimetype == "audio/wav" and audio.data[:4] == b"RIFF"
+
+
+def test_rate_limit_counts_the_client_behind_the_configured_proxy(database_url, tmp_path):
+    limited = make_test_app(database_url, tmp_path / "instance", AUTH_RATE_LIMIT="2 per minute", PROXY_COUNT=1)
+    client = limited.test_client()
+
+    def attempt(ip):
+        return client.post("/api/v1/security/login", json={"username": "x", "password": "y", "provider": "db"},
+                           headers={"X-Forwarded-For": ip}).status_code
+
+    assert [attempt("10.0.0.1") for _ in range(3)] == [401, 401, 429]
+    assert attempt("10.0.0.2") == 401  # another client behind the same proxy is not blocked
