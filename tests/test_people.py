@@ -170,3 +170,17 @@ def test_units_api_is_for_the_provincial_admin(app, users):
     invalid = api.post("/api/v1/units/", headers=headers, json={"code": "3398", "name": "x", "kind": "planet"})
     assert invalid.status_code == 422 and "kind" in invalid.json["message"]
     assert api.get("/api/v1/units/", headers=_bearer(api, admin)).status_code in (401, 403)
+
+
+def test_staff_list_pages_keep_the_filters(client, users):
+    unit = users.unit("330101")
+    admin = users.person(unit, role="unit_admin", name="管理员")
+    for i in range(22):
+        users.person(unit, name=f"王{i:02d}")
+    login(client, admin.username, PASSWORD)
+    first = client.get("/people/?q=王").get_data(as_text=True)
+    assert "共22条记录" in first and "1 / 2" in first and "王00" in first and "王21" not in first
+    next_link = re.search(r'href="(/people/\?[^"]*page=2[^"]*)"', first).group(1).replace("&amp;", "&")
+    assert "q=" in next_link
+    second = client.get(next_link).get_data(as_text=True)
+    assert "2 / 2" in second and "王21" in second and "王00" not in second

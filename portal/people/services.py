@@ -89,17 +89,23 @@ def search(actor: Actor, q: str = "", unit_id: int | None = None, role: str | No
     if role in API_ROLES:
         query = query.where(has_role(UNIT_ADMIN) if role == "unit_admin" else ~has_role(UNIT_ADMIN))
     total = db.session.scalar(query.with_only_columns(func.count(Person.id)).order_by(None))
+    order = (Person.unit_id, Person.name, Person.id)
+    # The page's ids first, then their details: the role flags are worked out for these rows
+    # only (given them for every match, PostgreSQL hashes all the province's role grants).
+    page_ids = (
+        query.with_only_columns(Person.id).order_by(*order)
+        .limit(per_page).offset((max(page, 1) - 1) * per_page).subquery()
+    )
     rows = db.session.execute(
-        query.with_only_columns(
+        select(
             Person.id, Person.person_no, Person.name, Person.sex, Person.id_number, Person.mobile,
             Person.department, Person.title, Person.title_level, Person.status, Unit.name.label("unit_name"),
             User.username, has_role(SELF_ENTRY).label("self_entry"), has_role(UNIT_ADMIN).label("unit_admin"),
         )
+        .join(page_ids, page_ids.c.id == Person.id)
         .join(Unit, Unit.id == Person.unit_id)
         .join(User, User.id == Person.user_id)
-        .order_by(Person.unit_id, Person.name, Person.id)
-        .limit(per_page)
-        .offset((max(page, 1) - 1) * per_page)
+        .order_by(*order)
     ).all()
     return Page(rows=rows, total=total or 0, page=max(page, 1), per_page=per_page)
 

@@ -1,0 +1,66 @@
+"""The bench app: the real portal app plus one stock Flask-AppBuilder list (the baseline),
+and signing in through the real login form."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from flask_appbuilder import ModelView
+from flask_appbuilder.models.sqla.filters import FilterEqualFunction
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+from portal import create_app
+from portal.accounts.actor import current_actor
+from portal.models import Person
+from tests.helpers import CAPTCHA
+from tests.helpers import login as form_login
+
+SECRET = "bench-secret-key-" + "b" * 31  # 48 characters
+
+
+class StockPeople(ModelView):
+    """FAB's stock list over the same table: the baseline of the provincial search, with FAB's
+    search filter on the name. The permission key is the portal's "People", which the unit
+    admin's role grants too. Its page size is the portal's, so both render 20 rows."""
+
+    route_base = "/stockpeople"
+    class_permission_name = "People"
+    datamodel = SQLAInterface(Person)
+    list_columns = ["person_no", "name", "sex", "id_number", "unit", "department", "title", "status"]
+    search_columns = ["name"]
+    page_size = 20
+
+
+class StockUnitStaff(StockPeople):
+    """The baseline of the unit admin's staff list: the same stock list with FAB's own way to
+    scope a view to the signed-in user, a base filter (here: the admin's unit)."""
+
+    route_base = "/stockstaff"
+    base_filters = [["unit_id", FilterEqualFunction, lambda: current_actor().unit_id]]
+
+
+def make_app(database_url: str, instance: Path) -> Flask:
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": SECRET,
+        "CAPTCHA_TEST_ANSWER": CAPTCHA,
+        "AUTH_RATE_LIMIT": "100000 per minute",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "DEMO_DATA": False,
+        "TRUSTED_HOSTS": None,
+        "SERVER_NAME": None,
+    })
+    with app.app_context():
+        app.appbuilder.add_view_no_menu(StockPeople())
+        app.appbuilder.add_view_no_menu(StockUnitStaff())
+    return app
+
+
+def login(client, username: str, password: str) -> None:
+    """Sign in through the real web form (tests.helpers.login); fails loudly if it did not work."""
+    response = form_login(client, username, password, captcha=CAPTCHA)
+    location = response.headers.get("Location", "")
+    if response.status_code != 302 or "/login" in location or "password" in location:
+        raise RuntimeError(f"could not sign in as {username}: {response.status_code} {location}")
