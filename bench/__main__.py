@@ -5,10 +5,8 @@ warm-ups, the portal's page and its baseline taking turns so both see the same c
 PORTAL_BENCH_PEOPLE and PORTAL_BENCH_UNITS change the scale (for a quick try)."""
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import secrets
 import statistics
 import sys
 import tempfile
@@ -18,12 +16,10 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import quote
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
 from bench.app import login, make_app
 from bench.data import PASSWORD, PROVINCE_ADMIN_USERNAME, SEARCH_CHARACTER, Province, populate
 from portal.setup import prepare_database
+from tests.helpers import scratch_database
 
 PEOPLE = 50_000
 UNITS = 500
@@ -117,21 +113,6 @@ def run(database_url: str, instance: Path, scale: str, people: int, units: int) 
     return rows
 
 
-@contextlib.contextmanager
-def postgres_database(server: str):
-    """A fresh database on ``server``, dropped afterwards; yields its URL."""
-    name = f"cme_bench_{secrets.token_hex(4)}"
-    admin = create_engine(make_url(server), isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def table(rows: list[Row]) -> str:
     lines = ["| case | scale | ours ms | baseline | baseline ms | ratio | budget |",
              "| --- | --- | ---: | --- | ---: | ---: | --- |"]
@@ -152,7 +133,7 @@ def main() -> None:
         rows += run(f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp) / "sqlite", "SQLite", people, units)
         server = os.environ.get("PORTAL_BENCH_DATABASE_URL")
         if server:
-            with postgres_database(server) as url:
+            with scratch_database(server, "cme_bench") as url:
                 rows += run(url, Path(tmp) / "postgresql", "PostgreSQL", people, units)
     print(table(rows))
     log(f"total {time.perf_counter() - started:.0f} s")

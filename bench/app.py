@@ -9,13 +9,11 @@ from flask_appbuilder import ModelView
 from flask_appbuilder.models.sqla.filters import FilterEqualFunction
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
-from portal import create_app
 from portal.accounts.actor import current_actor
 from portal.models import Person
-from tests.helpers import CAPTCHA
+from tests.helpers import CAPTCHA, make_test_app
 from tests.helpers import login as form_login
 
-SECRET = "bench-secret-key-" + "b" * 31  # 48 characters
 
 
 class StockPeople(ModelView):
@@ -40,18 +38,7 @@ class StockUnitStaff(StockPeople):
 
 
 def make_app(database_url: str, instance: Path) -> Flask:
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "INSTANCE_PATH": str(instance),
-        "SECRET_KEY": SECRET,
-        "CAPTCHA_TEST_ANSWER": CAPTCHA,
-        "AUTH_RATE_LIMIT": "100000 per minute",
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "DEMO_DATA": False,
-        "TRUSTED_HOSTS": None,
-        "SERVER_NAME": None,
-    })
+    app = make_test_app(database_url, instance, AUTH_RATE_LIMIT="100000 per minute")
     with app.app_context():
         app.appbuilder.add_view_no_menu(StockPeople())
         app.appbuilder.add_view_no_menu(StockUnitStaff())

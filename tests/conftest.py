@@ -5,50 +5,22 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import tempfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, delete, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import delete
 
-from portal import create_app
 from portal.setup import prepare_database
-from tests.helpers import CAPTCHA, TestUsers
-
-SECRET = "test-secret-key-" + "x" * 40
-
+from tests.helpers import TestUsers, make_test_app, scratch_database
 
 def _database(tmp: Path):
     server = os.environ.get("PORTAL_TEST_DATABASE_URL")
     if not server:
         yield f"sqlite:///{tmp / 'test.db'}"
         return
-    name = f"cme_test_{secrets.token_hex(4)}"
-    admin = create_engine(make_url(server), isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def make_test_app(database_url: str, instance: Path, **overrides):
-    config = {
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "INSTANCE_PATH": str(instance),
-        "SECRET_KEY": SECRET,
-        "CAPTCHA_TEST_ANSWER": CAPTCHA,
-        "AUTH_RATE_LIMIT": "10000 per minute",
-        "SERVER_NAME": None,
-    }
-    config.update(overrides)
-    return create_app(config)
+    with scratch_database(server, "cme_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,17 @@
 """Helpers to build units, people and sessions in tests."""
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
+import secrets
 from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from portal import create_app
 
 from portal.accounts import services as accounts
 from portal.accounts.actor import actor_for
@@ -15,7 +23,38 @@ from portal.people.id_number import check_character
 
 CAPTCHA = "TEST"
 PASSWORD = "Kx7!river-stone"
+SECRET = "test-secret-key-" + "x" * 40
 _seq = itertools.count(1)
+
+
+def make_test_app(database_url: str, instance: Path, **overrides):
+    """An app on ``database_url`` whose captcha answer is always CAPTCHA (test configuration only)."""
+    return create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": SECRET,
+        "CAPTCHA_TEST_ANSWER": CAPTCHA,
+        "AUTH_RATE_LIMIT": "10000 per minute",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        **overrides,
+    })
+
+
+@contextlib.contextmanager
+def scratch_database(server: str, prefix: str):
+    """A fresh database on the PostgreSQL ``server`` (a SQLAlchemy URL), dropped afterwards;
+    yields its URL."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    admin = create_engine(make_url(server), isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def id_number(region: str = "330102", birth: str = "19800101", seq: int | None = None) -> str:

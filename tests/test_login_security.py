@@ -4,7 +4,8 @@ import datetime as dt
 
 from portal.extensions import db
 from portal.models import AccountState
-from tests.conftest import csrf_from, make_test_app
+from tests.conftest import csrf_from
+from tests.helpers import make_test_app
 from tests.helpers import PASSWORD, api_token, login
 
 

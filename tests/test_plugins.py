@@ -21,7 +21,7 @@ from portal import hookspecs
 from portal.extensions import db
 from portal.models import Person
 from portal.plugins import PluginError, build_registry, builtin_plugin_names
-from tests.conftest import make_test_app
+from tests.helpers import make_test_app
 from tests import helpers
 from tests.helpers import login
 

@@ -1,7 +1,7 @@
 """修改密码: the password change page, also where a first login with an initial password lands."""
 from __future__ import annotations
 
-from flask import flash, g, redirect, url_for
+from flask import flash, g, redirect
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
