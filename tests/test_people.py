@@ -184,3 +184,23 @@ def test_staff_list_pages_keep_the_filters(client, users):
     assert "q=" in next_link
     second = client.get(next_link).get_data(as_text=True)
     assert "2 / 2" in second and "王21" in second and "王00" not in second
+
+
+def test_unit_admin_edit_keeps_the_id_number_unless_a_new_one_is_typed(app, client, users):
+    unit = users.unit("330101")
+    admin = users.person(unit, role="unit_admin")
+    person = users.person(unit, name="冯八", department="内科")
+    login(client, admin.username, PASSWORD)
+    form_page = client.get(f"/people/{person.id}/edit").get_data(as_text=True)
+    assert person.id_number not in form_page  # not even in the edit form
+    token = csrf_from(form_page)
+    fields = {"csrf_token": token, "name": "冯八", "id_number": "", "department": "外科", "status": "正常"}
+    assert client.post(f"/people/{person.id}/edit", data=fields).status_code == 302
+    api = app.test_client()
+    province = users.province_admin()
+    shown = api.get(f"/api/v1/people/{person.id}", headers=_bearer(api, province)).json["result"]
+    assert shown["id_number"] == person.id_number and shown["department"] == "外科"
+    new_number = id_number(birth="19900215")
+    client.post(f"/people/{person.id}/edit", data={**fields, "id_number": new_number})
+    shown = api.get(f"/api/v1/people/{person.id}", headers=_bearer(api, province)).json["result"]
+    assert shown["id_number"] == new_number and shown["birth_date"] == "1990-02-15"

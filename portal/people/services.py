@@ -25,6 +25,8 @@ STAFF_FIELDS = SELF_SERVICE_FIELDS + (
     "department", "position", "status", "transfer_status", "title", "title_level",
 )
 HISTORY_FIELDS = ("unit_id", "title", "title_level", "status")
+# Identifiers an edit form may leave empty to mean "unchanged" (a unit admin never sees the ID number).
+KEEP_WHEN_EMPTY = ("id_number", "person_no")
 PER_PAGE = 20
 
 
@@ -161,7 +163,7 @@ def update(actor: Actor, person: Person, data: dict[str, Any]) -> Person:
         person.sex, person.birth_date = parsed.sex, parsed.birth_date
     _check_unique(person.id, data.get("id_number"), data.get("person_no") or None)
     for field in STAFF_FIELDS:
-        if field in data and data[field] is not None and not (field == "person_no" and not data[field]):
+        if field in data and data[field] is not None and (data[field] or field not in KEEP_WHEN_EMPTY):
             setattr(person, field, data[field])
     if actor.is_province_admin:
         if data.get("unit_id"):
