@@ -204,3 +204,18 @@ def test_unit_admin_edit_keeps_the_id_number_unless_a_new_one_is_typed(app, clie
     client.post(f"/people/{person.id}/edit", data={**fields, "id_number": new_number})
     shown = api.get(f"/api/v1/people/{person.id}", headers=_bearer(api, province)).json["result"]
     assert shown["id_number"] == new_number and shown["birth_date"] == "1990-02-15"
+
+
+def test_user_menu_leads_to_portal_pages_in_the_default_language(client, users):
+    person = users.person(users.unit("330101"))
+    login(client, person.username, PASSWORD)
+    page = client.get("/profile/").get_data(as_text=True)
+    assert 'href="/account/password/"' in page and "退出" in page and "简体中文" in page
+    assert "/users/userinfo/" not in page  # FAB's own profile page is not for learners
+
+
+def test_provincial_admin_without_profile_is_sent_home(client, users):
+    province = users.province_admin()
+    login(client, province.username, PASSWORD)
+    response = client.get("/profile/", follow_redirects=True)
+    assert response.status_code == 200 and "没有个人资料" in response.get_data(as_text=True)

@@ -23,8 +23,9 @@ class ProfileView(BaseView):
     @has_access
     def show(self):
         person = current_actor().person
-        if person is None:
-            abort(404)
+        if person is None:  # a provincial admin's account belongs to no unit's staff
+            flash(_("This account has no personal profile."), "info")
+            return redirect(self.appbuilder.get_url_for_index)
         form = SelfServiceForm(obj=person)
         if form.validate_on_submit():
             upload = request.files.get("photo")
