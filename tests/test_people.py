@@ -219,3 +219,22 @@ def test_provincial_admin_without_profile_is_sent_home(client, users):
     login(client, province.username, PASSWORD)
     response = client.get("/profile/", follow_redirects=True)
     assert response.status_code == 200 and "没有个人资料" in response.get_data(as_text=True)
+
+
+def test_province_admin_manages_units_in_the_tree(app, client, users):
+    province = users.province_admin()
+    city = users.unit("3301", "杭州市", kind="city", level=None)
+    login(client, province.username, PASSWORD)
+    form = client.get("/units/manage/add").get_data(as_text=True)
+    token = csrf_from(form)
+    created = client.post("/units/manage/add", data={"csrf_token": token, "code": "330199", "name": "杭州市中医院",
+                                                     "kind": "institution", "level": "三级", "parent": str(city)})
+    assert created.status_code == 302
+    tree = client.get("/units/").get_data(as_text=True)
+    assert tree.index("杭州市") < tree.index("杭州市中医院") and "三级" in tree
+    users.person(city, name="在册人员")
+    listing = client.get("/units/manage/list/").get_data(as_text=True)
+    assert "杭州市中医院" in listing
+    refused = client.post(f"/units/manage/delete/{city}", data={"csrf_token": token}, follow_redirects=True)
+    assert "不能删除" in refused.get_data(as_text=True)
+    assert "杭州市" in client.get("/units/").get_data(as_text=True)
