@@ -80,7 +80,9 @@ def _write(credentials: list[tuple[str, str, str]], echo: bool) -> None:
         for row in credentials:
             f.write("\t".join(row) + "\n")
     if echo:
-        click.echo("Demo accounts (shown once; also in instance/demo-credentials.txt):")
-        for role, username, password in credentials[:6]:
+        shown = [row for row in credentials if row[0] != "学员"]
+        shown += [row for row in credentials if row[0] == "学员"][:2]
+        click.echo("Demo accounts (shown once; all of them are in instance/demo-credentials.txt):")
+        for role, username, password in shown:
             click.echo(f"  {role}\t{username}\t{password}")
-        click.echo(f"  ... and {len(credentials) - 6} learners, listed in the file.")
+        click.echo(f"  ... and {len(credentials) - len(shown)} more learners, listed in the file.")

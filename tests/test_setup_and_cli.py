@@ -38,6 +38,7 @@ def test_create_admin_cli_enforces_the_password_policy(app):
 def test_demo_data_builds_the_demo_province(app):
     result = app.test_cli_runner().invoke(args=["portal", "demo-data"])
     assert result.exit_code == 0, result.output
+    assert result.output.count("单位管理员") == 4 and "省级管理员" in result.output  # every admin shown once
     with app.app_context():
         assert db.session.scalar(select(func.count(Unit.id)).where(Unit.kind == "city")) == 2
         assert db.session.scalar(select(func.count(Unit.id)).where(Unit.kind == "institution")) == 4
