@@ -1,6 +1,7 @@
 """Login: captcha, lockout, one answer for every failure, per-IP limit, forced password change,
 CSRF and redirects."""
 import datetime as dt
+import secrets
 
 from portal.extensions import db
 from portal.models import AccountState
@@ -171,7 +172,7 @@ def test_captcha_has_an_audio_alternative_for_the_current_challenge(client):
     assert audio.status_code == 200 and audio.mimetype == "audio/wav" and audio.data[:4] == b"RIFF"
 
 
-def test_rate_limit_counts_the_client_behind_the_configured_proxy(database_url, tmp_path):
+def test_rate_limit_counts_the_client_behind_the_configured_proxy(app, database_url, tmp_path):
     limited = make_test_app(database_url, tmp_path / "instance", AUTH_RATE_LIMIT="2 per minute", PROXY_COUNT=1)
     client = limited.test_client()
 
@@ -181,3 +182,13 @@ def test_rate_limit_counts_the_client_behind_the_configured_proxy(database_url, 
 
     assert [attempt("10.0.0.1") for _ in range(3)] == [401, 401, 429]
     assert attempt("10.0.0.2") == 401  # another client behind the same proxy is not blocked
+
+
+def test_login_limit_is_shared_by_workers_through_redis(app, database_url, tmp_path):
+    """Two apps stand for two gunicorn workers: with Redis configured they count together."""
+    shared = {"AUTH_RATE_LIMIT": "3 per minute", "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+              "RATELIMIT_KEY_PREFIX": f"cme-test-{secrets.token_hex(4)}"}
+    workers = [make_test_app(database_url, tmp_path / f"w{i}", **shared).test_client() for i in range(2)]
+    codes = [workers[i % 2].post("/api/v1/security/login", json={"username": "x", "password": "y", "provider": "db"}).status_code
+             for i in range(4)]
+    assert codes == [401, 401, 401, 429]
