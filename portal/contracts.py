@@ -1,8 +1,31 @@
 """Base classes that plugins implement. A plugin author needs this module, portal/hookspecs.py
-and one example plugin; nothing else in portal/ is part of the contract."""
+and one example plugin (plugins/credit_types/research.py); nothing else in portal/ is part of
+the contract."""
 from __future__ import annotations
 
-from typing import ClassVar
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, ClassVar, Mapping
+
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+from wtforms import BooleanField, DecimalField, Field, Form, IntegerField
+from wtforms.utils import unset_value
+
+# Credit classes: I类, II类, 其他.
+CREDIT_CLASSES = ("I", "II", "other")
+_CENT = Decimal("0.01")
+_TENTH = Decimal("0.1")
+
+
+def credits(value: Any) -> Decimal:
+    """Credits have two decimals (rounded half up): ``credits(2500 / 1500)`` is 1.67."""
+    return Decimal(str(value)).quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+def hours(value: Any) -> Decimal:
+    """Hours (学时) have one decimal (rounded half up)."""
+    return Decimal(str(value)).quantize(_TENTH, rounding=ROUND_HALF_UP)
 
 
 class Contract:
@@ -13,10 +36,181 @@ class Contract:
     description: ClassVar[str] = ""
 
 
-class CreditType(Contract):
-    """Behaviour of a kind of credit (form, validation, evidence rules, scoring).
-    Categories configured by the province each pick one credit type."""
+# --- credit types -------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Score:
+    """What a record is worth. ``credit_class`` None means "the category's configured class"."""
+
+    credits: Decimal
+    hours: Decimal = Decimal("0.0")
+    credit_class: str | None = None
+    deems_compliant: bool = False
+    note: str = ""  # shown to the learner, e.g. why a per-project maximum cut the credits
+
+    def __post_init__(self):
+        object.__setattr__(self, "credits", credits(self.credits))
+        object.__setattr__(self, "hours", hours(self.hours))
+        if self.credit_class is not None and self.credit_class not in CREDIT_CLASSES:
+            raise ValueError(f"unknown credit class {self.credit_class!r}")
+
+
+@dataclass(frozen=True)
+class EvidenceRules:
+    """What proof a record of this type needs. The portal enforces the limits and checks every
+    file by its content (JPEG, PNG or PDF), whatever its name says."""
+
+    required: bool = True
+    max_files: int = 5
+    max_bytes: int = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class WizardRule:
+    """A 具体规定 of the wizard: ``fields`` are the learner-field values choosing it fixes;
+    ``credits`` is None when the credits depend on what the learner then enters (hours ...)."""
+
+    key: str
+    name: str
+    credits: Decimal | None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    hours: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class WizardGroup:
+    """A 具体名称 of the wizard with its rules."""
+
+    name: str
+    rules: tuple[WizardRule, ...]
+
+
+@dataclass(frozen=True)
+class ScoringContext:
+    """What the portal knows that scoring may need: the credit class of each 学分级别 code."""
+
+    level_classes: Mapping[str, str] = field(default_factory=dict)
+
+
+class PointsTableWidget:
+    def __call__(self, field: "PointsTableField", **kwargs) -> Markup:
+        head = "".join(f"<th scope='col'>{escape(c)}</th>" for c in field.column_labels)
+        body = []
+        for row in field.rows:
+            cells = "".join(
+                f"<td><input class='form-control' inputmode='decimal' name='{escape(field.cell_name(row, i))}' "
+                f"aria-label='{escape(row)} {escape(label)}' value='{escape(field.cell_text(row, i))}'></td>"
+                for i, label in enumerate(field.column_labels)
+            )
+            body.append(f"<tr><th scope='row'>{escape(row)}</th>{cells}</tr>")
+        return Markup(f"<table class='table points-table' id='{escape(field.id)}'><thead><tr><th></th>{head}</tr></thead>"
+                      f"<tbody>{''.join(body)}</tbody></table>")
+
+
+class PointsTableField(Field):
+    """A table of credits, e.g. project level × member rank. Its data is
+    ``{row: [Decimal, ...]}`` with one value per column."""
+
+    widget = PointsTableWidget()
+
+    def __init__(self, label=None, validators=None, rows=(), column_labels=(), **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.rows = tuple(rows)
+        self.column_labels = tuple(column_labels)
+
+    def cell_name(self, row: str, column: int) -> str:
+        return f"{self.name}-{self.rows.index(row)}-{column}"
+
+    def cell_text(self, row: str, column: int) -> str:
+        values = (self.data or {}).get(row) or []
+        return str(values[column]) if column < len(values) else ""
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        super().process(None, data, extra_filters)
+        # The cells arrive under their own names (name-row-column), not under the field's name.
+        if formdata is not None and any(key.startswith(f"{self.name}-") for key in formdata):
+            try:
+                self.data = {row: [self._cell(formdata, row, c) for c in range(len(self.column_labels))]
+                             for row in self.rows}
+            except ValueError as e:
+                self.process_errors.append(str(e))
+
+    def _cell(self, formdata, row: str, column: int) -> Decimal:
+        text = (formdata.get(self.cell_name(row, column)) or "").strip()
+        try:
+            value = credits(text)
+        except InvalidOperation:
+            value = None
+        if value is None or value < 0:
+            raise ValueError(_l("%(cell)s: enter a number of credits, 0 or more.", cell=f"{row} {self.column_labels[column]}"))
+        return value
+
+
+class CreditType(Contract):
+    """Behaviour of a kind of credit. A provincial admin's category picks one type and fills its
+    ``Params``; a learner's record fills its ``Fields`` besides the common fields (activity name,
+    date, discipline, issuing unit ...); ``score`` turns both into credits.
+
+    Records keep the parameters they were scored with, so a changed category never rescores an
+    approved record. Caps over several records (a yearly cap) are applied where credits are
+    counted, not here."""
+
+    evidence: ClassVar[EvidenceRules] = EvidenceRules()
+
+    class Params(Form):
+        """The parameters a category of this type takes, rendered in the category editor."""
+
+    class Fields(Form):
+        """The learner's fields for a record of this type."""
+
+    def default_params(self) -> dict[str, Any]:
+        """The parameters a new category starts with, JSON-ready (from the Params defaults)."""
+        return to_json({name: f.default for name, f in self.Params()._fields.items()})
+
+    def params(self, stored: Mapping[str, Any]) -> dict[str, Any]:
+        """Stored (JSON) parameters as typed values, defaults filling what is missing."""
+        form = self.Params()
+        merged = {**self.default_params(), **stored}
+        return {name: _typed(f, merged.get(name)) for name, f in form._fields.items()}
+
+    def wizard(self, params: Mapping[str, Any]) -> list[WizardGroup]:
+        """The wizard's 具体名称 → 具体规定 choices for a category with these parameters."""
+        return []
+
+    def validate(self, data: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, list[str]]:
+        """Checks beyond field types: field name → messages for the learner (empty when fine)."""
+        return {}
+
+    def score(self, data: Mapping[str, Any], params: Mapping[str, Any], context: ScoringContext) -> Score:
+        raise NotImplementedError
+
+
+def _typed(f: Field, value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    if isinstance(f, PointsTableField):
+        return {row: [credits(v) for v in values] for row, values in value.items()}
+    if isinstance(f, DecimalField):
+        return Decimal(str(value))
+    if isinstance(f, IntegerField):
+        return int(value)
+    if isinstance(f, BooleanField):
+        return bool(value)
+    return value
+
+
+def to_json(value: Any) -> Any:
+    """Parameters or field values with Decimals as strings, ready to store as JSON."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {k: to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    return value
+
+
+# --- exporters and login methods ----------------------------------------------------------------
 
 class Exporter(Contract):
     """Turns a query result or a record into a file."""
