@@ -19,7 +19,8 @@ def _keys(*names: str) -> list[list[str]]:
     return [[f"^{name}$", ".*"] for name in names]
 
 
-_OWN_ACCOUNT = _keys("Profile", "Password", "MeApi", "Settings")
+# What every signed-in person may use: their own account, and the dictionaries forms need.
+_OWN_ACCOUNT = _keys("Profile", "Password", "MeApi", "Settings", "DictionaryApi")
 
 ROLES = {
     PROVINCE_ADMIN: [[".*", ".*"]],

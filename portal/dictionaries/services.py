@@ -1,0 +1,42 @@
+"""Reading the reference dictionaries: as trees for forms and the API, the credit class of
+each 学分级别 for scoring, and a value given by its code or its Chinese name."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import DictionaryEntry
+
+
+def tree(dictionary: str) -> list[dict[str, Any]]:
+    """The enabled entries of one dictionary, children under their parents, in order."""
+    entries = db.session.scalars(
+        select(DictionaryEntry)
+        .where(DictionaryEntry.dictionary == dictionary, DictionaryEntry.enabled.is_(True))
+        .order_by(DictionaryEntry.position, DictionaryEntry.id)
+    ).all()
+    nodes = {e.id: {"code": e.code, "name": e.name, "class": e.credit_class, "children": []} for e in entries}
+    roots = []
+    for entry in entries:
+        parent = nodes.get(entry.parent_id)
+        (parent["children"] if parent else roots).append(nodes[entry.id])
+    return roots
+
+
+def level_classes() -> dict[str, str]:
+    """学分级别 code → the credit class it gives."""
+    return dict(db.session.execute(
+        select(DictionaryEntry.code, DictionaryEntry.credit_class).where(DictionaryEntry.dictionary == "credit_levels")
+    ).all())
+
+
+def resolve(dictionary: str, value: str) -> DictionaryEntry | None:
+    """The enabled entry whose code, or else whose name, is ``value``."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    query = select(DictionaryEntry).where(DictionaryEntry.dictionary == dictionary, DictionaryEntry.enabled.is_(True))
+    return (db.session.scalar(query.where(DictionaryEntry.code == value))
+            or db.session.scalars(query.where(DictionaryEntry.name == value).order_by(DictionaryEntry.id)).first())
