@@ -19,7 +19,7 @@ _TENTH = Decimal("0.1")
 
 
 def credits(value: Any) -> Decimal:
-    """Credits have two decimals (rounded half up): ``credits(2500 / 1500)`` is 1.67."""
+    """Credits have two decimals (rounded half up): ``credits(Decimal(2500) / 1500)`` is 1.67."""
     return Decimal(str(value)).quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
@@ -75,6 +75,12 @@ class WizardRule:
     credits: Decimal | None
     fields: Mapping[str, Any] = field(default_factory=dict)
     hours: Decimal | None = None
+
+    def __post_init__(self):
+        if self.credits is not None:
+            object.__setattr__(self, "credits", credits(self.credits))
+        if self.hours is not None:
+            object.__setattr__(self, "hours", hours(self.hours))
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,9 @@ from wtforms import Form, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
 from portal import hookimpl
-from portal.contracts import CreditType, PointsTableField, Score, WizardGroup, WizardRule
+from portal.contracts import PointsTableField
+
+from ._points_table import PointsTableType
 
 LEVELS = ("国家级", "省级", "市级")
 RANKS = 5
@@ -16,10 +18,12 @@ def _rank_labels():
     return [_l("Member %(n)d", n=n) for n in range(1, RANKS + 1)]
 
 
-class ResearchProject(CreditType):
+class ResearchProject(PointsTableType):
     slug = "research"
     label = _l("Research project")
     description = _l("Credits by project level and the member's rank in the project team.")
+    row_field = "level"
+    rank_field = "rank"
 
     class Params(Form):
         table = PointsTableField(
@@ -32,21 +36,11 @@ class ResearchProject(CreditType):
         rank = IntegerField(_l("Member rank"), [InputRequired(message=_l("Enter your rank in the project team.")),
                                                 NumberRange(1, RANKS, message=_l("The rank is a number from 1 to %(n)d.", n=RANKS))])
 
-    def wizard(self, params):
-        return [
-            WizardGroup(
-                name=_("%(level)s research project", level=level),
-                rules=tuple(
-                    WizardRule(key=f"{level}:{rank}", name=_("Member %(n)d", n=rank), credits=points,
-                               fields={"level": level, "rank": rank})
-                    for rank, points in enumerate(row, 1)
-                ),
-            )
-            for level, row in params["table"].items()
-        ]
+    def group_name(self, row):
+        return _("%(level)s research project", level=row)
 
-    def score(self, data, params, context):
-        return Score(credits=params["table"][data["level"]][data["rank"] - 1])
+    def rank_name(self, rank):
+        return _("Member %(n)d", n=rank)
 
 
 @hookimpl
