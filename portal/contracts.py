@@ -14,6 +14,7 @@ from wtforms.utils import unset_value
 
 # Credit classes: I类, II类, 其他.
 CREDIT_CLASSES = ("I", "II", "other")
+CLASS_LABELS = {"I": _l("Class I"), "II": _l("Class II"), "other": _l("Other")}
 _CENT = Decimal("0.01")
 _TENTH = Decimal("0.1")
 

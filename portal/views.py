@@ -3,6 +3,8 @@ from flask_appbuilder import AppBuilder
 from flask_babel import lazy_gettext as _l
 
 from portal.accounts.views import PasswordView
+from portal.categories.api import CreditCategoryApi
+from portal.categories.views import CategoryView
 from portal.dictionaries.api import DictionaryApi
 from portal.dictionaries.views import DictionaryModelView
 from portal.people.api import MeApi, PeopleApi
@@ -20,14 +22,16 @@ def register_views(appbuilder: AppBuilder, registry: Registry) -> None:
     appbuilder.add_view(UnitModelView, "UnitList", label=_l("Edit units"), icon="fa-pen", category="Units")
     appbuilder.add_link("UnitAdmins", label=_l("Unit admins"), href="/people/?role=unit_admin",
                         icon="fa-user-shield", category="Units")
-    appbuilder.add_view(DictionaryModelView, "Dictionaries", label=_l("Dictionaries"), icon="fa-book",
+    appbuilder.add_view(CategoryView, "Categories", label=_l("Credit categories"), icon="fa-list",
                         category="Configuration", category_label=_l("Configuration"), category_icon="fa-sliders-h")
+    appbuilder.add_view(DictionaryModelView, "Dictionaries", label=_l("Dictionaries"), icon="fa-book", category="Configuration")
     appbuilder.add_view(PasswordView, "Password", label=_l("Change password"), icon="fa-key",
                         category="Settings", category_label=_l("Settings"), category_icon="fa-cog")
     appbuilder.add_api(PeopleApi)
     appbuilder.add_api(MeApi)
     appbuilder.add_api(UnitApi)
     appbuilder.add_api(DictionaryApi)
+    appbuilder.add_api(CreditCategoryApi)
     for method in registry.login_methods.values():
         for view in method.views:
             appbuilder.add_view_no_menu(view)

@@ -19,8 +19,9 @@ def _keys(*names: str) -> list[list[str]]:
     return [[f"^{name}$", ".*"] for name in names]
 
 
-# What every signed-in person may use: their own account, and the dictionaries forms need.
-_OWN_ACCOUNT = _keys("Profile", "Password", "MeApi", "Settings", "DictionaryApi")
+# What every signed-in person may use: their own account, and the dictionaries and categories
+# that forms need.
+_OWN_ACCOUNT = _keys("Profile", "Password", "MeApi", "Settings", "DictionaryApi", "CreditCategoryApi")
 
 ROLES = {
     PROVINCE_ADMIN: [[".*", ".*"]],

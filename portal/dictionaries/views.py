@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 
-from portal.contracts import CREDIT_CLASSES
+from portal.contracts import CLASS_LABELS, CREDIT_CLASSES
 from portal.models import DictionaryEntry
 from portal.models.dictionaries import DICTIONARIES
 
@@ -16,7 +16,6 @@ DICTIONARY_LABELS = {
     "credit_levels": _l("Credit levels"), "hosting_methods": _l("Hosting methods"),
     "disciplines": _l("Disciplines"), "activity_types": _l("Activity types"),
 }
-CLASS_LABELS = {"I": _l("Class I"), "II": _l("Class II"), "other": _l("Other")}
 
 
 class DictionaryModelView(ModelView):

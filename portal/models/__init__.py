@@ -1,8 +1,9 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers them all
 on Flask-AppBuilder's metadata, which Alembic reads."""
 from portal.models.accounts import AccountState, CaptchaChallenge
+from portal.models.categories import CreditCategory
 from portal.models.dictionaries import DictionaryEntry
 from portal.models.people import Person, PersonHistory
 from portal.models.units import Unit
 
-__all__ = ["AccountState", "CaptchaChallenge", "DictionaryEntry", "Person", "PersonHistory", "Unit"]
+__all__ = ["AccountState", "CaptchaChallenge", "CreditCategory", "DictionaryEntry", "Person", "PersonHistory", "Unit"]

@@ -146,3 +146,13 @@ def test_main_pages(app, users, page, new_page):
     _shoot(province_page, "unit-tree", viewport)
     if phone:
         _fits_the_phone(province_page)
+
+    # Provincial admin: the category editor with a points table and its preview.
+    province_page.goto("/categories/")
+    expect(province_page.locator("tbody tr")).to_have_count(17)
+    _shoot(province_page, "categories", viewport)
+    province_page.goto("/categories/new/research")
+    province_page.fill("input[name=params-table-1-1]", "7.5")
+    province_page.get_by_role("button", name="预览").click()
+    expect(province_page.locator("#preview")).to_contain_text("7.50 学分")
+    _shoot(province_page, "category-form", viewport)

@@ -1,0 +1,67 @@
+"""Credit categories: finding each one's credit type, and describing a category to a learner's
+form or the API (fields, wizard choices)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from portal.contracts import CreditType, WizardGroup, to_json
+from portal.extensions import db
+from portal.models import CreditCategory
+
+
+def credit_types() -> dict[str, type[CreditType]]:
+    return current_app.extensions["portal"].credit_types
+
+
+def credit_type(category: CreditCategory) -> CreditType | None:
+    """The category's credit type, or None when its plugin is not installed."""
+    cls = credit_types().get(category.type_slug)
+    return cls() if cls else None
+
+
+def enabled(year: int | None = None) -> list[CreditCategory]:
+    """Categories learners may choose (for ``year``, when given), whose type is installed."""
+    query = select(CreditCategory).where(CreditCategory.enabled.is_(True)).order_by(CreditCategory.position, CreditCategory.id)
+    if year is not None:
+        query = query.where(or_(CreditCategory.valid_from.is_(None), CreditCategory.valid_from <= year),
+                            or_(CreditCategory.valid_to.is_(None), CreditCategory.valid_to >= year))
+    return [c for c in db.session.scalars(query) if c.type_slug in credit_types()]
+
+
+def field_schema(credit_type: CreditType) -> list[dict[str, Any]]:
+    """The learner fields of a type, as the API and the page scripts describe them."""
+    schema = []
+    for f in credit_type.Fields():
+        item = {"name": f.name, "label": str(f.label.text), "type": f.type, "required": bool(f.flags.required)}
+        if hasattr(f, "choices") and f.choices is not None:
+            item["choices"] = [{"value": value, "label": str(label)} for value, label in f.choices]
+        if f.description:
+            item["description"] = str(f.description)
+        schema.append(item)
+    return schema
+
+
+def wizard(category: CreditCategory) -> list[WizardGroup]:
+    credit_type_ = credit_type(category)
+    return credit_type_.wizard(credit_type_.params(category.params)) if credit_type_ else []
+
+
+def wizard_json(groups: list[WizardGroup]) -> list[dict[str, Any]]:
+    return [
+        {"name": g.name, "rules": [{"id": r.key, "name": r.name, "credits": to_json(r.credits), "hours": to_json(r.hours),
+                                    "fields": to_json(dict(r.fields))} for r in g.rules]}
+        for g in groups
+    ]
+
+
+def describe(category: CreditCategory) -> dict[str, Any]:
+    credit_type_ = credit_type(category)
+    return {
+        "id": category.id, "name": category.name, "type": category.type_slug,
+        "class": category.credit_class, "yearly_cap": to_json(category.yearly_cap), "cap_group": category.cap_group,
+        "fields": field_schema(credit_type_) if credit_type_ else [],
+        "wizard": wizard_json(wizard(category)),
+    }
