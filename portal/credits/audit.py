@@ -1,0 +1,30 @@
+"""The audit trail of a record: every create, edit, transition and file change, with who did
+it, in which role, and the record's values before and after."""
+from __future__ import annotations
+
+from typing import Any
+
+from portal.accounts.actor import Actor
+from portal.contracts import to_json
+from portal.extensions import db
+from portal.models import AuditEntry, CreditRecord
+
+SNAPSHOT = (
+    "status", "category_id", "activity_name", "activity_number", "activity_date", "credit_level",
+    "hosting_method", "discipline", "sub_discipline", "issuing_unit_id", "remarks", "fields",
+    "wizard_rule", "credits", "hours", "credit_class", "review_comment",
+)
+
+
+def snapshot(record: CreditRecord) -> dict[str, Any]:
+    values = {name: getattr(record, name) for name in SNAPSHOT}
+    values["activity_date"] = record.activity_date.isoformat() if record.activity_date else None
+    values["evidence"] = [e.original_name for e in record.evidence]
+    return to_json(values)
+
+
+def write(record: CreditRecord, actor: Actor, action: str, before: dict[str, Any] | None,
+          after: dict[str, Any] | None) -> None:
+    """Add an audit row (flushed with the change it describes, in the same transaction)."""
+    db.session.add(AuditEntry(record_id=record.id, user_id=actor.user.id, role=actor.api_role, action=action,
+                              before=before, after=after))

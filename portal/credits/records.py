@@ -1,0 +1,232 @@
+"""Credit records: scoring an entry through its category's credit type, the workflow
+draft → submitted → approved | rejected (rejected → edited → submitted again), optimistic
+locking, and who may see and change what. Every change writes an audit row."""
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from flask import abort, current_app
+from flask_babel import gettext as _
+from sqlalchemy import Select, select
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import MultiDict
+
+from portal.accounts.actor import Actor
+from portal.categories import services as categories
+from portal.contracts import ScoringContext, to_json
+from portal.credits import audit
+from portal.dictionaries.services import level_classes
+from portal.extensions import db
+from portal.models import CreditCategory, CreditRecord
+
+EDITABLE = ("draft", "rejected")
+COMMON_FIELDS = (
+    "activity_name", "activity_number", "activity_date", "activity_type", "credit_level", "hosting_method",
+    "discipline", "sub_discipline", "issuing_unit_id", "remarks",
+)
+
+
+class RecordInvalid(ValueError):
+    """The entry cannot be scored; ``errors`` maps field names to messages for the learner."""
+
+    def __init__(self, errors: Mapping[str, list[str]]):
+        super().__init__("; ".join(m for messages in errors.values() for m in messages))
+        self.errors = dict(errors)
+
+
+class RecordConflict(RuntimeError):
+    """Someone else changed the record since it was read (answer 409), or its status forbids this."""
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+# --- who sees what -------------------------------------------------------------------------------
+
+def visible(actor: Actor) -> Select:
+    """Records the actor may see: their own; their unit's for a unit admin; all for the province."""
+    query = select(CreditRecord).where(CreditRecord.status != "deleted")
+    if actor.is_province_admin:
+        return query
+    if actor.person is None:
+        return query.where(False)
+    if actor.is_unit_admin:
+        return query.where((CreditRecord.unit_id == actor.unit_id) | (CreditRecord.person_id == actor.person.id))
+    return query.where(CreditRecord.person_id == actor.person.id)
+
+
+def get(actor: Actor, record_id: int) -> CreditRecord:
+    record = db.session.scalar(visible(actor).where(CreditRecord.id == record_id))
+    if record is None:
+        abort(404)
+    return record
+
+
+def get_own(actor: Actor, record_id: int) -> CreditRecord:
+    """A record of the actor's own (to edit, submit or delete); anyone else's is a 404."""
+    record = get(actor, record_id)
+    if actor.person is None or record.person_id != actor.person.id:
+        abort(404)
+    return record
+
+
+# --- scoring -------------------------------------------------------------------------------------
+
+@dataclass
+class Scored:
+    fields: dict[str, Any]
+    params: dict[str, Any]
+    credits: Any
+    hours: Any
+    credit_class: str
+    deems_compliant: bool
+    note: str
+
+
+def score(category: CreditCategory, raw_fields: Mapping[str, Any], common: Mapping[str, Any],
+          wizard_rule: str = "") -> Scored:
+    """Validate the type's fields (those the wizard rule fixes included) and score them with the
+    category's current parameters."""
+    credit_type = categories.credit_type(category)
+    if credit_type is None:
+        raise RecordInvalid({"category_id": [_("This category's credit type is not installed.")]})
+    params = credit_type.params(category.params)
+    values = dict(raw_fields)
+    if wizard_rule:
+        rule = next((r for g in credit_type.wizard(params) for r in g.rules if r.key == wizard_rule), None)
+        if rule is None:
+            raise RecordInvalid({"wizard_rule": [_("Choose a rule of this category.")]})
+        values.update(rule.fields)
+    form = credit_type.Fields(formdata=MultiDict({k: "" if v is None else str(v) for k, v in values.items()}))
+    if not form.validate():
+        raise RecordInvalid(form.errors)
+    data = {**form.data, "credit_level": common.get("credit_level", ""), "activity_date": common.get("activity_date")}
+    errors = credit_type.validate(data, params)
+    if errors:
+        raise RecordInvalid(errors)
+    result = credit_type.score(data, params, ScoringContext(level_classes=level_classes()))
+    return Scored(fields=to_json(form.data), params=to_json(params), credits=result.credits, hours=result.hours,
+                  credit_class=result.credit_class or category.credit_class,
+                  deems_compliant=result.deems_compliant, note=str(result.note))
+
+
+def _apply(record: CreditRecord, category: CreditCategory, common: Mapping[str, Any], scored: Scored,
+           wizard_rule: str) -> None:
+    for name in COMMON_FIELDS:
+        if name in common:
+            setattr(record, name, common[name] if common[name] is not None else getattr(record, name))
+    record.category_id, record.type_slug = category.id, category.type_slug
+    record.fields, record.params, record.wizard_rule = scored.fields, scored.params, wizard_rule or ""
+    record.credits, record.hours, record.credit_class = scored.credits, scored.hours, scored.credit_class
+    record.deems_compliant, record.score_note = scored.deems_compliant, scored.note
+
+
+# --- the workflow --------------------------------------------------------------------------------
+
+def create(actor: Actor, category: CreditCategory, common: Mapping[str, Any], raw_fields: Mapping[str, Any],
+           wizard_rule: str = "", corrects: CreditRecord | None = None) -> CreditRecord:
+    """A new draft of the actor's own, scored now."""
+    if actor.person is None:
+        abort(404)
+    scored = score(category, raw_fields, common, wizard_rule)
+    record = CreditRecord(person_id=actor.person.id, unit_id=actor.person.unit_id, status="draft",
+                          corrects_id=corrects.id if corrects else None)
+    _apply(record, category, common, scored, wizard_rule)
+    db.session.add(record)
+    db.session.flush()
+    audit.write(record, actor, "create", None, audit.snapshot(record))
+    db.session.commit()
+    return record
+
+
+def update(actor: Actor, record: CreditRecord, version: int, category: CreditCategory,
+           common: Mapping[str, Any], raw_fields: Mapping[str, Any], wizard_rule: str = "") -> CreditRecord:
+    """Edit a draft or a rejected record of the actor's own; an approved one never changes."""
+    _expect(record, version, EDITABLE)
+    scored = score(category, raw_fields, common, wizard_rule)
+    with _saving():
+        before = audit.snapshot(record)
+        _apply(record, category, common, scored, wizard_rule)
+        audit.write(record, actor, "edit", before, audit.snapshot(record))
+    return record
+
+
+def submit(actor: Actor, records: list[CreditRecord]) -> list[CreditRecord]:
+    """Submit drafts and rejected records for review. Submitting one already submitted (a double
+    click, a retry) changes nothing, so it stays one submission."""
+    changed = []
+    for record in records:
+        if record.status == "submitted":
+            continue
+        _expect(record, record.version, EDITABLE)
+        credit_type = categories.credit_type(record.category)
+        if credit_type is not None and credit_type.evidence.required and not record.evidence:
+            raise RecordInvalid({"evidence": [_("Add at least one evidence file before submitting \"%(name)s\".",
+                                                name=record.activity_name)]})
+        changed.append(record)
+    with _saving():
+        for record in changed:
+            before = audit.snapshot(record)
+            record.status, record.submitted_at = "submitted", now()
+            audit.write(record, actor, "submit", before, audit.snapshot(record))
+    for record in changed:
+        current_app.extensions["portal"].pm.hook.credit_submitted(record=record, actor=actor)
+    return changed
+
+
+def review(actor: Actor, records: list[CreditRecord], decision: str, comment: str = "") -> list[CreditRecord]:
+    """Approve or reject submitted records of the reviewer's unit (a comment is required to reject)."""
+    if decision not in ("approve", "reject"):
+        raise RecordInvalid({"decision": [_("Choose approve or reject.")]})
+    comment = (comment or "").strip()
+    if decision == "reject" and not comment:
+        raise RecordInvalid({"comment": [_("Say why the record is rejected, so the learner can correct it.")]})
+    for record in records:
+        if not (actor.is_unit_admin and record.unit_id == actor.unit_id):
+            abort(404)
+        if record.status != "submitted":
+            raise RecordConflict(_("\"%(name)s\" is no longer waiting for review.", name=record.activity_name))
+    with _saving():
+        for record in records:
+            before = audit.snapshot(record)
+            record.status = "approved" if decision == "approve" else "rejected"
+            record.review_comment, record.reviewed_by, record.reviewed_at = comment, actor.user.id, now()
+            audit.write(record, actor, decision, before, audit.snapshot(record))
+    for record in records:
+        current_app.extensions["portal"].pm.hook.credit_reviewed(record=record, actor=actor)
+    return records
+
+
+def delete_draft(actor: Actor, record: CreditRecord, version: int) -> None:
+    _expect(record, version, ("draft",))
+    with _saving():
+        audit.write(record, actor, "delete", audit.snapshot(record), None)
+        record.status = "deleted"
+
+
+def _expect(record: CreditRecord, version: int, statuses: tuple[str, ...]) -> None:
+    if record.version != version:
+        raise RecordConflict(_("This record was changed meanwhile; reload it and try again."))
+    if record.status not in statuses:
+        raise RecordConflict(_("A record that is %(status)s cannot be changed.", status=status_label(record.status)))
+
+
+@contextmanager
+def _saving():
+    """Make the changes of the block and commit them; a record that another request changed in
+    the database meanwhile (its version moved on) makes it a conflict, with nothing saved."""
+    try:
+        yield
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise RecordConflict(_("This record was changed meanwhile; reload it and try again.")) from None
+
+
+def status_label(status: str) -> str:
+    return {"draft": _("Draft"), "submitted": _("Awaiting review"), "approved": _("Approved"),
+            "rejected": _("Rejected"), "deleted": _("Deleted")}.get(status, status)

@@ -1,0 +1,107 @@
+"""Credit records (学分记录) with their evidence files and audit trail.
+
+A record keeps the credit type's data as JSON beside the common columns, and the category
+parameters it was scored with, so a new type needs no migration and a changed category never
+rescores it. ``version`` is an optimistic lock: a stale edit or decision fails instead of
+overwriting."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Optional
+
+from flask_appbuilder import Model
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.categories import CreditCategory
+from portal.models.people import Person
+from portal.models.types import FixedDecimal
+from portal.models.units import Unit
+
+
+class CreditRecord(Model):
+    __tablename__ = "credit_record"
+    __table_args__ = (
+        Index("ix_credit_record_person_date", "person_id", "activity_date"),
+        Index("ix_credit_record_unit_status_date", "unit_id", "status", "activity_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    # The unit that reviews it: the person's unit when the record was created.
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("credit_category.id"))
+    type_slug: Mapped[str] = mapped_column(String(64))
+    # draft, submitted, approved, rejected; or deleted: a deleted draft stays as a row so that
+    # its audit trail remains.
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    activity_name: Mapped[str] = mapped_column(String(200))
+    activity_number: Mapped[str] = mapped_column(String(64), default="")
+    activity_date: Mapped[dt.date] = mapped_column(Date)
+    activity_type: Mapped[str] = mapped_column(String(32), default="personal")
+    credit_level: Mapped[str] = mapped_column(String(32), default="")
+    hosting_method: Mapped[str] = mapped_column(String(32), default="")
+    discipline: Mapped[str] = mapped_column(String(32), default="")
+    sub_discipline: Mapped[str] = mapped_column(String(32), default="")
+    issuing_unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"))
+    remarks: Mapped[str] = mapped_column(Text, default="")
+
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    wizard_rule: Mapped[str] = mapped_column(String(64), default="")
+    credits: Mapped[Decimal] = mapped_column(FixedDecimal(2))
+    hours: Mapped[Decimal] = mapped_column(FixedDecimal(1))
+    credit_class: Mapped[str] = mapped_column(String(8))
+    deems_compliant: Mapped[bool] = mapped_column(Boolean, default=False)
+    score_note: Mapped[str] = mapped_column(String(200), default="")
+
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
+    reviewed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    # A correction of an approved record is a new record pointing to it.
+    corrects_id: Mapped[Optional[int]] = mapped_column(ForeignKey("credit_record.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now(), onupdate=func.now())
+
+    person: Mapped[Person] = relationship()
+    category: Mapped[CreditCategory] = relationship()
+    issuing_unit: Mapped[Optional[Unit]] = relationship(foreign_keys=[issuing_unit_id])
+    evidence: Mapped[list["EvidenceFile"]] = relationship(back_populates="record", order_by="EvidenceFile.id")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class EvidenceFile(Model):
+    """A file proving a record; stored under a random name, served only through a checked view."""
+
+    __tablename__ = "evidence_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("credit_record.id"), index=True)
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    original_name: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+    record: Mapped[CreditRecord] = relationship(back_populates="evidence")
+
+
+class AuditEntry(Model):
+    """Who did what to a record, as whom, when, and the values before and after."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("credit_record.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"))
+    role: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32))
+    before: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    after: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
