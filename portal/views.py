@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from portal.accounts.views import PasswordView
 from portal.categories.api import CreditCategoryApi
 from portal.categories.views import CategoryView
+from portal.credits.views import CreditEntryView
 from portal.dictionaries.api import DictionaryApi
 from portal.dictionaries.views import DictionaryModelView
 from portal.people.api import MeApi, PeopleApi
@@ -15,6 +16,14 @@ from portal.units.views import UnitModelView, UnitTreeView
 
 
 def register_views(appbuilder: AppBuilder, registry: Registry) -> None:
+    appbuilder.add_view_no_menu(CreditEntryView)
+    for name, label, endpoint in (
+        ("CreditEntryFree", _l("Enter credits (free form)"), "/credits/new/free"),
+        ("CreditEntryWizard", _l("Enter credits (wizard)"), "/credits/wizard"),
+        ("MyCredits", _l("My entered credits"), "/credits/mine"),
+    ):
+        appbuilder.add_link(name, label=label, href=endpoint, icon="fa-pen-to-square", category="CreditManagement",
+                            category_label=_l("Credit management"), category_icon="fa-graduation-cap")
     appbuilder.add_view(ProfileView, "Profile", label=_l("My profile"), icon="fa-id-card")
     appbuilder.add_view(PeopleView, "People", label=_l("Staff"), icon="fa-users")
     appbuilder.add_view(UnitTreeView, "UnitTree", label=_l("Unit tree"), icon="fa-sitemap",

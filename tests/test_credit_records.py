@@ -35,7 +35,7 @@ def category(name):
 
 
 def with_evidence(record):
-    db.session.add(EvidenceFile(record_id=record.id, stored_name=f"test{record.id:028d}", original_name="证书.jpg",
+    db.session.add(EvidenceFile(record_id=record.id, person_id=record.person_id, stored_name=f"test{record.id:028d}", original_name="证书.jpg",
                                 media_type="image/jpeg", size=10, sha256="0" * 64))
     db.session.commit()
     return record

@@ -77,18 +77,21 @@ def upgrade():
 
     op.create_table('evidence_file',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('record_id', sa.Integer(), nullable=False),
+    sa.Column('record_id', sa.Integer(), nullable=True),
+    sa.Column('person_id', sa.Integer(), nullable=False),
     sa.Column('stored_name', sa.String(length=64), nullable=False),
     sa.Column('original_name', sa.String(length=200), nullable=False),
     sa.Column('media_type', sa.String(length=32), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
     sa.ForeignKeyConstraint(['record_id'], ['credit_record.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('stored_name')
     )
     with op.batch_alter_table('evidence_file', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_evidence_file_person_id'), ['person_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_evidence_file_record_id'), ['record_id'], unique=False)
 
 
@@ -96,6 +99,7 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('evidence_file', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_evidence_file_record_id'))
+        batch_op.drop_index(batch_op.f('ix_evidence_file_person_id'))
 
     op.drop_table('evidence_file')
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:

@@ -21,12 +21,14 @@ def _keys(*names: str) -> list[list[str]]:
 
 # What every signed-in person may use: their own account, and the dictionaries and categories
 # that forms need.
-_OWN_ACCOUNT = _keys("Profile", "Password", "MeApi", "Settings", "DictionaryApi", "CreditCategoryApi")
+_OWN_ACCOUNT = _keys("Profile", "Password", "MeApi", "Settings", "DictionaryApi", "CreditCategoryApi", "CreditEntry")
 
 ROLES = {
     PROVINCE_ADMIN: [[".*", ".*"]],
     UNIT_ADMIN: _OWN_ACCOUNT + _keys("People", "PeopleApi"),
     LEARNER: _OWN_ACCOUNT,
-    SELF_ENTRY: [],
+    # The entry pages themselves are open to every learner (and explain how to get the
+    # permission); self-entry adds their menu.
+    SELF_ENTRY: [["^(CreditManagement|CreditEntryFree|CreditEntryWizard|MyCredits)$", "menu_access"]],
     PUBLIC: [],
 }

@@ -81,7 +81,10 @@ class EvidenceFile(Model):
     __tablename__ = "evidence_file"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    record_id: Mapped[int] = mapped_column(ForeignKey("credit_record.id"), index=True)
+    # Empty while the file waits for its record: uploaded with a form that came back with an
+    # error, it is kept for the person who uploaded it, so nothing uploaded is lost.
+    record_id: Mapped[Optional[int]] = mapped_column(ForeignKey("credit_record.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
     original_name: Mapped[str] = mapped_column(String(200))
     media_type: Mapped[str] = mapped_column(String(32))
@@ -89,7 +92,7 @@ class EvidenceFile(Model):
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
 
-    record: Mapped[CreditRecord] = relationship(back_populates="evidence")
+    record: Mapped[Optional[CreditRecord]] = relationship(back_populates="evidence")
 
 
 class AuditEntry(Model):

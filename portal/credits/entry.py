@@ -1,0 +1,113 @@
+"""Reading a credit-entry form (the page's common fields, the type's own fields and the
+uploads) and saving it, for the free form, the wizard and editing alike."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import request
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+from wtforms import Form
+
+from portal.accounts.actor import Actor
+from portal.categories import services as categories
+from portal.contracts import CreditType
+from portal.credits import evidence, records
+from portal.credits.forms import CommonFields
+from portal.credits.records import RecordConflict, RecordInvalid
+from portal.evidence import EvidenceRejected
+from portal.extensions import db
+from portal.models import CreditCategory, CreditRecord, EvidenceFile
+
+TYPE_PREFIX = "f-"
+
+
+@dataclass
+class EntryForm:
+    category: CreditCategory
+    credit_type: CreditType
+    common: CommonFields
+    fields: Form
+    rule: Any = None  # the wizard rule, when the entry comes from the wizard
+    pending: list[EvidenceFile] = field(default_factory=list)
+    upload_errors: list[str] = field(default_factory=list)
+    form_errors: list[str] = field(default_factory=list)
+
+    @property
+    def fixed(self) -> set[str]:
+        """Type fields the wizard rule fixes (shown, not asked)."""
+        return set(self.rule.fields) if self.rule else set()
+
+
+def build(common_class: type[CommonFields], category: CreditCategory, record: CreditRecord | None,
+          rule_key: str = "") -> EntryForm:
+    credit_type = categories.credit_type(category)
+    rule = None
+    if rule_key:
+        rule = next((r for g in categories.wizard(category) for r in g.rules if r.key == rule_key), None)
+    common = common_class(obj=record if request.method == "GET" else None)
+    if request.method == "POST":
+        formdata = request.form
+    elif record is not None:  # stored values (JSON) read back as the form would send them
+        formdata = MultiDict({TYPE_PREFIX + k: "" if v is None else str(v) for k, v in record.fields.items()})
+    else:
+        formdata = None
+    fields = credit_type.Fields(formdata=formdata, prefix=TYPE_PREFIX)
+    return EntryForm(category=category, credit_type=credit_type, common=common, fields=fields, rule=rule)
+
+
+def save(actor: Actor, entry: EntryForm, record: CreditRecord | None) -> CreditRecord | None:
+    """Store the uploads first (so none is lost), then create or update the record and, when
+    asked, submit it. Returns the record, or None when the form must come back with errors."""
+    entry.pending = evidence.pending(actor, [int(i) for i in request.form.getlist("pending") if i.isdigit()])
+    already = len(entry.pending) + (len(record.evidence) if record is not None else 0)
+    for upload in request.files.getlist("evidence"):
+        if not upload or not upload.filename:
+            continue
+        try:
+            entry.pending.append(evidence.add(actor, entry.credit_type.evidence, upload.filename, upload.read(), None, already))
+            already += 1
+        except EvidenceRejected as e:
+            entry.upload_errors.append(str(e))
+    db.session.commit()
+    if not entry.common.validate() or entry.upload_errors:
+        entry.fields.validate()
+        return None
+    common = {name: f.data for name, f in entry.common._fields.items() if name != "csrf_token"}
+    raw = {name: request.form.get(TYPE_PREFIX + name, "") for name in entry.fields._fields}
+    rule_key = entry.rule.key if entry.rule else ""
+    try:
+        if record is None:
+            record = records.create(actor, entry.category, common, raw, rule_key)
+        else:
+            records.update(actor, record, request.form.get("version", type=int), entry.category, common, raw, rule_key)
+        evidence.attach(actor, record, entry.pending)
+        db.session.commit()
+        entry.pending = []
+    except RecordInvalid as e:
+        _show(entry, e.errors)
+        return None
+    except RecordConflict as e:
+        entry.form_errors.append(str(e))
+        return None
+    return record
+
+
+def submit_saved(actor: Actor, record: CreditRecord) -> str | None:
+    """Submit a record just saved; the reason it stays a draft, or None when it was submitted."""
+    try:
+        records.submit(actor, [record])
+    except (RecordInvalid, RecordConflict) as e:
+        return _("Saved as a draft but not submitted: %(reason)s", reason=str(e))
+    return None
+
+
+def _show(entry: EntryForm, errors: dict[str, list[str]]) -> None:
+    entry.fields.validate()
+    for name, messages in errors.items():
+        target = entry.fields._fields.get(name) or entry.common._fields.get(name)
+        if target is not None:
+            target.errors = [*dict.fromkeys([*target.errors, *messages])]
+        else:
+            entry.form_errors.extend(messages)

@@ -1,0 +1,103 @@
+"""Evidence of a record: checking and storing uploads within the credit type's rules, files
+that wait for their record (the form came back with an error), removal, and finding a file
+only for someone who may see its record."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import PurePath
+
+from flask import abort
+from flask_babel import gettext as _
+from sqlalchemy import delete, select
+
+from portal.accounts.actor import Actor
+from portal.contracts import EvidenceRules
+from portal.credits import audit
+from portal.credits.records import EDITABLE, RecordConflict, now, visible
+from portal.evidence import EvidenceRejected, evidence_store, inspect
+from portal.extensions import db
+from portal.models import CreditRecord, EvidenceFile
+
+PENDING_FOR = dt.timedelta(days=1)
+
+
+def add(actor: Actor, rules: EvidenceRules, filename: str, data: bytes, record: CreditRecord | None,
+        already: int) -> EvidenceFile:
+    """Check and store one upload. With ``record`` None the file waits for its record.
+    ``already`` is how many files the record has (or will have) besides this one."""
+    if already >= rules.max_files:
+        raise EvidenceRejected(_("A record has at most %(n)d evidence files; remove one before adding another.",
+                                 n=rules.max_files))
+    if record is not None and record.status not in EDITABLE:
+        raise RecordConflict(_("Evidence can change only while the record is a draft or rejected."))
+    checked = inspect(data, filename, rules.max_bytes)
+    before = audit.snapshot(record) if record is not None else None
+    file = EvidenceFile(record_id=record.id if record else None, person_id=actor.person.id,
+                        stored_name=evidence_store().save(checked.data, checked.extension),
+                        original_name=PurePath(filename or "").name[:200] or f"evidence.{checked.extension}",
+                        media_type=checked.media_type, size=checked.size, sha256=checked.sha256)
+    db.session.add(file)
+    db.session.flush()
+    if record is not None:
+        db.session.refresh(record, ["evidence"])
+        audit.write(record, actor, "evidence_add", before, audit.snapshot(record))
+    return file
+
+
+def pending(actor: Actor, ids: list[int]) -> list[EvidenceFile]:
+    """Files of the actor's that wait for a record, by id (others' ids are ignored)."""
+    if not ids or actor.person is None:
+        return []
+    return list(db.session.scalars(select(EvidenceFile).where(
+        EvidenceFile.id.in_(ids), EvidenceFile.record_id.is_(None), EvidenceFile.person_id == actor.person.id,
+    ).order_by(EvidenceFile.id)))
+
+
+def attach(actor: Actor, record: CreditRecord, files: list[EvidenceFile]) -> None:
+    if not files:
+        return
+    before = audit.snapshot(record)
+    for file in files:
+        file.record_id = record.id
+    db.session.flush()
+    db.session.refresh(record, ["evidence"])
+    audit.write(record, actor, "evidence_add", before, audit.snapshot(record))
+
+
+def remove(actor: Actor, record: CreditRecord, file_id: int) -> None:
+    file = next((f for f in record.evidence if f.id == file_id), None)
+    if file is None:
+        abort(404)
+    if record.status not in EDITABLE:
+        raise RecordConflict(_("Evidence can change only while the record is a draft or rejected."))
+    before = audit.snapshot(record)
+    db.session.delete(file)
+    db.session.flush()
+    db.session.refresh(record, ["evidence"])
+    audit.write(record, actor, "evidence_remove", before, audit.snapshot(record))
+    db.session.commit()
+    evidence_store().delete(file.stored_name)
+
+
+def find(actor: Actor, file_id: int) -> EvidenceFile:
+    """A file of a record the actor may see, or one of the actor's own waiting files; else 404."""
+    file = db.session.get(EvidenceFile, file_id)
+    if file is None:
+        abort(404)
+    if file.record_id is None:
+        if actor.person is None or file.person_id != actor.person.id:
+            abort(404)
+    elif db.session.scalar(visible(actor).with_only_columns(CreditRecord.id).where(CreditRecord.id == file.record_id)) is None:
+        abort(404)
+    return file
+
+
+def forget_stale_pending() -> None:
+    """Waiting files nobody attached within a day are deleted (a form abandoned after an error)."""
+    stale = db.session.scalars(select(EvidenceFile).where(
+        EvidenceFile.record_id.is_(None), EvidenceFile.created_at < now() - PENDING_FOR)).all()
+    if stale:
+        db.session.execute(delete(EvidenceFile).where(EvidenceFile.id.in_([f.id for f in stale])))
+        db.session.commit()
+        for file in stale:
+            evidence_store().delete(file.stored_name)

@@ -1,0 +1,206 @@
+"""The learner's credit pages: 学分录入 (free form and wizard), 录入学分查询管理, a record's
+detail with its evidence and audit trail, and the evidence files themselves. Entering credits
+needs the unit's self-entry permission; without it the pages say so."""
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, request, send_file, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from portal.accounts.actor import current_actor
+from portal.categories import services as categories
+from portal.credits import entry as entries
+from portal.credits import evidence, records
+from portal.credits.forms import FreeFormFields, WizardFields
+from portal.credits.records import RecordConflict, RecordInvalid, status_label
+from portal.evidence import evidence_store
+from portal.extensions import db
+from portal.models import AuditEntry, CreditCategory, CreditRecord, Unit
+
+FREE_FORM = "free_form"
+ACTIONS = {"create": _l("Created"), "edit": _l("Edited"), "submit": _l("Submitted"), "approve": _l("Approved"),
+           "reject": _l("Rejected"), "delete": _l("Deleted"), "evidence_add": _l("Evidence added"),
+           "evidence_remove": _l("Evidence removed")}
+ROLES = {"learner": _l("Learner"), "unit_admin": _l("Unit admin"), "province_admin": _l("Provincial admin")}
+
+
+class CreditEntryView(BaseView):
+    route_base = "/credits"
+    class_permission_name = "CreditEntry"
+    default_view = "mine"
+
+    # --- entering ---------------------------------------------------------------------------
+
+    @expose("/new/free", methods=["GET", "POST"])
+    @has_access
+    def free_form(self):
+        if (refusal := self._needs_permission()) is not None:
+            return refusal
+        category = db.session.scalar(select(CreditCategory).where(
+            CreditCategory.type_slug == FREE_FORM, CreditCategory.enabled.is_(True)).order_by(CreditCategory.position))
+        if category is None or categories.credit_type(category) is None:
+            abort(404)
+        return self._entry(entries.build(FreeFormFields, category, None), None, _("Enter credits (free form)"))
+
+    @expose("/wizard")
+    @has_access
+    def wizard(self):
+        if (refusal := self._needs_permission()) is not None:
+            return refusal
+        choices = [c for c in categories.enabled() if categories.wizard(c)]
+        category = next((c for c in choices if c.id == request.args.get("category", type=int)), None)
+        groups = categories.wizard(category) if category else []
+        group_index = request.args.get("group", type=int)
+        group = groups[group_index] if group_index is not None and 0 <= group_index < len(groups) else None
+        return self.render_template("portal/credits/wizard.html", title=_("Enter credits (wizard)"),
+                                    choices=choices, category=category, groups=groups, group=group, group_index=group_index)
+
+    @expose("/new/<int:category_id>", methods=["GET", "POST"])
+    @has_access
+    def wizard_entry(self, category_id: int):
+        if (refusal := self._needs_permission()) is not None:
+            return refusal
+        category = next((c for c in categories.enabled() if c.id == category_id), None)
+        if category is None:
+            abort(404)
+        entry = entries.build(WizardFields, category, None, request.args.get("rule", ""))
+        if entry.rule is None:
+            return redirect(url_for("CreditEntryView.wizard", category=category.id))
+        return self._entry(entry, None, _("Enter credits (wizard)"))
+
+    @expose("/<int:record_id>/edit", methods=["GET", "POST"])
+    @has_access
+    def edit(self, record_id: int):
+        if (refusal := self._needs_permission()) is not None:
+            return refusal
+        actor = current_actor()
+        record = records.get_own(actor, record_id)
+        if record.status not in records.EDITABLE:
+            flash(_("A record that is %(status)s cannot be changed.", status=status_label(record.status)), "warning")
+            return redirect(url_for("CreditEntryView.detail", record_id=record.id))
+        form_class = WizardFields if record.wizard_rule else FreeFormFields
+        entry = entries.build(form_class, record.category, record, record.wizard_rule)
+        return self._entry(entry, record, _("Edit credit record"))
+
+    def _entry(self, entry: entries.EntryForm, record: CreditRecord | None, title: str):
+        actor = current_actor()
+        if request.method == "POST":
+            evidence.forget_stale_pending()
+            saved = entries.save(actor, entry, record)
+            if saved is not None:
+                problem = entries.submit_saved(actor, saved) if request.form.get("action") == "submit" else None
+                if problem:
+                    flash(problem, "warning")
+                    return redirect(url_for("CreditEntryView.edit", record_id=saved.id))
+                flash(_("Submitted for review.") if request.form.get("action") == "submit" else _("Saved as a draft."), "success")
+                return redirect(url_for("CreditEntryView.mine"))
+        issuing_unit = db.session.get(Unit, entry.common.issuing_unit_id.data) if entry.common.issuing_unit_id.data else None
+        return self.render_template("portal/credits/entry.html", title=title, entry=entry, record=record,
+                                    issuing_unit=issuing_unit, prefix=entries.TYPE_PREFIX)
+
+    # --- my records -------------------------------------------------------------------------
+
+    @expose("/mine")
+    @has_access
+    def mine(self):
+        if (refusal := self._needs_permission()) is not None:
+            return refusal
+        actor = current_actor()
+        mine = db.session.scalars(records.visible(actor).where(CreditRecord.person_id == actor.person.id)
+                                  .order_by(CreditRecord.activity_date.desc(), CreditRecord.id.desc())).all()
+        return self.render_template("portal/credits/mine.html", title=_("My entered credits"), records=mine,
+                                    status_label=status_label)
+
+    @expose("/submit", methods=["POST"])
+    @has_access
+    def submit(self):
+        actor = current_actor()
+        ids = [int(i) for i in request.form.getlist("record_id") if i.isdigit()]
+        chosen = [records.get_own(actor, i) for i in ids]
+        if not chosen:
+            flash(_("Tick at least one draft first."), "warning")
+        else:
+            try:
+                done = records.submit(actor, chosen)
+                flash(_("%(n)d records submitted for review.", n=len(done)), "success")
+            except (RecordInvalid, RecordConflict) as e:
+                flash(str(e), "danger")
+        return redirect(url_for("CreditEntryView.mine"))
+
+    @expose("/<int:record_id>/delete", methods=["POST"])
+    @has_access
+    def delete(self, record_id: int):
+        actor = current_actor()
+        record = records.get_own(actor, record_id)
+        try:
+            records.delete_draft(actor, record, request.form.get("version", type=int))
+            flash(_("The draft was deleted."), "success")
+        except RecordConflict as e:
+            flash(str(e), "danger")
+        return redirect(url_for("CreditEntryView.mine"))
+
+    # --- one record and its evidence --------------------------------------------------------
+
+    @expose("/<int:record_id>")
+    @has_access
+    def detail(self, record_id: int):
+        actor = current_actor()
+        record = records.get(actor, record_id)
+        trail = db.session.scalars(select(AuditEntry).where(AuditEntry.record_id == record.id).order_by(AuditEntry.id)).all()
+        users = {u.id: u for u in db.session.scalars(select(self.appbuilder.sm.user_model).where(
+            self.appbuilder.sm.user_model.id.in_({a.user_id for a in trail})))}
+        credit_type = categories.credit_type(record.category)
+        return self.render_template(
+            "portal/credits/detail.html", title=record.activity_name, record=record, trail=trail, users=users,
+            status_label=status_label, credit_type=credit_type, actions=ACTIONS, roles=ROLES,
+            own=actor.person is not None and record.person_id == actor.person.id,
+        )
+
+    @expose("/<int:record_id>/evidence/<int:file_id>/remove", methods=["POST"])
+    @has_access
+    def remove_evidence(self, record_id: int, file_id: int):
+        actor = current_actor()
+        record = records.get_own(actor, record_id)
+        try:
+            evidence.remove(actor, record, file_id)
+            flash(_("The file was removed."), "success")
+        except RecordConflict as e:
+            flash(str(e), "danger")
+        return redirect(url_for("CreditEntryView.edit", record_id=record.id))
+
+    @expose("/evidence/<int:file_id>")
+    @has_access
+    def evidence_file(self, file_id: int):
+        file = evidence.find(current_actor(), file_id)
+        return send_file(evidence_store().open(file.stored_name), mimetype=file.media_type,
+                         download_name=file.original_name, max_age=0)
+
+    @expose("/evidence/<int:file_id>/thumbnail")
+    @has_access
+    def evidence_thumbnail(self, file_id: int):
+        file = evidence.find(current_actor(), file_id)
+        thumbnail = evidence_store().thumbnail(file.stored_name)
+        if thumbnail is None:
+            abort(404)
+        response = self.appbuilder.get_app.response_class(thumbnail, mimetype="image/jpeg")
+        response.headers["Cache-Control"] = "private, max-age=3600"
+        return response
+
+    @expose("/units")
+    @has_access
+    def units(self):
+        """Issuing bodies matching ``q``, for the picker (at most 20)."""
+        q = (request.args.get("q") or "").strip()
+        query = select(Unit.id, Unit.name).order_by(Unit.code).limit(20)
+        if q:
+            query = query.where(Unit.name.contains(q) | (Unit.code == q))
+        return jsonify(results=[{"id": i, "text": name} for i, name in db.session.execute(query)])
+
+    def _needs_permission(self):
+        """The page that explains how to get self-entry, for someone without it; else None."""
+        actor = current_actor()
+        if actor.person is not None and actor.can_self_enter:
+            return None
+        return self.render_template("portal/credits/no_permission.html", title=_("Credit entry")), 403

@@ -1,0 +1,167 @@
+"""The learner's credit pages through the web: permission, free form and wizard entry with
+evidence, errors that keep what was typed and uploaded, 录入学分查询管理, and privacy."""
+import io
+import re
+
+from PIL import Image
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import CreditRecord, EvidenceFile
+from tests.conftest import csrf_from
+from tests.helpers import PASSWORD, login
+
+
+def png_bytes(colour="red"):
+    buffer = io.BytesIO()
+    Image.new("RGB", (60, 40), colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def common_fields(unit_id, **overrides):
+    return {"activity_name": "心血管新进展学习班", "activity_number": "2025-01-001", "activity_date": "2025-03-18",
+            "hosting_method": "h01", "discipline": "02", "sub_discipline": "0201", "issuing_unit_id": str(unit_id),
+            "remarks": "", **overrides}
+
+
+def signed_in(client, made):
+    login(client, made.username, PASSWORD)
+    return client
+
+
+def test_without_the_permission_the_pages_explain_and_the_menu_is_absent(client, users):
+    learner = users.person(users.unit("330101"))
+    signed_in(client, learner)
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/credits/new/free"' not in home
+    page = client.get("/credits/new/free")
+    assert page.status_code == 403 and "需单位开通权限" in page.get_data(as_text=True)
+    assert client.get("/credits/mine").status_code == 403
+
+
+def test_free_form_entry_with_evidence_is_submitted(app, client, users):
+    unit = users.unit("330101")
+    learner = users.person(unit, self_entry=True)
+    signed_in(client, learner)
+    assert 'href="/credits/new/free"' in client.get("/").get_data(as_text=True)
+    token = csrf_from(client.get("/credits/new/free").get_data(as_text=True))
+    response = client.post("/credits/new/free", content_type="multipart/form-data", data={
+        "csrf_token": token, **common_fields(unit), "credit_level": "national", "f-credits": "3", "f-hours": "9",
+        "evidence": (io.BytesIO(png_bytes()), "证书.png"), "action": "submit"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    mine = client.get("/credits/mine").get_data(as_text=True)
+    assert "心血管新进展学习班" in mine and "未审核" in mine
+    with app.app_context():
+        record = db.session.scalar(select(CreditRecord))
+        assert (record.status, str(record.credits), record.credit_class) == ("submitted", "3.00", "I")
+        assert [e.original_name for e in record.evidence] == ["证书.png"]
+
+
+def test_errors_keep_what_was_typed_and_uploaded(app, client, users):
+    unit = users.unit("330101")
+    learner = users.person(unit, self_entry=True)
+    signed_in(client, learner)
+    token = csrf_from(client.get("/credits/new/free").get_data(as_text=True))
+    page = client.post("/credits/new/free", content_type="multipart/form-data", data={
+        "csrf_token": token, **common_fields(unit, activity_date=""), "credit_level": "national",
+        "f-credits": "3", "f-hours": "9", "evidence": (io.BytesIO(png_bytes()), "证书.png"), "action": "save"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "请填写学分证书上的日期" in html
+    assert 'value="心血管新进展学习班"' in html and "证书.png" in html and "尚未保存" in html
+    pending = re.findall(r'name="pending" value="(\d+)"', html)
+    assert len(pending) == 1
+    saved = client.post("/credits/new/free", data={
+        "csrf_token": token, **common_fields(unit), "credit_level": "national", "f-credits": "3", "f-hours": "9",
+        "pending": pending, "action": "save"})
+    assert saved.status_code == 302
+    with app.app_context():
+        record = db.session.scalar(select(CreditRecord))
+        assert record.status == "draft" and [e.original_name for e in record.evidence] == ["证书.png"]
+
+
+def test_wizard_research_second_member_gives_seven_credits(app, client, users):
+    unit = users.unit("330101")
+    learner = users.person(unit, self_entry=True)
+    signed_in(client, learner)
+    with app.app_context():
+        from portal.models import CreditCategory
+
+        research = db.session.scalar(select(CreditCategory).where(CreditCategory.name == "科研立项")).id
+    step1 = client.get("/credits/wizard").get_data(as_text=True)
+    assert "科研立项" in step1
+    step2 = client.get(f"/credits/wizard?category={research}").get_data(as_text=True)
+    assert "省级科研立项" in step2
+    step3 = client.get(f"/credits/wizard?category={research}&group=1").get_data(as_text=True)
+    assert "第2成员" in step3 and "7.00 学分" in step3
+    form = client.get(f"/credits/new/{research}?rule=省级:2").get_data(as_text=True)
+    token = csrf_from(form)
+    saved = client.post(f"/credits/new/{research}?rule=省级:2", content_type="multipart/form-data", data={
+        "csrf_token": token, **common_fields(unit, activity_name="省级课题"), "evidence": (io.BytesIO(png_bytes()), "立项书.png"),
+        "action": "save"})
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    with app.app_context():
+        record = db.session.scalar(select(CreditRecord))
+        assert (str(record.credits), record.fields) == ("7.00", {"level": "省级", "rank": 2})
+
+
+def test_a_disguised_file_is_refused_and_nothing_is_stored(app, client, users):
+    unit = users.unit("330101")
+    learner = users.person(unit, self_entry=True)
+    signed_in(client, learner)
+    token = csrf_from(client.get("/credits/new/free").get_data(as_text=True))
+    page = client.post("/credits/new/free", content_type="multipart/form-data", data={
+        "csrf_token": token, **common_fields(unit), "credit_level": "national", "f-credits": "3", "f-hours": "9",
+        "evidence": (io.BytesIO(b"<?php system($_GET['c']); ?>"), "photo.jpg"), "action": "save"})
+    assert "photo.jpg" in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(EvidenceFile.id))) == 0
+        assert db.session.scalar(select(func.count(CreditRecord.id))) == 0
+
+
+def test_someone_elses_record_and_evidence_are_not_found(app, users):
+    unit = users.unit("330101")
+    owner, stranger = users.person(unit, self_entry=True, name="甲"), users.person(unit, self_entry=True, name="乙")
+    owner_client = signed_in(app.test_client(), owner)
+    token = csrf_from(owner_client.get("/credits/new/free").get_data(as_text=True))
+    owner_client.post("/credits/new/free", content_type="multipart/form-data", data={
+        "csrf_token": token, **common_fields(unit), "credit_level": "national", "f-credits": "3", "f-hours": "9",
+        "evidence": (io.BytesIO(png_bytes()), "证书.png"), "action": "save"})
+    with app.app_context():
+        record = db.session.scalar(select(CreditRecord))
+        file_id = record.evidence[0].id
+    assert owner_client.get(f"/credits/evidence/{file_id}").status_code == 200
+    stranger_client = signed_in(app.test_client(), stranger)
+    for url in (f"/credits/{record.id}", f"/credits/{record.id}/edit", f"/credits/evidence/{file_id}",
+                f"/credits/evidence/{file_id}/thumbnail"):
+        assert stranger_client.get(url).status_code == 404, url
+
+
+def test_text_that_looks_like_html_is_shown_as_text(app, client, users):
+    unit = users.unit("330101")
+    learner = users.person(unit, self_entry=True)
+    signed_in(client, learner)
+    token = csrf_from(client.get("/credits/new/free").get_data(as_text=True))
+    client.post("/credits/new/free", content_type="multipart/form-data", data={
+        "csrf_token": token, **common_fields(unit, activity_name="<script>alert(1)</script>", remarks="<b>x</b>"),
+        "credit_level": "national", "f-credits": "3", "f-hours": "9", "evidence": (io.BytesIO(png_bytes()), "a.png"),
+        "action": "save"})
+    with app.app_context():
+        record_id = db.session.scalar(select(CreditRecord.id))
+    for url in ("/credits/mine", f"/credits/{record_id}", f"/credits/{record_id}/edit"):
+        html = client.get(url).get_data(as_text=True)
+        assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html, url
+
+
+def test_batch_submit_from_my_list(app, client, users):
+    unit = users.unit("330101")
+    learner = users.person(unit, self_entry=True)
+    signed_in(client, learner)
+    token = csrf_from(client.get("/credits/new/free").get_data(as_text=True))
+    for name in ("甲课程", "乙课程"):
+        client.post("/credits/new/free", content_type="multipart/form-data", data={
+            "csrf_token": token, **common_fields(unit, activity_name=name), "credit_level": "county",
+            "f-credits": "1", "f-hours": "3", "evidence": (io.BytesIO(png_bytes()), "a.png"), "action": "save"})
+    with app.app_context():
+        ids = [str(i) for i in db.session.scalars(select(CreditRecord.id))]
+    done = client.post("/credits/submit", data={"csrf_token": token, "record_id": ids}, follow_redirects=True)
+    assert "已上报 2 条" in done.get_data(as_text=True)
