@@ -4,6 +4,7 @@ from flask_appbuilder import IndexView, expose
 from flask_babel import gettext as _
 
 from portal.accounts.actor import current_actor
+from portal.review.views import waiting
 
 
 class HomeView(IndexView):
@@ -14,4 +15,6 @@ class HomeView(IndexView):
     def index(self):
         if g.user is None or not g.user.is_authenticated:
             return redirect(self.appbuilder.get_url_for_login)
-        return self.render_template("portal/home.html", title=_("Home"), actor=current_actor())
+        actor = current_actor()
+        return self.render_template("portal/home.html", title=_("Home"), actor=actor,
+                                    waiting=waiting(actor) if actor.is_unit_admin else 0)

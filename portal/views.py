@@ -6,6 +6,7 @@ from portal.accounts.views import PasswordView
 from portal.categories.api import CreditCategoryApi
 from portal.categories.views import CategoryView
 from portal.credits.views import CreditEntryView
+from portal.review.views import ReviewView
 from portal.dictionaries.api import DictionaryApi
 from portal.dictionaries.views import DictionaryModelView
 from portal.people.api import MeApi, PeopleApi
@@ -26,6 +27,7 @@ def register_views(appbuilder: AppBuilder, registry: Registry) -> None:
                             category_label=_l("Credit management"), category_icon="fa-graduation-cap")
     appbuilder.add_view(ProfileView, "Profile", label=_l("My profile"), icon="fa-id-card")
     appbuilder.add_view(PeopleView, "People", label=_l("Staff"), icon="fa-users")
+    appbuilder.add_view(ReviewView, "Review", label=_l("Credit review"), icon="fa-clipboard-check")
     appbuilder.add_view(UnitTreeView, "UnitTree", label=_l("Unit tree"), icon="fa-sitemap",
                         category="Units", category_label=_l("Units"), category_icon="fa-hospital")
     appbuilder.add_view(UnitModelView, "UnitList", label=_l("Edit units"), icon="fa-pen", category="Units")

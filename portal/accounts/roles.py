@@ -25,7 +25,7 @@ _OWN_ACCOUNT = _keys("Profile", "Password", "MeApi", "Settings", "DictionaryApi"
 
 ROLES = {
     PROVINCE_ADMIN: [[".*", ".*"]],
-    UNIT_ADMIN: _OWN_ACCOUNT + _keys("People", "PeopleApi"),
+    UNIT_ADMIN: _OWN_ACCOUNT + _keys("People", "PeopleApi", "Review"),
     LEARNER: _OWN_ACCOUNT,
     # The entry pages themselves are open to every learner (and explain how to get the
     # permission); self-entry adds their menu.
