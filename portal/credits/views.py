@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from portal.accounts.actor import current_actor
 from portal.categories import services as categories
+from portal.contracts import CLASS_LABELS
 from portal.credits import entry as entries
 from portal.credits import evidence, records
 from portal.credits.forms import FreeFormFields, WizardFields
@@ -154,7 +155,7 @@ class CreditEntryView(BaseView):
         credit_type = categories.credit_type(record.category)
         return self.render_template(
             "portal/credits/detail.html", title=record.activity_name, record=record, trail=trail, users=users,
-            status_label=status_label, credit_type=credit_type, actions=ACTIONS, roles=ROLES,
+            status_label=status_label, credit_type=credit_type, actions=ACTIONS, roles=ROLES, class_labels=CLASS_LABELS,
             own=actor.person is not None and record.person_id == actor.person.id,
         )
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from portal.accounts.actor import current_actor
 from portal.accounts.redirects import safe_next
 from portal.categories import services as categories
+from portal.contracts import CLASS_LABELS
 from portal.credits import records
 from portal.credits.records import RecordConflict, RecordInvalid, status_label
 from portal.dictionaries import services as dictionaries
@@ -75,7 +76,8 @@ class ReviewView(BaseView):
         if record.unit_id != actor.unit_id:
             return redirect(url_for("CreditEntryView.detail", record_id=record.id))
         return self.render_template("portal/review/detail.html", title=record.activity_name, record=record,
-                                    credit_type=categories.credit_type(record.category), status_label=status_label)
+                                    credit_type=categories.credit_type(record.category), status_label=status_label,
+                                    class_labels=CLASS_LABELS)
 
     @expose("/decide", methods=["POST"])
     @has_access
