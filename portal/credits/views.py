@@ -8,6 +8,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.actor import current_actor
 from portal.categories import services as categories
@@ -19,8 +20,10 @@ from portal.credits.records import RecordConflict, RecordInvalid, status_label
 from portal.evidence import evidence_store
 from portal.extensions import db
 from portal.models import AuditEntry, CreditCategory, CreditRecord, Unit
+from portal.pagination import paginate
 
 FREE_FORM = "free_form"
+PER_PAGE = 20
 ACTIONS = {"create": _l("Created"), "edit": _l("Edited"), "submit": _l("Submitted"), "approve": _l("Approved"),
            "reject": _l("Rejected"), "delete": _l("Deleted"), "evidence_add": _l("Evidence added"),
            "evidence_remove": _l("Evidence removed")}
@@ -109,10 +112,11 @@ class CreditEntryView(BaseView):
         if (refusal := self._needs_permission()) is not None:
             return refusal
         actor = current_actor()
-        mine = db.session.scalars(records.visible(actor).where(CreditRecord.person_id == actor.person.id)
-                                  .order_by(CreditRecord.activity_date.desc(), CreditRecord.id.desc())).all()
-        return self.render_template("portal/credits/mine.html", title=_("My entered credits"), records=mine,
-                                    status_label=status_label)
+        query = records.visible(actor).where(CreditRecord.person_id == actor.person.id)
+        page = paginate(query, (CreditRecord.activity_date.desc(), CreditRecord.id.desc()), PER_PAGE, CreditRecord.id,
+                        (joinedload(CreditRecord.category),))
+        return self.render_template("portal/credits/mine.html", title=_("My entered credits"),
+                                    page=page, status_label=status_label)
 
     @expose("/submit", methods=["POST"])
     @has_access

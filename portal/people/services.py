@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, current_app
@@ -17,6 +16,7 @@ from portal.accounts.actor import Actor
 from portal.accounts.roles import API_ROLES, LEARNER, SELF_ENTRY, UNIT_ADMIN
 from portal.extensions import db
 from portal.models import Person, PersonHistory, Unit
+from portal.pagination import Page
 from portal.people import id_number
 
 SELF_SERVICE_FIELDS = ("mobile", "phone", "email", "ethnicity", "ic_card_no")
@@ -61,18 +61,6 @@ def get(actor: Actor, person_id: int) -> Person:
     if person is None:
         abort(404)
     return person
-
-
-@dataclass
-class Page:
-    rows: list[Any]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def search(actor: Actor, q: str = "", unit_id: int | None = None, role: str | None = None,

@@ -9,6 +9,7 @@ from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal.accounts.actor import current_actor
 from portal.accounts.redirects import safe_next
@@ -19,7 +20,7 @@ from portal.credits.records import RecordConflict, RecordInvalid, status_label
 from portal.dictionaries import services as dictionaries
 from portal.extensions import db
 from portal.models import CreditCategory, CreditRecord, Person
-from portal.people.services import Page
+from portal.pagination import paginate
 
 PER_PAGE = 20
 
@@ -58,12 +59,11 @@ class ReviewView(BaseView):
             query = query.where(CreditRecord.activity_date >= start)
         if end := _date("to"):
             query = query.where(CreditRecord.activity_date <= end)
-        total = db.session.scalar(query.with_only_columns(func.count(CreditRecord.id)).order_by(None)) or 0
-        number = max(request.args.get("page", 1, type=int), 1)
-        rows = db.session.scalars(query.order_by(CreditRecord.submitted_at, CreditRecord.id)
-                                  .limit(PER_PAGE).offset((number - 1) * PER_PAGE)).all()
+        page = paginate(query, (CreditRecord.submitted_at, CreditRecord.id), PER_PAGE, CreditRecord.id,
+                        (contains_eager(CreditRecord.person), joinedload(CreditRecord.category),
+                         selectinload(CreditRecord.evidence)))
         return self.render_template(
-            "portal/review/queue.html", title=_("Credit review"), page=Page(rows, total, number, PER_PAGE),
+            "portal/review/queue.html", title=_("Credit review"), page=page,
             categories=db.session.scalars(select(CreditCategory).order_by(CreditCategory.position)).all(),
             levels=dictionaries.tree("credit_levels"), waiting=waiting(actor),
         )

@@ -1,0 +1,31 @@
+"""One page of a list, and reading it from a query: the page's rows and the total count."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import request
+from sqlalchemy import Select, func
+
+from portal.extensions import db
+
+
+@dataclass
+class Page:
+    rows: list[Any]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def paginate(query: Select, order_by: tuple, per_page: int, count_column, options: tuple = ()) -> Page:
+    """The page named by ``?page=`` of ``query`` (ORM entities), counted by ``count_column``."""
+    number = max(request.args.get("page", 1, type=int), 1)
+    total = db.session.scalar(query.with_only_columns(func.count(count_column)).order_by(None)) or 0
+    rows = db.session.scalars(query.options(*options).order_by(*order_by)
+                              .limit(per_page).offset((number - 1) * per_page)).unique().all()
+    return Page(rows, total, number, per_page)
