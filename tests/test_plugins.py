@@ -3,6 +3,7 @@ built-in and installed plugins, what each hook does, and how a plugin that break
 stops start-up and names itself."""
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import inspect
 import os
@@ -15,11 +16,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from portal import hookspecs
 from portal.extensions import db
-from portal.models import Person
+from portal.accounts.actor import actor_for
+from portal.credits import records
+from portal.models import AuditEntry, CreditCategory, CreditRecord, Person
 from portal.plugins import PluginError, build_registry, builtin_plugin_names
 from tests.helpers import make_test_app
 from tests import helpers
@@ -426,3 +429,38 @@ def test_login_method_cannot_take_the_builtin_password_slug(tmp_path):
     with on_sys_path(site), pytest.raises(
             PluginError, match=r"^plugin 'sms' registers slug 'password', already registered by portal_plugins.auth.password$"):
         build_registry()
+
+
+def test_a_third_party_credit_type_is_configured_and_used_end_to_end(example_app):
+    """register_credit_types: the example distribution's type is offered in the category editor,
+    a category made from it is scored by it, and a learner's record goes through review."""
+    users = helpers.TestUsers(example_app)
+    unit = users.unit("330103")
+    admin, reviewer = users.province_admin(), users.person(unit, role="unit_admin")
+    learner = users.person(unit, self_entry=True)
+    client = example_app.test_client()
+    login(client, admin.username, admin.password)
+    assert 'data-type="example_credit"' in client.get("/categories/new").get_data(as_text=True)
+    form = client.get("/categories/new/example_credit").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    saved = client.post("/categories/new/example_credit", data={
+        "csrf_token": token, "name": "院内示范讲座", "credit_class": "II", "enabled": "y", "position": "99",
+        "params-credits_per_session": "0.5", "action": "save"})
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+
+    with example_app.test_request_context():
+        category = db.session.scalar(select(CreditCategory).where(CreditCategory.name == "院内示范讲座"))
+        try:
+            owner = actor_for(db.session.get(Person, learner.id).user)
+            record = records.create(owner, category, {"activity_name": "讲座", "activity_date": dt.date(2025, 6, 1)},
+                                    {"sessions": "3"})
+            assert (str(record.credits), record.credit_class) == ("1.50", "II")
+            records.submit(owner, [record])
+            records.review(actor_for(db.session.get(Person, reviewer.id).user), [record], "approve")
+            assert record.status == "approved"
+        finally:  # categories outlive a test's data: remove this one and what refers to it
+            ids = select(CreditRecord.id).where(CreditRecord.category_id == category.id)
+            db.session.execute(delete(AuditEntry).where(AuditEntry.record_id.in_(ids)))
+            db.session.execute(delete(CreditRecord).where(CreditRecord.category_id == category.id))
+            db.session.delete(category)
+            db.session.commit()

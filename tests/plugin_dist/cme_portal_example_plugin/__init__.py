@@ -2,19 +2,36 @@
 
 Each app keeps its own record of the people created since start-up, in
 ``app.extensions["cme_portal_example_plugin"]["people_created"]`` (see :func:`people_created`)."""
+from decimal import Decimal
+
 from flask import current_app
 from flask_appbuilder import BaseView, expose, has_access
 
 from portal import hookimpl
-from portal.contracts import CreditType
+from portal.contracts import CreditType, EvidenceRules, Score
+from wtforms import DecimalField, Form, IntegerField
+from wtforms.validators import InputRequired, NumberRange
 
 EXTENSION = "cme_portal_example_plugin"
 
 
 class ExampleCredit(CreditType):
+    """Fixed credits a session; the category sets how many."""
+
     slug = "example_credit"
     label = "Example credit"
     description = "A credit type shipped by the example plugin."
+    evidence = EvidenceRules(required=False)
+
+    class Params(Form):
+        credits_per_session = DecimalField("Credits per session", [InputRequired(), NumberRange(min=0)],
+                                           default=Decimal("1.5"))
+
+    class Fields(Form):
+        sessions = IntegerField("Sessions", [InputRequired(), NumberRange(1, 50)])
+
+    def score(self, data, params, context):
+        return Score(credits=data["sessions"] * params["credits_per_session"])
 
 
 class ExamplePluginView(BaseView):
