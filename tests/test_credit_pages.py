@@ -165,3 +165,26 @@ def test_batch_submit_from_my_list(app, client, users):
         ids = [str(i) for i in db.session.scalars(select(CreditRecord.id))]
     done = client.post("/credits/submit", data={"csrf_token": token, "record_id": ids}, follow_redirects=True)
     assert "已上报 2 条" in done.get_data(as_text=True)
+
+
+def test_an_approved_record_is_corrected_by_a_new_linked_record(app, client, users):
+    unit = users.unit("330101")
+    learner = users.person(unit, self_entry=True)
+    signed_in(client, learner)
+    token = csrf_from(client.get("/credits/new/free").get_data(as_text=True))
+    client.post("/credits/new/free", content_type="multipart/form-data", data={
+        "csrf_token": token, **common_fields(unit), "credit_level": "national", "f-credits": "3", "f-hours": "9",
+        "evidence": (io.BytesIO(png_bytes()), "a.png"), "action": "save"})
+    with app.app_context():
+        record = db.session.scalar(select(CreditRecord))
+        record.status = "approved"  # as if reviewed
+        db.session.commit()
+        original = record.id
+    made = client.post(f"/credits/{original}/correct", data={"csrf_token": token})
+    assert made.status_code == 302 and "/edit" in made.location
+    with app.app_context():
+        correction = db.session.scalar(select(CreditRecord).where(CreditRecord.corrects_id == original))
+        assert correction.status == "draft" and correction.activity_name == "心血管新进展学习班"
+        assert db.session.get(CreditRecord, original).status == "approved"
+    assert f"/credits/{original}" in client.get(f"/credits/{correction.id}").get_data(as_text=True)
+    assert client.get(f"/credits/{original}/edit", follow_redirects=True).status_code == 200  # explains, changes nothing

@@ -33,8 +33,9 @@ class RecordInvalid(ValueError):
     """The entry cannot be scored; ``errors`` maps field names to messages for the learner."""
 
     def __init__(self, errors: Mapping[str, list[str]]):
-        super().__init__("; ".join(m for messages in errors.values() for m in messages))
-        self.errors = dict(errors)
+        # Messages may be lazy strings (validators' messages): as text, so that they join and serialise.
+        self.errors = {name: [str(m) for m in messages] for name, messages in errors.items()}
+        super().__init__("; ".join(m for messages in self.errors.values() for m in messages))
 
 
 class RecordConflict(RuntimeError):
@@ -141,6 +142,15 @@ def create(actor: Actor, category: CreditCategory, common: Mapping[str, Any], ra
     audit.write(record, actor, "create", None, audit.snapshot(record))
     db.session.commit()
     return record
+
+
+def correct(actor: Actor, record: CreditRecord) -> CreditRecord:
+    """A correction of an approved record: a new draft with the same content, pointing to it.
+    The approved record itself never changes."""
+    if record.status != "approved":
+        raise RecordConflict(_("Only an approved record is corrected this way; edit a draft or a rejected one directly."))
+    common = {name: getattr(record, name) for name in COMMON_FIELDS}
+    return create(actor, record.category, common, record.fields, record.wizard_rule, corrects=record)
 
 
 def update(actor: Actor, record: CreditRecord, version: int, category: CreditCategory,

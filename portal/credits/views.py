@@ -134,6 +134,22 @@ class CreditEntryView(BaseView):
                 flash(str(e), "danger")
         return redirect(url_for("CreditEntryView.mine"))
 
+    @expose("/<int:record_id>/correct", methods=["POST"])
+    @has_access
+    def correct(self, record_id: int):
+        if (refusal := self._needs_permission()) is not None:
+            return refusal
+        actor = current_actor()
+        record = records.get_own(actor, record_id)
+        try:
+            correction = records.correct(actor, record)
+        except (RecordInvalid, RecordConflict) as e:
+            flash(str(e), "danger")
+            return redirect(url_for("CreditEntryView.detail", record_id=record.id))
+        flash(_("A correction draft was made: change what is wrong and submit it. The approved record stays as it is "
+                "until the correction is approved."), "info")
+        return redirect(url_for("CreditEntryView.edit", record_id=correction.id))
+
     @expose("/<int:record_id>/delete", methods=["POST"])
     @has_access
     def delete(self, record_id: int):
