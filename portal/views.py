@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from portal.accounts.views import PasswordView
 from portal.categories.api import CreditCategoryApi
 from portal.categories.views import CategoryView
+from portal.credits.api import CreditApi, ReviewApi
 from portal.credits.views import CreditEntryView
 from portal.review.views import ReviewView
 from portal.dictionaries.api import DictionaryApi
@@ -43,6 +44,8 @@ def register_views(appbuilder: AppBuilder, registry: Registry) -> None:
     appbuilder.add_api(UnitApi)
     appbuilder.add_api(DictionaryApi)
     appbuilder.add_api(CreditCategoryApi)
+    appbuilder.add_api(CreditApi)
+    appbuilder.add_api(ReviewApi)
     for method in registry.login_methods.values():
         for view in method.views:
             appbuilder.add_view_no_menu(view)

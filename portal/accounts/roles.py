@@ -21,11 +21,12 @@ def _keys(*names: str) -> list[list[str]]:
 
 # What every signed-in person may use: their own account, and the dictionaries and categories
 # that forms need.
-_OWN_ACCOUNT = _keys("Profile", "Password", "MeApi", "Settings", "DictionaryApi", "CreditCategoryApi", "CreditEntry")
+_OWN_ACCOUNT = _keys("Profile", "Password", "MeApi", "Settings", "DictionaryApi", "CreditCategoryApi", "CreditEntry",
+                     "CreditApi")
 
 ROLES = {
     PROVINCE_ADMIN: [[".*", ".*"]],
-    UNIT_ADMIN: _OWN_ACCOUNT + _keys("People", "PeopleApi", "Review"),
+    UNIT_ADMIN: _OWN_ACCOUNT + _keys("People", "PeopleApi", "ReviewApi", "Review"),
     LEARNER: _OWN_ACCOUNT,
     # The entry pages themselves are open to every learner (and explain how to get the
     # permission); self-entry adds their menu.

@@ -1,0 +1,538 @@
+"""REST API of credit records: entering them (/api/v1/credits/), their evidence, submitting
+them, reading one with its audit trail, and reviewing them (/api/v1/credits/<id>/review,
+/api/v1/reviews/). Validation is the web forms' own, the workflow and the scoping are the
+services' (portal/credits/records.py, evidence.py): this module only translates JSON."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from flask import jsonify, make_response, request
+from flask_appbuilder.api import BaseApi, expose, protect
+from flask_appbuilder.security.decorators import permission_name
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from portal.accounts.actor import Actor, current_actor
+from portal.categories import services as categories
+from portal.contracts import credits as two_places
+from portal.contracts import hours as one_place
+from portal.credits import evidence, records
+from portal.credits.forms import CommonFields, FreeFormFields, WizardFields
+from portal.credits.records import RecordConflict, RecordInvalid, status_label
+from portal.dictionaries import services as dictionaries
+from portal.evidence import EvidenceRejected
+from portal.extensions import db
+from portal.models import AuditEntry, CreditCategory, CreditRecord, EvidenceFile
+
+FREE_FORM = "free_form"
+MB = 1024 * 1024
+# A multipart body carries a little more than the file itself: the request may exceed the
+# type's file limit by this much before it is refused unread.
+UPLOAD_OVERHEAD = MB
+# The common fields of a record as the API names them (the type's own fields sit beside them).
+COMMON = ("activity_name", "activity_number", "credit_level", "hosting_method", "discipline", "sub_discipline",
+          "activity_date", "issuing_unit_id", "remarks")
+# Fields whose value may be a dictionary entry's code or its Chinese name.
+DICTIONARY_FIELDS = (("credit_level", "credit_levels"), ("hosting_method", "hosting_methods"),
+                     ("discipline", "disciplines"))
+
+
+# --- answers ---------------------------------------------------------------------------------------
+
+def _answer(status: int, **body: Any):
+    """A JSON answer like ``BaseApi.response`` (whose own ``code`` parameter cannot be a body key)."""
+    response = make_response(jsonify(body), status)
+    response.headers["Content-Type"] = "application/json; charset=utf-8"
+    return response
+
+
+def _invalid(errors: Mapping[str, list[str]]):
+    """400 with the messages per field, as the people API answers (``wizard_rule`` is
+    ``wizard_choice`` here)."""
+    errors = {("wizard_choice" if k == "wizard_rule" else k): [str(m) for m in v] for k, v in errors.items()}
+    return _answer(400, message=errors)
+
+
+def _conflict(error: RecordConflict):
+    return _answer(409, code="conflict", message=str(error))
+
+
+def _self_entry_refusal(actor: Actor):
+    """403 for someone who may not enter credits (the unit has not granted self-entry); else None."""
+    if actor.person is not None and actor.can_self_enter:
+        return None
+    return _answer(403, code="self_entry_required", message=_("Credit self-entry needs your unit to grant it"))
+
+
+def _json() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else {}
+
+
+def _integer(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _ids(data: Mapping[str, Any]) -> list[int] | None:
+    ids = data.get("ids")
+    if not isinstance(ids, list) or not ids or any(_integer(i) is None for i in ids):
+        return None
+    return list(dict.fromkeys(ids))
+
+
+# --- records as JSON -------------------------------------------------------------------------------
+
+def record_dict(record: CreditRecord) -> dict[str, Any]:
+    common = {name: getattr(record, name) for name in COMMON}
+    common["activity_date"] = record.activity_date.isoformat() if record.activity_date else None
+    return {
+        "id": record.id, "status": record.status, "status_label": status_label(record.status),
+        "version": record.version,
+        "credits": str(two_places(record.credits)), "hours": str(one_place(record.hours)),
+        "class": record.credit_class, "deems_compliant": bool(record.deems_compliant), "score_note": record.score_note,
+        "category": {"id": record.category_id, "name": record.category.name, "type": record.type_slug},
+        "wizard_choice": record.wizard_rule or None,
+        "fields": {**common, **(record.fields or {})},
+        "review_comment": record.review_comment or "",
+    }
+
+
+def evidence_dict(file: EvidenceFile) -> dict[str, Any]:
+    return {"id": file.id, "name": file.original_name, "media_type": file.media_type, "size": file.size,
+            "url": f"/credits/evidence/{file.id}"}
+
+
+def detail_dict(record: CreditRecord, user_model) -> dict[str, Any]:
+    trail = db.session.scalars(select(AuditEntry).where(AuditEntry.record_id == record.id).order_by(AuditEntry.id)).all()
+    users = {u.id: u for u in db.session.scalars(select(user_model).where(user_model.id.in_({a.user_id for a in trail})))}
+    return {
+        **record_dict(record),
+        "submitted_at": record.submitted_at.isoformat() if record.submitted_at else None,
+        "reviewed_at": record.reviewed_at.isoformat() if record.reviewed_at else None,
+        "evidence": [evidence_dict(f) for f in record.evidence],
+        "audit": [{
+            "who": {"id": a.user_id, "username": users[a.user_id].username if a.user_id in users else None,
+                    "name": users[a.user_id].get_full_name().strip() if a.user_id in users else None},
+            "role": a.role, "action": a.action, "at": a.at.isoformat() if a.at else None,
+            "before": a.before, "after": a.after,
+        } for a in trail],
+    }
+
+
+# --- reading an entry ------------------------------------------------------------------------------
+
+def _text(value: Any) -> str:
+    if value is None or value is False:
+        return ""
+    if value is True:
+        return "y"
+    return str(value)
+
+
+def _resolved(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Dictionary values given by their Chinese name, as codes (a value that names nothing is
+    left for the form to refuse)."""
+    values = dict(values)
+    for name, dictionary in DICTIONARY_FIELDS:
+        if isinstance(values.get(name), str) and (entry := dictionaries.resolve(dictionary, values[name])):
+            values[name] = entry.code
+    sub = values.get("sub_discipline")
+    if isinstance(sub, str) and sub.strip():
+        # A sub-discipline's name may also be a discipline's (全科医学, 其它): look under the chosen one first.
+        children = next((d["children"] for d in dictionaries.tree("disciplines") if d["code"] == values.get("discipline")), [])
+        child = next((c for c in children if sub.strip() in (c["code"], c["name"])), None)
+        entry = dictionaries.resolve("disciplines", sub) if child is None else None
+        values["sub_discipline"] = child["code"] if child else entry.code if entry else sub
+    return values
+
+
+def _form_class(category: CreditCategory) -> type[CommonFields]:
+    """The free form asks for the credit level; a wizard entry's rule fixes the credits."""
+    return FreeFormFields if category.type_slug == FREE_FORM else WizardFields
+
+
+def _read_entry(category: CreditCategory, values: Mapping[str, Any], rule: str):
+    """Validate the common fields of ``values`` with the web form and split off the type's own.
+    Returns (common, raw type fields, errors); errors also list the type's fields when the
+    common ones are wrong, so that one answer names every problem."""
+    credit_type = categories.credit_type(category)
+    if credit_type is None:
+        return {}, {}, {"category_id": [_("This category's credit type is not installed.")]}
+    values = _resolved(values)
+    form = _form_class(category)(formdata=MultiDict({k: _text(v) for k, v in values.items()}), meta={"csrf": False})
+    ok = form.validate()
+    common = {name: f.data for name, f in form._fields.items() if name != "csrf_token"}
+    type_names = [f.name for f in credit_type.Fields()]
+    raw = {name: values[name] for name in type_names if name in values}
+    errors: dict[str, list[str]] = {}
+    if category.type_slug != FREE_FORM and not rule:
+        errors["wizard_choice"] = [_("Choose a rule of this category.")]
+    if not ok:
+        errors.update(form.errors)
+    if errors:
+        try:
+            records.score(category, raw, common, rule)
+        except RecordInvalid as e:
+            errors = {**e.errors, **errors}
+    return common, raw, errors
+
+
+def _given(data: Mapping[str, Any], rule: str) -> tuple[dict[str, Any], str, dict[str, list[str]]]:
+    """The ``fields`` object and the ``wizard_choice`` of a request (``rule`` when absent), and
+    what is wrong with their shape."""
+    fields, rule = data.get("fields", {}), data.get("wizard_choice", rule) or ""
+    problems = {}
+    if not isinstance(fields, dict):
+        fields, problems["fields"] = {}, [_("Give the fields as an object.")]
+    if not isinstance(rule, str):
+        rule, problems["wizard_choice"] = "", [_("Choose a rule of this category.")]
+    return fields, rule.strip(), problems
+
+
+# --- the API ---------------------------------------------------------------------------------------
+
+class CreditApi(BaseApi):
+    """A person's own credit records. Entering them needs the self-entry permission, like the pages."""
+
+    resource_name = "credits"
+    class_permission_name = "CreditApi"
+    allow_browser_login = True
+    openapi_spec_tag = "Credit records"
+
+    @expose("/", methods=["POST"])
+    @protect()
+    @permission_name("post")
+    def create(self):
+        """Enter a record as a draft, scored now.
+        ---
+        post:
+          description: >-
+            ``fields`` holds the common fields (activity_name, activity_number, credit_level,
+            hosting_method, discipline, sub_discipline, activity_date YYYY-MM-DD, issuing_unit_id,
+            remarks) and the category's own (see /api/v1/credit-categories/; the free form's are
+            credits and hours). Dictionary values may be given by code or by Chinese name. A
+            category other than the free form needs ``wizard_choice``, one of its wizard rules.
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [category_id, fields]
+                  properties:
+                    category_id: {type: integer}
+                    wizard_choice: {type: string, example: "省级:2"}
+                    fields: {type: object, example: {activity_name: 心血管新进展学习班, activity_date: "2025-03-18",
+                             credit_level: 国家级继续医学教育项目, hosting_method: 学习班, discipline: 临床内科学,
+                             sub_discipline: 心血管病学, issuing_unit_id: 1, credits: "3", hours: "9"}}
+          responses:
+            201: {description: "The draft: id, status, version, credits (\\"7.00\\"), hours (\\"9.0\\"), class, fields ..."}
+            400: {description: "Invalid fields: {message: {field: [messages]}}"}
+            403: {description: "No self-entry permission: {code: self_entry_required, message}"}
+        """
+        actor = current_actor()
+        if (refusal := _self_entry_refusal(actor)) is not None:
+            return refusal
+        data = _json()
+        category = next((c for c in categories.enabled() if c.id == _integer(data.get("category_id"))), None)
+        if category is None:
+            return _invalid({"category_id": [_("Choose the credit category")]})
+        fields, rule, problems = _given(data, "")
+        if problems:
+            return _invalid(problems)
+        common, raw, errors = _read_entry(category, fields, rule)
+        if errors:
+            return _invalid(errors)
+        try:
+            record = records.create(actor, category, common, raw, rule)
+        except RecordInvalid as e:
+            return _invalid(e.errors)
+        return _answer(201, id=record.id, result=record_dict(record))
+
+    @expose("/<int:record_id>", methods=["GET"])
+    @protect()
+    @permission_name("get")
+    def detail(self, record_id: int):
+        """One record with its evidence and audit trail: a learner's own, a unit admin's unit's,
+        any for the province.
+        ---
+        get:
+          parameters:
+          - {in: path, name: record_id, required: true, schema: {type: integer}}
+          responses:
+            200: {description: "The record with status, review_comment, evidence and audit
+                  (who, role, action, at, before, after)"}
+            404: {description: Not found or not yours to see}
+        """
+        record = records.get(current_actor(), record_id)
+        return _answer(200, result=detail_dict(record, self.appbuilder.sm.user_model))
+
+    @expose("/<int:record_id>", methods=["PATCH"])
+    @protect()
+    @permission_name("patch")
+    def update(self, record_id: int):
+        """Change a draft or a rejected record of one's own: the fields given replace the
+        record's, then the whole is validated and scored again.
+        ---
+        patch:
+          parameters:
+          - {in: path, name: record_id, required: true, schema: {type: integer}}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [version]
+                  properties:
+                    version: {type: integer, description: the version read with the record}
+                    wizard_choice: {type: string}
+                    fields: {type: object}
+          responses:
+            200: {description: The changed record}
+            400: {description: "Invalid fields: {message: {field: [messages]}}"}
+            403: {description: No self-entry permission}
+            404: {description: Not found or not yours}
+            409: {description: "Changed meanwhile (stale version), or submitted / approved: {code: conflict, message}"}
+        """
+        actor = current_actor()
+        if (refusal := _self_entry_refusal(actor)) is not None:
+            return refusal
+        record = records.get_own(actor, record_id)
+        data = _json()
+        version = _integer(data.get("version"))
+        if version is None:
+            return _invalid({"version": [_("Give the version of the record as you read it.")]})
+        try:
+            records._expect(record, version, records.EDITABLE)  # a stale or locked record is a 409 before any field check
+        except RecordConflict as e:
+            return _conflict(e)
+        fields, rule, problems = _given(data, record.wizard_rule)
+        if problems:
+            return _invalid(problems)
+        current = {**record_dict(record)["fields"], **fields}
+        common, raw, errors = _read_entry(record.category, current, rule)
+        if errors:
+            return _invalid(errors)
+        try:
+            records.update(actor, record, version, record.category, common, raw, rule)
+        except RecordInvalid as e:
+            return _invalid(e.errors)
+        except RecordConflict as e:
+            return _conflict(e)
+        return _answer(200, result=record_dict(record))
+
+    @expose("/<int:record_id>/evidence", methods=["POST"])
+    @protect()
+    @permission_name("post")
+    def add_evidence(self, record_id: int):
+        """Add an evidence file (JPG, PNG or PDF, recognised by its content) to a draft or a rejected record of one's own.
+        ---
+        post:
+          parameters:
+          - {in: path, name: record_id, required: true, schema: {type: integer}}
+          requestBody:
+            required: true
+            content:
+              multipart/form-data:
+                schema:
+                  type: object
+                  properties:
+                    file: {type: string, format: binary}
+          responses:
+            201: {description: "The stored file: id, name, media_type, size, url"}
+            400: {description: "Refused, nothing stored (not JPG/PNG/PDF by content, scripts in a PDF,
+                  too large, too many files): {message: {file: [message]}}"}
+            403: {description: No self-entry permission}
+            404: {description: Not found or not yours}
+            409: {description: The record is submitted or approved}
+        """
+        actor = current_actor()
+        if (refusal := _self_entry_refusal(actor)) is not None:
+            return refusal
+        record = records.get_own(actor, record_id)
+        credit_type = categories.credit_type(record.category)
+        if credit_type is None:
+            return _invalid({"category_id": [_("This category's credit type is not installed.")]})
+        rules = credit_type.evidence
+        # Refuse an oversized body before reading it; a body of unknown length stops at the same size (413).
+        limit = rules.max_bytes + UPLOAD_OVERHEAD
+        if request.content_length is not None and request.content_length > limit:
+            return _invalid({"file": [_("The file is larger than %(mb)d MB.", mb=rules.max_bytes // MB)]})
+        request.max_content_length = limit
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            return _invalid({"file": [_("Send the file as the multipart field \"file\".")]})
+        try:
+            file = evidence.add(actor, rules, upload.filename, upload.read(), record, len(record.evidence))
+            db.session.commit()
+        except EvidenceRejected as e:
+            db.session.rollback()
+            return _invalid({"file": [str(e)]})
+        except RecordConflict as e:
+            db.session.rollback()
+            return _conflict(e)
+        return _answer(201, id=file.id, result=evidence_dict(file))
+
+    @expose("/<int:record_id>/submit", methods=["POST"])
+    @protect()
+    @permission_name("post")
+    def submit_one(self, record_id: int):
+        """Submit a draft or a rejected record of one's own for review; submitting it again changes nothing.
+        ---
+        post:
+          parameters:
+          - {in: path, name: record_id, required: true, schema: {type: integer}}
+          requestBody:
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    version: {type: integer, description: "optional: submit only this version (else 409)"}
+          responses:
+            200: {description: "The records' statuses: {result: [{id, status, version}]}"}
+            400: {description: Not ready (no evidence)}
+            403: {description: No self-entry permission}
+            404: {description: Not found or not yours}
+            409: {description: Approved, or changed since the version given}
+        """
+        data = _json()
+        version = data.get("version")
+        if version is not None and _integer(version) is None:
+            return _invalid({"version": [_("Give the version of the record as you read it.")]})
+        return self._submit([record_id], version)
+
+    @expose("/submit", methods=["POST"])
+    @protect()
+    @permission_name("post")
+    def submit_many(self):
+        """Submit several records of one's own at once (all or none).
+        ---
+        post:
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [ids]
+                  properties:
+                    ids: {type: array, items: {type: integer}}
+          responses:
+            200: {description: "The records' statuses: {result: [{id, status, version}]}"}
+            400: {description: No ids, or a record not ready (no evidence)}
+            403: {description: No self-entry permission}
+            404: {description: One of them not found or not yours}
+            409: {description: One of them approved}
+        """
+        ids = _ids(_json())
+        if ids is None:
+            return _invalid({"ids": [_("Give the ids of the records, e.g. [12, 13].")]})
+        return self._submit(ids, None)
+
+    def _submit(self, ids: list[int], version: int | None):
+        actor = current_actor()
+        if (refusal := _self_entry_refusal(actor)) is not None:
+            return refusal
+        chosen = [records.get_own(actor, i) for i in ids]
+        try:
+            if version is not None and chosen[0].status != "submitted":
+                records._expect(chosen[0], version, records.EDITABLE)
+            try:
+                records.submit(actor, chosen)
+            except RecordConflict:
+                if version is not None:
+                    raise
+                # Another request changed them meanwhile (often the same submission, clicked twice):
+                # read them again and submit what is still to submit.
+                db.session.rollback()
+                chosen = [records.get_own(actor, i) for i in ids]
+                records.submit(actor, chosen)
+        except RecordInvalid as e:
+            return _invalid(e.errors)
+        except RecordConflict as e:
+            return _conflict(e)
+        return _answer(200, result=[{"id": r.id, "status": r.status, "version": r.version} for r in chosen])
+
+
+class ReviewApi(BaseApi):
+    """The unit admin's decisions on the unit's submitted records."""
+
+    route_base = "/api/v1"
+    resource_name = "reviews"
+    class_permission_name = "ReviewApi"
+    allow_browser_login = True
+    openapi_spec_tag = "Credit review"
+
+    @expose("/credits/<int:record_id>/review", methods=["POST"])
+    @protect()
+    @permission_name("post")
+    def review_one(self, record_id: int):
+        """Approve or reject a submitted record of one's unit (a rejection needs a comment).
+        ---
+        post:
+          parameters:
+          - {in: path, name: record_id, required: true, schema: {type: integer}}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [decision]
+                  properties:
+                    decision: {type: string, enum: [approve, reject]}
+                    comment: {type: string}
+          responses:
+            200: {description: "The record's status: {result: [{id, status, version, review_comment}]}"}
+            400: {description: No decision, or a rejection without a comment}
+            404: {description: Not a record of one's unit}
+            409: {description: Not waiting for review (decided meanwhile)}
+        """
+        return self._review([record_id], _json())
+
+    @expose("/reviews/", methods=["POST"])
+    @protect()
+    @permission_name("post")
+    def review_many(self):
+        """Approve or reject several submitted records of one's unit at once (all or none).
+        ---
+        post:
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [ids, decision]
+                  properties:
+                    ids: {type: array, items: {type: integer}}
+                    decision: {type: string, enum: [approve, reject]}
+                    comment: {type: string}
+          responses:
+            200: {description: "The records' statuses: {result: [{id, status, version, review_comment}]}"}
+            400: {description: No ids or decision, or a rejection without a comment}
+            404: {description: One of them not a record of one's unit}
+            409: {description: One of them not waiting for review}
+        """
+        data = _json()
+        ids = _ids(data)
+        if ids is None:
+            return _invalid({"ids": [_("Give the ids of the records, e.g. [12, 13].")]})
+        return self._review(ids, data)
+
+    def _review(self, ids: list[int], data: Mapping[str, Any]):
+        actor = current_actor()
+        chosen = [records.get(actor, i) for i in ids]
+        decision, comment = data.get("decision"), data.get("comment")
+        try:
+            records.review(actor, chosen, decision if isinstance(decision, str) else "",
+                           comment if isinstance(comment, str) else "")
+        except RecordInvalid as e:
+            return _invalid(e.errors)
+        except RecordConflict as e:
+            return _conflict(e)
+        return _answer(200, result=[{"id": r.id, "status": r.status, "version": r.version,
+                                     "review_comment": r.review_comment} for r in chosen])
