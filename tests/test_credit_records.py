@@ -185,3 +185,14 @@ def test_submission_and_review_are_plugin_events(app, world):
     finally:
         pm.unregister(name="test-listener")
     assert listener.events == [("submitted", record.id, "learner"), ("approved", record.id, "unit_admin")]
+
+
+def test_nobody_reviews_their_own_record_but_the_province_may(app, world, users):
+    admin = world["admin"]
+    own = with_evidence(records.create(admin, category("科研立项"), COMMON, {}, wizard_rule="省级:2"))
+    records.submit(admin, [own])
+    with pytest.raises(RecordConflict):
+        records.review(admin, [own], "approve")
+    province = actor_for(app.appbuilder.sm.find_user(username=users.province_admin().username))
+    records.review(province, [own], "approve")
+    assert own.status == "approved" and own.reviewed_by == province.user.id

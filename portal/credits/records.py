@@ -189,15 +189,20 @@ def submit(actor: Actor, records: list[CreditRecord]) -> list[CreditRecord]:
 
 
 def review(actor: Actor, records: list[CreditRecord], decision: str, comment: str = "") -> list[CreditRecord]:
-    """Approve or reject submitted records of the reviewer's unit (a comment is required to reject)."""
+    """Approve or reject submitted records (a comment is required to reject). A unit admin reviews
+    the unit's records but never their own; the provincial admin may review any record, which
+    is also how a unit's only admin gets their own records reviewed."""
     if decision not in ("approve", "reject"):
         raise RecordInvalid({"decision": [_("Choose approve or reject.")]})
     comment = (comment or "").strip()
     if decision == "reject" and not comment:
         raise RecordInvalid({"comment": [_("Say why the record is rejected, so the learner can correct it.")]})
     for record in records:
-        if not (actor.is_unit_admin and record.unit_id == actor.unit_id):
-            abort(404)
+        if not actor.is_province_admin:
+            if not (actor.is_unit_admin and record.unit_id == actor.unit_id):
+                abort(404)
+            if record.person_id == actor.person.id:
+                raise RecordConflict(_("Nobody reviews their own record: another admin of your unit, or the province, reviews it."))
         if record.status != "submitted":
             raise RecordConflict(_("\"%(name)s\" is no longer waiting for review.", name=record.activity_name))
     with _saving():
