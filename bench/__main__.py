@@ -1,8 +1,11 @@
 """Runs the bench on SQLite (always) and on PostgreSQL (when PORTAL_BENCH_DATABASE_URL names a
 server: a fresh database is created there and dropped afterwards), then prints one Markdown
 table. Each page is timed around ``client.get`` in-process: median of 20 requests after 2
-warm-ups, the portal's page and its baseline taking turns so both see the same conditions.
-PORTAL_BENCH_PEOPLE and PORTAL_BENCH_UNITS change the scale (for a quick try)."""
+warm-ups, the portal's page and its baselines taking turns so all see the same conditions.
+The credit pages have two baselines: FAB's stock list (the budget) and the bare SQL the page
+needs (reported, in a row of its own).
+PORTAL_BENCH_PEOPLE, PORTAL_BENCH_UNITS and PORTAL_BENCH_CREDIT_UNITS (units whose learners
+have 200 credit records each) change the scale (for a quick try)."""
 from __future__ import annotations
 
 import os
@@ -13,19 +16,26 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Optional
 from urllib.parse import quote
 
+from sqlalchemy import Engine, Select
+
+from bench import bare
 from bench.app import login, make_app
-from bench.data import PASSWORD, PROVINCE_ADMIN_USERNAME, SEARCH_CHARACTER, Province, populate
+from bench.data import PASSWORD, PROVINCE_ADMIN_USERNAME, SEARCH_CHARACTER, Province, add_credit_records, populate
+from portal.extensions import db
 from portal.setup import prepare_database
 from tests.helpers import scratch_database
 
 PEOPLE = 50_000
 UNITS = 500
+CREDIT_UNITS = 50    # 5,000 learners with 200 records each: 1,000,000 records
 WARM_UP = 2
 REPEAT = 20
-BUDGET = 1.2
+PEOPLE_BUDGET = 1.2
+CREDITS_BUDGET = 1.0
+BARE_SQL = "bare SQL (page + count), SQLAlchemy Core"
 
 OURS_COUNT = re.compile(r'<p class="record-count">[^<]*?(\d+)')
 STOCK_COUNT = re.compile(r"(?:Record Count|记录数目):</strong>\s*(\d+)")
@@ -38,6 +48,7 @@ class Row:
     ours_ms: float
     baseline: str
     baseline_ms: float
+    budget: Optional[float]   # None: the ratio is reported only
 
 
 def log(message: str) -> None:
@@ -55,16 +66,26 @@ def timer(client, url: str) -> Callable[[], float]:
     return once
 
 
-def compare(client, ours: str, baseline: str) -> tuple[float, float]:
-    """Medians of ours and the baseline, requests alternating between the two."""
-    timers = timer(client, ours), timer(client, baseline)
-    samples: tuple[list[float], list[float]] = ([], [])
+def sql_timer(engine: Engine, page: Select, count: Select) -> Callable[[], float]:
+    """A function timing the page query and the count on a pooled connection, in milliseconds."""
+    def once() -> float:
+        start = time.perf_counter()
+        with engine.connect() as conn:
+            conn.execute(page).all()
+            conn.execute(count).scalar_one()
+        return (time.perf_counter() - start) * 1000
+    return once
+
+
+def compare(*timers: Callable[[], float]) -> list[float]:
+    """Medians of each timer, taking turns."""
+    samples: list[list[float]] = [[] for _ in timers]
     for n in range(WARM_UP + REPEAT):
         for time_one, sample in zip(timers, samples):
             elapsed = time_one()
             if n >= WARM_UP:
                 sample.append(elapsed)
-    return statistics.median(samples[0]), statistics.median(samples[1])
+    return [statistics.median(sample) for sample in samples]
 
 
 def check_count(client, url: str, pattern: re.Pattern, expected: int) -> None:
@@ -75,18 +96,30 @@ def check_count(client, url: str, pattern: re.Pattern, expected: int) -> None:
     assert int(match.group(1)) == expected, f"{url}: shows {match.group(1)} records, expected {expected}"
 
 
-def run(database_url: str, instance: Path, scale: str, people: int, units: int) -> list[Row]:
+def check_sql(engine: Engine, page: Select, count: Select, expected: int) -> None:
+    with engine.connect() as conn:
+        assert conn.execute(count).scalar_one() == expected, f"bare SQL: count is not {expected}"
+        assert len(conn.execute(page).all()) == min(expected, bare.PAGE_SIZE), "bare SQL: not a full page"
+
+
+def run(database_url: str, instance: Path, scale: str, people: int, units: int, credit_units: int) -> list[Row]:
     log(f"[{scale}] migrating and syncing roles")
     app = make_app(database_url, instance)
     prepare_database(app)
     started = time.perf_counter()
-    province: Province = populate(app, people, units)
+    province: Province = populate(app, people, units, credit_units)
     log(f"[{scale}] {people:,} people in {units} units inserted in {time.perf_counter() - started:.1f} s")
+    started = time.perf_counter()
+    credits = add_credit_records(app, province)
+    log(f"[{scale}] {credits.records:,} credit records inserted in {time.perf_counter() - started:.1f} s")
+    with app.app_context():
+        engine = db.engine
     rows = []
     try:
-        unit_admin, province_admin = app.test_client(), app.test_client()
+        unit_admin, province_admin, learner = app.test_client(), app.test_client(), app.test_client()
         login(unit_admin, province.unit_admin_username, PASSWORD)
         login(province_admin, PROVINCE_ADMIN_USERNAME, PASSWORD)
+        login(learner, province.learner_username, PASSWORD)
         label = f"{people:,} people / {units} units, {scale}"
         q = quote(SEARCH_CHARACTER)
 
@@ -101,13 +134,31 @@ def run(database_url: str, instance: Path, scale: str, people: int, units: int) 
         for case, client, ours, baseline, baseline_url, expected in cases:
             check_count(client, ours, OURS_COUNT, expected)
             check_count(client, baseline_url, STOCK_COUNT, expected)
-            ours_ms, baseline_ms = compare(client, ours, baseline_url)
+            ours_ms, baseline_ms = compare(timer(client, ours), timer(client, baseline_url))
             log(f"[{scale}] {case}: {ours_ms:.1f} ms vs {baseline_ms:.1f} ms ({expected} records)")
-            rows.append(Row(case, label, ours_ms, baseline, baseline_ms))
+            rows.append(Row(case, label, ours_ms, baseline, baseline_ms, PEOPLE_BUDGET))
+
+        label = f"{credits.records:,} credit records of {credits.learners:,} learners, {scale}"
+        cases = [
+            ("learner's 录入学分查询管理 `GET /credits/mine`", learner, "/credits/mine",
+             "FAB ModelView list, base filters person = learner, status ≠ deleted", "/stockmycredits/list/",
+             bare.my_credits(province.learner_person_id), credits.learner_visible),
+            ("unit admin's review queue `GET /review/`", unit_admin, "/review/",
+             "FAB ModelView list, base filters unit = admin's unit, status = submitted", "/stockreview/list/",
+             bare.review_queue(province.admin_unit_id), credits.admin_unit_waiting),
+        ]
+        for case, client, ours, baseline, baseline_url, (page, count), expected in cases:
+            check_count(client, ours, OURS_COUNT, expected)
+            check_count(client, baseline_url, STOCK_COUNT, expected)
+            check_sql(engine, page, count, expected)
+            ours_ms, baseline_ms, sql_ms = compare(timer(client, ours), timer(client, baseline_url),
+                                                   sql_timer(engine, page, count))
+            log(f"[{scale}] {case}: {ours_ms:.1f} ms vs {baseline_ms:.1f} ms, bare SQL {sql_ms:.1f} ms "
+                f"({expected} records)")
+            rows.append(Row(case, label, ours_ms, baseline, baseline_ms, CREDITS_BUDGET))
+            rows.append(Row(case, label, ours_ms, BARE_SQL, sql_ms, None))
     finally:
         with app.app_context():
-            from portal.extensions import db
-
             db.session.remove()
             db.engine.dispose()
     return rows
@@ -118,9 +169,12 @@ def table(rows: list[Row]) -> str:
              "| --- | --- | ---: | --- | ---: | ---: | --- |"]
     for r in rows:
         ratio = r.ours_ms / r.baseline_ms
-        verdict = "ok" if ratio <= BUDGET else "OVER"
+        if r.budget is None:
+            budget = "— (reported)"
+        else:
+            budget = f"≤ {r.budget}× {'ok' if ratio <= r.budget else 'OVER'}"
         lines.append(f"| {r.case} | {r.scale} | {r.ours_ms:.1f} | {r.baseline} | {r.baseline_ms:.1f} "
-                     f"| {ratio:.2f}× | ≤ {BUDGET}× {verdict} |")
+                     f"| {ratio:.2f}× | {budget} |")
     return "\n".join(lines)
 
 
@@ -128,13 +182,14 @@ def main() -> None:
     started = time.perf_counter()
     people = int(os.environ.get("PORTAL_BENCH_PEOPLE", PEOPLE))
     units = int(os.environ.get("PORTAL_BENCH_UNITS", UNITS))
+    credit_units = int(os.environ.get("PORTAL_BENCH_CREDIT_UNITS", CREDIT_UNITS))
     rows = []
     with tempfile.TemporaryDirectory(prefix="cme-bench-") as tmp:
-        rows += run(f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp) / "sqlite", "SQLite", people, units)
+        rows += run(f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp) / "sqlite", "SQLite", people, units, credit_units)
         server = os.environ.get("PORTAL_BENCH_DATABASE_URL")
         if server:
             with scratch_database(server, "cme_bench") as url:
-                rows += run(url, Path(tmp) / "postgresql", "PostgreSQL", people, units)
+                rows += run(url, Path(tmp) / "postgresql", "PostgreSQL", people, units, credit_units)
     print(table(rows))
     log(f"total {time.perf_counter() - started:.0f} s")
 

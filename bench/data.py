@@ -1,19 +1,24 @@
 """A generated province, bulk-inserted with SQLAlchemy Core executemany: units, accounts (one
-precomputed password hash for all), roles, account states and people with valid ID numbers."""
+precomputed password hash for all), roles, account states and people with valid ID numbers;
+then credit records for the learners of some units around the admin's unit."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import json
 import random
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import Flask
 from flask_appbuilder.security.sqla.models import Role, User, assoc_user_role
-from sqlalchemy import insert, select, text
+from sqlalchemy import column, insert, select, text
+from sqlalchemy import table as table_clause
 from werkzeug.security import generate_password_hash
 
 from portal.accounts.roles import LEARNER, PROVINCE_ADMIN, SELF_ENTRY, UNIT_ADMIN
 from portal.extensions import db
-from portal.models import AccountState, Person, Unit
+from portal.models import AccountState, CreditCategory, CreditRecord, Person, Unit
 from portal.people.id_number import check_character
 
 PASSWORD = "Kx7!bench-river"
@@ -30,6 +35,15 @@ TITLES = (("住院医师", "初级"), ("主治医师", "中级"), ("副主任医
           ("护士", "初级"), ("护师", "初级"), ("主管护师", "中级"), ("药师", "初级"))
 STATUSES = ("正常",) * 17 + ("离职", "退休", "注销")
 
+# Every learner's 200 credit records: mostly approved, some waiting for review, a few drafts,
+# rejections and deleted drafts (kept as rows for their audit trail).
+RECORD_STATUSES = ("approved",) * 170 + ("submitted",) * 20 + ("draft",) * 4 + ("rejected",) * 4 + ("deleted",) * 2
+RECORD_YEARS = (2021, 2022, 2023, 2024, 2025)
+ACTIVITIES = ("心血管疾病诊疗进展学习班", "急危重症救治培训", "院内感染防控专题讲座", "临床用药安全研讨会", "医学影像新技术培训",
+              "护理质量管理学习班", "疑难病例讨论", "全院大查房", "住院医师规范化培训", "医学科研方法讲座")
+CREDIT_CHOICES = (20, 50, 100, 100, 200, 300, 500, 1000)   # hundredths of a credit
+CHUNK = 50_000
+
 
 @dataclass
 class Province:
@@ -39,10 +53,14 @@ class Province:
     admin_unit_staff: int     # people in that unit
     unit_admin_username: str
     name_matches: int         # people whose name contains SEARCH_CHARACTER
+    credit_unit_ids: range    # units whose learners have self-entry and credit records
+    learner_username: str     # a learner of the admin's unit, with self-entry
+    learner_person_id: int
 
 
-def populate(app: Flask, people: int, units: int, seed: int = 20261126) -> Province:
-    """Fill an empty, migrated database; ``people`` are spread evenly over ``units``."""
+def populate(app: Flask, people: int, units: int, credit_units: int, seed: int = 20261126) -> Province:
+    """Fill an empty, migrated database; ``people`` are spread evenly over ``units``. Everyone in
+    the ``credit_units`` units around the admin's unit gets self-entry (see add_credit_records)."""
     rng = random.Random(seed)
     with app.app_context():
         password_hash = generate_password_hash(
@@ -59,11 +77,14 @@ def populate(app: Flask, people: int, units: int, seed: int = 20261126) -> Provi
                        "level": "二级", "parent_id": 1} for u in range(units)]
         code_of = {row["id"]: row["code"] for row in unit_rows}
         admin_unit_id = 2 + units // 2   # a unit in the middle, not the first one scanned
+        first_credit_unit = max(2, min(admin_unit_id - credit_units // 2, units + 2 - credit_units))
+        credit_unit_ids = range(first_credit_unit, first_credit_unit + min(credit_units, units))
 
         # Accounts: user 1 is the provincial admin, person i has user i + 1.
         users = [_user(1, PROVINCE_ADMIN_USERNAME, "省管理员", password_hash, now)]
         user_roles = [{"user_id": 1, "role_id": role_ids[PROVINCE_ADMIN]}]
         people_rows, name_matches, unit_admin_username = [], 0, ""
+        learner_username, learner_person_id = "", 0
         first_birth = dt.date(1960, 1, 1)
         for i in range(1, people + 1):
             unit_id = 2 + (i - 1) % units
@@ -78,9 +99,11 @@ def populate(app: Flask, people: int, units: int, seed: int = 20261126) -> Provi
             is_admin = unit_id == admin_unit_id and not unit_admin_username
             if is_admin:
                 unit_admin_username = person_no
+            elif unit_id == admin_unit_id and not learner_username:
+                learner_username, learner_person_id = person_no, i
             users.append(_user(user_id, person_no, name, password_hash, now))
             user_roles.append({"user_id": user_id, "role_id": role_ids[UNIT_ADMIN if is_admin else LEARNER]})
-            if rng.random() < 0.3:
+            if rng.random() < 0.3 or unit_id in credit_unit_ids:
                 user_roles.append({"user_id": user_id, "role_id": role_ids[SELF_ENTRY]})
             people_rows.append({
                 "id": i, "user_id": user_id, "unit_id": unit_id, "person_no": person_no, "name": name,
@@ -110,7 +133,115 @@ def populate(app: Flask, people: int, units: int, seed: int = 20261126) -> Provi
             people=people, units=units, admin_unit_id=admin_unit_id,
             admin_unit_staff=sum(1 for p in people_rows if p["unit_id"] == admin_unit_id),
             unit_admin_username=unit_admin_username, name_matches=name_matches,
+            credit_unit_ids=credit_unit_ids, learner_username=learner_username, learner_person_id=learner_person_id,
         )
+
+
+@dataclass
+class Credits:
+    records: int
+    learners: int
+    learner_visible: int      # the learner's records that 录入学分查询管理 lists (all but deleted)
+    admin_unit_waiting: int   # submitted records in the admin's unit: its review queue
+
+
+def add_credit_records(app: Flask, province: Province, seed: int = 20261127) -> Credits:
+    """Give every person of the province's credit units 200 records over five years, inserted
+    with Core executemany in chunks (COPY on PostgreSQL). Values are precomputed in the form the
+    database driver takes (dates and times through the column types' own bind processors, JSON
+    as text), so the insert goes through untyped columns with no per-value processing."""
+    rng = random.Random(seed)
+    with app.app_context():
+        dialect = db.engine.dialect
+        columns = CreditRecord.__table__.c
+        bind_date = columns.activity_date.type.bind_processor(dialect) or (lambda v: v)
+        bind_time = columns.submitted_at.type.bind_processor(dialect) or (lambda v: v)
+        categories = [
+            {"category_id": id_, "type_slug": slug, "credit_class": credit_class, "params": json.dumps(params)}
+            for id_, slug, credit_class, params in db.session.execute(select(
+                CreditCategory.id, CreditCategory.type_slug, CreditCategory.credit_class, CreditCategory.params))
+        ]
+        learners = db.session.execute(select(Person.id, Person.unit_id)
+                                      .where(Person.unit_id.in_(province.credit_unit_ids)).order_by(Person.id)).all()
+        db.session.remove()
+        first_day = dt.date(RECORD_YEARS[0], 1, 1)
+        days = [first_day + dt.timedelta(days=n) for n in range((dt.date(RECORD_YEARS[-1] + 1, 1, 1) - first_day).days)]
+        dates = [bind_date(d) for d in days]
+        names = [c.name for c in columns if c.name not in ("id", "created_at", "updated_at")]
+        untyped = table_clause("credit_record", *(column(name) for name in names))
+        common = {"version": 1, "activity_type": "personal", "credit_level": "", "hosting_method": "", "discipline": "",
+                  "sub_discipline": "", "issuing_unit_id": None, "remarks": "", "fields": '{"hours": "6"}',
+                  "wizard_rule": "", "deems_compliant": False, "score_note": "", "corrects_id": None}
+
+        def rows():
+            statuses = list(RECORD_STATUSES)
+            for person_id, unit_id in learners:
+                rng.shuffle(statuses)
+                for n, status in enumerate(statuses):
+                    day = rng.randrange(len(days))
+                    credits = rng.choice(CREDIT_CHOICES)
+                    submitted = reviewed = None
+                    if status != "draft" and status != "deleted":
+                        submitted = dt.datetime.combine(days[day], dt.time(9)) + dt.timedelta(
+                            days=rng.randrange(1, 30), seconds=person_id * 7 + n * 131)
+                        if status != "submitted":
+                            reviewed = submitted + dt.timedelta(days=7)
+                    yield {**common, **rng.choice(categories), "person_id": person_id, "unit_id": unit_id,
+                           "status": status, "activity_name": f"{rng.choice(ACTIVITIES)}（第{n + 1}期）",
+                           "activity_number": f"{days[day].year}-{person_id:06d}-{n:03d}",
+                           "activity_date": dates[day], "credits": credits, "hours": credits * 3 // 10,
+                           "review_comment": "请补充证明材料" if status == "rejected" else "",
+                           "reviewed_by": 1 if reviewed else None,
+                           "reviewed_at": bind_time(reviewed) if reviewed else None,
+                           "submitted_at": bind_time(submitted) if submitted else None}
+
+        with db.engine.connect() as conn, _fast_sqlite_load(conn):
+            if conn.dialect.name == "postgresql":
+                _copy(conn, "credit_record", names, rows())
+            else:
+                generated = rows()
+                while chunk := list(itertools.islice(generated, CHUNK)):
+                    conn.execute(insert(untyped), chunk)
+            conn.commit()
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                # What autovacuum does soon after a large insert: statistics and the visibility map.
+                conn.execute(text("VACUUM ANALYZE credit_record"))
+        admin_unit_learners = sum(1 for _, unit_id in learners if unit_id == province.admin_unit_id)
+        return Credits(records=len(learners) * len(RECORD_STATUSES), learners=len(learners),
+                       learner_visible=len(RECORD_STATUSES) - RECORD_STATUSES.count("deleted"),
+                       admin_unit_waiting=admin_unit_learners * RECORD_STATUSES.count("submitted"))
+
+
+def _copy(conn, table_name: str, names: list[str], rows) -> None:
+    """PostgreSQL: COPY the rows in through the driver's connection (psycopg 3), and commit
+    there; a few times as fast as executemany."""
+    driver = conn.connection.dbapi_connection
+    with driver.cursor() as cursor, cursor.copy(f"COPY {table_name} ({', '.join(names)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[name] for name in names])
+    driver.commit()
+
+
+@contextmanager
+def _fast_sqlite_load(conn):
+    """While loading the bench's own temporary SQLite file: no rollback journal, no fsync and a
+    larger page cache; the connection's settings are restored afterwards."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    settings = {"journal_mode": "OFF", "synchronous": "OFF", "cache_size": "-262144"}
+    saved = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar() for name in settings}
+    for name, value in settings.items():
+        conn.exec_driver_sql(f"PRAGMA {name} = {value}")
+    conn.commit()
+    try:
+        yield
+    finally:
+        conn.rollback()
+        for name, value in saved.items():
+            conn.exec_driver_sql(f"PRAGMA {name} = {value}")
+        conn.commit()
 
 
 def _user(id_: int, username: str, name: str, password_hash: str, now: dt.datetime) -> dict:

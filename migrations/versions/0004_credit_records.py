@@ -58,6 +58,7 @@ def upgrade():
     with op.batch_alter_table('credit_record', schema=None) as batch_op:
         batch_op.create_index('ix_credit_record_person_date', ['person_id', 'activity_date'], unique=False)
         batch_op.create_index('ix_credit_record_unit_status_date', ['unit_id', 'status', 'activity_date'], unique=False)
+        batch_op.create_index('ix_credit_record_unit_status_submitted', ['unit_id', 'status', 'submitted_at'], unique=False)
 
     op.create_table('audit_entry',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -107,6 +108,7 @@ def downgrade():
 
     op.drop_table('audit_entry')
     with op.batch_alter_table('credit_record', schema=None) as batch_op:
+        batch_op.drop_index('ix_credit_record_unit_status_submitted')
         batch_op.drop_index('ix_credit_record_unit_status_date')
         batch_op.drop_index('ix_credit_record_person_date')
 

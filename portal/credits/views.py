@@ -113,7 +113,7 @@ class CreditEntryView(BaseView):
             return refusal
         actor = current_actor()
         query = records.visible(actor).where(CreditRecord.person_id == actor.person.id)
-        page = paginate(query, (CreditRecord.activity_date.desc(), CreditRecord.id.desc()), PER_PAGE, CreditRecord.id,
+        page = paginate(query, (CreditRecord.activity_date.desc(), CreditRecord.id.desc()), PER_PAGE,
                         (joinedload(CreditRecord.category),))
         return self.render_template("portal/credits/mine.html", title=_("My entered credits"),
                                     page=page, status_label=status_label)

@@ -25,6 +25,8 @@ class CreditRecord(Model):
     __table_args__ = (
         Index("ix_credit_record_person_date", "person_id", "activity_date"),
         Index("ix_credit_record_unit_status_date", "unit_id", "status", "activity_date"),
+        # The review queue: a unit's submitted records, oldest submission first.
+        Index("ix_credit_record_unit_status_submitted", "unit_id", "status", "submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

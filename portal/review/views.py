@@ -9,7 +9,7 @@ from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.actor import current_actor
 from portal.accounts.redirects import safe_next
@@ -47,10 +47,10 @@ class ReviewView(BaseView):
     @has_access
     def queue(self):
         actor = current_actor()
-        query = (select(CreditRecord).join(Person, Person.id == CreditRecord.person_id)
-                 .where(CreditRecord.unit_id == actor.unit_id, CreditRecord.status == "submitted"))
+        # No join in the query itself: its count then reads the (unit, status, date) index alone.
+        query = select(CreditRecord).where(CreditRecord.unit_id == actor.unit_id, CreditRecord.status == "submitted")
         if person := request.args.get("person", "").strip():
-            query = query.where(Person.name.contains(person))
+            query = query.where(CreditRecord.person.has(Person.name.contains(person)))
         if category_id := request.args.get("category_id", type=int):
             query = query.where(CreditRecord.category_id == category_id)
         if level := request.args.get("credit_level", ""):
@@ -59,8 +59,8 @@ class ReviewView(BaseView):
             query = query.where(CreditRecord.activity_date >= start)
         if end := _date("to"):
             query = query.where(CreditRecord.activity_date <= end)
-        page = paginate(query, (CreditRecord.submitted_at, CreditRecord.id), PER_PAGE, CreditRecord.id,
-                        (contains_eager(CreditRecord.person), joinedload(CreditRecord.category),
+        page = paginate(query, (CreditRecord.submitted_at, CreditRecord.id), PER_PAGE,
+                        (joinedload(CreditRecord.person, innerjoin=True), joinedload(CreditRecord.category),
                          selectinload(CreditRecord.evidence)))
         return self.render_template(
             "portal/review/queue.html", title=_("Credit review"), page=page,

@@ -1,0 +1,34 @@
+"""The bare SQL each credit page needs, through SQLAlchemy Core: its page of rows (the columns it
+shows) and its total count. The floor of the page's database work: no ORM, no template."""
+from __future__ import annotations
+
+from sqlalchemy import Select, func, select
+
+from portal.models import CreditCategory, CreditRecord, EvidenceFile, Person
+
+PAGE_SIZE = 20
+record, category = CreditRecord.__table__, CreditCategory.__table__
+
+
+def my_credits(person_id: int) -> tuple[Select, Select]:
+    """录入学分查询管理: the person's records but deleted ones, newest activity first."""
+    where = (record.c.person_id == person_id, record.c.status != "deleted")
+    page = (select(record.c.id, record.c.status, record.c.activity_date, record.c.activity_name,
+                   category.c.name.label("category"), record.c.credits, record.c.hours, record.c.review_comment)
+            .join_from(record, category, record.c.category_id == category.c.id).where(*where)
+            .order_by(record.c.activity_date.desc(), record.c.id.desc()).limit(PAGE_SIZE))
+    return page, select(func.count()).select_from(record).where(*where)
+
+
+def review_queue(unit_id: int) -> tuple[Select, Select]:
+    """The unit's submitted records, first submitted first, with each one's evidence count."""
+    person, evidence = Person.__table__, EvidenceFile.__table__
+    where = (record.c.unit_id == unit_id, record.c.status == "submitted")
+    evidence_count = (select(func.count()).select_from(evidence).where(evidence.c.record_id == record.c.id)
+                      .scalar_subquery())
+    page = (select(record.c.id, person.c.name.label("person"), record.c.activity_date, record.c.activity_name,
+                   category.c.name.label("category"), record.c.credits, record.c.hours, evidence_count)
+            .join_from(record, person, record.c.person_id == person.c.id)
+            .join(category, record.c.category_id == category.c.id).where(*where)
+            .order_by(record.c.submitted_at, record.c.id).limit(PAGE_SIZE))
+    return page, select(func.count()).select_from(record).where(*where)
