@@ -41,7 +41,9 @@ class CommonFields(FlaskForm):
         self.hosting_method.choices = [NONE] + _choices("hosting_methods")
         disciplines = dictionaries.tree("disciplines")
         self.discipline.choices = [NONE] + [(d["code"], d["name"]) for d in disciplines]
-        self.sub_discipline.choices = [NONE] + [(c["code"], c["name"]) for d in disciplines for c in d["children"]]
+        # Grouped by 二级学科 (rendered as <optgroup>s, which the page filters by the chosen one).
+        self.sub_discipline.choices = {"": [NONE], **{d["name"]: [(c["code"], c["name"]) for c in d["children"]]
+                                                    for d in disciplines}}
         self._children = {d["code"]: {c["code"] for c in d["children"]} for d in disciplines}
 
     def validate_sub_discipline(self, field):

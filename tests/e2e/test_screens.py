@@ -107,6 +107,14 @@ def test_main_pages(app, users, page, new_page):
     _shoot(page, "password", viewport)
     if phone:
         _fits_the_phone(page)
+    # Credit entry (the learner has self-entry): the free form and the wizard's first step.
+    for path, name in (("/credits/new/free", "credit-free-form"), ("/credits/wizard", "credit-wizard"),
+                       ("/credits/mine", "my-credits")):
+        page.goto(path)
+        expect(page.locator("h1.page-title")).to_be_visible()
+        _shoot(page, name, viewport)
+        if phone:
+            _fits_the_phone(page)
 
     # Unit admin: home, staff list (ID numbers masked), new-person form.
     admin_page = new_page(viewport)
