@@ -1,21 +1,27 @@
 """The demo province loaded by `make run` on an empty database: 2 cities, 4 units with a unit
-admin each, 40 learners with titles. Passwords are random, printed once and written to
+admin each, 40 learners with titles; those with self-entry have an approved record, one
+waiting for review and a draft. Passwords are random, printed once and written to
 instance/demo-credentials.txt (mode 0600)."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import random
 from pathlib import Path
 
 import click
 from flask import current_app
+from PIL import Image, ImageDraw
+from sqlalchemy import select
 
 from portal.accounts import services as accounts
 from portal.accounts.actor import actor_for
-from portal.accounts.roles import PROVINCE_ADMIN, SELF_ENTRY
+from portal.accounts.roles import PROVINCE_ADMIN, SELF_ENTRY, UNIT_ADMIN
+from portal.categories import services as categories
+from portal.credits import evidence, records
 from portal.extensions import db
-from portal.models import Unit
+from portal.models import CreditCategory, Person, Unit
 from portal.people import services as people
 from portal.people.id_number import check_character
 
@@ -67,8 +73,41 @@ def load_demo_data(print_credentials: bool = False, seed: int | None = None) -> 
                 person.user.roles.append(current_app.appbuilder.sm.find_role(SELF_ENTRY))
             credentials.append(("单位管理员" if index == 0 else "学员", person.user.username, password))
     db.session.commit()
+    _demo_records(rng)
     _write(credentials, print_credentials)
     return credentials
+
+
+def _demo_records(rng: random.Random) -> None:
+    """A few records of each learner with self-entry, through the real workflow: one approved,
+    one waiting for review and one draft, each with a photo of its certificate."""
+    free_form = db.session.scalar(select(CreditCategory).where(CreditCategory.type_slug == "free_form"))
+    rules = categories.credit_type(free_form).evidence
+    learners = db.session.scalars(select(Person).where(people.has_role(SELF_ENTRY)).order_by(Person.id)).all()
+    admins = {p.unit_id: actor_for(p.user) for p in db.session.scalars(select(Person).where(people.has_role(UNIT_ADMIN)))}
+    for person in learners:
+        actor = actor_for(person.user)
+        made = []
+        for n, (name, level) in enumerate((("全省心血管疾病诊治进展学习班", "provincial"),
+                                           ("医院感染防控培训班", "city"), ("急救技能复训", "county"))):
+            common = {"activity_name": name, "activity_number": f"2025-{rng.randrange(100, 999)}",
+                      "activity_date": dt.date(2025, 3 + 2 * n, 10 + n), "credit_level": level, "hosting_method": "h01",
+                      "discipline": "02", "sub_discipline": "0201", "issuing_unit_id": person.unit_id, "remarks": ""}
+            record = records.create(actor, free_form, common, {"credits": str(2 + n), "hours": str(6 + 3 * n)})
+            evidence.add(actor, rules, "证书.png", _certificate(), record, 0)
+            db.session.commit()
+            made.append(record)
+        records.submit(actor, made[:2])
+        records.review(admins[person.unit_id], made[:1], "approve")
+
+
+def _certificate() -> bytes:
+    """A blank certificate-like picture (the demo has no real scans)."""
+    image = Image.new("RGB", (640, 420), (250, 248, 235))
+    ImageDraw.Draw(image).rectangle((20, 20, 620, 400), outline=(160, 120, 40), width=6)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def _write(credentials: list[tuple[str, str, str]], echo: bool) -> None:

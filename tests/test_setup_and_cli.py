@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from portal.accounts.roles import UNIT_ADMIN
 from portal.extensions import db
-from portal.models import Person, Unit
+from portal.models import CreditRecord, Person, Unit
 from tests.helpers import PASSWORD, api_token, login
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +46,8 @@ def test_demo_data_builds_the_demo_province(app):
         admins = [p for p in people if any(r.name == UNIT_ADMIN for r in p.user.roles)]
         assert len(admins) == 4 and len(people) - len(admins) == 40
         assert all(p.title for p in people)
+        statuses = db.session.execute(select(CreditRecord.status, func.count()).group_by(CreditRecord.status)).all()
+        assert dict(statuses) == {"approved": 20, "submitted": 20, "draft": 20}  # 20 learners with self-entry
     credentials = Path(app.instance_path) / "demo-credentials.txt"
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
     role, username, password = credentials.read_text(encoding="utf-8").splitlines()[2].split("\t")
