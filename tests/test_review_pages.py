@@ -1,6 +1,5 @@
 """学分审核 through the web: the unit admin's queue of the unit's own submitted records,
 filters, the detail with evidence, and batch decisions (a rejection needs a comment)."""
-import io
 
 from sqlalchemy import select
 

@@ -18,14 +18,14 @@ from portal.categories import services as categories
 from portal.contracts import credits as two_places
 from portal.contracts import hours as one_place
 from portal.credits import evidence, records
-from portal.credits.forms import CommonFields, FreeFormFields, WizardFields
+from portal.credits.forms import FREE_FORM, entry_fields_for
 from portal.credits.records import RecordConflict, RecordInvalid, status_label
 from portal.dictionaries import services as dictionaries
 from portal.evidence import EvidenceRejected
 from portal.extensions import db
+from portal.jsonapi import json_body
 from portal.models import AuditEntry, CreditCategory, CreditRecord, EvidenceFile
 
-FREE_FORM = "free_form"
 MB = 1024 * 1024
 # A multipart body carries a little more than the file itself: the request may exceed the
 # type's file limit by this much before it is refused unread.
@@ -64,10 +64,6 @@ def _self_entry_refusal(actor: Actor):
         return None
     return _answer(403, code="self_entry_required", message=_("Credit self-entry needs your unit to grant it"))
 
-
-def _json() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    return data if isinstance(data, dict) else {}
 
 
 def _integer(value: Any) -> int | None:
@@ -147,11 +143,6 @@ def _resolved(values: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _form_class(category: CreditCategory) -> type[CommonFields]:
-    """The free form asks for the credit level; a wizard entry's rule fixes the credits."""
-    return FreeFormFields if category.type_slug == FREE_FORM else WizardFields
-
-
 def _read_entry(category: CreditCategory, values: Mapping[str, Any], rule: str):
     """Validate the common fields of ``values`` with the web form and split off the type's own.
     Returns (common, raw type fields, errors); errors also list the type's fields when the
@@ -160,7 +151,7 @@ def _read_entry(category: CreditCategory, values: Mapping[str, Any], rule: str):
     if credit_type is None:
         return {}, {}, {"category_id": [_("This category's credit type is not installed.")]}
     values = _resolved(values)
-    form = _form_class(category)(formdata=MultiDict({k: _text(v) for k, v in values.items()}), meta={"csrf": False})
+    form = entry_fields_for(category)(formdata=MultiDict({k: _text(v) for k, v in values.items()}), meta={"csrf": False})
     ok = form.validate()
     common = {name: f.data for name, f in form._fields.items() if name != "csrf_token"}
     type_names = [f.name for f in credit_type.Fields()]
@@ -234,7 +225,7 @@ class CreditApi(BaseApi):
         actor = current_actor()
         if (refusal := _self_entry_refusal(actor)) is not None:
             return refusal
-        data = _json()
+        data = json_body()
         category = next((c for c in categories.enabled() if c.id == _integer(data.get("category_id"))), None)
         if category is None:
             return _invalid({"category_id": [_("Choose the credit category")]})
@@ -300,7 +291,7 @@ class CreditApi(BaseApi):
         if (refusal := _self_entry_refusal(actor)) is not None:
             return refusal
         record = records.get_own(actor, record_id)
-        data = _json()
+        data = json_body()
         version = _integer(data.get("version"))
         if version is None:
             return _invalid({"version": [_("Give the version of the record as you read it.")]})
@@ -398,7 +389,7 @@ class CreditApi(BaseApi):
             404: {description: Not found or not yours}
             409: {description: Approved, or changed since the version given}
         """
-        data = _json()
+        data = json_body()
         version = data.get("version")
         if version is not None and _integer(version) is None:
             return _invalid({"version": [_("Give the version of the record as you read it.")]})
@@ -427,7 +418,7 @@ class CreditApi(BaseApi):
             404: {description: One of them not found or not yours}
             409: {description: One of them approved}
         """
-        ids = _ids(_json())
+        ids = _ids(json_body())
         if ids is None:
             return _invalid({"ids": [_("Give the ids of the records, e.g. [12, 13].")]})
         return self._submit(ids, None)
@@ -491,7 +482,7 @@ class ReviewApi(BaseApi):
             404: {description: Not a record of one's unit}
             409: {description: Not waiting for review (decided meanwhile)}
         """
-        return self._review([record_id], _json())
+        return self._review([record_id], json_body())
 
     @expose("/reviews/", methods=["POST"])
     @protect()
@@ -517,7 +508,7 @@ class ReviewApi(BaseApi):
             404: {description: One of them not a record of one's unit}
             409: {description: One of them not waiting for review}
         """
-        data = _json()
+        data = json_body()
         ids = _ids(data)
         if ids is None:
             return _invalid({"ids": [_("Give the ids of the records, e.g. [12, 13].")]})

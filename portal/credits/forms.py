@@ -73,3 +73,12 @@ class WizardFields(CommonFields):
 
 def _choices(dictionary: str) -> list[tuple[str, str]]:
     return [(e["code"], e["name"]) for e in dictionaries.tree(dictionary)]
+
+
+FREE_FORM = "free_form"
+
+
+def entry_fields_for(category) -> type[CommonFields]:
+    """The free form's category asks for the credit level; any other is entered through the
+    wizard, whose rule fixes the credits."""
+    return FreeFormFields if category.type_slug == FREE_FORM else WizardFields

@@ -15,14 +15,13 @@ from portal.categories import services as categories
 from portal.contracts import CLASS_LABELS
 from portal.credits import entry as entries
 from portal.credits import evidence, records
-from portal.credits.forms import FreeFormFields, WizardFields
+from portal.credits.forms import FREE_FORM, FreeFormFields, WizardFields, entry_fields_for
 from portal.credits.records import RecordConflict, RecordInvalid, status_label
 from portal.evidence import evidence_store
 from portal.extensions import db
 from portal.models import AuditEntry, CreditCategory, CreditRecord, Unit
 from portal.pagination import paginate
 
-FREE_FORM = "free_form"
 PER_PAGE = 20
 ACTIONS = {"create": _l("Created"), "edit": _l("Edited"), "submit": _l("Submitted"), "approve": _l("Approved"),
            "reject": _l("Rejected"), "delete": _l("Deleted"), "evidence_add": _l("Evidence added"),
@@ -84,8 +83,7 @@ class CreditEntryView(BaseView):
         if record.status not in records.EDITABLE:
             flash(_("A record that is %(status)s cannot be changed.", status=status_label(record.status)), "warning")
             return redirect(url_for("CreditEntryView.detail", record_id=record.id))
-        form_class = WizardFields if record.wizard_rule else FreeFormFields
-        entry = entries.build(form_class, record.category, record, record.wizard_rule)
+        entry = entries.build(entry_fields_for(record.category), record.category, record, record.wizard_rule)
         return self._entry(entry, record, _("Edit credit record"))
 
     def _entry(self, entry: entries.EntryForm, record: CreditRecord | None, title: str):

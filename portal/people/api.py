@@ -12,16 +12,13 @@ from werkzeug.datastructures import MultiDict
 
 from portal.accounts import services as accounts
 from portal.accounts.actor import current_actor
+from portal.jsonapi import json_body
 from portal.people import services
 from portal.people.forms import CreatePersonForm, PersonForm
 from portal.people.masking import mask_id_number
 from portal.people.present import history_rows, person_dict
 from portal.people.services import PersonConflict
 
-
-def _json() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    return data if isinstance(data, dict) else {}
 
 
 def _validated(form_class, data: dict[str, Any], actor):
@@ -82,7 +79,7 @@ class PeopleApi(BaseApi):
             400: {description: Invalid fields}
         """
         actor = current_actor()
-        data = _json()
+        data = json_body()
         if not actor.is_province_admin and ({"role", "unit_id"} & data.keys()):
             return self.response(403, message=_("Only the provincial admin may set the unit or the role."))
         form, ok = _validated(CreatePersonForm, data, actor)
@@ -130,7 +127,7 @@ class PeopleApi(BaseApi):
         """
         actor = current_actor()
         person = services.get(actor, person_id)
-        data = _json()
+        data = json_body()
         if not actor.is_province_admin and ({"role", "unit_id"} & data.keys()):
             return self.response(403, message=_("Only the provincial admin may set the unit or the role."))
         current = {f: getattr(person, f) for f in services.STAFF_FIELDS}
@@ -198,7 +195,7 @@ class MeApi(BaseApi):
             200: {description: Changed}
             400: {description: Refused, with the reasons}
         """
-        data = _json()
+        data = json_body()
         actor = current_actor()
         problems = accounts.change_password(
             g.user, str(data.get("old_password") or ""), str(data.get("new_password") or ""),
