@@ -68,7 +68,7 @@ def test_errors_keep_what_was_typed_and_uploaded(app, client, users):
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "请填写学分证书上的日期" in html
     assert 'value="心血管新进展学习班"' in html and "证书.png" in html and "尚未保存" in html
-    pending = re.findall(r'name="pending" value="(\d+)"', html)
+    pending = re.findall(r'name="pending" value="(\d+)" checked', html)
     assert len(pending) == 1
     saved = client.post("/credits/new/free", data={
         "csrf_token": token, **common_fields(unit), "credit_level": "national", "f-credits": "3", "f-hours": "9",
@@ -188,3 +188,19 @@ def test_an_approved_record_is_corrected_by_a_new_linked_record(app, client, use
         assert db.session.get(CreditRecord, original).status == "approved"
     assert f"/credits/{original}" in client.get(f"/credits/{correction.id}").get_data(as_text=True)
     assert client.get(f"/credits/{original}/edit", follow_redirects=True).status_code == 200  # explains, changes nothing
+
+
+def test_an_uploaded_file_can_be_dropped_before_saving(app, client, users):
+    unit = users.unit("330101")
+    learner = users.person(unit, self_entry=True)
+    signed_in(client, learner)
+    token = csrf_from(client.get("/credits/new/free").get_data(as_text=True))
+    page = client.post("/credits/new/free", content_type="multipart/form-data", data={
+        "csrf_token": token, **common_fields(unit, activity_date=""), "credit_level": "national",
+        "f-credits": "3", "f-hours": "9", "evidence": (io.BytesIO(png_bytes()), "错的.png"), "action": "save"})
+    assert "错的.png" in page.get_data(as_text=True)
+    # Unticking "保留" leaves the waiting file out of the record.
+    client.post("/credits/new/free", data={"csrf_token": token, **common_fields(unit), "credit_level": "national",
+                                           "f-credits": "3", "f-hours": "9", "action": "save"})
+    with app.app_context():
+        assert db.session.scalar(select(CreditRecord)).evidence == []
