@@ -10,21 +10,20 @@ from flask import jsonify, make_response, request
 from flask_appbuilder.api import BaseApi, expose, protect
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from portal.accounts.actor import Actor, current_actor
 from portal.categories import services as categories
 from portal.contracts import credits as two_places
 from portal.contracts import hours as one_place
-from portal.credits import evidence, records
+from portal.credits import audit, evidence, records
 from portal.credits.forms import FREE_FORM, entry_fields_for
 from portal.credits.records import RecordConflict, RecordInvalid, status_label
 from portal.dictionaries import services as dictionaries
 from portal.evidence import EvidenceRejected
 from portal.extensions import db
 from portal.jsonapi import json_body
-from portal.models import AuditEntry, CreditCategory, CreditRecord, EvidenceFile
+from portal.models import CreditCategory, CreditRecord, EvidenceFile
 
 MB = 1024 * 1024
 # A multipart body carries a little more than the file itself: the request may exceed the
@@ -99,9 +98,8 @@ def evidence_dict(file: EvidenceFile) -> dict[str, Any]:
             "url": f"/credits/evidence/{file.id}"}
 
 
-def detail_dict(record: CreditRecord, user_model) -> dict[str, Any]:
-    trail = db.session.scalars(select(AuditEntry).where(AuditEntry.record_id == record.id).order_by(AuditEntry.id)).all()
-    users = {u.id: u for u in db.session.scalars(select(user_model).where(user_model.id.in_({a.user_id for a in trail})))}
+def detail_dict(record: CreditRecord) -> dict[str, Any]:
+    trail, users = audit.trail(record)
     return {
         **record_dict(record),
         "submitted_at": record.submitted_at.isoformat() if record.submitted_at else None,
@@ -257,7 +255,7 @@ class CreditApi(BaseApi):
             404: {description: Not found or not yours to see}
         """
         record = records.get(current_actor(), record_id)
-        return _answer(200, result=detail_dict(record, self.appbuilder.sm.user_model))
+        return _answer(200, result=detail_dict(record))
 
     @expose("/<int:record_id>", methods=["PATCH"])
     @protect()

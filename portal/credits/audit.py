@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import select
+
 from portal.accounts.actor import Actor
 from portal.contracts import to_json
 from portal.extensions import db
@@ -28,3 +31,10 @@ def write(record: CreditRecord, actor: Actor, action: str, before: dict[str, Any
     """Add an audit row (flushed with the change it describes, in the same transaction)."""
     db.session.add(AuditEntry(record_id=record.id, user_id=actor.user.id, role=actor.api_role, action=action,
                               before=before, after=after))
+
+
+def trail(record: CreditRecord) -> tuple[list[AuditEntry], dict[int, User]]:
+    """The record's audit rows in order, and the accounts that made them (by id)."""
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.record_id == record.id).order_by(AuditEntry.id)).all()
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({e.user_id for e in entries})))}
+    return list(entries), users

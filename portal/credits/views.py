@@ -14,12 +14,12 @@ from portal.accounts.actor import current_actor
 from portal.categories import services as categories
 from portal.contracts import CLASS_LABELS
 from portal.credits import entry as entries
-from portal.credits import evidence, records
+from portal.credits import audit, evidence, records
 from portal.credits.forms import FREE_FORM, FreeFormFields, WizardFields, entry_fields_for
 from portal.credits.records import RecordConflict, RecordInvalid, status_label
 from portal.evidence import evidence_store
 from portal.extensions import db
-from portal.models import AuditEntry, CreditCategory, CreditRecord, Unit
+from portal.models import CreditCategory, CreditRecord, Unit
 from portal.pagination import paginate
 
 PER_PAGE = 20
@@ -167,9 +167,7 @@ class CreditEntryView(BaseView):
     def detail(self, record_id: int):
         actor = current_actor()
         record = records.get(actor, record_id)
-        trail = db.session.scalars(select(AuditEntry).where(AuditEntry.record_id == record.id).order_by(AuditEntry.id)).all()
-        users = {u.id: u for u in db.session.scalars(select(self.appbuilder.sm.user_model).where(
-            self.appbuilder.sm.user_model.id.in_({a.user_id for a in trail})))}
+        trail, users = audit.trail(record)
         credit_type = categories.credit_type(record.category)
         return self.render_template(
             "portal/credits/detail.html", title=record.activity_name, record=record, trail=trail, users=users,
