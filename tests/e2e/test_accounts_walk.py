@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.pages import sign_in
+from tests.e2e.pages import DESKTOP, sign_in
 from tests.helpers import id_number
 
 pytestmark = pytest.mark.e2e
@@ -123,3 +123,19 @@ def test_wrong_initial_password_keeps_the_learner_on_the_login_page(page, users)
     expect(page.locator(".alert-danger")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/login/$"))
     expect(page.locator("#password")).to_have_value("")
+
+
+def test_resetting_a_password_asks_first(users, new_page):
+    """A destructive action asks before it is sent: dismissing keeps the old password."""
+    unit = users.unit("330109")
+    admin = users.person(unit, role="unit_admin", name="确认管理员")
+    learner = users.person(unit, name="确认学员")
+    page = new_page(DESKTOP)
+    sign_in(page, admin.username, admin.password)
+    page.goto(f"/people/{learner.id}")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.get_by_role("button", name="重置密码").click()
+    expect(page.locator("#initial-password")).to_have_count(0)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="重置密码").click()
+    expect(page.locator("#initial-password")).to_be_visible()
