@@ -24,6 +24,20 @@ def common_fields(unit_id, **overrides):
             "remarks": "", **overrides}
 
 
+def post_free_form(client, token, unit_id, action="save", evidence=("证书.png", None), **fields):
+    """Send the free-form entry page: a national-level record of 3 credits and 9 hours with one
+    PNG certificate, unless ``fields`` or ``evidence`` (name, bytes; None for no file) say otherwise."""
+    common = {k: v for k, v in fields.items() if not k.startswith("f-") and k not in ("credit_level", "pending")}
+    data = {"csrf_token": token, **common_fields(unit_id, **common), "credit_level": fields.get("credit_level", "national"),
+            "f-credits": fields.get("f-credits", "3"), "f-hours": fields.get("f-hours", "9"), "action": action}
+    if "pending" in fields:
+        data["pending"] = fields["pending"]
+    if evidence is not None:
+        name, content = evidence
+        data["evidence"] = (io.BytesIO(content if content is not None else png_bytes()), name)
+    return client.post("/credits/new/free", content_type="multipart/form-data", data=data)
+
+
 def signed_in(client, made):
     login(client, made.username, PASSWORD)
     return client
@@ -45,9 +59,7 @@ def test_free_form_entry_with_evidence_is_submitted(app, client, users):
     signed_in(client, learner)
     assert 'href="/credits/new/free"' in client.get("/").get_data(as_text=True)
     token = csrf_from(client.get("/credits/new/free").get_data(as_text=True))
-    response = client.post("/credits/new/free", content_type="multipart/form-data", data={
-        "csrf_token": token, **common_fields(unit), "credit_level": "national", "f-credits": "3", "f-hours": "9",
-        "evidence": (io.BytesIO(png_bytes()), "证书.png"), "action": "submit"})
+    response = post_free_form(client, token, unit, action="submit")
     assert response.status_code == 302, response.get_data(as_text=True)
     mine = client.get("/credits/mine").get_data(as_text=True)
     assert "心血管新进展学习班" in mine and "未审核" in mine
@@ -62,17 +74,13 @@ def test_errors_keep_what_was_typed_and_uploaded(app, client, users):
     learner = users.person(unit, self_entry=True)
     signed_in(client, learner)
     token = csrf_from(client.get("/credits/new/free").get_data(as_text=True))
-    page = client.post("/credits/new/free", content_type="multipart/form-data", data={
-        "csrf_token": token, **common_fields(unit, activity_date=""), "credit_level": "national",
-        "f-credits": "3", "f-hours": "9", "evidence": (io.BytesIO(png_bytes()), "证书.png"), "action": "save"})
+    page = post_free_form(client, token, unit, activity_date="")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "请填写学分证书上的日期" in html
     assert 'value="心血管新进展学习班"' in html and "证书.png" in html and "尚未保存" in html
     pending = re.findall(r'name="pending" value="(\d+)" checked', html)
     assert len(pending) == 1
-    saved = client.post("/credits/new/free", data={
-        "csrf_token": token, **common_fields(unit), "credit_level": "national", "f-credits": "3", "f-hours": "9",
-        "pending": pending, "action": "save"})
+    saved = post_free_form(client, token, unit, evidence=None, pending=pending)
     assert saved.status_code == 302
     with app.app_context():
         record = db.session.scalar(select(CreditRecord))
@@ -109,9 +117,7 @@ def test_a_disguised_file_is_refused_and_nothing_is_stored(app, client, users):
     learner = users.person(unit, self_entry=True)
     signed_in(client, learner)
     token = csrf_from(client.get("/credits/new/free").get_data(as_text=True))
-    page = client.post("/credits/new/free", content_type="multipart/form-data", data={
-        "csrf_token": token, **common_fields(unit), "credit_level": "national", "f-credits": "3", "f-hours": "9",
-        "evidence": (io.BytesIO(b"<?php system($_GET['c']); ?>"), "photo.jpg"), "action": "save"})
+    page = post_free_form(client, token, unit, evidence=("photo.jpg", b"<?php system($_GET['c']); ?>"))
     assert "photo.jpg" in page.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count(EvidenceFile.id))) == 0
@@ -123,9 +129,7 @@ def test_someone_elses_record_and_evidence_are_not_found(app, users):
     owner, stranger = users.person(unit, self_entry=True, name="甲"), users.person(unit, self_entry=True, name="乙")
     owner_client = signed_in(app.test_client(), owner)
     token = csrf_from(owner_client.get("/credits/new/free").get_data(as_text=True))
-    owner_client.post("/credits/new/free", content_type="multipart/form-data", data={
-        "csrf_token": token, **common_fields(unit), "credit_level": "national", "f-credits": "3", "f-hours": "9",
-        "evidence": (io.BytesIO(png_bytes()), "证书.png"), "action": "save"})
+    post_free_form(owner_client, token, unit)
     with app.app_context():
         record = db.session.scalar(select(CreditRecord))
         file_id = record.evidence[0].id
@@ -141,10 +145,7 @@ def test_text_that_looks_like_html_is_shown_as_text(app, client, users):
     learner = users.person(unit, self_entry=True)
     signed_in(client, learner)
     token = csrf_from(client.get("/credits/new/free").get_data(as_text=True))
-    client.post("/credits/new/free", content_type="multipart/form-data", data={
-        "csrf_token": token, **common_fields(unit, activity_name="<script>alert(1)</script>", remarks="<b>x</b>"),
-        "credit_level": "national", "f-credits": "3", "f-hours": "9", "evidence": (io.BytesIO(png_bytes()), "a.png"),
-        "action": "save"})
+    post_free_form(client, token, unit, activity_name="<script>alert(1)</script>", remarks="<b>x</b>")
     with app.app_context():
         record_id = db.session.scalar(select(CreditRecord.id))
     for url in ("/credits/mine", f"/credits/{record_id}", f"/credits/{record_id}/edit"):
@@ -158,9 +159,7 @@ def test_batch_submit_from_my_list(app, client, users):
     signed_in(client, learner)
     token = csrf_from(client.get("/credits/new/free").get_data(as_text=True))
     for name in ("甲课程", "乙课程"):
-        client.post("/credits/new/free", content_type="multipart/form-data", data={
-            "csrf_token": token, **common_fields(unit, activity_name=name), "credit_level": "county",
-            "f-credits": "1", "f-hours": "3", "evidence": (io.BytesIO(png_bytes()), "a.png"), "action": "save"})
+        post_free_form(client, token, unit, activity_name=name, credit_level="county", **{"f-credits": "1", "f-hours": "3"})
     with app.app_context():
         ids = [str(i) for i in db.session.scalars(select(CreditRecord.id))]
     done = client.post("/credits/submit", data={"csrf_token": token, "record_id": ids}, follow_redirects=True)
@@ -172,9 +171,7 @@ def test_an_approved_record_is_corrected_by_a_new_linked_record(app, client, use
     learner = users.person(unit, self_entry=True)
     signed_in(client, learner)
     token = csrf_from(client.get("/credits/new/free").get_data(as_text=True))
-    client.post("/credits/new/free", content_type="multipart/form-data", data={
-        "csrf_token": token, **common_fields(unit), "credit_level": "national", "f-credits": "3", "f-hours": "9",
-        "evidence": (io.BytesIO(png_bytes()), "a.png"), "action": "save"})
+    post_free_form(client, token, unit)
     with app.app_context():
         record = db.session.scalar(select(CreditRecord))
         record.status = "approved"  # as if reviewed
@@ -195,12 +192,9 @@ def test_an_uploaded_file_can_be_dropped_before_saving(app, client, users):
     learner = users.person(unit, self_entry=True)
     signed_in(client, learner)
     token = csrf_from(client.get("/credits/new/free").get_data(as_text=True))
-    page = client.post("/credits/new/free", content_type="multipart/form-data", data={
-        "csrf_token": token, **common_fields(unit, activity_date=""), "credit_level": "national",
-        "f-credits": "3", "f-hours": "9", "evidence": (io.BytesIO(png_bytes()), "错的.png"), "action": "save"})
+    page = post_free_form(client, token, unit, activity_date="", evidence=("错的.png", None))
     assert "错的.png" in page.get_data(as_text=True)
     # Unticking "保留" leaves the waiting file out of the record.
-    client.post("/credits/new/free", data={"csrf_token": token, **common_fields(unit), "credit_level": "national",
-                                           "f-credits": "3", "f-hours": "9", "action": "save"})
+    post_free_form(client, token, unit, evidence=None)
     with app.app_context():
         assert db.session.scalar(select(CreditRecord)).evidence == []
