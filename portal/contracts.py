@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, ClassVar, Mapping
+from typing import Any, BinaryIO, Callable, ClassVar, Iterable, Mapping
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -219,11 +219,46 @@ def to_json(value: Any) -> Any:
 
 # --- exporters and login methods ----------------------------------------------------------------
 
+COLUMN_KINDS = ("text", "date", "credits", "hours", "integer")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a table to export. ``kind`` says how to write its values: text; date
+    (``datetime.date``); credits (Decimal, two places); hours (Decimal, one place); integer."""
+
+    label: str
+    kind: str = "text"
+    width: int = 12
+
+    def __post_init__(self):
+        if self.kind not in COLUMN_KINDS:
+            raise ValueError(f"unknown column kind {self.kind!r}")
+
+
+@dataclass
+class Table:
+    """What an exporter writes: a title, columns, rows (an iterable, read once, so that a large
+    result streams from the database), and an optional totals row. ``filename`` has no extension."""
+
+    title: str
+    filename: str
+    columns: tuple[Column, ...]
+    rows: Iterable[tuple[Any, ...]]
+    totals: tuple[Any, ...] | None = None
+    # How many rows there will be, when known: exporters report progress against it.
+    expected_rows: int | None = None
+
+
 class Exporter(Contract):
-    """Turns a query result or a record into a file."""
+    """Turns a table (a query result) into a file."""
 
     media_type: ClassVar[str]
     file_extension: ClassVar[str]
+
+    def write(self, table: Table, out: BinaryIO, progress: Callable[[int], None] | None = None) -> None:
+        """Write ``table`` to the binary file ``out``; call ``progress(rows written)`` now and then."""
+        raise NotImplementedError
 
 
 class LoginMethod(Contract):

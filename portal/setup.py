@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from portal.accounts.roles import ROLES
 from portal.extensions import db
-from portal.models import Person
+from portal.compliance import summaries
+from portal.models import CreditRecord, CreditYear, Person
 
 
 def sync_roles() -> None:
@@ -25,7 +26,17 @@ def prepare_database(app: Flask) -> None:
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         sync_roles()
+        _fill_summaries()
         if app.config["DEMO_DATA"] and not db.session.scalar(select(func.count(Person.id))):
             from portal.demo import load_demo_data
 
             load_demo_data(print_credentials=True)
+
+
+def _fill_summaries() -> None:
+    """A database approved records before the yearly summary existed (migration 0005) gets it."""
+    if db.session.scalar(select(CreditRecord.id).where(CreditRecord.status == "approved").limit(1)) is None:
+        return
+    if db.session.scalar(select(CreditYear.person_id).limit(1)) is None:
+        summaries.rebuild()
+        db.session.commit()

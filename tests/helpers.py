@@ -122,3 +122,28 @@ def api_token(client, username: str, password: str) -> str:
     response = client.post("/api/v1/security/login", json={"username": username, "password": password, "provider": "db"})
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.json["access_token"]
+
+
+def approved_record(app, learner_id: int, category_name: str, day, fields: dict, credit_level: str = "provincial",
+                    wizard_rule: str = "", name: str = "学习活动", reviewer_username: str = "padmin"):
+    """An approved record of the person ``learner_id``, made through the real workflow (create,
+    evidence, submit, review by the provincial admin ``reviewer_username``), so that the yearly
+    summary is written as in production. Returns the record's id."""
+    from sqlalchemy import select
+
+    from portal.credits import records
+    from portal.models import CreditCategory, EvidenceFile, Person
+
+    with app.test_request_context():
+        person = db.session.get(Person, learner_id)
+        learner = actor_for(person.user)
+        reviewer = actor_for(accounts.find_user(reviewer_username))
+        category = db.session.scalar(select(CreditCategory).where(CreditCategory.name == category_name))
+        common = {"activity_name": name, "activity_date": day, "credit_level": credit_level, "issuing_unit_id": None}
+        record = records.create(learner, category, common, fields, wizard_rule)
+        db.session.add(EvidenceFile(record_id=record.id, person_id=learner_id, stored_name=secrets.token_hex(16),
+                                    original_name="证书.jpg", media_type="image/jpeg", size=10, sha256="0" * 64))
+        db.session.commit()
+        records.submit(learner, [record])
+        records.review(reviewer, [record], "approve")
+        return record.id

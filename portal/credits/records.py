@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from portal.accounts.actor import Actor
 from portal.categories import services as categories
+from portal.compliance import summaries
 from portal.contracts import ScoringContext, to_json
 from portal.credits import audit
 from portal.dictionaries.services import level_classes
@@ -211,6 +212,8 @@ def review(actor: Actor, records: list[CreditRecord], decision: str, comment: st
             record.status = "approved" if decision == "approve" else "rejected"
             record.review_comment, record.reviewed_by, record.reviewed_at = comment, actor.user.id, now()
             audit.write(record, actor, decision, before, audit.snapshot(record))
+        if decision == "approve":
+            summaries.refresh(records)
     for record in records:
         current_app.extensions["portal"].pm.hook.credit_reviewed(record=record, actor=actor)
     return records

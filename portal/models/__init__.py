@@ -2,12 +2,13 @@
 on Flask-AppBuilder's metadata, which Alembic reads."""
 from portal.models.accounts import AccountState, CaptchaChallenge
 from portal.models.categories import CreditCategory
-from portal.models.credits import AuditEntry, CreditRecord, EvidenceFile
+from portal.models.credits import AuditEntry, CreditRecord, CreditYear, EvidenceFile
 from portal.models.dictionaries import DictionaryEntry
 from portal.models.people import Person, PersonHistory
+from portal.models.standards import RuleSet
 from portal.models.units import Unit
 
 __all__ = [
-    "AccountState", "AuditEntry", "CaptchaChallenge", "CreditCategory", "CreditRecord", "DictionaryEntry",
-    "EvidenceFile", "Person", "PersonHistory", "Unit",
+    "AccountState", "AuditEntry", "CaptchaChallenge", "CreditCategory", "CreditRecord", "CreditYear",
+    "DictionaryEntry", "EvidenceFile", "Person", "PersonHistory", "RuleSet", "Unit",
 ]

@@ -27,6 +27,8 @@ class CreditRecord(Model):
         Index("ix_credit_record_unit_status_date", "unit_id", "status", "activity_date"),
         # The review queue: a unit's submitted records, oldest submission first.
         Index("ix_credit_record_unit_status_submitted", "unit_id", "status", "submitted_at"),
+        # Whether an approved correction replaces a record (the summary excludes those).
+        Index("ix_credit_record_corrects", "corrects_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -110,3 +112,22 @@ class AuditEntry(Model):
     before: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
     after: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
     at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class CreditYear(Model):
+    """A person's approved credits of one year, summed finely enough for every compliance rule
+    (per category, class and 各类学分汇总 node), so that compliance for thousands of people reads
+    one row each. Written in the same transaction as each approval; ``portal compliance check``
+    recomputes years from the records and reports any drift."""
+
+    __tablename__ = "credit_year"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    records: Mapped[int] = mapped_column(Integer, default=0)
+    credits: Mapped[Decimal] = mapped_column(FixedDecimal(2), default=Decimal(0))
+    hours: Mapped[Decimal] = mapped_column(FixedDecimal(1), default=Decimal(0))
+    # [[category_id, credit_class, node, "credits", "hours"], ...] in a stable order.
+    buckets: Mapped[list[list[Any]]] = mapped_column(JSON, default=list)
+    # {"category_id": first deeming record id}: approved records that deem the year compliant.
+    deeming: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)

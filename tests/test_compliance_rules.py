@@ -1,0 +1,235 @@
+"""A learner's year built record by record and judged under each shipped rule set: totals,
+class split, caps, interchange, multi-year rules, deemed compliance, corrections, and the
+records that must not count."""
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select, update
+
+from portal.compliance import services, summaries
+from portal.credits import records
+from portal.accounts.actor import actor_for
+from portal.extensions import db
+from portal.models import CreditRecord, CreditYear, Person
+from tests.helpers import approved_record
+
+FREE = "非向导录入"
+
+
+@pytest.fixture
+def learner(app, users):
+    """A learner of a 二级 hospital (no multi-year requirement) with a provincial admin to review."""
+    users.province_admin()
+    return users.person(users.unit("330101", level="二级"), self_entry=True)
+
+
+def add(app, person, day, credits, hours="0", level="city", category=FREE, **fields):
+    values = {"credits": credits, "hours": hours} if category == FREE else fields
+    return approved_record(app, person.id, category, day, values, credit_level=level)
+
+
+def verdict(app, person, year):
+    with app.test_request_context():
+        return services.person_year(db.session.get(Person, person.id), year)
+
+
+def shortfalls(v):
+    return {s.requirement: s.missing for s in v.shortfalls}
+
+
+# --- 2006 national rules (years up to 2018): 25 a year, I类 5–10, II类 ≥ 15, no interchange ----
+
+def test_2006_exactly_at_the_minimum_is_compliant(app, learner):
+    add(app, learner, dt.date(2015, 3, 1), "5", level="national")
+    add(app, learner, dt.date(2015, 6, 1), "20")
+    v = verdict(app, learner, 2015)
+    assert v.rule_set.name == "2006年全国继续医学教育学分标准"
+    assert (v.compliant, v.credits, v.class_1, v.class_2, v.records) == (True, Decimal("25.00"), Decimal("5.00"),
+                                                                          Decimal("20.00"), 2)
+    assert v.shortfalls == []
+
+
+def test_2006_class_1_beyond_its_maximum_does_not_count(app, learner):
+    add(app, learner, dt.date(2015, 3, 1), "12", level="national")
+    add(app, learner, dt.date(2015, 6, 1), "13")
+    v = verdict(app, learner, 2015)
+    assert (v.class_1, v.class_1_excess, v.credits) == (Decimal("12.00"), Decimal("2.00"), Decimal("23.00"))
+    assert v.compliant is False
+    assert shortfalls(v) == {"total": Decimal("2.00"), "class_2": Decimal("2.00")}
+
+
+def test_2006_classes_cannot_stand_in_for_each_other(app, learner):
+    add(app, learner, dt.date(2015, 6, 1), "25")
+    v = verdict(app, learner, 2015)
+    assert v.credits == Decimal("25.00") and v.compliant is False
+    assert shortfalls(v) == {"class_1": Decimal("5.00")}
+    with app.test_request_context():
+        assert [s.message for s in v.shortfalls] == ["I类学分还差 5 分"]
+
+
+def test_a_year_with_no_records_misses_everything(app, learner):
+    v = verdict(app, learner, 2016)
+    assert (v.compliant, v.records, v.credits) == (False, 0, Decimal("0.00"))
+    assert shortfalls(v) == {"total": Decimal("25.00"), "class_1": Decimal("5.00"), "class_2": Decimal("15.00")}
+
+
+def test_only_approved_records_count(app, learner, users):
+    add(app, learner, dt.date(2015, 3, 1), "5", level="national")
+    add(app, learner, dt.date(2015, 6, 1), "20")
+    with app.test_request_context():
+        person = db.session.get(Person, learner.id)
+        me = actor_for(person.user)
+        admin = actor_for(app.appbuilder.sm.find_user("padmin"))
+        common = {"activity_name": "未通过", "activity_date": dt.date(2015, 7, 1), "credit_level": "city"}
+        from portal.models import CreditCategory, EvidenceFile
+        free = db.session.scalar(select(CreditCategory).where(CreditCategory.name == FREE))
+        rejected, waiting, draft = (records.create(me, free, common, {"credits": "5", "hours": "0"}) for _ in range(3))
+        for record in (rejected, waiting):
+            db.session.add(EvidenceFile(record_id=record.id, person_id=person.id, stored_name=f"f{record.id:030d}",
+                                        original_name="a.jpg", media_type="image/jpeg", size=1, sha256="0" * 64))
+        db.session.commit()
+        records.submit(me, [rejected, waiting])
+        records.review(admin, [rejected], "reject", "证明不清楚")
+    v = verdict(app, learner, 2015)
+    assert (v.records, v.credits, v.class_2) == (2, Decimal("25.00"), Decimal("20.00"))
+
+
+def test_multi_year_national_credits_for_staff_of_grade_three_hospitals(app, users):
+    users.province_admin()
+    person = users.person(users.unit("330102", level="三级"), self_entry=True)
+    add(app, person, dt.date(2010, 5, 1), "5", level="national")  # six years back: outside the window
+    add(app, person, dt.date(2014, 3, 1), "3", level="national")
+    add(app, person, dt.date(2015, 3, 1), "5", level="national")
+    add(app, person, dt.date(2015, 6, 1), "20")
+    v = verdict(app, person, 2015)
+    assert v.compliant is False
+    assert shortfalls(v) == {"multi_year": Decimal("2.00")}
+    with app.test_request_context():
+        assert v.shortfalls[0].message == "近5年国家级继续医学教育项目学分还差 2 分"
+    add(app, person, dt.date(2011, 5, 1), "2", level="national")
+    assert verdict(app, person, 2015).compliant is True
+
+
+def test_a_cap_cuts_the_records_of_its_group(app, learner):
+    """Unit activities and case discussions share a yearly cap of 10."""
+    add(app, learner, dt.date(2015, 1, 5), "5", level="national")
+    for month in range(1, 6):
+        add(app, learner, dt.date(2015, month, 10), None, category="单位组织的学术活动", role="lecturer")
+    add(app, learner, dt.date(2015, 7, 1), None, category="病例讨论会、多科室案例讨论会、大查房", role="lecturer")
+    add(app, learner, dt.date(2015, 8, 1), "10")
+    v = verdict(app, learner, 2015)
+    assert v.entered == Decimal("26.00")
+    assert [(c.entered, c.cap, c.counted) for c in v.caps] == [(Decimal("11.00"), Decimal("10.00"), Decimal("10.00"))]
+    assert "单位组织的学术活动" in v.caps[0].label and "病例讨论会" in v.caps[0].label
+    assert (v.class_2, v.credits, v.compliant) == (Decimal("20.00"), Decimal("25.00"), True)
+    assert v.nodes["unit_activity"][0] == Decimal("10.00")
+
+
+def test_a_deeming_record_makes_the_year_compliant(app, learner):
+    record_id = add(app, learner, dt.date(2016, 2, 1), None, category="经单位批准,到外单位进修(含出国培训)6个月及以上",
+                    months=7)
+    v = verdict(app, learner, 2016)
+    assert (v.compliant, v.deemed_by, v.shortfalls) == (True, record_id, [])
+    # Short training gives credits by the month and deems nothing.
+    add(app, learner, dt.date(2017, 2, 1), None, category="经批准到外单位进修未满6个月", months=3)
+    v = verdict(app, learner, 2017)
+    assert (v.compliant, v.deemed_by, v.credits) == (False, None, Decimal("15.00"))
+
+
+def test_an_approved_correction_replaces_the_record_it_corrects(app, learner):
+    original = add(app, learner, dt.date(2015, 6, 1), "20")
+    add(app, learner, dt.date(2015, 3, 1), "5", level="national")
+    with app.test_request_context():
+        person = db.session.get(Person, learner.id)
+        me, admin = actor_for(person.user), actor_for(app.appbuilder.sm.find_user("padmin"))
+        correction = records.correct(me, db.session.get(CreditRecord, original))
+        records.update(me, correction, correction.version, correction.category,
+                       {"activity_date": dt.date(2015, 6, 1), "credit_level": "city"}, {"credits": "16", "hours": "0"})
+        from portal.models import EvidenceFile
+        db.session.add(EvidenceFile(record_id=correction.id, person_id=person.id, stored_name=f"c{correction.id:030d}",
+                                    original_name="a.jpg", media_type="image/jpeg", size=1, sha256="0" * 64))
+        db.session.commit()
+        records.submit(me, [correction])
+        assert services.person_year(person, 2015).credits == Decimal("25.00")  # waiting: the original still counts
+        records.review(admin, [correction], "approve")
+    v = verdict(app, learner, 2015)
+    assert (v.records, v.class_2, v.credits) == (2, Decimal("16.00"), Decimal("21.00"))
+
+
+# --- transitional rules (2019–2024): 50 % interchange; 20 credits for county-level units -----
+
+def test_transitional_interchange_down_to_half_of_each_minimum(app, learner):
+    add(app, learner, dt.date(2020, 3, 1), "2.5", level="provincial")
+    add(app, learner, dt.date(2020, 6, 1), "22.5")
+    v = verdict(app, learner, 2020)
+    assert v.rule_set.name.startswith("过渡期继续医学教育")
+    assert v.compliant is True
+    add(app, learner, dt.date(2021, 3, 1), "2", level="provincial")
+    add(app, learner, dt.date(2021, 6, 1), "23")
+    v = verdict(app, learner, 2021)
+    assert (v.compliant, shortfalls(v)) == (False, {"class_1": Decimal("0.50")})
+    with app.test_request_context():
+        assert v.shortfalls[0].message == "I类学分还差 0.5 分"
+
+
+def test_transitional_county_level_units_need_twenty_without_classes(app, users):
+    users.province_admin()
+    county = users.person(users.unit("330103", level="乡镇"), self_entry=True)
+    add(app, county, dt.date(2022, 6, 1), "20")
+    v = verdict(app, county, 2022)
+    assert v.rule_set.name.startswith("过渡期县级及以下")
+    assert (v.compliant, v.shortfalls) == (True, [])
+
+
+# --- 2024 national rules (2025 on): 25 credits and 90 hours; self-study counts 10 at most -----
+
+def test_2024_needs_ninety_hours(app, learner):
+    add(app, learner, dt.date(2025, 3, 1), "25", hours="89")
+    v = verdict(app, learner, 2025)
+    assert v.rule_set.name == "2024年全国继续医学教育学分标准"
+    assert (v.compliant, shortfalls(v)) == (False, {"hours": Decimal("1.0")})
+    add(app, learner, dt.date(2025, 4, 1), "0.5", hours="1")
+    assert verdict(app, learner, 2025).compliant is True
+
+
+def test_2024_rule_set_replaces_the_self_study_cap(app, learner):
+    add(app, learner, dt.date(2025, 2, 1), None, category="自学综述", characters=30000)  # 15 credits
+    add(app, learner, dt.date(2018, 2, 1), None, category="自学综述", characters=30000)
+    v = verdict(app, learner, 2025)
+    assert [(c.entered, c.counted) for c in v.caps] == [(Decimal("15.00"), Decimal("10.00"))]
+    assert verdict(app, learner, 2018).caps[0].counted == Decimal("5.00")  # the category's own cap in 2006 rules
+
+
+def test_no_rule_set_for_the_year_says_nothing(app, learner):
+    add(app, learner, dt.date(1998, 6, 1), "3")
+    v = verdict(app, learner, 1998)
+    assert (v.rule_set, v.compliant, v.credits) == (None, None, Decimal("3.00"))
+
+
+# --- the summary itself ----------------------------------------------------------------------
+
+def test_the_summary_matches_the_records_and_drift_is_reported(app, learner):
+    add(app, learner, dt.date(2015, 3, 1), "5", level="national")
+    add(app, learner, dt.date(2016, 6, 1), "20")
+    with app.app_context():
+        assert summaries.drift() == []
+        db.session.execute(update(CreditYear).where(CreditYear.year == 2016).values(credits=Decimal("19.00")))
+        db.session.commit()
+        assert [(year, what.split(",")[0]) for _, year, what in summaries.drift()] == [(2016, "stored 19.00 credits in 1 records")]
+        assert summaries.rebuild([2016]) == 1
+        db.session.commit()
+        assert summaries.drift() == []
+
+
+def test_unit_results_judge_everyone_from_the_summary(app, users):
+    users.province_admin()
+    unit = users.unit("330104", level="二级")
+    done, short = users.person(unit, self_entry=True, name="甲"), users.person(unit, self_entry=True, name="乙")
+    add(app, done, dt.date(2025, 3, 1), "25", hours="90")
+    add(app, short, dt.date(2025, 3, 1), "20", hours="90")
+    with app.test_request_context():
+        answers = {a.name: a.verdict for a in services.results(2025, [unit])}
+        assert answers["甲"].compliant is True
+        assert shortfalls(answers["乙"]) == {"total": Decimal("5.00")}
+        assert services.rate(list(services.results(2025, [unit]))) == Decimal("50.0")
