@@ -78,3 +78,33 @@ def test_only_the_provincial_admin_configures_categories(app, client, users):
     login(client, unit_admin.username, PASSWORD)
     assert client.get("/categories/").status_code in (302, 403)
     assert client.get("/categories/new/research").status_code in (302, 403)
+
+
+def test_moving_a_category_in_the_summary_moves_its_approved_credits(app, client, users):
+    import datetime as dt
+
+    from portal.compliance import summaries
+    from portal.models import CreditYear
+    from tests.helpers import approved_record
+
+    province = users.province_admin()
+    learner = users.person(users.unit("330101"), self_entry=True)
+    approved_record(app, learner.id, "自学综述", dt.date(2025, 2, 1), {"characters": 4000})
+    with app.app_context():
+        category = db.session.scalar(select(CreditCategory).where(CreditCategory.name == "自学综述"))
+        category_id, node = category.id, category.summary_node
+    login(client, province.username, PASSWORD)
+    page = client.get(f"/categories/{category_id}/edit").get_data(as_text=True)
+    assert '<option selected value="self_study">II类学分 / 自学笔记</option>' in page
+    form = {"csrf_token": csrf_from(page), "name": "自学综述", "credit_class": "II", "summary_node": "other",
+            "yearly_cap": "5", "enabled": "y", "params-characters_per_credit": "2000", "action": "save"}
+    try:
+        assert client.post(f"/categories/{category_id}/edit", data=form).status_code == 302
+        with app.app_context():
+            row = db.session.get(CreditYear, (learner.id, 2025))
+            assert [b[2] for b in row.buckets] == ["other"]
+            assert summaries.drift() == []
+    finally:
+        with app.app_context():
+            db.session.get(CreditCategory, category_id).summary_node = node
+            db.session.commit()

@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.categories import services
-from portal.categories.forms import CategoryForm
+from portal.categories.forms import CategoryForm, summary_node_choices
+from portal.compliance import summaries
 from portal.contracts import CLASS_LABELS, to_json
 from portal.extensions import db
 from portal.models import CreditCategory
@@ -56,6 +57,8 @@ class CategoryView(BaseView):
     def _edit(self, category: CreditCategory):
         credit_type = services.credit_type(category)
         form = CategoryForm(obj=category if category.id else None)
+        form.summary_node.choices = summary_node_choices()
+        node_before = category.summary_node
         formdata = request.form if request.method == "POST" else None
         params = credit_type.Params(formdata=formdata, data=credit_type.params(category.params), prefix=PARAMS_PREFIX)
         params_ok = request.method == "POST" and params.validate()
@@ -70,6 +73,8 @@ class CategoryView(BaseView):
                 category.cap_group = category.cap_group or ""
                 category.params = to_json(params.data)
                 db.session.add(category)
+                if category.id and category.summary_node != node_before:
+                    summaries.refresh_category(category.id)
                 db.session.commit()
                 flash(_("Category saved. Records already approved keep the parameters they were scored with."), "success")
                 return redirect(url_for("CategoryView.index"))
