@@ -23,7 +23,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from portal.accounts import guards
     from portal.accounts.roles import ROLES
     from portal.cli import portal_cli
-    from portal.extensions import db, migrate
+    from portal.extensions import db, migrate, sqlite_wal
     from portal.people.masking import mask_id_number
     from portal.plugins import build_registry
     from portal.views import register_views
@@ -50,6 +50,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     CSRFProtect(app)
     with app.app_context():
+        sqlite_wal(db.engine)
         appbuilder = AppBuilder()
         appbuilder.init_app(app, db.session)
         register_views(appbuilder, registry)

@@ -257,7 +257,8 @@ class Exporter(Contract):
     file_extension: ClassVar[str]
 
     def write(self, table: Table, out: BinaryIO, progress: Callable[[int], None] | None = None) -> None:
-        """Write ``table`` to the binary file ``out``; call ``progress(rows written)`` now and then."""
+        """Write ``table`` to the binary file ``out`` (leave it open); call ``progress(rows written)``
+        at least every 1,000 rows and once at the end."""
         raise NotImplementedError
 
 

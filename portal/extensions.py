@@ -2,6 +2,18 @@
 from flask_appbuilder import Model
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import Engine, event
 
 db = SQLAlchemy(metadata=Model.metadata)
 migrate = Migrate()
+
+
+def sqlite_wal(engine: Engine) -> None:
+    """On SQLite, write-ahead logging: a long read (an export streaming its rows) then does not
+    block every writer (the export's own progress, other requests) until it ends."""
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _wal)
+
+
+def _wal(dbapi_connection, _record) -> None:
+    dbapi_connection.execute("PRAGMA journal_mode=WAL")

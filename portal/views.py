@@ -10,6 +10,8 @@ from portal.credits.views import CreditEntryView
 from portal.review.views import ReviewView
 from portal.dictionaries.api import DictionaryApi
 from portal.dictionaries.views import DictionaryModelView
+from portal.exports.api import ExportApi
+from portal.exports.views import ExportView
 from portal.people.api import MeApi, PeopleApi
 from portal.people.views import PeopleView, ProfileView
 from portal.plugins import Registry
@@ -19,6 +21,7 @@ from portal.units.views import UnitModelView, UnitTreeView
 
 def register_views(appbuilder: AppBuilder, registry: Registry) -> None:
     appbuilder.add_view_no_menu(CreditEntryView)
+    appbuilder.add_view_no_menu(ExportView)
     for name, label, endpoint in (
         ("CreditEntryFree", _l("Enter credits (free form)"), "/credits/new/free"),
         ("CreditEntryWizard", _l("Enter credits (wizard)"), "/credits/wizard"),
@@ -46,6 +49,7 @@ def register_views(appbuilder: AppBuilder, registry: Registry) -> None:
     appbuilder.add_api(CreditCategoryApi)
     appbuilder.add_api(CreditApi)
     appbuilder.add_api(ReviewApi)
+    appbuilder.add_api(ExportApi)
     for method in registry.login_methods.values():
         for view in method.views:
             appbuilder.add_view_no_menu(view)

@@ -19,10 +19,10 @@ def _keys(*names: str) -> list[list[str]]:
     return [[f"^{name}$", ".*"] for name in names]
 
 
-# What every signed-in person may use: their own account, and the dictionaries and categories
-# that forms need.
+# What every signed-in person may use: their own account, the dictionaries and categories
+# that forms need, and exports (each table shows only what its reader may see).
 _OWN_ACCOUNT = _keys("Profile", "Password", "MeApi", "Settings", "DictionaryApi", "CreditCategoryApi", "CreditEntry",
-                     "CreditApi")
+                     "CreditApi", "Exports", "ExportApi")
 
 ROLES = {
     PROVINCE_ADMIN: [[".*", ".*"]],

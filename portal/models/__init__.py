@@ -4,11 +4,12 @@ from portal.models.accounts import AccountState, CaptchaChallenge
 from portal.models.categories import CreditCategory
 from portal.models.credits import AuditEntry, CreditRecord, CreditYear, EvidenceFile
 from portal.models.dictionaries import DictionaryEntry
+from portal.models.exports import ExportJob
 from portal.models.people import Person, PersonHistory
 from portal.models.standards import RuleSet
 from portal.models.units import Unit
 
 __all__ = [
     "AccountState", "AuditEntry", "CaptchaChallenge", "CreditCategory", "CreditRecord", "CreditYear",
-    "DictionaryEntry", "EvidenceFile", "Person", "PersonHistory", "RuleSet", "Unit",
+    "DictionaryEntry", "EvidenceFile", "ExportJob", "Person", "PersonHistory", "RuleSet", "Unit",
 ]

@@ -1,0 +1,63 @@
+"""Sending an exported file: written to a temporary file first (an exporter needs a seekable
+file, and a half-written export must not reach the user), then streamed in chunks."""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import unicodedata
+from typing import BinaryIO
+from urllib.parse import quote
+
+from flask import Response, abort, current_app, request
+from werkzeug.wsgi import wrap_file
+
+from portal.contracts import Exporter, Table
+
+CHUNK = 64 * 1024
+
+
+def exporter_class(slug: str) -> type[Exporter]:
+    """The registered exporter ``slug``; 404 when no plugin provides it."""
+    exporter = current_app.extensions["portal"].exporters.get(slug)
+    if exporter is None:
+        abort(404)
+    return exporter
+
+
+def content_disposition(filename: str) -> str:
+    """An attachment header that every browser reads: an ASCII ``filename`` fallback and the real
+    (Chinese) name percent-encoded in ``filename*`` (RFC 6266 / RFC 5987)."""
+    stem, dot, extension = filename.rpartition(".")
+    if not dot:
+        stem, extension = filename, ""
+    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
+    fallback = re.sub(r"[^A-Za-z0-9_-]+", "_", ascii_stem).strip("_-") or "export"
+    if extension:
+        fallback += "." + re.sub(r"[^A-Za-z0-9]+", "", extension)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def send_attachment(file: BinaryIO, media_type: str, filename: str) -> Response:
+    """Stream the open ``file`` (closed when the response ends) as the download ``filename``."""
+    size = os.fstat(file.fileno()).st_size
+    file.seek(0)
+    response = Response(wrap_file(request.environ, file, CHUNK), mimetype=media_type, direct_passthrough=True)
+    response.content_length = size
+    response.headers["Content-Disposition"] = content_disposition(filename)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def send_table(table: Table, exporter_slug: str) -> Response:
+    """Write ``table`` with the exporter ``exporter_slug`` and send it; the temporary file is
+    removed when the response is closed."""
+    exporter = exporter_class(exporter_slug)
+    file = tempfile.TemporaryFile()
+    try:
+        exporter().write(table, file)
+    except BaseException:
+        file.close()
+        raise
+    return send_attachment(file, exporter.media_type, f"{table.filename}.{exporter.file_extension}")

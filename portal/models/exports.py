@@ -1,0 +1,35 @@
+"""Export jobs: an export too large to send at once is made in the background, and its owner
+follows it by ``token`` (the public handle) and downloads the file when it is done. The file
+lives under ``instance/exports/`` with the random ``stored_name``."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any, Optional
+
+from flask_appbuilder import Model
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+JOB_STATUSES = ("queued", "running", "done", "failed")
+
+
+class ExportJob(Model):
+    __tablename__ = "export_job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: secrets.token_hex(16))
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"), index=True)
+    # The table's name (portal.exports.tables) and its parameters, to build it again in the worker.
+    kind: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    exporter: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    rows_done: Mapped[int] = mapped_column(Integer, default=0)
+    rows_total: Mapped[Optional[int]] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: secrets.token_hex(16))
+    # Why it failed, for the user.
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+    finished_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)

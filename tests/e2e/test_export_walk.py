@@ -1,0 +1,59 @@
+"""A large export in a real browser: the export form sends the learner to the job's page, whose
+script follows the progress until the download link shows; the browser saves the file under
+its Chinese name. Screenshots of the page at desktop and phone widths."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.pages import DESKTOP, PHONE, SCREENSHOTS, horizontal_overflow, sign_in, wide_elements
+from tests.test_exports import FILENAME, KIND, register_test_table
+from portal.exports.tables import TABLES
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def large_exports(app):
+    register_test_table()
+    saved = app.config["EXPORT_INLINE_ROWS"]
+    app.config["EXPORT_INLINE_ROWS"] = 10
+    yield
+    app.config["EXPORT_INLINE_ROWS"] = saved
+    TABLES.pop(KIND)
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_large_export_shows_progress_and_downloads(users, new_page, large_exports, viewport):
+    learner = users.person(users.unit("330101", "杭州市第一人民医院"), name="赵医生", self_entry=True)
+    page = new_page(viewport)
+    sign_in(page, learner.username, learner.password)
+    page.goto("/credits/mine")
+    # The form a page's export button renders (portal/templates/portal/exports/macros.html).
+    with page.expect_navigation():
+        page.evaluate("""kind => {
+            const form = document.createElement('form');
+            form.method = 'post';
+            form.action = `/exports/${kind}.xlsx`;
+            for (const [name, value] of [['csrf_token', document.querySelector('input[name=csrf_token]').value], ['n', '20000']]) {
+                const input = document.createElement('input');
+                input.type = 'hidden'; input.name = name; input.value = value;
+                form.appendChild(input);
+            }
+            document.body.appendChild(form);
+            form.submit();
+        }""", KIND)
+    expect(page).to_have_url(re.compile(r"/exports/jobs/[0-9a-f]{32}$"))
+    link = page.locator(".export-download")
+    expect(link).to_be_visible()
+    expect(page.locator(".export-rows")).to_contain_text("20000")
+    assert page.locator(".export-progress").evaluate("bar => [bar.value, bar.max]") == [20000, 20000]
+    assert horizontal_overflow(page) == 0, wide_elements(page)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"export-job-{'phone' if viewport == PHONE else 'desktop'}.png"), full_page=True)
+
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == f"{FILENAME}.xlsx"

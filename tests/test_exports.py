@@ -1,0 +1,322 @@
+"""Exports through the pages and the API: a small table is sent at once, a large one becomes a
+job (in a thread, or on RQ) with a progress page; jobs and their files are their owner's only."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import quote
+
+import openpyxl
+import pytest
+import redis
+from flask import abort
+from rq import Queue, SimpleWorker
+from sqlalchemy import select, text
+
+from portal.contracts import Column, Table
+from portal.exports import jobs
+from portal.exports.tables import TABLES, table
+from portal.extensions import db
+from portal.models import ExportJob
+from tests.conftest import csrf_from
+from tests.helpers import api_token, login
+
+ROOT = Path(__file__).resolve().parent.parent
+KIND = "test_rows"
+TITLE = "测试明细"
+FILENAME = "测试明细_2024"
+DANGEROUS = ('=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)")
+COLUMNS = (Column("姓名", "text", 12), Column("活动日期", "date", 12), Column("学分", "credits", 8),
+           Column("学时", "hours", 8), Column("序号", "integer", 8), Column("备注", "text", 24))
+REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def build_rows(actor, params) -> Table:
+    """``n`` rows read from the database (so a job streams a query while it reports progress),
+    each naming the actor; ``fail_after`` breaks the rows part way; ``secret`` is not for anyone."""
+    if "secret" in params:
+        abort(404)
+    try:
+        n = int(params.get("n", "3"))
+    except ValueError:
+        raise ValueError("n 必须是整数") from None
+    fail_after = int(params.get("fail_after", "0"))
+    username = actor.user.username
+
+    def rows():
+        result = db.session.execute(text(
+            "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < :n) "
+            "SELECT seq.i, u.username FROM seq JOIN ab_user u ON u.id = :user ORDER BY seq.i"), {"n": n, "user": actor.user.id})
+        for i, name in result:
+            if i == fail_after:
+                raise RuntimeError("the database went away")
+            yield (f"{name}张三", dt.date(2024, 1, 1) + dt.timedelta(days=i % 300), Decimal("1.67"), Decimal("2.5"), i,
+                   DANGEROUS[i % len(DANGEROUS)])
+
+    return Table(title=TITLE, filename=FILENAME, columns=COLUMNS, rows=rows(), expected_rows=n,
+                 totals=(f"合计 {username}", None, Decimal("1.67") * n, Decimal("2.5") * n, n, None))
+
+
+def register_test_table() -> None:
+    table(KIND)(build_rows)
+
+
+@pytest.fixture
+def test_table():
+    register_test_table()
+    yield
+    TABLES.pop(KIND)
+
+
+@pytest.fixture
+def learner(users, client):
+    unit = users.unit("330100001", "测试医院")
+    made = users.person(unit, self_entry=True, name="王五")
+    login(client, made.username, made.password)
+    return made
+
+
+@pytest.fixture
+def other(app, users):
+    """Another learner, signed in on a client of their own."""
+    made = users.person(users.unit("330100002"), self_entry=True, name="赵六")
+    other_client = app.test_client()
+    login(other_client, made.username, made.password)
+    return other_client
+
+
+@pytest.fixture
+def inline_rows(app):
+    """Exports of more than 10 rows become jobs."""
+    saved = app.config["EXPORT_INLINE_ROWS"]
+    app.config["EXPORT_INLINE_ROWS"] = 10
+    yield
+    app.config["EXPORT_INLINE_ROWS"] = saved
+
+
+@pytest.fixture
+def rq_queue(app, monkeypatch):
+    """Jobs go to RQ on Redis database 15; the in-process worker runs them in the test app."""
+    connection = redis.Redis.from_url(REDIS_TEST_URL)
+    try:
+        connection.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    queue = Queue(jobs.QUEUE, connection=connection)
+    queue.empty()
+    saved = app.config["REDIS_URL"]
+    app.config["REDIS_URL"] = REDIS_TEST_URL
+    monkeypatch.setattr(jobs, "worker_app", lambda: app)
+    yield queue
+    app.config["REDIS_URL"] = saved
+    queue.empty()
+
+
+def token_of(client) -> str:
+    return csrf_from(client.get("/credits/mine").get_data(as_text=True))
+
+
+def post_export(client, kind=KIND, exporter="xlsx", **params):
+    return client.post(f"/exports/{kind}.{exporter}", data={"csrf_token": token_of(client), **params})
+
+
+def read_back(data: bytes):
+    return openpyxl.load_workbook(io.BytesIO(data)).active
+
+
+def wait_until_finished(get_status, timeout=60.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        status = get_status()
+        if status["status"] in ("done", "failed"):
+            return status
+        assert time.monotonic() < deadline, f"job not finished: {status}"
+        time.sleep(0.05)
+
+
+def check_workbook(sheet, n: int, username: str) -> None:
+    assert sheet.title == TITLE
+    assert [c.value for c in sheet[1]] == [c.label for c in COLUMNS]
+    assert sheet.max_row == n + 2
+    name, day, credits, hours, number, remark = sheet[2]
+    assert name.value == f"{username}张三"
+    assert isinstance(day.value, dt.datetime) and day.value.date() == dt.date(2024, 1, 2)
+    assert credits.value == 1.67 and credits.number_format == "0.00"
+    assert hours.value == 2.5 and number.value == 1
+    assert remark.value == "'+1"
+    assert sheet.cell(n + 1, 5).value == n
+    assert sheet.cell(n + 2, 1).value == f"合计 {username}" and sheet.cell(n + 2, 5).value == n
+    assert not [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+
+
+# --- at once ---------------------------------------------------------------------------------------
+
+def test_small_export_is_sent_at_once(client, learner, test_table):
+    response = post_export(client, n="4")
+    assert response.status_code == 200
+    assert response.mimetype == XLSX
+    disposition = response.headers["Content-Disposition"]
+    assert disposition == f"attachment; filename=\"2024.xlsx\"; filename*=UTF-8''{quote(FILENAME + '.xlsx')}"
+    assert "%E6%B5%8B%E8%AF%95%E6%98%8E%E7%BB%86_2024.xlsx" in disposition
+    sheet = read_back(response.data)
+    check_workbook(sheet, 4, learner.username)
+    dangerous = [sheet.cell(row, 6).value for row in range(2, 6)]
+    assert sorted(dangerous) == sorted("'" + d for d in DANGEROUS)
+
+
+def test_export_needs_the_csrf_token_and_a_login(app, client, learner, test_table):
+    refused = client.post(f"/exports/{KIND}.xlsx", data={"n": "2"})
+    assert refused.status_code == 400
+    anonymous = app.test_client().post(f"/exports/{KIND}.xlsx", data={"n": "2"})
+    assert anonymous.status_code in (302, 400)
+    assert not anonymous.data.startswith(b"PK")
+
+
+def test_unknown_table_exporter_or_hidden_rows_answer_404(client, learner, test_table):
+    assert post_export(client, kind="nothing").status_code == 404
+    assert post_export(client, exporter="xls").status_code == 404
+    assert post_export(client, secret="1").status_code == 404
+
+
+def test_wrong_parameters_go_back_with_the_message(client, learner, test_table):
+    response = client.post(f"/exports/{KIND}.xlsx", data={"csrf_token": token_of(client), "n": "many"},
+                           headers={"Referer": "http://localhost/credits/mine?year=2024"})
+    assert response.status_code == 302 and response.location.endswith("/credits/mine?year=2024")
+    assert "n 必须是整数" in client.get("/credits/mine").get_data(as_text=True)
+    elsewhere = client.post(f"/exports/{KIND}.xlsx", data={"csrf_token": token_of(client), "n": "many"},
+                            headers={"Referer": "http://evil.example/credits/mine"})
+    assert elsewhere.status_code == 302 and "evil" not in elsewhere.location
+
+
+def test_a_builder_name_is_registered_once(test_table):
+    register_test_table()  # the same builder again: no change
+    with pytest.raises(ValueError, match="already registered"):
+        table(KIND)(lambda actor, params: None)
+
+
+# --- jobs ------------------------------------------------------------------------------------------
+
+def test_large_export_becomes_a_job_with_a_progress_page(app, client, learner, other, test_table, inline_rows):
+    response = post_export(client, n="2500")
+    assert response.status_code == 302 and "/exports/jobs/" in response.location
+    token = response.location.rsplit("/", 1)[1]
+    page = client.get(f"/exports/jobs/{token}").get_data(as_text=True)
+    assert "export_job.js" in page and "<progress" in page and f"{FILENAME}.xlsx" in page
+
+    status = wait_until_finished(lambda: client.get(f"/exports/jobs/{token}.json").json)
+    assert status == {"status": "done", "rows_done": 2500, "rows_total": 2500, "error": None,
+                      "download_url": f"/exports/jobs/{token}/file"}
+    assert "export-download" in client.get(f"/exports/jobs/{token}").get_data(as_text=True)
+    download = client.get(status["download_url"])
+    assert download.status_code == 200 and download.mimetype == XLSX
+    assert f"filename*=UTF-8''{quote(FILENAME + '.xlsx')}" in download.headers["Content-Disposition"]
+    check_workbook(read_back(download.data), 2500, learner.username)
+
+    with app.app_context():
+        job = db.session.scalar(select(ExportJob).where(ExportJob.token == token))
+        assert job.kind == KIND and job.params == {"n": "2500"} and job.finished_at is not None
+        assert (Path(app.instance_path) / "exports" / job.stored_name).is_file()
+    for url in (f"/exports/jobs/{token}", f"/exports/jobs/{token}.json", f"/exports/jobs/{token}/file"):
+        assert other.get(url).status_code == 404
+
+
+def test_a_failed_job_says_so_and_keeps_no_file(app, client, learner, test_table, inline_rows):
+    response = post_export(client, n="2500", fail_after="1500")
+    token = response.location.rsplit("/", 1)[1]
+    status = wait_until_finished(lambda: client.get(f"/exports/jobs/{token}.json").json)
+    assert status["status"] == "failed" and status["download_url"] is None
+    assert status["error"] and "database" not in status["error"]  # a message for the user, not the exception
+    assert status["rows_done"] == 1000
+    assert client.get(f"/exports/jobs/{token}/file").status_code == 404
+    with app.app_context():
+        job = db.session.scalar(select(ExportJob).where(ExportJob.token == token))
+        assert not (Path(app.instance_path) / "exports" / job.stored_name).exists()
+
+
+def test_with_redis_the_job_runs_on_rq(app, client, learner, test_table, inline_rows, rq_queue):
+    response = post_export(client, n="1200")
+    token = response.location.rsplit("/", 1)[1]
+    assert rq_queue.count == 1
+    assert client.get(f"/exports/jobs/{token}.json").json["status"] == "queued"
+
+    SimpleWorker([rq_queue], connection=rq_queue.connection).work(burst=True)
+    status = client.get(f"/exports/jobs/{token}.json").json
+    assert status["status"] == "done" and status["rows_done"] == 1200
+    check_workbook(read_back(client.get(status["download_url"]).data), 1200, learner.username)
+
+
+def test_a_real_rq_worker_runs_the_job_in_an_app_from_the_environment(app, database_url, client, learner,
+                                                                      test_table, inline_rows, rq_queue):
+    """``rq worker exports`` (a separate process, forking a work horse per job) builds the app
+    from PORTAL_* like the web process does."""
+    token = post_export(client, n="30").location.rsplit("/", 1)[1]
+    env = {"PATH": os.environ["PATH"], "PORTAL_DATABASE_URL": database_url, "PORTAL_INSTANCE_PATH": app.instance_path,
+           "PORTAL_SECRET_KEY": app.config["SECRET_KEY"]}
+    # The test's table is registered in the worker too, before rq's own command line runs.
+    script = ("from tests.test_exports import register_test_table; register_test_table(); from rq.cli import main; "
+              f"main(['worker', '{jobs.QUEUE}', '--burst', '--url', '{REDIS_TEST_URL}'])")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    status = client.get(f"/exports/jobs/{token}.json").json
+    assert status["status"] == "done", (status, done.stderr)
+    check_workbook(read_back(client.get(status["download_url"]).data), 30, learner.username)
+
+
+# --- the API ---------------------------------------------------------------------------------------
+
+def bearer_of(app, made) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_token(app.test_client(), made.username, made.password)}"}
+
+
+def test_api_sends_a_small_export(app, learner, test_table):
+    bearer = bearer_of(app, learner)
+    fresh = app.test_client()
+    response = fresh.get(f"/api/v1/exports/{KIND}.xlsx?n=3", headers=bearer)
+    assert response.status_code == 200 and response.mimetype == XLSX
+    assert f"filename*=UTF-8''{quote(FILENAME + '.xlsx')}" in response.headers["Content-Disposition"]
+    check_workbook(read_back(response.data), 3, learner.username)
+
+    wrong = fresh.get(f"/api/v1/exports/{KIND}.xlsx?n=many", headers=bearer)
+    assert wrong.status_code == 400 and wrong.json["message"] == "n 必须是整数"
+    assert fresh.get(f"/api/v1/exports/{KIND}.xlsx?secret=1", headers=bearer).status_code == 404
+    assert fresh.get("/api/v1/exports/nothing.xlsx", headers=bearer).status_code == 404
+    assert fresh.get(f"/api/v1/exports/{KIND}.xlsx").status_code == 401
+
+
+def test_api_answers_202_for_a_job(app, learner, users, test_table, inline_rows):
+    bearer = bearer_of(app, learner)
+    fresh = app.test_client()
+    response = fresh.get(f"/api/v1/exports/{KIND}.xlsx?n=1500", headers=bearer)
+    assert response.status_code == 202
+    token = response.json["job"]
+    assert response.json["status_url"] == f"/api/v1/exports/jobs/{token}"
+    assert response.json["download_url"] == f"/api/v1/exports/jobs/{token}/file"
+
+    status = wait_until_finished(lambda: fresh.get(response.json["status_url"], headers=bearer).json)
+    assert status["status"] == "done" and status["download_url"] == response.json["download_url"]
+    check_workbook(read_back(fresh.get(status["download_url"], headers=bearer).data), 1500, learner.username)
+
+    someone = users.person(users.unit("330100003"), name="钱七")
+    theirs = bearer_of(app, someone)
+    assert fresh.get(response.json["status_url"], headers=theirs).status_code == 404
+    assert fresh.get(response.json["download_url"], headers=theirs).status_code == 404
+
+
+def test_api_compliance_route_gives_the_year(app, learner, monkeypatch):
+    seen = {}
+
+    def compliance(actor, params):
+        seen.update(params)
+        return Table(title="达标情况", filename="达标情况", columns=(Column("年度", "integer"),), rows=iter([(2024,)]))
+
+    monkeypatch.setitem(TABLES, "compliance", compliance)
+    response = app.test_client().get("/api/v1/exports/compliance/2024.xlsx?unit=5", headers=bearer_of(app, learner))
+    assert response.status_code == 200 and seen == {"year": "2024", "unit": "5"}
+    assert read_back(response.data)["A2"].value == 2024
