@@ -22,11 +22,23 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
+def page_number() -> int:
+    """The page asked for by ``?page=`` (1 when missing or unreadable)."""
+    return max(request.args.get("page", 1, type=int), 1)
+
+
 def paginate(query: Select, order_by: tuple, per_page: int, options: tuple = ()) -> Page:
     """The page named by ``?page=`` of ``query`` (ORM entities)."""
-    number = max(request.args.get("page", 1, type=int), 1)
+    number = page_number()
     # COUNT(*), not COUNT(id): PostgreSQL can then answer from the index alone.
     total = db.session.scalar(query.with_only_columns(func.count()).order_by(None)) or 0
     rows = db.session.scalars(query.options(*options).order_by(*order_by)
                               .limit(per_page).offset((number - 1) * per_page)).unique().all()
     return Page(rows, total, number, per_page)
+
+
+def paginate_list(rows: list[Any], per_page: int) -> Page:
+    """The page named by ``?page=`` of rows already in memory (past the last page: the last)."""
+    pages = max(1, -(-len(rows) // per_page))
+    number = min(page_number(), pages)
+    return Page(rows[(number - 1) * per_page:number * per_page], len(rows), number, per_page)

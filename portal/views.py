@@ -5,9 +5,11 @@ from flask_babel import lazy_gettext as _l
 from portal.accounts.views import PasswordView
 from portal.categories.api import CreditCategoryApi
 from portal.categories.views import CategoryView
+from portal.compliance.api import ComplianceApi
+from portal.compliance.views import ComplianceView
 from portal.credits.api import CreditApi, ReviewApi
+from portal.credits.query_views import CreditQueryView
 from portal.credits.views import CreditEntryView
-from portal.review.views import ReviewView
 from portal.dictionaries.api import DictionaryApi
 from portal.dictionaries.views import DictionaryModelView
 from portal.exports.api import ExportApi
@@ -15,6 +17,7 @@ from portal.exports.views import ExportView
 from portal.people.api import MeApi, PeopleApi
 from portal.people.views import PeopleView, ProfileView
 from portal.plugins import Registry
+from portal.review.views import ReviewView
 from portal.units.api import UnitApi
 from portal.units.views import UnitModelView, UnitTreeView
 
@@ -40,6 +43,10 @@ def register_views(appbuilder: AppBuilder, registry: Registry) -> None:
     appbuilder.add_view(CategoryView, "Categories", label=_l("Credit categories"), icon="fa-list",
                         category="Configuration", category_label=_l("Configuration"), category_icon="fa-sliders-h")
     appbuilder.add_view(DictionaryModelView, "Dictionaries", label=_l("Dictionaries"), icon="fa-book", category="Configuration")
+    appbuilder.add_view(CreditQueryView, "CreditQuery", label=_l("Credit query"), icon="fa-search",
+                        category="Statistics", category_label=_l("Statistics"), category_icon="fa-chart-bar")
+    appbuilder.add_view(ComplianceView, "ComplianceQuery", label=_l("Compliance query"), icon="fa-check-circle",
+                        category="Statistics")
     appbuilder.add_view(PasswordView, "Password", label=_l("Change password"), icon="fa-key",
                         category="Settings", category_label=_l("Settings"), category_icon="fa-cog")
     appbuilder.add_api(PeopleApi)
@@ -49,6 +56,7 @@ def register_views(appbuilder: AppBuilder, registry: Registry) -> None:
     appbuilder.add_api(CreditCategoryApi)
     appbuilder.add_api(CreditApi)
     appbuilder.add_api(ReviewApi)
+    appbuilder.add_api(ComplianceApi)
     appbuilder.add_api(ExportApi)
     for method in registry.login_methods.values():
         for view in method.views:

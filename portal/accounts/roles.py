@@ -22,7 +22,8 @@ def _keys(*names: str) -> list[list[str]]:
 # What every signed-in person may use: their own account, the dictionaries and categories
 # that forms need, and exports (each table shows only what its reader may see).
 _OWN_ACCOUNT = _keys("Profile", "Password", "MeApi", "Settings", "DictionaryApi", "CreditCategoryApi", "CreditEntry",
-                     "CreditApi", "Exports", "ExportApi")
+                     "CreditApi", "Exports", "ExportApi", "Statistics", "CreditQuery", "ComplianceQuery",
+                     "ComplianceApi")
 
 ROLES = {
     PROVINCE_ADMIN: [[".*", ".*"]],

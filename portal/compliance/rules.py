@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from portal.contracts import credits as to_credits
 from portal.contracts import hours as to_hours
-from portal.models import CreditYear, RuleSet
+from portal.models import RuleSet
 
 ZERO = Decimal("0.00")
 # A cap cuts a group's credits from these classes first: I类 is the scarcer, so it is kept.
@@ -25,34 +25,28 @@ def plain(value: Decimal) -> str:
 
 
 @dataclass(frozen=True)
-class Bucket:
-    category_id: int
-    credit_class: str
-    node: str
-    credits: Decimal
-    hours: Decimal
-
-
-@dataclass(frozen=True)
 class Figures:
-    """A person's counted records of one year, summed (a credit_year row, or nothing)."""
+    """A person's counted records of one year, summed (a credit_year row, or nothing).
+    ``buckets`` stay as stored, ``[category_id, class, node, "credits", "hours"]``, and are read
+    only as far as a rule needs them."""
 
     year: int
     records: int = 0
-    buckets: tuple[Bucket, ...] = ()
-    deeming: Mapping[int, int] = field(default_factory=dict)
+    hours: Decimal = Decimal("0.0")
+    by_class: Mapping[str, Decimal] = field(default_factory=dict)
+    buckets: Sequence[Sequence[Any]] = ()
+    deeming: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, year: int, row: CreditYear | None) -> "Figures":
-        if row is None:
-            return cls(year)
-        return cls(year=year, records=row.records,
-                   buckets=tuple(Bucket(c, cls_, node, Decimal(cr), Decimal(h)) for c, cls_, node, cr, h in row.buckets),
-                   deeming={int(k): v for k, v in row.deeming.items()})
+    def of(cls, row: Any) -> "Figures":
+        """From a credit_year row (ORM object or Core row with the same columns)."""
+        return cls(year=row.year, records=row.records, hours=row.hours,
+                   by_class={"I": row.class_1, "II": row.class_2, "other": row.class_other},
+                   buckets=row.buckets, deeming=row.deeming)
 
     def node_credits(self, nodes: Iterable[str]) -> Decimal:
         wanted = set(nodes)
-        return sum((b.credits for b in self.buckets if b.node in wanted), ZERO)
+        return sum((Decimal(b[3]) for b in self.buckets if b[2] in wanted), ZERO)
 
 
 @dataclass(frozen=True)
@@ -64,10 +58,37 @@ class CategoryCap:
 
 @dataclass(frozen=True)
 class Context:
-    """What judging needs besides the rule set, read once for any number of people."""
+    """What judging needs besides the rule set, read once for any number of people: the
+    categories' caps, node names, and the shortfall messages already translated."""
 
     categories: Mapping[int, CategoryCap]
     node_names: Mapping[str, str]
+    messages: Mapping[str, str]
+    _caps: dict[int, tuple[dict[int, str], dict[str, tuple[str, Decimal]]]] = field(default_factory=dict, compare=False)
+
+    def caps(self, rule_set: RuleSet) -> tuple[dict[int, str], dict[str, tuple[str, Decimal]]]:
+        """(category id → cap key, for capped categories; cap key → (what it covers, cap)) under
+        ``rule_set``: the categories' yearly caps, replaced by the rule set's."""
+        if rule_set.id not in self._caps:
+            members: dict[str, list[str]] = {}
+            limits: dict[str, Decimal] = {}
+            for category_id, category in self.categories.items():
+                key = _cap_key(category_id, category)
+                members.setdefault(key, []).append(category.name)
+                if category.yearly_cap is not None:
+                    limits[key] = min(limits.get(key, category.yearly_cap), category.yearly_cap)
+            for override in rule_set.caps or ():
+                category = self.categories.get(int(override["category_id"]))
+                if category is not None:
+                    limits[_cap_key(int(override["category_id"]), category)] = Decimal(str(override["cap"]))
+            key_of = {c: _cap_key(c, category) for c, category in self.categories.items()
+                      if _cap_key(c, category) in limits}
+            self._caps[rule_set.id] = (key_of, {key: ("、".join(members[key]), cap) for key, cap in limits.items()})
+        return self._caps[rule_set.id]
+
+
+def _cap_key(category_id: int, category: CategoryCap) -> str:
+    return category.cap_group or f"category:{category_id}"
 
 
 @dataclass(frozen=True)
@@ -102,8 +123,8 @@ class Verdict:
     caps: list[CapCut]
     shortfalls: list[Shortfall]
     deemed_by: int | None
-    # 各类学分汇总 node → (credits after caps, hours)
-    nodes: dict[str, tuple[Decimal, Decimal]]
+    # 各类学分汇总 node → (credits after caps, hours); filled when asked for (``with_nodes``).
+    nodes: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
 
 
 def choose(rule_sets: Sequence[RuleSet], year: int, title_level: str, unit_level: str | None) -> RuleSet | None:
@@ -118,52 +139,31 @@ def choose(rule_sets: Sequence[RuleSet], year: int, title_level: str, unit_level
                default=None)
 
 
-def cap_limits(rule_set: RuleSet, context: Context) -> dict[str, tuple[str, Decimal]]:
-    """Cap key → (what it covers, cap): the categories' yearly caps, replaced by the rule set's."""
-    members: dict[str, list[str]] = {}
-    limits: dict[str, Decimal] = {}
-    for category_id, category in context.categories.items():
-        key = _cap_key(category_id, category)
-        members.setdefault(key, []).append(category.name)
-        if category.yearly_cap is not None:
-            limits[key] = min(limits.get(key, category.yearly_cap), category.yearly_cap)
-    for override in rule_set.caps or ():
-        category = context.categories.get(int(override["category_id"]))
-        if category is not None:
-            limits[_cap_key(int(override["category_id"]), category)] = Decimal(str(override["cap"]))
-    return {key: ("、".join(members[key]), cap) for key, cap in limits.items()}
-
-
-def _cap_key(category_id: int, category: CategoryCap) -> str:
-    return category.cap_group or f"category:{category_id}"
-
-
 def judge(figures: Figures, rule_set: RuleSet | None, context: Context, unit_level: str | None = None,
-          earlier: Mapping[int, Figures] | None = None) -> Verdict:
+          earlier: Mapping[int, Figures] | None = None, with_nodes: bool = False) -> Verdict:
     """A person's year under ``rule_set``. ``earlier`` holds the previous years the rule set's
     multi-year requirements look back on."""
-    counted, caps = _apply_caps(figures, rule_set, context) if rule_set else (list(figures.buckets), [])
-    by_class = {"I": ZERO, "II": ZERO, "other": ZERO}
-    nodes: dict[str, tuple[Decimal, Decimal]] = {}
-    for bucket in counted:
-        by_class[bucket.credit_class] = by_class.get(bucket.credit_class, ZERO) + bucket.credits
-        node_credits, node_hours = nodes.get(bucket.node, (ZERO, Decimal("0.0")))
-        nodes[bucket.node] = (node_credits + bucket.credits, node_hours + bucket.hours)
-    hours = to_hours(sum((b.hours for b in figures.buckets), Decimal(0)))
-    entered = to_credits(sum((b.credits for b in figures.buckets), ZERO))
+    caps, class_cut, node_cut = _apply_caps(figures, rule_set, context) if rule_set else ([], {}, {})
+    by_class = {cls: figures.by_class.get(cls, ZERO) - class_cut.get(cls, ZERO) for cls in ("I", "II", "other")}
     class_1_max = rule_set.class_1_max if rule_set else None
     excess = max(by_class["I"] - class_1_max, ZERO) if class_1_max is not None else ZERO
-    total = to_credits(sum(by_class.values(), ZERO) - excess)
     verdict = Verdict(
-        year=figures.year, rule_set=rule_set, compliant=None, records=figures.records, entered=entered,
-        credits=total, hours=hours, class_1=to_credits(by_class["I"]), class_2=to_credits(by_class["II"]),
+        year=figures.year, rule_set=rule_set, compliant=None, records=figures.records,
+        entered=to_credits(sum(figures.by_class.values(), ZERO)), credits=to_credits(sum(by_class.values(), ZERO) - excess),
+        hours=to_hours(figures.hours), class_1=to_credits(by_class["I"]), class_2=to_credits(by_class["II"]),
         other=to_credits(by_class["other"]), class_1_excess=to_credits(excess), caps=caps, shortfalls=[],
-        deemed_by=None, nodes=nodes,
+        deemed_by=None,
     )
+    if with_nodes:
+        for _category, _class, node, credits, hours in figures.buckets:
+            node_credits, node_hours = verdict.nodes.get(node, (ZERO, Decimal("0.0")))
+            verdict.nodes[node] = (node_credits + Decimal(credits), node_hours + Decimal(hours))
+        for node, cut in node_cut.items():
+            verdict.nodes[node] = (verdict.nodes[node][0] - cut, verdict.nodes[node][1])
     if rule_set is None:
         return verdict
     deeming = [record_id for category_id, record_id in figures.deeming.items()
-               if category_id in set(rule_set.deeming_categories or ())]
+               if int(category_id) in set(rule_set.deeming_categories or ())]
     if deeming:
         verdict.deemed_by, verdict.compliant = min(deeming), True
         return verdict
@@ -172,29 +172,30 @@ def judge(figures: Figures, rule_set: RuleSet | None, context: Context, unit_lev
     return verdict
 
 
-def _apply_caps(figures: Figures, rule_set: RuleSet, context: Context) -> tuple[list[Bucket], list[CapCut]]:
-    limits = cap_limits(rule_set, context)
-    by_key: dict[str, list[Bucket]] = {}
-    counted: list[Bucket] = []
+def _apply_caps(figures: Figures, rule_set: RuleSet, context: Context
+                ) -> tuple[list[CapCut], dict[str, Decimal], dict[str, Decimal]]:
+    """The caps that cut this year, and how much they cut from each class and each node."""
+    key_of, limits = context.caps(rule_set)
+    capped: dict[str, list[Sequence[Any]]] = {}
     for bucket in figures.buckets:
-        category = context.categories.get(bucket.category_id)
-        key = _cap_key(bucket.category_id, category) if category else None
-        if key in limits:
-            by_key.setdefault(key, []).append(bucket)
-        else:
-            counted.append(bucket)
-    cuts = []
-    for key, buckets in by_key.items():
+        key = key_of.get(bucket[0])
+        if key is not None:
+            capped.setdefault(key, []).append(bucket)
+    cuts, class_cut, node_cut = [], {}, {}
+    for key, buckets in capped.items():
         label, cap = limits[key]
-        entered = sum((b.credits for b in buckets), ZERO)
-        over = max(entered - cap, ZERO)
-        if over:
-            cuts.append(CapCut(label=label, entered=entered, cap=cap, counted=cap))
-        for bucket in sorted(buckets, key=lambda b: (_CUT_ORDER.get(b.credit_class, 0), b.node, b.category_id)):
-            cut = min(over, bucket.credits)
+        entered = sum((Decimal(b[3]) for b in buckets), ZERO)
+        over = entered - cap
+        if over <= 0:
+            continue
+        cuts.append(CapCut(label=label, entered=entered, cap=cap, counted=cap))
+        for _category, credit_class, node, credits, _hours in sorted(
+                buckets, key=lambda b: (_CUT_ORDER.get(b[1], 0), b[2], b[0])):
+            cut = min(over, Decimal(credits))
             over -= cut
-            counted.append(Bucket(bucket.category_id, bucket.credit_class, bucket.node, bucket.credits - cut, bucket.hours))
-    return counted, cuts
+            class_cut[credit_class] = class_cut.get(credit_class, ZERO) + cut
+            node_cut[node] = node_cut.get(node, ZERO) + cut
+    return cuts, class_cut, node_cut
 
 
 def _shortfalls(verdict: Verdict, rule_set: RuleSet, context: Context, unit_level: str | None,
@@ -206,23 +207,23 @@ def _shortfalls(verdict: Verdict, rule_set: RuleSet, context: Context, unit_leve
             missing = need - have
             found.append(Shortfall(requirement, missing, message % {"missing": plain(missing)}))
 
-    short("total", verdict.credits, rule_set.min_credits, _("Total credits: %(missing)s short"))
+    messages = context.messages
+    short("total", verdict.credits, rule_set.min_credits, messages["total"])
     if rule_set.min_hours:
-        short("hours", verdict.hours, rule_set.min_hours, _("Hours: %(missing)s short"))
+        short("hours", verdict.hours, rule_set.min_hours, messages["hours"])
     keep = Decimal(100 - rule_set.interchange_percent) / 100
-    short("class_1", verdict.class_1 - verdict.class_1_excess, to_credits(rule_set.class_1_min * keep),
-          _("Class I credits: %(missing)s short"))
-    short("class_2", verdict.class_2, to_credits(rule_set.class_2_min * keep), _("Class II credits: %(missing)s short"))
+    short("class_1", verdict.class_1 - verdict.class_1_excess, to_credits(rule_set.class_1_min * keep), messages["class_1"])
+    short("class_2", verdict.class_2, to_credits(rule_set.class_2_min * keep), messages["class_2"])
     for requirement in rule_set.multi_year or ():
         levels = requirement.get("unit_levels") or []
         if levels and (unit_level or "") not in levels:
             continue
         years = int(requirement["years"])
-        window = [figures] + [earlier.get(verdict.year - back, Figures(verdict.year - back)) for back in range(1, years)]
+        window = [figures] + [earlier[verdict.year - back] for back in range(1, years) if verdict.year - back in earlier]
         have = sum((f.node_credits(requirement["nodes"]) for f in window), ZERO)
         what = "、".join(context.node_names.get(n, n) for n in requirement["nodes"])
         short("multi_year", have, Decimal(str(requirement["min_credits"])),
-              _("%(what)s credits within %(years)d years: %%(missing)s short", what=what, years=years))
+              messages["multi_year"] % {"what": what, "years": years})
     return found
 
 
@@ -245,7 +246,7 @@ def describe(rule_set: RuleSet, context: Context) -> list[str]:
                        i=plain(to_credits(rule_set.class_1_min * keep)), ii=plain(to_credits(rule_set.class_2_min * keep))))
     elif rule_set.class_1_min or rule_set.class_2_min:
         lines.append(_("The classes cannot stand in for each other."))
-    for key, (label, cap) in sorted(cap_limits(rule_set, context).items()):
+    for key, (label, cap) in sorted(context.caps(rule_set)[1].items()):
         lines.append(_("%(what)s: at most %(n)s credits count a year.", what=label, n=plain(cap)))
     for requirement in rule_set.multi_year or ():
         what = "、".join(context.node_names.get(n, n) for n in requirement["nodes"])
@@ -273,4 +274,13 @@ def as_json(verdict: Verdict) -> dict[str, Any]:
         "shortfalls": [{"requirement": s.requirement, "missing": f"{s.missing:.2f}", "message": s.message}
                        for s in verdict.shortfalls],
         "deemed_by": verdict.deemed_by,
+    }
+
+
+def messages() -> dict[str, str]:
+    """The shortfall messages, translated once for a whole unit's worth of judging."""
+    return {
+        "total": _("Total credits: %(missing)s short"), "hours": _("Hours: %(missing)s short"),
+        "class_1": _("Class I credits: %(missing)s short"), "class_2": _("Class II credits: %(missing)s short"),
+        "multi_year": _("%(what)s credits within %(years)d years: %%(missing)s short"),
     }

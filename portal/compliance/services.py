@@ -12,12 +12,15 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from portal.compliance import summaries
-from portal.compliance.rules import CategoryCap, Context, Figures, Verdict, choose, judge
+from portal.compliance.rules import CategoryCap, Context, Figures, Verdict, choose, judge, messages
 from portal.dictionaries.services import tree
 from portal.extensions import db
 from portal.models import CreditCategory, CreditRecord, CreditYear, DictionaryEntry, Person, RuleSet, Unit
 
 ACTIVE = "正常"
+# The credit_year columns judging reads (Core rows, not ORM objects: thousands at a time).
+SUMMARY = (CreditYear.year, CreditYear.records, CreditYear.hours, CreditYear.class_1, CreditYear.class_2,
+           CreditYear.class_other, CreditYear.buckets, CreditYear.deeming)
 
 
 def context() -> Context:
@@ -28,7 +31,7 @@ def context() -> Context:
         .where(DictionaryEntry.dictionary.in_(("credit_levels", "summary_nodes")))
         .order_by(DictionaryEntry.dictionary)  # credit_levels first, so summary node names win
     ).all())
-    return Context(categories=categories, node_names=names)
+    return Context(categories=categories, node_names=names, messages=messages())
 
 
 def rule_sets() -> list[RuleSet]:
@@ -43,10 +46,10 @@ def _lookback(sets: list[RuleSet]) -> int:
 def person_year(person: Person, year: int) -> Verdict:
     rule_set = choose(rule_sets(), year, person.title_level, person.unit.level)
     years = _lookback([rule_set] if rule_set else [])
-    rows = db.session.scalars(select(CreditYear).where(
+    rows = db.session.execute(select(*SUMMARY).where(
         CreditYear.person_id == person.id, CreditYear.year.between(year - years + 1, year)))
-    figures = {row.year: Figures.of(row.year, row) for row in rows}
-    return judge(figures.get(year, Figures(year)), rule_set, context(), person.unit.level, figures)
+    figures = {row.year: Figures.of(row) for row in rows}
+    return judge(figures.get(year, Figures(year)), rule_set, context(), person.unit.level, figures, with_nodes=True)
 
 
 def counted_records(person_id: int, year: int) -> list[CreditRecord]:
@@ -55,7 +58,7 @@ def counted_records(person_id: int, year: int) -> list[CreditRecord]:
     return list(db.session.scalars(
         select(CreditRecord)
         .where(CreditRecord.person_id == person_id, CreditRecord.activity_date.between(first, last), summaries.COUNTED)
-        .options(joinedload(CreditRecord.category), joinedload(CreditRecord.issuing_unit))
+        .options(joinedload(CreditRecord.category), joinedload(CreditRecord.unit))
         .order_by(CreditRecord.activity_date, CreditRecord.id)
     ))
 
@@ -79,14 +82,14 @@ def results(year: int, unit_ids: list[int] | None = None) -> list[PersonResult]:
               .join(Unit, Unit.id == Person.unit_id).where(Person.status == ACTIVE).order_by(Person.person_no))
     sets = rule_sets()
     years = _lookback([s for s in sets if s.valid_from <= year and (s.valid_to is None or year <= s.valid_to)])
-    rows_query: Select = (select(CreditYear).join(Person, Person.id == CreditYear.person_id)
+    rows_query: Select = (select(CreditYear.person_id, *SUMMARY).join(Person, Person.id == CreditYear.person_id)
                           .where(Person.status == ACTIVE, CreditYear.year.between(year - years + 1, year)))
     if unit_ids is not None:
         people = people.where(Person.unit_id.in_(unit_ids))
         rows_query = rows_query.where(Person.unit_id.in_(unit_ids))
     figures: dict[int, dict[int, Figures]] = defaultdict(dict)
-    for row in db.session.scalars(rows_query):
-        figures[row.person_id][row.year] = Figures.of(row.year, row)
+    for row in db.session.execute(rows_query):
+        figures[row.person_id][row.year] = Figures.of(row)
     ctx = context()
     answers = []
     for person_id, person_no, name, department, title_level, unit_id, unit_name, unit_level in db.session.execute(people):

@@ -42,12 +42,16 @@ class Computed:
     records: int
     credits: Decimal
     hours: Decimal
+    class_1: Decimal
+    class_2: Decimal
+    class_other: Decimal
     buckets: list[list[Any]]
     deeming: dict[str, int]
 
     def as_row(self) -> dict[str, Any]:
         return {"person_id": self.person_id, "year": self.year, "records": self.records, "credits": self.credits,
-                "hours": self.hours, "buckets": self.buckets, "deeming": self.deeming}
+                "hours": self.hours, "class_1": self.class_1, "class_2": self.class_2, "class_other": self.class_other,
+                "buckets": self.buckets, "deeming": self.deeming}
 
 
 def compute(*conditions) -> list[Computed]:
@@ -71,9 +75,14 @@ def compute(*conditions) -> list[Computed]:
             if deeming_id is not None:
                 key = str(category_id)
                 deeming[key] = min(deeming_id, deeming.get(key, deeming_id))
+        by_class = {"I": Decimal("0.00"), "II": Decimal("0.00")}
+        for _category, credit_class, _node, credits, *_rest in buckets:
+            key = credit_class if credit_class in by_class else "other"
+            by_class[key] = by_class.get(key, Decimal("0.00")) + credits
         result.append(Computed(
             person_id=person_id, year=year, records=sum(b[5] for b in buckets),
             credits=sum((b[3] for b in buckets), Decimal("0.00")), hours=sum((b[4] for b in buckets), Decimal("0.0")),
+            class_1=by_class["I"], class_2=by_class["II"], class_other=by_class.get("other", Decimal("0.00")),
             buckets=[[c, cls, node or "", f"{credits:.2f}", f"{hours:.1f}"] for c, cls, node, credits, hours, *_ in buckets],
             deeming=deeming,
         ))
@@ -156,8 +165,9 @@ def drift(years: Iterable[int] | None = None) -> list[tuple[int, int, str]]:
             problems.append((*key, "missing"))
         elif want is None:
             problems.append((*key, "no counted records"))
-        elif (want.records, want.credits, want.hours, want.buckets, want.deeming) != (
-                have.records, have.credits, have.hours, have.buckets, have.deeming):
+        elif (want.records, want.credits, want.hours, want.class_1, want.class_2, want.class_other, want.buckets,
+              want.deeming) != (have.records, have.credits, have.hours, have.class_1, have.class_2, have.class_other,
+                                have.buckets, have.deeming):
             problems.append((*key, f"stored {have.credits} credits in {have.records} records, "
                                    f"records give {want.credits} in {want.records}"))
     return problems

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from flask import jsonify, make_response, request
+from flask import request
 from flask_appbuilder.api import BaseApi, expose, protect
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
@@ -17,12 +17,14 @@ from portal.categories import services as categories
 from portal.contracts import credits as two_places
 from portal.contracts import hours as one_place
 from portal.credits import audit, evidence, records
+from portal.credits import query as credit_query
+from portal.credits.query import QueryInvalid
 from portal.credits.forms import FREE_FORM, entry_fields_for
 from portal.credits.records import RecordConflict, RecordInvalid, status_label
 from portal.dictionaries import services as dictionaries
 from portal.evidence import EvidenceRejected
 from portal.extensions import db
-from portal.jsonapi import json_body
+from portal.jsonapi import answer, json_body
 from portal.models import CreditCategory, CreditRecord, EvidenceFile
 
 MB = 1024 * 1024
@@ -39,29 +41,22 @@ DICTIONARY_FIELDS = (("credit_level", "credit_levels"), ("hosting_method", "host
 
 # --- answers ---------------------------------------------------------------------------------------
 
-def _answer(status: int, **body: Any):
-    """A JSON answer like ``BaseApi.response`` (whose own ``code`` parameter cannot be a body key)."""
-    response = make_response(jsonify(body), status)
-    response.headers["Content-Type"] = "application/json; charset=utf-8"
-    return response
-
-
 def _invalid(errors: Mapping[str, list[str]]):
     """400 with the messages per field, as the people API answers (``wizard_rule`` is
     ``wizard_choice`` here)."""
     errors = {("wizard_choice" if k == "wizard_rule" else k): [str(m) for m in v] for k, v in errors.items()}
-    return _answer(400, message=errors)
+    return answer(400, message=errors)
 
 
 def _conflict(error: RecordConflict):
-    return _answer(409, code="conflict", message=str(error))
+    return answer(409, code="conflict", message=str(error))
 
 
 def _self_entry_refusal(actor: Actor):
     """403 for someone who may not enter credits (the unit has not granted self-entry); else None."""
     if actor.person is not None and actor.can_self_enter:
         return None
-    return _answer(403, code="self_entry_required", message=_("Credit self-entry needs your unit to grant it"))
+    return answer(403, code="self_entry_required", message=_("Credit self-entry needs your unit to grant it"))
 
 
 
@@ -189,6 +184,36 @@ class CreditApi(BaseApi):
     allow_browser_login = True
     openapi_spec_tag = "Credit records"
 
+    @expose("/", methods=["GET"])
+    @protect()
+    @permission_name("get")
+    def query(self):
+        """学分情况查询: a person's records with totals over all that match.
+        ---
+        get:
+          parameters:
+          - {in: query, name: from, schema: {type: string, format: date}}
+          - {in: query, name: to, schema: {type: string, format: date}}
+          - {in: query, name: status, schema: {type: string, enum: [all, submitted, approved, rejected, draft]}}
+          - {in: query, name: person_id, description: "admins: a person they may see", schema: {type: integer}}
+          responses:
+            200: {description: "{count, records: [...], totals: {credits, hours, class_1, class_2, other}}"}
+            400: {description: "A filter cannot be read: {message}"}
+            404: {description: Not a person you may see}
+        """
+        actor = current_actor()
+        try:
+            query = credit_query.parse(actor, request.args)
+        except QueryInvalid as error:
+            return answer(400, message=str(error))
+        sums = credit_query.totals(actor, query)
+        found = [{**row, "date": row["date"].isoformat(), "credits": f"{row['credits']:.2f}", "hours": f"{row['hours']:.1f}",
+                  "status": row["status_code"], "status_label": row["status"]}
+                 for row in credit_query.rows(actor, query)]
+        for row in found:
+            del row["status_code"]
+        return answer(200, count=sums.count, records=found, totals=sums.as_json())
+
     @expose("/", methods=["POST"])
     @protect()
     @permission_name("post")
@@ -237,7 +262,7 @@ class CreditApi(BaseApi):
             record = records.create(actor, category, common, raw, rule)
         except RecordInvalid as e:
             return _invalid(e.errors)
-        return _answer(201, id=record.id, result=record_dict(record))
+        return answer(201, id=record.id, result=record_dict(record))
 
     @expose("/<int:record_id>", methods=["GET"])
     @protect()
@@ -255,7 +280,7 @@ class CreditApi(BaseApi):
             404: {description: Not found or not yours to see}
         """
         record = records.get(current_actor(), record_id)
-        return _answer(200, result=detail_dict(record))
+        return answer(200, result=detail_dict(record))
 
     @expose("/<int:record_id>", methods=["PATCH"])
     @protect()
@@ -310,7 +335,7 @@ class CreditApi(BaseApi):
             return _invalid(e.errors)
         except RecordConflict as e:
             return _conflict(e)
-        return _answer(200, result=record_dict(record))
+        return answer(200, result=record_dict(record))
 
     @expose("/<int:record_id>/evidence", methods=["POST"])
     @protect()
@@ -362,7 +387,7 @@ class CreditApi(BaseApi):
         except RecordConflict as e:
             db.session.rollback()
             return _conflict(e)
-        return _answer(201, id=file.id, result=evidence_dict(file))
+        return answer(201, id=file.id, result=evidence_dict(file))
 
     @expose("/<int:record_id>/submit", methods=["POST"])
     @protect()
@@ -443,7 +468,7 @@ class CreditApi(BaseApi):
             return _invalid(e.errors)
         except RecordConflict as e:
             return _conflict(e)
-        return _answer(200, result=[{"id": r.id, "status": r.status, "version": r.version} for r in chosen])
+        return answer(200, result=[{"id": r.id, "status": r.status, "version": r.version} for r in chosen])
 
 
 class ReviewApi(BaseApi):
@@ -523,5 +548,5 @@ class ReviewApi(BaseApi):
             return _invalid(e.errors)
         except RecordConflict as e:
             return _conflict(e)
-        return _answer(200, result=[{"id": r.id, "status": r.status, "version": r.version,
+        return answer(200, result=[{"id": r.id, "status": r.status, "version": r.version,
                                      "review_comment": r.review_comment} for r in chosen])

@@ -40,3 +40,10 @@ def resolve(dictionary: str, value: str) -> DictionaryEntry | None:
     query = select(DictionaryEntry).where(DictionaryEntry.dictionary == dictionary, DictionaryEntry.enabled.is_(True))
     return (db.session.scalar(query.where(DictionaryEntry.code == value))
             or db.session.scalars(query.where(DictionaryEntry.name == value).order_by(DictionaryEntry.id)).first())
+
+
+def names(dictionary: str) -> dict[str, str]:
+    """Code → name of every entry of one dictionary (disabled ones too: old records use them)."""
+    return dict(db.session.execute(
+        select(DictionaryEntry.code, DictionaryEntry.name).where(DictionaryEntry.dictionary == dictionary)
+    ).all())

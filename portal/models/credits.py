@@ -72,6 +72,7 @@ class CreditRecord(Model):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now(), onupdate=func.now())
 
     person: Mapped[Person] = relationship()
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
     category: Mapped[CreditCategory] = relationship()
     issuing_unit: Mapped[Optional[Unit]] = relationship(foreign_keys=[issuing_unit_id])
     evidence: Mapped[list["EvidenceFile"]] = relationship(back_populates="record", order_by="EvidenceFile.id")
@@ -127,6 +128,10 @@ class CreditYear(Model):
     records: Mapped[int] = mapped_column(Integer, default=0)
     credits: Mapped[Decimal] = mapped_column(FixedDecimal(2), default=Decimal(0))
     hours: Mapped[Decimal] = mapped_column(FixedDecimal(1), default=Decimal(0))
+    # Credits by class, before caps: what most people's judging needs without reading the buckets.
+    class_1: Mapped[Decimal] = mapped_column(FixedDecimal(2), default=Decimal(0))
+    class_2: Mapped[Decimal] = mapped_column(FixedDecimal(2), default=Decimal(0))
+    class_other: Mapped[Decimal] = mapped_column(FixedDecimal(2), default=Decimal(0))
     # [[category_id, credit_class, node, "credits", "hours"], ...] in a stable order.
     buckets: Mapped[list[list[Any]]] = mapped_column(JSON, default=list)
     # {"category_id": first deeming record id}: approved records that deem the year compliant.

@@ -63,6 +63,22 @@ def get(actor: Actor, person_id: int) -> Person:
     return person
 
 
+def whose(actor: Actor, person_id: Any) -> Person:
+    """The person whose credits are asked for: oneself by default; a unit admin's staff or, for the
+    provincial admin, anyone; any other id is a 404."""
+    if person_id in (None, ""):
+        if actor.person is None:
+            abort(404)
+        return actor.person
+    try:
+        wanted = int(person_id)
+    except (TypeError, ValueError):
+        abort(404)
+    if actor.person is not None and wanted == actor.person.id:
+        return actor.person
+    return get(actor, wanted)
+
+
 def search(actor: Actor, q: str = "", unit_id: int | None = None, role: str | None = None,
            page: int = 1, per_page: int = PER_PAGE) -> Page:
     """One page of people with their unit and account flags, in two queries (rows + count)."""

@@ -1,0 +1,108 @@
+"""The dashboards' figures: which year and unit a request asks for (and may see), and the
+compliance of a set of people counted by title level, department, unit or city. Pure
+functions over ``services.results``, which reads everyone's year at once."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Callable, Hashable, Iterable, Mapping
+
+from flask import abort
+from flask_babel import gettext as _
+
+from portal.accounts.actor import Actor
+from portal.compliance.services import PersonResult, rate
+from portal.extensions import db
+from portal.models import Unit
+from portal.models.people import TITLE_LEVELS
+
+YEARS_OFFERED = 10
+FIRST_YEAR = 1990
+
+
+def chosen_year(text: str | None) -> int:
+    """The 统计年度 asked for, or this year when it is missing or makes no sense."""
+    this = dt.date.today().year
+    try:
+        year = int(text or "")
+    except ValueError:
+        return this
+    return year if FIRST_YEAR <= year <= this + 1 else this
+
+
+def years_offered(chosen: int, earliest: int | None = None) -> list[int]:
+    """The year select, newest first: the last ten years, back to ``earliest`` (a person's first
+    record) when that is older, and the chosen year."""
+    this = dt.date.today().year
+    first = min(this - YEARS_OFFERED + 1, earliest or this)
+    years = list(range(this, first - 1, -1))
+    return years if chosen in years else sorted(years + [chosen], reverse=True)
+
+
+def unit_in_scope(actor: Actor, unit_id: int | None) -> Unit:
+    """The unit whose staff ``actor`` asks to see: a unit admin's own unit (another unit is not
+    found), any unit for the provincial admin."""
+    unit = None
+    if actor.is_province_admin:
+        unit = db.session.get(Unit, unit_id) if unit_id else None
+    elif actor.is_unit_admin and unit_id in (None, actor.unit_id):
+        unit = actor.person.unit
+    if unit is None:
+        abort(404)
+    return unit
+
+
+@dataclass(frozen=True)
+class Group:
+    key: Any
+    label: str
+    staff: int
+    compliant: int
+    rate: Decimal | None  # percent, one decimal; None for nobody
+
+
+def tally(key: Any, label: str, answers: list[PersonResult]) -> Group:
+    return Group(key, label, len(answers), sum(1 for a in answers if a.verdict.compliant), rate(answers))
+
+
+def grouped(answers: Iterable[PersonResult], key: Callable[[PersonResult], Hashable],
+            labels: Mapping[Hashable, str]) -> list[Group]:
+    """One group per key that has people, in the order of ``labels`` (keys it lacks go last, by key)."""
+    members: dict[Hashable, list[PersonResult]] = defaultdict(list)
+    for answer in answers:
+        members[key(answer)].append(answer)
+    order = list(labels) + sorted((k for k in members if k not in labels), key=str)
+    return [tally(k, labels.get(k, str(k)), members[k]) for k in order if k in members]
+
+
+def by_title_level(answers: list[PersonResult]) -> list[Group]:
+    labels = {**{level: level for level in TITLE_LEVELS}, "": _("Not filled in")}
+    return grouped(answers, lambda a: a.title_level if a.title_level in TITLE_LEVELS else "", labels)
+
+
+def by_department(answers: list[PersonResult]) -> list[Group]:
+    departments = sorted({a.department for a in answers if a.department})
+    labels = {**{d: d for d in departments}, "": _("Not filled in")}
+    return grouped(answers, lambda a: a.department or "", labels)
+
+
+def city_of_each(units: Iterable[Any]) -> dict[int, int | None]:
+    """Unit id → id of the city it lies in (a city maps to itself; None outside any city), for
+    rows with id, kind and parent_id: the whole tree, loaded once, walked in memory."""
+    units = list(units)
+    parent = {u.id: u.parent_id for u in units}
+    cities = {u.id for u in units if u.kind == "city"}
+    found: dict[int, int | None] = {}
+    for unit in units:
+        path, at = [], unit.id
+        while at is not None and at not in found and at not in cities and at not in path:
+            path.append(at)
+            at = parent.get(at)
+        city = at if at in cities else found.get(at)
+        for step in path:
+            found[step] = city
+        if at in cities:
+            found[at] = at
+    return found

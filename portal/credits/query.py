@@ -1,0 +1,159 @@
+"""学分情况查询: a person's records in a date range and review status, with totals over every
+matching row (总学分, 总学时, I类, II类, 其他). The page, the API and the Excel export read the
+same query; whose records may be asked for is decided in it (someone else's person is a 404)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Iterator, Mapping
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, select
+
+from portal.accounts.actor import Actor
+from portal.contracts import Column, Table
+from portal.credits import records
+from portal.credits.records import status_label
+from portal.dictionaries.services import names
+from portal.exports.tables import table
+from portal.extensions import db
+from portal.models import CreditRecord, Person, Unit
+from portal.people import services as people
+
+# The review statuses one can ask for; "all" is every record that is not deleted.
+STATUSES = ("all", "submitted", "approved", "rejected", "draft")
+
+
+class QueryInvalid(ValueError):
+    """A filter the user gave cannot be read; the message says which and how to write it."""
+
+
+@dataclass(frozen=True)
+class CreditQuery:
+    person: Person
+    first: dt.date | None
+    last: dt.date | None
+    status: str
+
+    def params(self) -> dict[str, str]:
+        """The filters as query-string values (for links, the pager and exports)."""
+        return {"person_id": str(self.person.id), "from": self.first.isoformat() if self.first else "",
+                "to": self.last.isoformat() if self.last else "", "status": self.status}
+
+
+def _date(value: str | None, label: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise QueryInvalid(_("%(field)s must be a date such as 2025-01-31.", field=label)) from None
+
+
+def parse(actor: Actor, params: Mapping[str, str]) -> CreditQuery:
+    """Read the filters (from, to, status, person_id) of a page, an API call or an export."""
+    status = params.get("status") or "all"
+    if status not in STATUSES:
+        raise QueryInvalid(_("Review status must be one of: %(choices)s.", choices=", ".join(STATUSES)))
+    first, last = _date(params.get("from"), _("Start date")), _date(params.get("to"), _("End date"))
+    if first and last and first > last:
+        raise QueryInvalid(_("The start date is after the end date."))
+    return CreditQuery(people.whose(actor, params.get("person_id")), first, last, status)
+
+
+def statement(actor: Actor, query: CreditQuery) -> Select:
+    """The matching records (scoped to what the actor may see), as ORM rows."""
+    stmt = records.visible(actor).where(CreditRecord.person_id == query.person.id)
+    if query.first:
+        stmt = stmt.where(CreditRecord.activity_date >= query.first)
+    if query.last:
+        stmt = stmt.where(CreditRecord.activity_date <= query.last)
+    if query.status != "all":
+        stmt = stmt.where(CreditRecord.status == query.status)
+    return stmt
+
+
+@dataclass(frozen=True)
+class Totals:
+    count: int
+    credits: Decimal
+    hours: Decimal
+    class_1: Decimal
+    class_2: Decimal
+    other: Decimal
+
+    def as_json(self) -> dict[str, str]:
+        return {"credits": f"{self.credits:.2f}", "hours": f"{self.hours:.1f}", "class_1": f"{self.class_1:.2f}",
+                "class_2": f"{self.class_2:.2f}", "other": f"{self.other:.2f}"}
+
+
+def totals(actor: Actor, query: CreditQuery) -> Totals:
+    """Count and sums over every matching record, by class, in one query."""
+    matching = statement(actor, query).subquery()
+    by_class = {cls: (n, credits, hours) for cls, n, credits, hours in db.session.execute(
+        select(matching.c.credit_class, func.count(), func.sum(matching.c.credits), func.sum(matching.c.hours))
+        .group_by(matching.c.credit_class))}
+    zero = (0, Decimal("0.00"), Decimal("0.0"))
+
+    def credits_of(cls: str) -> Decimal:
+        return by_class.get(cls, zero)[1]
+
+    return Totals(
+        count=sum(n for n, _, _ in by_class.values()),
+        credits=sum((c for _, c, _ in by_class.values()), Decimal("0.00")),
+        hours=sum((h for _, _, h in by_class.values()), Decimal("0.0")),
+        class_1=credits_of("I"), class_2=credits_of("II"),
+        other=sum((c for cls, (_, c, _) in by_class.items() if cls not in ("I", "II")), Decimal("0.00")),
+    )
+
+
+# The columns of DOMAIN.md, in order: (key, export kind, width).
+COLUMNS = (
+    ("date", "date", 12), ("number", "text", 16), ("name", "text", 36), ("activity_type", "text", 10),
+    ("credit_level", "text", 22), ("discipline", "text", 14), ("hosting_method", "text", 14), ("hours", "hours", 8),
+    ("credits", "credits", 8), ("status", "text", 10), ("comment", "text", 24), ("unit", "text", 24),
+)
+KEYS = tuple(key for key, kind, width in COLUMNS)
+
+
+def column_labels() -> dict[str, str]:
+    return {"date": _("Date"), "number": _("Project number"), "name": _("Activity name"), "activity_type": _("Activity type"),
+            "credit_level": _("Credit level"), "discipline": _("Subject"), "hosting_method": _("Hosting method"),
+            "hours": _("Hours"), "credits": _("Credits"), "status": _("Review status"), "comment": _("Review comment"),
+            "unit": _("Entered by unit")}
+
+
+def rows(actor: Actor, query: CreditQuery, limit: int | None = None, offset: int = 0) -> Iterator[dict[str, Any]]:
+    """The matching records as the columns show them, oldest first, streamed."""
+    matching = statement(actor, query).subquery()
+    stmt = (select(matching, Unit.name.label("unit_name")).join(Unit, Unit.id == matching.c.unit_id)
+            .order_by(matching.c.activity_date, matching.c.id).limit(limit).offset(offset))
+    dictionaries = {name: names(name) for name in ("activity_types", "credit_levels", "disciplines", "hosting_methods")}
+    for r in db.session.execute(stmt.execution_options(yield_per=1000)).mappings():
+        yield {
+            "id": r["id"], "date": r["activity_date"], "number": r["activity_number"], "name": r["activity_name"],
+            "activity_type": dictionaries["activity_types"].get(r["activity_type"], r["activity_type"]),
+            "credit_level": dictionaries["credit_levels"].get(r["credit_level"], r["credit_level"]),
+            "discipline": dictionaries["disciplines"].get(r["discipline"], r["discipline"]),
+            "hosting_method": dictionaries["hosting_methods"].get(r["hosting_method"], r["hosting_method"]),
+            "hours": r["hours"], "credits": r["credits"], "class": r["credit_class"], "status_code": r["status"],
+            "status": status_label(r["status"]), "comment": r["review_comment"], "unit": r["unit_name"],
+        }
+
+
+@table("credits")
+def credit_table(actor: Actor, params: Mapping[str, str]) -> Table:
+    query = parse(actor, params)
+    labels = column_labels()
+    sums = totals(actor, query)
+    totals_row: dict[str, Any] = {
+        "date": _("Total"), "hours": sums.hours, "credits": sums.credits,
+        "name": _("Class I %(i)s, Class II %(ii)s, other %(other)s", i=sums.class_1, ii=sums.class_2, other=sums.other),
+    }
+    return Table(
+        title=_("Credit query"), filename=_("Credit query %(name)s", name=query.person.name),
+        columns=tuple(Column(labels[key], kind, width) for key, kind, width in COLUMNS),
+        rows=(tuple(row[key] for key in KEYS) for row in rows(actor, query)),
+        totals=tuple(totals_row.get(key, "") for key in KEYS), expected_rows=sums.count,
+    )
