@@ -6,6 +6,7 @@ from portal.accounts.views import PasswordView
 from portal.categories.api import CreditCategoryApi
 from portal.categories.views import CategoryView
 from portal.compliance.api import ComplianceApi
+from portal.compliance.dashboards import ProvinceDashboardView, UnitDashboardView
 from portal.compliance.views import ComplianceView
 from portal.credits.api import CreditApi, ReviewApi
 from portal.credits.query_views import CreditQueryView
@@ -47,6 +48,10 @@ def register_views(appbuilder: AppBuilder, registry: Registry) -> None:
                         category="Statistics", category_label=_l("Statistics"), category_icon="fa-chart-bar")
     appbuilder.add_view(ComplianceView, "ComplianceQuery", label=_l("Compliance query"), icon="fa-check-circle",
                         category="Statistics")
+    appbuilder.add_view(UnitDashboardView, "UnitDashboard", label=_l("Unit compliance"), icon="fa-chart-bar",
+                        category="Statistics", category_label=_l("Statistics"), category_icon="fa-chart-bar")
+    appbuilder.add_view(ProvinceDashboardView, "ProvinceDashboard", label=_l("Provincial compliance"), icon="fa-chart-bar",
+                        category="Statistics", category_label=_l("Statistics"), category_icon="fa-chart-bar")
     appbuilder.add_view(PasswordView, "Password", label=_l("Change password"), icon="fa-key",
                         category="Settings", category_label=_l("Settings"), category_icon="fa-cog")
     appbuilder.add_api(PeopleApi)

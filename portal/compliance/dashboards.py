@@ -1,0 +1,74 @@
+"""The compliance dashboards: a unit's year (rate, charts by title level and department, the
+staff who are not compliant yet, Excel export) and the province's (rate per city, drilling
+down to the city's units). Each reads everyone's year with one ``services.results`` call."""
+from __future__ import annotations
+
+from flask import abort, redirect, request, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal.accounts.actor import current_actor
+from portal.compliance import services, stats, unit_table
+from portal.extensions import db
+from portal.models import Unit
+from portal.pagination import paginate_list
+
+PER_PAGE = 50
+
+
+class UnitDashboardView(BaseView):
+    route_base = "/compliance/unit"
+    class_permission_name = "UnitDashboard"
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    def index(self):
+        actor = current_actor()
+        year = stats.chosen_year(request.args.get("year"))
+        unit_id = request.args.get("unit_id", type=int)
+        if actor.is_province_admin and unit_id is None:
+            return redirect(url_for("ProvinceDashboardView.index", year=year))
+        unit = stats.unit_in_scope(actor, unit_id)
+        answers = services.results(year, [unit.id])
+        failing = [a for a in answers if not a.verdict.compliant]
+        return self.render_template(
+            "portal/compliance/unit.html", title=_("Unit compliance"), unit=unit, year=year,
+            years=stats.years_offered(year), total=stats.tally(unit.id, unit.name, answers),
+            without_rules=sum(1 for a in answers if a.verdict.compliant is None),
+            by_title=stats.by_title_level(answers), by_department=stats.by_department(answers),
+            page=paginate_list(failing, PER_PAGE), export_kind=unit_table.KIND,
+            unit_param=unit.id if actor.is_province_admin else None,
+        )
+
+
+class ProvinceDashboardView(BaseView):
+    route_base = "/compliance/province"
+    class_permission_name = "ProvinceDashboard"
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    def index(self):
+        year = stats.chosen_year(request.args.get("year"))
+        units = db.session.execute(select(Unit.id, Unit.name, Unit.kind, Unit.parent_id).order_by(Unit.code)).all()
+        city_of = stats.city_of_each(units)
+        city_id = request.args.get("city_id", type=int)
+        if city_id is None:
+            answers = services.results(year)
+            labels = {u.id: u.name for u in units if u.kind == "city"}
+            labels[None] = _("Units directly under the province")
+            groups = stats.grouped(answers, lambda a: city_of.get(a.unit_id), labels)
+            city = None
+        else:
+            city = next((u for u in units if u.id == city_id and u.kind == "city"), None)
+            if city is None:
+                abort(404)
+            answers = services.results(year, [u.id for u in units if city_of.get(u.id) == city_id])
+            groups = stats.grouped(answers, lambda a: a.unit_id, {u.id: u.name for u in units})
+        return self.render_template(
+            "portal/compliance/province.html", title=_("Provincial compliance"), year=year,
+            years=stats.years_offered(year), city=city, groups=groups,
+            total=stats.tally(city_id, city.name if city else "", answers),
+        )

@@ -1,0 +1,74 @@
+"""The compliance dashboards in a browser, on a desktop and on a phone: the unit's rate, bar
+charts and list of staff not compliant yet; the province's rates per city and a city's units.
+Screenshots for a person to look at, and no sideways scrolling on the phone."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.pages import DESKTOP, PHONE, SCREENSHOTS, horizontal_overflow, sign_in, wide_elements
+from tests.helpers import PASSWORD, approved_record
+from tests.test_dashboards import DAY, _compliant, _tree
+
+pytestmark = pytest.mark.e2e
+
+STAFF = [  # name, title level, department, compliant
+    ("李一", "初级", "心血管内科", True), ("王二", "初级", "心血管内科", False), ("赵三", "中级", "急诊科", True),
+    ("钱四", "中级", "急诊科", False), ("孙五", "高级", "普外科", True), ("周六", "", "护理部", False),
+]
+
+
+@pytest.mark.parametrize("page", [DESKTOP, PHONE], ids=["desktop", "phone"], indirect=True)
+def test_unit_dashboard(app, users, page):
+    viewport = (page.viewport_size["width"], page.viewport_size["height"])
+    hospital = _tree(app)["33010801"]
+    users.province_admin()
+    admin = users.person(hospital, role="unit_admin", name="甲管理员", title_level="高级", department="医务科")
+    for name, level, department, compliant in STAFF:
+        person = users.person(hospital, name=name, title_level=level, department=department)
+        if compliant:
+            _compliant(app, person.id)
+        else:
+            approved_record(app, person.id, "非向导录入", DAY, {"credits": "12.5", "hours": "40"}, "national")
+
+    sign_in(page, admin.username, admin.password)
+    page.goto("/compliance/unit/?year=2025")
+    expect(page.locator("#unit-rate .headline-number")).to_have_text("42.9%")  # 3 of 7
+    bars = page.locator("#by-title svg.bar rect.bar-fill")
+    expect(bars).to_have_count(4)  # 初级, 中级, 高级, 未填
+    expect(page.locator("#by-title .bar-figures").first).to_have_text("1/2 (50.0%)")
+    expect(page.locator("#by-department svg.bar")).to_have_count(5)
+    expect(page.locator("table.table-cards tbody tr")).to_have_count(4)
+    expect(page.locator("table.table-cards tbody")).to_contain_text("王二")
+    _shoot(page, "unit-dashboard", viewport)
+
+
+@pytest.mark.parametrize("page", [DESKTOP, PHONE], ids=["desktop", "phone"], indirect=True)
+def test_provincial_dashboard(app, users, page):
+    viewport = (page.viewport_size["width"], page.viewport_size["height"])
+    units = _tree(app)
+    users.province_admin()
+    for n, unit in enumerate(("33010801", "33010801", "330201", "3399")):
+        person = users.person(units[unit], name=f"人员{n}")
+        if n % 2 == 0:
+            _compliant(app, person.id)
+
+    sign_in(page, "padmin", PASSWORD)
+    page.goto("/compliance/province/?year=2025")
+    expect(page.locator("#total-rate .headline-number")).to_have_text("50.0%")
+    expect(page.locator("#by-group svg.bar")).to_have_count(3)
+    _shoot(page, "province-dashboard", viewport)
+    page.locator("#groups a", has_text="甲市卫健委").click()
+    expect(page.locator("#groups tbody tr")).to_have_count(1)
+    _shoot(page, "province-dashboard-city", viewport)
+    page.locator("#groups a", has_text="医院甲").click()
+    expect(page.locator("#unit-rate .headline-number")).to_have_text("50.0%")
+
+
+def _shoot(page: Page, name: str, viewport: tuple[int, int]) -> None:
+    """A full-page screenshot; on the phone, the page must not scroll sideways."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-{viewport[0]}x{viewport[1]}.png"), full_page=True)
+    if viewport == PHONE:
+        overflow = horizontal_overflow(page)
+        assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px; too wide: {wide_elements(page)}"
