@@ -19,6 +19,8 @@ from portal.people.api import MeApi, PeopleApi
 from portal.people.views import PeopleView, ProfileView
 from portal.plugins import Registry
 from portal.review.views import ReviewView
+from portal.standards.api import RuleSetApi
+from portal.standards.views import StandardsBrowseView, StandardsView
 from portal.units.api import UnitApi
 from portal.units.views import UnitModelView, UnitTreeView
 
@@ -44,6 +46,8 @@ def register_views(appbuilder: AppBuilder, registry: Registry) -> None:
     appbuilder.add_view(CategoryView, "Categories", label=_l("Credit categories"), icon="fa-list",
                         category="Configuration", category_label=_l("Configuration"), category_icon="fa-sliders-h")
     appbuilder.add_view(DictionaryModelView, "Dictionaries", label=_l("Dictionaries"), icon="fa-book", category="Configuration")
+    appbuilder.add_view(StandardsView, "Standards", label=_l("Compliance standards"), icon="fa-clipboard-list",
+                        category="Configuration")
     appbuilder.add_view(CreditQueryView, "CreditQuery", label=_l("Credit query"), icon="fa-search",
                         category="Statistics", category_label=_l("Statistics"), category_icon="fa-chart-bar")
     appbuilder.add_view(ComplianceView, "ComplianceQuery", label=_l("Compliance query"), icon="fa-check-circle",
@@ -52,6 +56,9 @@ def register_views(appbuilder: AppBuilder, registry: Registry) -> None:
                         category="Statistics", category_label=_l("Statistics"), category_icon="fa-chart-bar")
     appbuilder.add_view(ProvinceDashboardView, "ProvinceDashboard", label=_l("Provincial compliance"), icon="fa-chart-bar",
                         category="Statistics", category_label=_l("Statistics"), category_icon="fa-chart-bar")
+    appbuilder.add_view(StandardsBrowseView, "StandardsBrowse", label=_l("Compliance standards in force"),
+                        icon="fa-scale-balanced", category="Statistics", category_label=_l("Statistics"),
+                        category_icon="fa-chart-bar")
     appbuilder.add_view(PasswordView, "Password", label=_l("Change password"), icon="fa-key",
                         category="Settings", category_label=_l("Settings"), category_icon="fa-cog")
     appbuilder.add_api(PeopleApi)
@@ -61,6 +68,7 @@ def register_views(appbuilder: AppBuilder, registry: Registry) -> None:
     appbuilder.add_api(CreditCategoryApi)
     appbuilder.add_api(CreditApi)
     appbuilder.add_api(ReviewApi)
+    appbuilder.add_api(RuleSetApi)
     appbuilder.add_api(ComplianceApi)
     appbuilder.add_api(ExportApi)
     for method in registry.login_methods.values():
