@@ -233,3 +233,49 @@ def test_unit_results_judge_everyone_from_the_summary(app, users):
         assert answers["甲"].compliant is True
         assert shortfalls(answers["乙"]) == {"total": Decimal("5.00")}
         assert services.rate(list(services.results(2025, [unit]))) == Decimal("50.0")
+
+
+def test_concurrent_approvals_of_one_persons_year_both_count(app, learner):
+    """Two admins approve two records of the same person-year at the same moment: the summary
+    row is written under a lock on the person, so the second sees the first's approval."""
+    import threading
+
+    from portal.models import CreditCategory, EvidenceFile
+
+    with app.test_request_context():
+        person = db.session.get(Person, learner.id)
+        me = actor_for(person.user)
+        free = db.session.scalar(select(CreditCategory).where(CreditCategory.name == FREE))
+        made = []
+        for n, credits in enumerate(("5", "7.5")):
+            record = records.create(me, free, {"activity_name": f"同时审核{n}", "activity_date": dt.date(2025, 4, 1 + n),
+                                               "credit_level": "city"}, {"credits": credits, "hours": "1"})
+            db.session.add(EvidenceFile(record_id=record.id, person_id=person.id, stored_name=f"t{record.id:030d}",
+                                        original_name="a.jpg", media_type="image/jpeg", size=1, sha256="0" * 64))
+            db.session.commit()
+            records.submit(me, [record])
+            made.append(record.id)
+    barrier, errors = threading.Barrier(2), []
+
+    def approve(record_id):
+        try:
+            with app.test_request_context():
+                admin = actor_for(app.appbuilder.sm.find_user("padmin"))
+                record = db.session.get(CreditRecord, record_id)
+                barrier.wait(timeout=10)
+                records.review(admin, [record], "approve")
+                db.session.remove()
+        except Exception as error:  # reported below, with the thread's own traceback lost
+            errors.append(error)
+
+    threads = [threading.Thread(target=approve, args=(i,)) for i in made]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    with app.app_context():
+        assert summaries.drift() == []
+        row = db.session.get(CreditYear, (learner.id, 2025))
+        assert (row.records, row.credits) == (2, Decimal("12.50"))
+

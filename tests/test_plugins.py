@@ -22,7 +22,7 @@ from portal import hookspecs
 from portal.extensions import db
 from portal.accounts.actor import actor_for
 from portal.credits import records
-from portal.models import AuditEntry, CreditCategory, CreditRecord, Person
+from portal.models import AuditEntry, CreditCategory, CreditRecord, CreditYearBucket, Person
 from portal.plugins import PluginError, build_registry, builtin_plugin_names
 from tests.helpers import make_test_app
 from tests import helpers
@@ -462,5 +462,6 @@ def test_a_third_party_credit_type_is_configured_and_used_end_to_end(example_app
             ids = select(CreditRecord.id).where(CreditRecord.category_id == category.id)
             db.session.execute(delete(AuditEntry).where(AuditEntry.record_id.in_(ids)))
             db.session.execute(delete(CreditRecord).where(CreditRecord.category_id == category.id))
+            db.session.execute(delete(CreditYearBucket).where(CreditYearBucket.category_id == category.id))
             db.session.delete(category)
             db.session.commit()

@@ -93,12 +93,24 @@ def upgrade():
         sa.Column("class_1", sa.Integer(), nullable=False),
         sa.Column("class_2", sa.Integer(), nullable=False),
         sa.Column("class_other", sa.Integer(), nullable=False),
-        sa.Column("buckets", sa.JSON(), nullable=False),
-        sa.Column("deeming", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(["person_id"], ["person.id"]),
         sa.PrimaryKeyConstraint("person_id", "year"),
     )
-
+    op.create_table(
+        "credit_year_bucket",
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("category_id", sa.Integer(), nullable=False),
+        sa.Column("credit_class", sa.String(length=8), nullable=False),
+        sa.Column("node", sa.String(length=64), nullable=False),
+        sa.Column("records", sa.Integer(), nullable=False),
+        sa.Column("credits", sa.Integer(), nullable=False),
+        sa.Column("hours", sa.Integer(), nullable=False),
+        sa.Column("deeming_record_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["person_id"], ["person.id"]),
+        sa.ForeignKeyConstraint(["category_id"], ["credit_category.id"]),
+        sa.PrimaryKeyConstraint("person_id", "year", "category_id", "credit_class", "node"),
+    )
     op.create_index("ix_credit_record_corrects", "credit_record", ["corrects_id"])
 
     connection = op.get_bind()
@@ -149,5 +161,6 @@ def downgrade():
                                                  dictionary.c.parent_id.is_not(None)))
     connection.execute(dictionary.delete().where(dictionary.c.dictionary == "summary_nodes"))
     op.drop_index("ix_credit_record_corrects", "credit_record")
+    op.drop_table("credit_year_bucket")
     op.drop_table("credit_year")
     op.drop_table("rule_set")

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 from flask_babel import gettext as _
 
 from portal.contracts import credits as to_credits
-from portal.contracts import hours as to_hours
 from portal.models import RuleSet
 
 ZERO = Decimal("0.00")
@@ -24,29 +23,40 @@ def plain(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-@dataclass(frozen=True)
+class Bucket(NamedTuple):
+    """Counted credits of one category, class and 各类学分汇总 node (a credit_year_bucket row).
+    Value records judged by the thousand are named tuples: a frozen dataclass costs several
+    times as much to make."""
+
+    category_id: int
+    credit_class: str
+    node: str
+    credits: Decimal
+    hours: Decimal
+    deeming_record_id: int | None = None
+
+
+@dataclass
 class Figures:
-    """A person's counted records of one year, summed (a credit_year row, or nothing).
-    ``buckets`` stay as stored, ``[category_id, class, node, "credits", "hours"]``, and are read
-    only as far as a rule needs them."""
+    """A person's counted records of one year, summed (a credit_year row, or nothing). Only the
+    buckets a judgement needs are given: all of them for one person's page; for a whole unit,
+    those of capped and deeming categories and of multi-year nodes."""
 
     year: int
     records: int = 0
     hours: Decimal = Decimal("0.0")
     by_class: Mapping[str, Decimal] = field(default_factory=dict)
-    buckets: Sequence[Sequence[Any]] = ()
-    deeming: Mapping[str, int] = field(default_factory=dict)
+    buckets: Sequence[Bucket] = ()
 
     @classmethod
-    def of(cls, row: Any) -> "Figures":
+    def of(cls, row: Any, buckets: Sequence[Bucket] = ()) -> "Figures":
         """From a credit_year row (ORM object or Core row with the same columns)."""
         return cls(year=row.year, records=row.records, hours=row.hours,
-                   by_class={"I": row.class_1, "II": row.class_2, "other": row.class_other},
-                   buckets=row.buckets, deeming=row.deeming)
+                   by_class={"I": row.class_1, "II": row.class_2, "other": row.class_other}, buckets=buckets)
 
     def node_credits(self, nodes: Iterable[str]) -> Decimal:
         wanted = set(nodes)
-        return sum((Decimal(b[3]) for b in self.buckets if b[2] in wanted), ZERO)
+        return sum((b.credits for b in self.buckets if b.node in wanted), ZERO)
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,32 @@ class CategoryCap:
 
 
 @dataclass(frozen=True)
+class Requirement:
+    """A multi-year requirement, read once from a rule set's JSON."""
+
+    years: int
+    min_credits: Decimal
+    nodes: tuple[str, ...]
+    unit_levels: frozenset[str]
+    message: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A rule set as judging uses it, worked out once for any number of people."""
+
+    key_of: dict[int, str]  # capped category id → cap key
+    limits: dict[str, tuple[str, Decimal]]  # cap key → (what it covers, cap)
+    deeming: frozenset[int]
+    min_credits: Decimal
+    min_hours: Decimal
+    class_1_floor: Decimal  # the class minima after interchange
+    class_2_floor: Decimal
+    class_1_max: Decimal | None
+    multi_year: tuple[Requirement, ...]
+
+
+@dataclass(frozen=True)
 class Context:
     """What judging needs besides the rule set, read once for any number of people: the
     categories' caps, node names, and the shortfall messages already translated."""
@@ -64,43 +100,54 @@ class Context:
     categories: Mapping[int, CategoryCap]
     node_names: Mapping[str, str]
     messages: Mapping[str, str]
-    _caps: dict[int, tuple[dict[int, str], dict[str, tuple[str, Decimal]]]] = field(default_factory=dict, compare=False)
+    _plans: dict[int, Plan] = field(default_factory=dict, compare=False)
 
-    def caps(self, rule_set: RuleSet) -> tuple[dict[int, str], dict[str, tuple[str, Decimal]]]:
-        """(category id → cap key, for capped categories; cap key → (what it covers, cap)) under
-        ``rule_set``: the categories' yearly caps, replaced by the rule set's."""
-        if rule_set.id not in self._caps:
-            members: dict[str, list[str]] = {}
-            limits: dict[str, Decimal] = {}
-            for category_id, category in self.categories.items():
-                key = _cap_key(category_id, category)
-                members.setdefault(key, []).append(category.name)
-                if category.yearly_cap is not None:
-                    limits[key] = min(limits.get(key, category.yearly_cap), category.yearly_cap)
-            for override in rule_set.caps or ():
-                category = self.categories.get(int(override["category_id"]))
-                if category is not None:
-                    limits[_cap_key(int(override["category_id"]), category)] = Decimal(str(override["cap"]))
-            key_of = {c: _cap_key(c, category) for c, category in self.categories.items()
-                      if _cap_key(c, category) in limits}
-            self._caps[rule_set.id] = (key_of, {key: ("、".join(members[key]), cap) for key, cap in limits.items()})
-        return self._caps[rule_set.id]
+    def plan(self, rule_set: RuleSet) -> Plan:
+        if rule_set.id not in self._plans:
+            self._plans[rule_set.id] = self._make_plan(rule_set)
+        return self._plans[rule_set.id]
+
+    def _make_plan(self, rule_set: RuleSet) -> Plan:
+        # Caps: the categories' yearly caps, replaced by the rule set's.
+        members: dict[str, list[str]] = {}
+        limits: dict[str, Decimal] = {}
+        for category_id, category in self.categories.items():
+            key = _cap_key(category_id, category)
+            members.setdefault(key, []).append(category.name)
+            if category.yearly_cap is not None:
+                limits[key] = min(limits.get(key, category.yearly_cap), category.yearly_cap)
+        for override in rule_set.caps or ():
+            category = self.categories.get(int(override["category_id"]))
+            if category is not None:
+                limits[_cap_key(int(override["category_id"]), category)] = Decimal(str(override["cap"]))
+        keep = Decimal(100 - rule_set.interchange_percent) / 100
+        return Plan(
+            key_of={c: _cap_key(c, category) for c, category in self.categories.items() if _cap_key(c, category) in limits},
+            limits={key: ("、".join(members[key]), cap) for key, cap in limits.items()},
+            deeming=frozenset(rule_set.deeming_categories or ()), min_credits=rule_set.min_credits,
+            min_hours=rule_set.min_hours, class_1_floor=to_credits(rule_set.class_1_min * keep),
+            class_2_floor=to_credits(rule_set.class_2_min * keep), class_1_max=rule_set.class_1_max,
+            multi_year=tuple(Requirement(
+                years=int(r["years"]), min_credits=Decimal(str(r["min_credits"])), nodes=tuple(r["nodes"]),
+                unit_levels=frozenset(r.get("unit_levels") or ()),
+                message=self.messages["multi_year"] % {
+                    "what": "、".join(self.node_names.get(n, n) for n in r["nodes"]), "years": int(r["years"])},
+            ) for r in rule_set.multi_year or ()),
+        )
 
 
 def _cap_key(category_id: int, category: CategoryCap) -> str:
     return category.cap_group or f"category:{category_id}"
 
 
-@dataclass(frozen=True)
-class CapCut:
+class CapCut(NamedTuple):
     label: str
     entered: Decimal
     cap: Decimal
     counted: Decimal
 
 
-@dataclass(frozen=True)
-class Shortfall:
+class Shortfall(NamedTuple):
     requirement: str  # total, hours, class_1, class_2, multi_year
     missing: Decimal
     message: str
@@ -143,62 +190,61 @@ def judge(figures: Figures, rule_set: RuleSet | None, context: Context, unit_lev
           earlier: Mapping[int, Figures] | None = None, with_nodes: bool = False) -> Verdict:
     """A person's year under ``rule_set``. ``earlier`` holds the previous years the rule set's
     multi-year requirements look back on."""
-    caps, class_cut, node_cut = _apply_caps(figures, rule_set, context) if rule_set else ([], {}, {})
+    plan = context.plan(rule_set) if rule_set else None
+    caps, class_cut, node_cut = _apply_caps(figures, plan) if plan else ([], {}, {})
     by_class = {cls: figures.by_class.get(cls, ZERO) - class_cut.get(cls, ZERO) for cls in ("I", "II", "other")}
-    class_1_max = rule_set.class_1_max if rule_set else None
+    class_1_max = plan.class_1_max if plan else None
     excess = max(by_class["I"] - class_1_max, ZERO) if class_1_max is not None else ZERO
+    # Sums and differences of two-place credits keep two places: no rounding is needed here.
     verdict = Verdict(
         year=figures.year, rule_set=rule_set, compliant=None, records=figures.records,
-        entered=to_credits(sum(figures.by_class.values(), ZERO)), credits=to_credits(sum(by_class.values(), ZERO) - excess),
-        hours=to_hours(figures.hours), class_1=to_credits(by_class["I"]), class_2=to_credits(by_class["II"]),
-        other=to_credits(by_class["other"]), class_1_excess=to_credits(excess), caps=caps, shortfalls=[],
-        deemed_by=None,
+        entered=sum(figures.by_class.values(), ZERO), credits=sum(by_class.values(), ZERO) - excess,
+        hours=figures.hours, class_1=by_class["I"], class_2=by_class["II"], other=by_class["other"],
+        class_1_excess=excess, caps=caps, shortfalls=[], deemed_by=None,
     )
     if with_nodes:
-        for _category, _class, node, credits, hours in figures.buckets:
-            node_credits, node_hours = verdict.nodes.get(node, (ZERO, Decimal("0.0")))
-            verdict.nodes[node] = (node_credits + Decimal(credits), node_hours + Decimal(hours))
+        for bucket in figures.buckets:
+            node_credits, node_hours = verdict.nodes.get(bucket.node, (ZERO, Decimal("0.0")))
+            verdict.nodes[bucket.node] = (node_credits + bucket.credits, node_hours + bucket.hours)
         for node, cut in node_cut.items():
             verdict.nodes[node] = (verdict.nodes[node][0] - cut, verdict.nodes[node][1])
-    if rule_set is None:
+    if plan is None:
         return verdict
-    deeming = [record_id for category_id, record_id in figures.deeming.items()
-               if int(category_id) in set(rule_set.deeming_categories or ())]
+    deeming = [b.deeming_record_id for b in figures.buckets
+               if b.deeming_record_id is not None and b.category_id in plan.deeming]
     if deeming:
         verdict.deemed_by, verdict.compliant = min(deeming), True
         return verdict
-    verdict.shortfalls = _shortfalls(verdict, rule_set, context, unit_level, figures, earlier or {})
+    verdict.shortfalls = _shortfalls(verdict, plan, context.messages, unit_level, figures, earlier or {})
     verdict.compliant = not verdict.shortfalls
     return verdict
 
 
-def _apply_caps(figures: Figures, rule_set: RuleSet, context: Context
-                ) -> tuple[list[CapCut], dict[str, Decimal], dict[str, Decimal]]:
+def _apply_caps(figures: Figures, plan: Plan) -> tuple[list[CapCut], dict[str, Decimal], dict[str, Decimal]]:
     """The caps that cut this year, and how much they cut from each class and each node."""
-    key_of, limits = context.caps(rule_set)
-    capped: dict[str, list[Sequence[Any]]] = {}
+    key_of, limits = plan.key_of, plan.limits
+    capped: dict[str, list[Bucket]] = {}
     for bucket in figures.buckets:
-        key = key_of.get(bucket[0])
+        key = key_of.get(bucket.category_id)
         if key is not None:
             capped.setdefault(key, []).append(bucket)
     cuts, class_cut, node_cut = [], {}, {}
     for key, buckets in capped.items():
         label, cap = limits[key]
-        entered = sum((Decimal(b[3]) for b in buckets), ZERO)
+        entered = sum((b.credits for b in buckets), ZERO)
         over = entered - cap
         if over <= 0:
             continue
         cuts.append(CapCut(label=label, entered=entered, cap=cap, counted=cap))
-        for _category, credit_class, node, credits, _hours in sorted(
-                buckets, key=lambda b: (_CUT_ORDER.get(b[1], 0), b[2], b[0])):
-            cut = min(over, Decimal(credits))
+        for bucket in sorted(buckets, key=lambda b: (_CUT_ORDER.get(b.credit_class, 0), b.node, b.category_id)):
+            cut = min(over, bucket.credits)
             over -= cut
-            class_cut[credit_class] = class_cut.get(credit_class, ZERO) + cut
-            node_cut[node] = node_cut.get(node, ZERO) + cut
+            class_cut[bucket.credit_class] = class_cut.get(bucket.credit_class, ZERO) + cut
+            node_cut[bucket.node] = node_cut.get(bucket.node, ZERO) + cut
     return cuts, class_cut, node_cut
 
 
-def _shortfalls(verdict: Verdict, rule_set: RuleSet, context: Context, unit_level: str | None,
+def _shortfalls(verdict: Verdict, plan: Plan, messages: Mapping[str, str], unit_level: str | None,
                 figures: Figures, earlier: Mapping[int, Figures]) -> list[Shortfall]:
     found = []
 
@@ -207,23 +253,18 @@ def _shortfalls(verdict: Verdict, rule_set: RuleSet, context: Context, unit_leve
             missing = need - have
             found.append(Shortfall(requirement, missing, message % {"missing": plain(missing)}))
 
-    messages = context.messages
-    short("total", verdict.credits, rule_set.min_credits, messages["total"])
-    if rule_set.min_hours:
-        short("hours", verdict.hours, rule_set.min_hours, messages["hours"])
-    keep = Decimal(100 - rule_set.interchange_percent) / 100
-    short("class_1", verdict.class_1 - verdict.class_1_excess, to_credits(rule_set.class_1_min * keep), messages["class_1"])
-    short("class_2", verdict.class_2, to_credits(rule_set.class_2_min * keep), messages["class_2"])
-    for requirement in rule_set.multi_year or ():
-        levels = requirement.get("unit_levels") or []
-        if levels and (unit_level or "") not in levels:
+    short("total", verdict.credits, plan.min_credits, messages["total"])
+    if plan.min_hours:
+        short("hours", verdict.hours, plan.min_hours, messages["hours"])
+    short("class_1", verdict.class_1 - verdict.class_1_excess, plan.class_1_floor, messages["class_1"])
+    short("class_2", verdict.class_2, plan.class_2_floor, messages["class_2"])
+    for requirement in plan.multi_year:
+        if requirement.unit_levels and (unit_level or "") not in requirement.unit_levels:
             continue
-        years = int(requirement["years"])
-        window = [figures] + [earlier[verdict.year - back] for back in range(1, years) if verdict.year - back in earlier]
-        have = sum((f.node_credits(requirement["nodes"]) for f in window), ZERO)
-        what = "、".join(context.node_names.get(n, n) for n in requirement["nodes"])
-        short("multi_year", have, Decimal(str(requirement["min_credits"])),
-              messages["multi_year"] % {"what": what, "years": years})
+        window = [figures] + [earlier[verdict.year - back] for back in range(1, requirement.years)
+                              if verdict.year - back in earlier]
+        have = sum((f.node_credits(requirement.nodes) for f in window), ZERO)
+        short("multi_year", have, requirement.min_credits, requirement.message)
     return found
 
 
@@ -246,7 +287,7 @@ def describe(rule_set: RuleSet, context: Context) -> list[str]:
                        i=plain(to_credits(rule_set.class_1_min * keep)), ii=plain(to_credits(rule_set.class_2_min * keep))))
     elif rule_set.class_1_min or rule_set.class_2_min:
         lines.append(_("The classes cannot stand in for each other."))
-    for key, (label, cap) in sorted(context.caps(rule_set)[1].items()):
+    for key, (label, cap) in sorted(context.plan(rule_set).limits.items()):
         lines.append(_("%(what)s: at most %(n)s credits count a year.", what=label, n=plain(cap)))
     for requirement in rule_set.multi_year or ():
         what = "、".join(context.node_names.get(n, n) for n in requirement["nodes"])

@@ -1,5 +1,5 @@
 """Compliance answers: one person's year, and every person of a set of units at once (read
-from the yearly summary: two queries, whatever the number of people)."""
+from the yearly summary: three queries, whatever the number of people)."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -8,19 +8,24 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.compliance import summaries
-from portal.compliance.rules import CategoryCap, Context, Figures, Verdict, choose, judge, messages
+from portal.compliance.rules import Bucket, CategoryCap, Context, Figures, Verdict, choose, judge, messages
 from portal.dictionaries.services import tree
 from portal.extensions import db
-from portal.models import CreditCategory, CreditRecord, CreditYear, DictionaryEntry, Person, RuleSet, Unit
+from portal.models import (CreditCategory, CreditRecord, CreditYear, CreditYearBucket, DictionaryEntry, Person,
+                           RuleSet, Unit)
 
 ACTIVE = "正常"
-# The credit_year columns judging reads (Core rows, not ORM objects: thousands at a time).
-SUMMARY = (CreditYear.year, CreditYear.records, CreditYear.hours, CreditYear.class_1, CreditYear.class_2,
-           CreditYear.class_other, CreditYear.buckets, CreditYear.deeming)
+# Table columns, not ORM attributes: thousands of rows at a time are read as plain Core rows.
+_year, _bucket = CreditYear.__table__.c, CreditYearBucket.__table__.c
+_person, _unit = Person.__table__.c, Unit.__table__.c
+# The columns judging reads.
+SUMMARY = (_year.person_id, _year.year, _year.records, _year.hours, _year.class_1, _year.class_2, _year.class_other)
+BUCKET = (_bucket.person_id, _bucket.year, _bucket.category_id, _bucket.credit_class, _bucket.node, _bucket.credits,
+          _bucket.hours, _bucket.deeming_record_id)
 
 
 def context() -> Context:
@@ -43,13 +48,25 @@ def _lookback(sets: list[RuleSet]) -> int:
     return max((int(r["years"]) for s in sets for r in s.multi_year or ()), default=1)
 
 
+def _figures(rows: Select, bucket_rows: Select) -> dict[int, dict[int, Figures]]:
+    """person id → year → Figures, from the credit_year rows and the bucket rows selected."""
+    connection = db.session.connection()
+    buckets: dict[tuple[int, int], list[Bucket]] = defaultdict(list)
+    for person_id, year, *bucket in connection.execute(bucket_rows).all():
+        buckets[person_id, year].append(Bucket(*bucket))
+    found: dict[int, dict[int, Figures]] = defaultdict(dict)
+    for row in connection.execute(rows).all():
+        found[row.person_id][row.year] = Figures.of(row, buckets.get((row.person_id, row.year), ()))
+    return found
+
+
 def person_year(person: Person, year: int) -> Verdict:
     rule_set = choose(rule_sets(), year, person.title_level, person.unit.level)
-    years = _lookback([rule_set] if rule_set else [])
-    rows = db.session.execute(select(*SUMMARY).where(
-        CreditYear.person_id == person.id, CreditYear.year.between(year - years + 1, year)))
-    figures = {row.year: Figures.of(row) for row in rows}
-    return judge(figures.get(year, Figures(year)), rule_set, context(), person.unit.level, figures, with_nodes=True)
+    first = year - _lookback([rule_set] if rule_set else []) + 1
+    figures = _figures(select(*SUMMARY).where(_year.person_id == person.id, _year.year.between(first, year)),
+                       select(*BUCKET).where(_bucket.person_id == person.id, _bucket.year.between(first, year)))
+    own = figures.get(person.id, {})
+    return judge(own.get(year, Figures(year)), rule_set, context(), person.unit.level, own, with_nodes=True)
 
 
 def counted_records(person_id: int, year: int) -> list[CreditRecord]:
@@ -77,26 +94,39 @@ class PersonResult:
 
 def results(year: int, unit_ids: list[int] | None = None) -> list[PersonResult]:
     """The year of every active person of ``unit_ids`` (everyone when None), in person-number order."""
-    people = (select(Person.id, Person.person_no, Person.name, Person.department, Person.title_level,
-                     Person.unit_id, Unit.name, Unit.level)
-              .join(Unit, Unit.id == Person.unit_id).where(Person.status == ACTIVE).order_by(Person.person_no))
+    people = (select(_person.id, _person.person_no, _person.name, _person.department, _person.title_level,
+                     _person.unit_id, _unit.name, _unit.level)
+              .join_from(Person.__table__, Unit.__table__, _unit.id == _person.unit_id)
+              .where(_person.status == ACTIVE).order_by(_person.person_no))
     sets = rule_sets()
-    years = _lookback([s for s in sets if s.valid_from <= year and (s.valid_to is None or year <= s.valid_to)])
-    rows_query: Select = (select(CreditYear.person_id, *SUMMARY).join(Person, Person.id == CreditYear.person_id)
-                          .where(Person.status == ACTIVE, CreditYear.year.between(year - years + 1, year)))
-    if unit_ids is not None:
-        people = people.where(Person.unit_id.in_(unit_ids))
-        rows_query = rows_query.where(Person.unit_id.in_(unit_ids))
-    figures: dict[int, dict[int, Figures]] = defaultdict(dict)
-    for row in db.session.execute(rows_query):
-        figures[row.person_id][row.year] = Figures.of(row)
+    valid = [s for s in sets if s.valid_from <= year and (s.valid_to is None or year <= s.valid_to)]
+    first = year - _lookback(valid) + 1
     ctx = context()
+    # The buckets a judgement of this year can need: of capped categories, of deeming records, of
+    # the nodes multi-year requirements count. The rest is in the credit_year row's totals.
+    capped = set().union(*(ctx.plan(s).key_of for s in valid))
+    nodes = {node for s in valid for r in s.multi_year or () for node in r["nodes"]}
+    rows = (select(*SUMMARY).join_from(CreditYear.__table__, Person.__table__, _person.id == _year.person_id)
+            .where(_person.status == ACTIVE, _year.year.between(first, year)))
+    bucket_rows = (select(*BUCKET).join_from(CreditYearBucket.__table__, Person.__table__, _person.id == _bucket.person_id)
+                   .where(_person.status == ACTIVE, _bucket.year.between(first, year),
+                          or_(_bucket.category_id.in_(capped), _bucket.node.in_(nodes),
+                              _bucket.deeming_record_id.is_not(None))))
+    if unit_ids is not None:
+        people = people.where(_person.unit_id.in_(unit_ids))
+        rows = rows.where(_person.unit_id.in_(unit_ids))
+        bucket_rows = bucket_rows.where(_person.unit_id.in_(unit_ids))
+    figures = _figures(rows, bucket_rows)
+    chosen: dict[tuple[str, str | None], RuleSet | None] = {}
     answers = []
-    for person_id, person_no, name, department, title_level, unit_id, unit_name, unit_level in db.session.execute(people):
+    for person_id, person_no, name, department, title_level, unit_id, unit_name, unit_level in \
+            db.session.connection().execute(people).all():
         own = figures.get(person_id, {})
-        rule_set = choose(sets, year, title_level, unit_level)
+        group = (title_level, unit_level)
+        if group not in chosen:
+            chosen[group] = choose(sets, year, title_level, unit_level)
         answers.append(PersonResult(person_id, person_no, name, department, title_level, unit_id, unit_name,
-                                    judge(own.get(year, Figures(year)), rule_set, ctx, unit_level, own)))
+                                    judge(own.get(year, Figures(year)), chosen[group], ctx, unit_level, own)))
     return answers
 
 

@@ -1,15 +1,15 @@
-"""The per-person-per-year credit summary (credit_year). Compliance reads it instead of the
-records: one row a person-year, whatever the number of records.
+"""The per-person-per-year credit summary: a credit_year row with the year's totals and its
+credit_year_bucket rows (credits by category, class and 各类学分汇总 node). Compliance reads
+them instead of the records: a row or a few a person-year, whatever the number of records.
 
-A row is always recomputed from the records, never adjusted: ``refresh`` does it for the years
+Rows are always recomputed from the records, never adjusted: ``refresh`` does it for the years
 an approval touches, in the approval's transaction and with the people's rows locked, so two
 approvals for one person cannot each write a total that misses the other. ``rebuild`` does it
 set-based for whole years, and ``drift`` compares the stored rows with a recomputation."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterable
 
@@ -17,7 +17,7 @@ from sqlalchemy import and_, case, delete, exists, extract, func, or_, select
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
-from portal.models import CreditCategory, CreditRecord, CreditYear, Person
+from portal.models import CreditCategory, CreditRecord, CreditYear, CreditYearBucket, Person
 
 _correction = aliased(CreditRecord)
 # Only approved records count, and not one an approved correction has replaced.
@@ -28,6 +28,11 @@ COUNTED = and_(
 # The 各类学分汇总 node: the category's, or (free form) the record's 学分级别.
 NODE = case((CreditCategory.summary_node != "", CreditCategory.summary_node), else_=CreditRecord.credit_level)
 YEAR = extract("year", CreditRecord.activity_date)
+ZERO = Decimal("0.00")
+# Columns compared by drift(), besides the keys.
+YEAR_FIGURES = ("records", "credits", "hours", "class_1", "class_2", "class_other")
+BUCKET_FIGURES = ("records", "credits", "hours", "deeming_record_id")
+BUCKET_KEY = ("category_id", "credit_class", "node")
 
 
 def year_range(year: int) -> tuple[dt.date, dt.date]:
@@ -35,58 +40,42 @@ def year_range(year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 1, 1), dt.date(year, 12, 31)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Computed:
-    person_id: int
-    year: int
-    records: int
-    credits: Decimal
-    hours: Decimal
-    class_1: Decimal
-    class_2: Decimal
-    class_other: Decimal
-    buckets: list[list[Any]]
-    deeming: dict[str, int]
+    """One person-year recomputed: its credit_year row and its bucket rows."""
 
-    def as_row(self) -> dict[str, Any]:
-        return {"person_id": self.person_id, "year": self.year, "records": self.records, "credits": self.credits,
-                "hours": self.hours, "class_1": self.class_1, "class_2": self.class_2, "class_other": self.class_other,
-                "buckets": self.buckets, "deeming": self.deeming}
+    year_row: dict[str, Any]
+    buckets: list[dict[str, Any]] = field(default_factory=list)
 
 
-def compute(*conditions) -> list[Computed]:
-    """Summaries recomputed from the counted records matching ``conditions``, one a person-year."""
+def compute(*conditions) -> dict[tuple[int, int], Computed]:
+    """(person id, year) → the summary recomputed from the counted records matching ``conditions``."""
     query = (
         select(CreditRecord.person_id, YEAR.label("year"), CreditRecord.category_id, CreditRecord.credit_class,
-               NODE.label("node"), func.sum(CreditRecord.credits), func.sum(CreditRecord.hours), func.count(),
+               NODE.label("node"), func.count(), func.sum(CreditRecord.credits), func.sum(CreditRecord.hours),
                func.min(case((CreditRecord.deems_compliant.is_(True), CreditRecord.id))))
         .join(CreditCategory, CreditCategory.id == CreditRecord.category_id)
         .where(COUNTED, *conditions)
         .group_by(CreditRecord.person_id, YEAR, CreditRecord.category_id, CreditRecord.credit_class, NODE)
     )
-    grouped: dict[tuple[int, int], list] = defaultdict(list)
-    for person_id, year, *bucket in db.session.execute(query):
-        grouped[person_id, int(year)].append(bucket)
-    result = []
-    for (person_id, year), buckets in grouped.items():
-        buckets.sort(key=lambda b: (b[0], b[1], b[2]))
-        deeming: dict[str, int] = {}
-        for category_id, _class, _node, _credits, _hours, _count, deeming_id in buckets:
-            if deeming_id is not None:
-                key = str(category_id)
-                deeming[key] = min(deeming_id, deeming.get(key, deeming_id))
-        by_class = {"I": Decimal("0.00"), "II": Decimal("0.00")}
-        for _category, credit_class, _node, credits, *_rest in buckets:
-            key = credit_class if credit_class in by_class else "other"
-            by_class[key] = by_class.get(key, Decimal("0.00")) + credits
-        result.append(Computed(
-            person_id=person_id, year=year, records=sum(b[5] for b in buckets),
-            credits=sum((b[3] for b in buckets), Decimal("0.00")), hours=sum((b[4] for b in buckets), Decimal("0.0")),
-            class_1=by_class["I"], class_2=by_class["II"], class_other=by_class.get("other", Decimal("0.00")),
-            buckets=[[c, cls, node or "", f"{credits:.2f}", f"{hours:.1f}"] for c, cls, node, credits, hours, *_ in buckets],
-            deeming=deeming,
-        ))
-    return result
+    found: dict[tuple[int, int], Computed] = {}
+    for person_id, year, category_id, credit_class, node, records, credits, hours, deeming in db.session.execute(query):
+        year = int(year)
+        summary = found.get((person_id, year))
+        if summary is None:
+            summary = found[person_id, year] = Computed({
+                "person_id": person_id, "year": year, "records": 0, "credits": ZERO, "hours": Decimal("0.0"),
+                "class_1": ZERO, "class_2": ZERO, "class_other": ZERO})
+        row = summary.year_row
+        row["records"] += records
+        row["credits"] += credits
+        row["hours"] += hours
+        column = {"I": "class_1", "II": "class_2"}.get(credit_class, "class_other")
+        row[column] += credits
+        summary.buckets.append({"person_id": person_id, "year": year, "category_id": category_id,
+                                "credit_class": credit_class, "node": node or "", "records": records,
+                                "credits": credits, "hours": hours, "deeming_record_id": deeming})
+    return found
 
 
 def _person_year(person_id: int, year: int):
@@ -125,50 +114,68 @@ def refresh_category(category_id: int) -> int:
 
 
 def _rewrite(person_id: int, year: int) -> None:
-    db.session.execute(delete(CreditYear).where(CreditYear.person_id == person_id, CreditYear.year == year))
-    rows = [c.as_row() for c in compute(_person_year(person_id, year))]
-    if rows:
-        db.session.execute(CreditYear.__table__.insert(), rows)
+    for model in (CreditYearBucket, CreditYear):
+        db.session.execute(delete(model).where(model.person_id == person_id, model.year == year))
+    _insert(compute(_person_year(person_id, year)).values())
 
 
-def _years(years: Iterable[int] | None):
+def _insert(summaries: Iterable[Computed], chunk: int = 5000) -> int:
+    year_rows, bucket_rows = [], []
+    for summary in summaries:
+        year_rows.append(summary.year_row)
+        bucket_rows.extend(summary.buckets)
+    for table, rows in ((CreditYear.__table__, year_rows), (CreditYearBucket.__table__, bucket_rows)):
+        for start in range(0, len(rows), chunk):
+            db.session.execute(table.insert(), rows[start:start + chunk])
+    return len(year_rows)
+
+
+def _years(years: list[int] | None):
     if years is None:
         return ()
     return (or_(*(CreditRecord.activity_date.between(*year_range(y)) for y in years)),)
 
 
 def rebuild(years: Iterable[int] | None = None) -> int:
-    """Recompute the summary of whole years (all years when None), set-based. Returns the rows written."""
+    """Recompute the summary of whole years (all years when None), set-based. Returns the
+    person-years written."""
     years = list(years) if years is not None else None
-    rows = [c.as_row() for c in compute(*_years(years))]
-    stale = delete(CreditYear)
-    if years is not None:
-        stale = stale.where(CreditYear.year.in_(years))
-    db.session.execute(stale)
-    for start in range(0, len(rows), 5000):
-        db.session.execute(CreditYear.__table__.insert(), rows[start:start + 5000])
-    return len(rows)
+    computed = compute(*_years(years))
+    for model in (CreditYearBucket, CreditYear):
+        stale = delete(model)
+        db.session.execute(stale.where(model.year.in_(years)) if years is not None else stale)
+    return _insert(computed.values())
 
 
 def drift(years: Iterable[int] | None = None) -> list[tuple[int, int, str]]:
     """Person-years whose stored summary differs from the records: (person id, year, what differs)."""
     years = list(years) if years is not None else None
-    expected = {(c.person_id, c.year): c for c in compute(*_years(years))}
-    stored_query = select(CreditYear)
-    if years is not None:
-        stored_query = stored_query.where(CreditYear.year.in_(years))
-    stored = {(r.person_id, r.year): r for r in db.session.scalars(stored_query)}
+    expected = compute(*_years(years))
+    stored: dict[tuple[int, int], Computed] = {}
+    for model in (CreditYear, CreditYearBucket):
+        query = select(model)
+        if years is not None:
+            query = query.where(model.year.in_(years))
+        for row in db.session.scalars(query):
+            summary = stored.setdefault((row.person_id, row.year), Computed({}))
+            values = {c.name: getattr(row, c.name) for c in model.__table__.columns}
+            if model is CreditYear:
+                summary.year_row = values
+            else:
+                summary.buckets.append(values)
     problems = []
     for key in sorted(expected.keys() | stored.keys()):
         want, have = expected.get(key), stored.get(key)
-        if have is None:
+        if have is None or not have.year_row:
             problems.append((*key, "missing"))
         elif want is None:
             problems.append((*key, "no counted records"))
-        elif (want.records, want.credits, want.hours, want.class_1, want.class_2, want.class_other, want.buckets,
-              want.deeming) != (have.records, have.credits, have.hours, have.class_1, have.class_2, have.class_other,
-                                have.buckets, have.deeming):
-            problems.append((*key, f"stored {have.credits} credits in {have.records} records, "
-                                   f"records give {want.credits} in {want.records}"))
+        elif _figures(want) != _figures(have):
+            problems.append((*key, f"stored {have.year_row['credits']} credits in {have.year_row['records']} records, "
+                                   f"records give {want.year_row['credits']} in {want.year_row['records']}"))
     return problems
 
+
+def _figures(summary: Computed) -> tuple:
+    return (tuple(summary.year_row[name] for name in YEAR_FIGURES),
+            sorted(tuple(b[name] for name in BUCKET_KEY + BUCKET_FIGURES) for b in summary.buckets))

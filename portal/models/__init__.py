@@ -2,7 +2,7 @@
 on Flask-AppBuilder's metadata, which Alembic reads."""
 from portal.models.accounts import AccountState, CaptchaChallenge
 from portal.models.categories import CreditCategory
-from portal.models.credits import AuditEntry, CreditRecord, CreditYear, EvidenceFile
+from portal.models.credits import AuditEntry, CreditRecord, CreditYear, CreditYearBucket, EvidenceFile
 from portal.models.dictionaries import DictionaryEntry
 from portal.models.exports import ExportJob
 from portal.models.people import Person, PersonHistory
@@ -10,6 +10,6 @@ from portal.models.standards import RuleSet
 from portal.models.units import Unit
 
 __all__ = [
-    "AccountState", "AuditEntry", "CaptchaChallenge", "CreditCategory", "CreditRecord", "CreditYear",
+    "AccountState", "AuditEntry", "CaptchaChallenge", "CreditCategory", "CreditRecord", "CreditYear", "CreditYearBucket",
     "DictionaryEntry", "EvidenceFile", "ExportJob", "Person", "PersonHistory", "RuleSet", "Unit",
 ]

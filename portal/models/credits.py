@@ -116,10 +116,10 @@ class AuditEntry(Model):
 
 
 class CreditYear(Model):
-    """A person's approved credits of one year, summed finely enough for every compliance rule
-    (per category, class and 各类学分汇总 node), so that compliance for thousands of people reads
-    one row each. Written in the same transaction as each approval; ``portal compliance check``
-    recomputes years from the records and reports any drift."""
+    """A person's approved credits of one year, summed, so that compliance for thousands of
+    people reads one row each (and, where a rule needs them, a few of their buckets). Written in
+    the same transaction as each approval; ``portal compliance-check`` recomputes years from the
+    records and reports any drift."""
 
     __tablename__ = "credit_year"
 
@@ -128,11 +128,25 @@ class CreditYear(Model):
     records: Mapped[int] = mapped_column(Integer, default=0)
     credits: Mapped[Decimal] = mapped_column(FixedDecimal(2), default=Decimal(0))
     hours: Mapped[Decimal] = mapped_column(FixedDecimal(1), default=Decimal(0))
-    # Credits by class, before caps: what most people's judging needs without reading the buckets.
+    # Credits by class, before caps.
     class_1: Mapped[Decimal] = mapped_column(FixedDecimal(2), default=Decimal(0))
     class_2: Mapped[Decimal] = mapped_column(FixedDecimal(2), default=Decimal(0))
     class_other: Mapped[Decimal] = mapped_column(FixedDecimal(2), default=Decimal(0))
-    # [[category_id, credit_class, node, "credits", "hours"], ...] in a stable order.
-    buckets: Mapped[list[list[Any]]] = mapped_column(JSON, default=list)
-    # {"category_id": first deeming record id}: approved records that deem the year compliant.
-    deeming: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+
+
+class CreditYearBucket(Model):
+    """A person-year's counted credits of one category, class and 各类学分汇总 node: what caps,
+    multi-year requirements, deeming and the summary tree read."""
+
+    __tablename__ = "credit_year_bucket"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("credit_category.id"), primary_key=True)
+    credit_class: Mapped[str] = mapped_column(String(8), primary_key=True)
+    node: Mapped[str] = mapped_column(String(64), primary_key=True)
+    records: Mapped[int] = mapped_column(Integer, default=0)
+    credits: Mapped[Decimal] = mapped_column(FixedDecimal(2), default=Decimal(0))
+    hours: Mapped[Decimal] = mapped_column(FixedDecimal(1), default=Decimal(0))
+    # The first approved record of the bucket that deems the year compliant, if any.
+    deeming_record_id: Mapped[Optional[int]] = mapped_column(Integer)
