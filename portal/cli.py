@@ -38,3 +38,24 @@ def demo_data() -> None:
         raise click.ClickException("the database already has units; demo data goes into an empty database")
     load_demo_data(print_credentials=True)
 
+
+
+@portal_cli.command("compliance-check")
+@click.option("--year", "years", type=int, multiple=True, help="A year to check (repeatable); default: all years.")
+@click.option("--fix", is_flag=True, help="Rebuild the checked years from the records.")
+def compliance_check(years: tuple[int, ...], fix: bool) -> None:
+    """Recompute the yearly credit summary from the records and report any drift."""
+    from portal.compliance import summaries
+
+    chosen = list(years) or None
+    problems = summaries.drift(chosen)
+    for person_id, year, what in problems:
+        click.echo(f"person {person_id}, {year}: {what}")
+    if not problems:
+        click.echo("The yearly summary matches the records.")
+        return
+    if not fix:
+        raise click.ClickException(f"{len(problems)} person-years drifted; run again with --fix to rebuild them")
+    written = summaries.rebuild(chosen)
+    db.session.commit()
+    click.echo(f"Rebuilt: {written} person-years written.")

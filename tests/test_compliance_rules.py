@@ -279,3 +279,16 @@ def test_concurrent_approvals_of_one_persons_year_both_count(app, learner):
         row = db.session.get(CreditYear, (learner.id, 2025))
         assert (row.records, row.credits) == (2, Decimal("12.50"))
 
+
+def test_compliance_check_command_reports_and_repairs_drift(app, learner):
+    add(app, learner, dt.date(2016, 6, 1), "20")
+    runner = app.test_cli_runner()
+    assert "matches the records" in runner.invoke(args=["portal", "compliance-check"]).output
+    with app.app_context():
+        db.session.execute(update(CreditYear).values(records=5))
+        db.session.commit()
+    found = runner.invoke(args=["portal", "compliance-check", "--year", "2016"])
+    assert found.exit_code != 0 and f"person {learner.id}, 2016: stored 20.00 credits in 5 records" in found.output
+    fixed = runner.invoke(args=["portal", "compliance-check", "--year", "2016", "--fix"])
+    assert fixed.exit_code == 0 and "1 person-years written" in fixed.output
+    assert "matches the records" in runner.invoke(args=["portal", "compliance-check"]).output
