@@ -1,9 +1,12 @@
 """The home page: the login page for visitors, a start page for signed-in users."""
+import datetime as dt
+
 from flask import g, redirect
 from flask_appbuilder import IndexView, expose
 from flask_babel import gettext as _
 
 from portal.accounts.actor import current_actor
+from portal.compliance import services as compliance
 from portal.review.views import waiting
 
 
@@ -16,5 +19,6 @@ class HomeView(IndexView):
         if g.user is None or not g.user.is_authenticated:
             return redirect(self.appbuilder.get_url_for_login)
         actor = current_actor()
-        return self.render_template("portal/home.html", title=_("Home"), actor=actor,
+        this_year = compliance.person_year(actor.person, dt.date.today().year) if actor.person else None
+        return self.render_template("portal/home.html", title=_("Home"), actor=actor, this_year=this_year,
                                     waiting=waiting(actor) if actor.is_unit_admin else 0)

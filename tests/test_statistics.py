@@ -1,17 +1,14 @@
 """学分情况查询 and 达标情况查询: pages and API, for the learner and for admins (scoped), with
 totals, the verdict, the summary tree, and their Excel exports."""
 import datetime as dt
-import io
 
 import pytest
-from openpyxl import load_workbook
 
 from portal.extensions import db
 from portal.credits import records
 from portal.accounts.actor import actor_for
 from portal.models import CreditCategory, Person
 from sqlalchemy import select
-from tests.conftest import csrf_from
 from tests.helpers import PASSWORD, api_token, approved_record, login
 
 FREE = "非向导录入"
@@ -102,7 +99,10 @@ def test_admins_query_their_staff_and_nobody_else(app, year):
     assert client.get(f"/api/v1/credits/?person_id={learner_id}", headers=admin).json["count"] == 6
     assert client.get(f"/api/v1/credits/?person_id={learner_id}", headers=bearer(app, year["foreign"])).status_code == 404
     assert client.get(f"/api/v1/credits/?person_id={learner_id}", headers=bearer(app, year["colleague"])).status_code == 404
-    page = signed_in(app, year["admin"]).get(f"/credits/query/?person_id={learner_id}")
+    admin_client = signed_in(app, year["admin"])
+    detail = admin_client.get(f"/people/{learner_id}").get_data(as_text=True)
+    assert f"/credits/query/?person_id={learner_id}" in detail and f"/compliance/?person_id={learner_id}" in detail
+    page = admin_client.get(f"/credits/query/?person_id={learner_id}")
     assert page.status_code == 200 and "王小明" in page.get_data(as_text=True)
     assert signed_in(app, year["foreign"]).get(f"/credits/query/?person_id={learner_id}").status_code == 404
 
@@ -152,3 +152,11 @@ def test_unit_compliance_api(app, year):
     assert learner["totals"]["credits"] == "28.50"
     assert client.get(f"/api/v1/units/{unit_id}/compliance/2025", headers=bearer(app, year["foreign"])).status_code == 404
     assert client.get(f"/api/v1/units/{unit_id}/compliance/2025", headers=bearer(app, year["learner"])).status_code == 404
+
+
+def test_home_page_says_where_the_learner_stands_this_year(app, year):
+    today = dt.date.today()
+    approved_record(app, year["learner"].id, FREE, today, {"credits": "20", "hours": "90"}, "city")
+    html = signed_in(app, year["learner"]).get("/").get_data(as_text=True)
+    card = html[html.index('id="this-year"'):]
+    assert f"{today.year}年度达标情况" in card and "不达标" in card and "总学分还差 5 分" in card
