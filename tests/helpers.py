@@ -84,6 +84,18 @@ class TestUsers:
             db.session.commit()
             return unit.id
 
+    def units(self, spec: list[tuple[str, str, str, str | None, str | None]]) -> dict[str, int]:
+        """A unit tree from rows of (code, name, kind, level, parent code), parents first; code → id."""
+        ids: dict[str, int] = {}
+        with self.app.app_context():
+            for code, name, kind, level, parent in spec:
+                unit = Unit(code=code, name=name, kind=kind, level=level, parent_id=ids.get(parent))
+                db.session.add(unit)
+                db.session.flush()
+                ids[code] = unit.id
+            db.session.commit()
+        return ids
+
     def province_admin(self, username: str = "padmin") -> Made:
         with self.app.app_context():
             user, _ = accounts.create_user(username, "省管理员", [PROVINCE_ADMIN], password=PASSWORD)

@@ -10,29 +10,17 @@ import pytest
 from openpyxl import load_workbook
 
 from portal.compliance import dashboards
-from portal.extensions import db
-from portal.models import Unit
 from tests.conftest import csrf_from
 from tests.helpers import PASSWORD, approved_record, login
 
 DAY = dt.date(2025, 3, 1)
 
 
-def _tree(app) -> dict[str, int]:
-    """Province → two cities; 医院甲 in a county of the first, 医院乙 in the second, 省直医院 under the province."""
-    spec = [("33", "省卫健委", "province", None, None), ("3301", "甲市卫健委", "city", None, "33"),
-            ("330108", "甲市某县卫健局", "county", None, "3301"), ("33010801", "医院甲", "institution", "三级", "330108"),
-            ("3302", "乙市卫健委", "city", None, "33"), ("330201", "医院乙", "institution", "三级", "3302"),
-            ("3399", "省直医院", "institution", "三级", "33")]
-    ids: dict[str, int] = {}
-    with app.app_context():
-        for code, name, kind, level, parent in spec:
-            unit = Unit(code=code, name=name, kind=kind, level=level, parent_id=ids.get(parent))
-            db.session.add(unit)
-            db.session.flush()
-            ids[code] = unit.id
-        db.session.commit()
-    return ids
+# Province → two cities; 医院甲 in a county of the first, 医院乙 in the second, 省直医院 under the province.
+TREE = [("33", "省卫健委", "province", None, None), ("3301", "甲市卫健委", "city", None, "33"),
+        ("330108", "甲市某县卫健局", "county", None, "3301"), ("33010801", "医院甲", "institution", "三级", "330108"),
+        ("3302", "乙市卫健委", "city", None, "33"), ("330201", "医院乙", "institution", "三级", "3302"),
+        ("3399", "省直医院", "institution", "三级", "33")]
 
 
 def _compliant(app, person_id: int) -> None:
@@ -46,7 +34,7 @@ def province(app, users):
     """医院甲: its admin (高级, 医务科, nothing), 李一 (初级, 内科, compliant), 王二 (初级, 内科, 10 credits
     and 40 hours) and 赵三 (中级, 外科, compliant): 2 of 4. 医院乙: its admin and two compliant people
     (2 of 3). 省直医院: one person with nothing (0 of 1)."""
-    units = _tree(app)
+    units = users.units(TREE)
     users.province_admin()
     a, b, direct = units["33010801"], units["330201"], units["3399"]
     made = {

@@ -46,3 +46,20 @@ def wide_elements(page: Page) -> list[str]:
         }
         return out.slice(0, 15);
     }""")
+
+
+def fits_the_phone(page: Page) -> None:
+    """The page does not scroll sideways (names what sticks out when it does)."""
+    overflow = horizontal_overflow(page)
+    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px; too wide: {wide_elements(page)}"
+
+
+def on_phone(page: Page) -> bool:
+    return (page.viewport_size["width"], page.viewport_size["height"]) == PHONE
+
+
+def shoot(page: Page, name: str) -> None:
+    """A full-page screenshot, named after the page and the viewport, to look at."""
+    size = page.viewport_size
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-{size['width']}x{size['height']}.png"), full_page=True)

@@ -4,11 +4,11 @@ Screenshots for a person to look at, and no sideways scrolling on the phone."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from tests.e2e.pages import DESKTOP, PHONE, SCREENSHOTS, horizontal_overflow, sign_in, wide_elements
+from tests.e2e.pages import DESKTOP, PHONE, fits_the_phone, on_phone, shoot, sign_in
 from tests.helpers import PASSWORD, approved_record
-from tests.test_dashboards import DAY, _compliant, _tree
+from tests.test_dashboards import DAY, TREE, _compliant
 
 pytestmark = pytest.mark.e2e
 
@@ -20,8 +20,7 @@ STAFF = [  # name, title level, department, compliant
 
 @pytest.mark.parametrize("page", [DESKTOP, PHONE], ids=["desktop", "phone"], indirect=True)
 def test_unit_dashboard(app, users, page):
-    viewport = (page.viewport_size["width"], page.viewport_size["height"])
-    hospital = _tree(app)["33010801"]
+    hospital = users.units(TREE)["33010801"]
     users.province_admin()
     admin = users.person(hospital, role="unit_admin", name="甲管理员", title_level="高级", department="医务科")
     for name, level, department, compliant in STAFF:
@@ -40,13 +39,14 @@ def test_unit_dashboard(app, users, page):
     expect(page.locator("#by-department svg.bar")).to_have_count(5)
     expect(page.locator("table.table-cards tbody tr")).to_have_count(4)
     expect(page.locator("table.table-cards tbody")).to_contain_text("王二")
-    _shoot(page, "unit-dashboard", viewport)
+    shoot(page, "unit-dashboard")
+    if on_phone(page):
+        fits_the_phone(page)
 
 
 @pytest.mark.parametrize("page", [DESKTOP, PHONE], ids=["desktop", "phone"], indirect=True)
 def test_provincial_dashboard(app, users, page):
-    viewport = (page.viewport_size["width"], page.viewport_size["height"])
-    units = _tree(app)
+    units = users.units(TREE)
     users.province_admin()
     for n, unit in enumerate(("33010801", "33010801", "330201", "3399")):
         person = users.person(units[unit], name=f"人员{n}")
@@ -57,18 +57,13 @@ def test_provincial_dashboard(app, users, page):
     page.goto("/compliance/province/?year=2025")
     expect(page.locator("#total-rate .headline-number")).to_have_text("50.0%")
     expect(page.locator("#by-group svg.bar")).to_have_count(3)
-    _shoot(page, "province-dashboard", viewport)
+    shoot(page, "province-dashboard")
+    if on_phone(page):
+        fits_the_phone(page)
     page.locator("#groups a", has_text="甲市卫健委").click()
     expect(page.locator("#groups tbody tr")).to_have_count(1)
-    _shoot(page, "province-dashboard-city", viewport)
+    shoot(page, "province-dashboard-city")
+    if on_phone(page):
+        fits_the_phone(page)
     page.locator("#groups a", has_text="医院甲").click()
     expect(page.locator("#unit-rate .headline-number")).to_have_text("50.0%")
-
-
-def _shoot(page: Page, name: str, viewport: tuple[int, int]) -> None:
-    """A full-page screenshot; on the phone, the page must not scroll sideways."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}-{viewport[0]}x{viewport[1]}.png"), full_page=True)
-    if viewport == PHONE:
-        overflow = horizontal_overflow(page)
-        assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px; too wide: {wide_elements(page)}"

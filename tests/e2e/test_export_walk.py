@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.pages import DESKTOP, PHONE, SCREENSHOTS, horizontal_overflow, sign_in, wide_elements
+from tests.e2e.pages import DESKTOP, PHONE, fits_the_phone, shoot, sign_in
 from tests.test_exports import FILENAME, KIND, register_test_table
 from portal.exports.tables import TABLES
 
@@ -50,9 +50,8 @@ def test_large_export_shows_progress_and_downloads(users, new_page, large_export
     expect(link).to_be_visible()
     expect(page.locator(".export-rows")).to_contain_text("20000")
     assert page.locator(".export-progress").evaluate("bar => [bar.value, bar.max]") == [20000, 20000]
-    assert horizontal_overflow(page) == 0, wide_elements(page)
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"export-job-{'phone' if viewport == PHONE else 'desktop'}.png"), full_page=True)
+    fits_the_phone(page)
+    shoot(page, "export-job")
 
     with page.expect_download() as download:
         link.click()

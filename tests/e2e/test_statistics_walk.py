@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from tests.e2e.pages import DESKTOP, PHONE, SCREENSHOTS, horizontal_overflow, sign_in, wide_elements
+from tests.e2e.pages import DESKTOP, PHONE, fits_the_phone, shoot, sign_in
 from tests.helpers import PASSWORD, approved_record
 
 pytestmark = pytest.mark.e2e
@@ -22,7 +22,6 @@ def test_learner_queries_credits_and_compliance(app, users, new_page, tmp_path):
                     name="国家级心血管学习班")
     approved_record(app, learner.id, "非向导录入", dt.date(2025, 5, 1), {"credits": "12.5", "hours": "60"}, "city",
                     name="市级急救培训")
-    SCREENSHOTS.mkdir(exist_ok=True)
 
     page = new_page(DESKTOP)
     sign_in(page, learner.username, PASSWORD)
@@ -36,7 +35,7 @@ def test_learner_queries_credits_and_compliance(app, users, new_page, tmp_path):
     totals = page.locator("[data-totals]")
     expect(totals).to_contain_text("总学分 20.50")
     expect(totals).to_contain_text("I类学分 8.00")
-    page.screenshot(path=str(SCREENSHOTS / "credit-query-desktop.png"), full_page=True)
+    shoot(page, "credit-query")
     with page.expect_download() as download:
         page.get_by_role("button", name="导出Excel").click()
     saved = tmp_path / download.value.suggested_filename
@@ -57,14 +56,14 @@ def test_learner_queries_credits_and_compliance(app, users, new_page, tmp_path):
     expect(tree.locator("tr", has_text="国家级继续医学教育项目")).to_contain_text("8.00")
     expect(tree.locator("tr", has_text="市级继续医学教育项目")).to_contain_text("12.50")
     expect(tree.locator("tr").nth(1)).to_contain_text("20.50")  # 总学分, the first row under the header
-    page.screenshot(path=str(SCREENSHOTS / "compliance-desktop.png"), full_page=True)
+    shoot(page, "compliance")
 
     phone = new_page(PHONE)
     sign_in(phone, learner.username, PASSWORD)
     phone.goto("/compliance/?year=2025")
     expect(phone.locator(".verdict-result")).to_have_text("不达标")
-    assert horizontal_overflow(phone) == 0, wide_elements(phone)
-    phone.screenshot(path=str(SCREENSHOTS / "compliance-phone.png"), full_page=True)
+    fits_the_phone(phone)
+    shoot(phone, "compliance")
     phone.goto("/credits/query/?status=approved")
-    assert horizontal_overflow(phone) == 0, wide_elements(phone)
-    phone.screenshot(path=str(SCREENSHOTS / "credit-query-phone.png"), full_page=True)
+    fits_the_phone(phone)
+    shoot(phone, "credit-query")
