@@ -3,9 +3,12 @@ server: a fresh database is created there and dropped afterwards), then prints o
 table. Each page is timed around ``client.get`` in-process: median of 20 requests after 2
 warm-ups, the portal's page and its baselines taking turns so all see the same conditions.
 The credit pages have two baselines: FAB's stock list (the budget) and the bare SQL the page
-needs (reported, in a row of its own).
+needs (reported, in a row of its own). Issue 4's cases are in bench/compliance.py: the
+learner's credit query and compliance answer beside their bare SQL, the unit compliance of
+5,000 staff beside one hand-written GROUP BY, and (on SQLite only: it does not touch the
+database) an Excel export of 100,000 rows beside XlsxWriter alone, with its peak memory.
 PORTAL_BENCH_PEOPLE, PORTAL_BENCH_UNITS and PORTAL_BENCH_CREDIT_UNITS (units whose learners
-have 200 credit records each) change the scale (for a quick try)."""
+have 200 credit records each, 40 a year over five years) change the scale (for a quick try)."""
 from __future__ import annotations
 
 import os
@@ -21,9 +24,10 @@ from urllib.parse import quote
 
 from sqlalchemy import Engine, Select
 
-from bench import bare
+from bench import bare, compliance
 from bench.app import login, make_app
 from bench.data import PASSWORD, PROVINCE_ADMIN_USERNAME, SEARCH_CHARACTER, Province, add_credit_records, populate
+from portal.compliance import summaries
 from portal.extensions import db
 from portal.setup import prepare_database
 from tests.helpers import scratch_database
@@ -35,6 +39,9 @@ WARM_UP = 2
 REPEAT = 20
 PEOPLE_BUDGET = 1.2
 CREDITS_BUDGET = 1.0
+UNIT_COMPLIANCE_BUDGET = 2.0
+EXPORT_BUDGET = 1.3
+EXPORT_PEAK_MB = 150
 BARE_SQL = "bare SQL (page + count), SQLAlchemy Core"
 
 OURS_COUNT = re.compile(r'<p class="record-count">[^<]*?(\d+)')
@@ -77,10 +84,10 @@ def sql_timer(engine: Engine, page: Select, count: Select) -> Callable[[], float
     return once
 
 
-def compare(*timers: Callable[[], float]) -> list[float]:
+def compare(*timers: Callable[[], float], repeat: int = REPEAT) -> list[float]:
     """Medians of each timer, taking turns."""
     samples: list[list[float]] = [[] for _ in timers]
-    for n in range(WARM_UP + REPEAT):
+    for n in range(WARM_UP + repeat):
         for time_one, sample in zip(timers, samples):
             elapsed = time_one()
             if n >= WARM_UP:
@@ -102,7 +109,8 @@ def check_sql(engine: Engine, page: Select, count: Select, expected: int) -> Non
         assert len(conn.execute(page).all()) == min(expected, bare.PAGE_SIZE), "bare SQL: not a full page"
 
 
-def run(database_url: str, instance: Path, scale: str, people: int, units: int, credit_units: int) -> list[Row]:
+def run(database_url: str, instance: Path, scale: str, people: int, units: int, credit_units: int,
+        with_export: bool) -> list[Row]:
     log(f"[{scale}] migrating and syncing roles")
     app = make_app(database_url, instance)
     prepare_database(app)
@@ -112,6 +120,8 @@ def run(database_url: str, instance: Path, scale: str, people: int, units: int, 
     started = time.perf_counter()
     credits = add_credit_records(app, province)
     log(f"[{scale}] {credits.records:,} credit records inserted in {time.perf_counter() - started:.1f} s")
+    written, seconds = compliance.build_summaries(app)
+    log(f"[{scale}] yearly summary built set-based: {written:,} person-years in {seconds:.1f} s")
     with app.app_context():
         engine = db.engine
     rows = []
@@ -157,11 +167,56 @@ def run(database_url: str, instance: Path, scale: str, people: int, units: int, 
                 f"({expected} records)")
             rows.append(Row(case, label, ours_ms, baseline, baseline_ms, CREDITS_BUDGET))
             rows.append(Row(case, label, ours_ms, BARE_SQL, sql_ms, None))
+        rows += compliance_rows(app, engine, learner, province, label, scale, with_export)
     finally:
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
     return rows
+
+
+def compliance_rows(app, engine: Engine, learner, province: Province, label: str, scale: str,
+                    with_export: bool) -> list[Row]:
+    """Issue 4's cases: the learner's 学分情况查询 and 达标情况查询, the unit compliance of every
+    credit unit's staff (5,000 people), and (once) the Excel export of 100,000 rows."""
+    first, last = summaries.year_range(compliance.YEAR)
+    person_id = province.learner_person_id
+    found = []
+    with engine.connect() as conn:
+        expected = conn.execute(bare.credit_query(person_id, first, last)[1]).all()
+    url = f"/credits/query/?from={first}&to={last}"
+    check_count(learner, url, OURS_COUNT, sum(n for _, n, _, _ in expected))
+    cases = [
+        (f"learner's 学分情况查询 `GET {url}`", url, bare.credit_query(person_id, first, last),
+         "bare SQL (first page + totals by class), SQLAlchemy Core"),
+        (f"learner's 达标情况查询 `GET /compliance/?year={compliance.YEAR}`", f"/compliance/?year={compliance.YEAR}",
+         bare.person_year(person_id, first, last), "bare SQL (the year's approved records + sums by category), from the records"),
+    ]
+    for case, url, (one, two), baseline in cases:
+        ours_ms, sql_ms = compare(timer(learner, url), compliance.sql_pair_timer(engine, one, two))
+        log(f"[{scale}] {case}: {ours_ms:.1f} ms vs bare SQL {sql_ms:.1f} ms")
+        found.append(Row(case, label, ours_ms, baseline, sql_ms, None))
+
+    unit_ids = list(province.credit_unit_ids)
+    judged = compliance.check_unit_results(app, engine, unit_ids)
+    ours_ms, sql_ms = compare(compliance.unit_results_timer(app, unit_ids), compliance.unit_sql_timer(engine, unit_ids))
+    case = f"unit compliance of {judged:,} active staff, {compliance.YEAR} (`services.results`: summary + rules)"
+    log(f"[{scale}] {case}: {ours_ms:.1f} ms vs GROUP BY {sql_ms:.1f} ms")
+    found.append(Row(case, label, ours_ms, "one hand-written SQL GROUP BY (person, class) over the records",
+                     sql_ms, UNIT_COMPLIANCE_BUDGET))
+
+    if with_export:
+        export = compliance.export_rows(app)
+        ours_ms, alone_ms = compare(compliance.ours_export_timer(export), compliance.xlsxwriter_timer(export),
+                                    repeat=compliance.EXPORT_REPEAT)
+        peak = compliance.export_peak_mb(export)
+        verdict = "ok" if peak < EXPORT_PEAK_MB else "OVER"
+        case = (f"Excel export of {len(export):,} rows (ExcelExporter; peak memory {peak:.0f} MB, "
+                f"budget < {EXPORT_PEAK_MB} MB {verdict})")
+        log(f"[{scale}] {case}: {ours_ms:.0f} ms vs XlsxWriter alone {alone_ms:.0f} ms")
+        found.append(Row(case, f"median of {compliance.EXPORT_REPEAT}", ours_ms,
+                         "XlsxWriter alone writing the same rows", alone_ms, EXPORT_BUDGET))
+    return found
 
 
 def table(rows: list[Row]) -> str:
@@ -185,11 +240,13 @@ def main() -> None:
     credit_units = int(os.environ.get("PORTAL_BENCH_CREDIT_UNITS", CREDIT_UNITS))
     rows = []
     with tempfile.TemporaryDirectory(prefix="cme-bench-") as tmp:
-        rows += run(f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp) / "sqlite", "SQLite", people, units, credit_units)
+        rows += run(f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp) / "sqlite", "SQLite", people, units, credit_units,
+                    with_export=True)
         server = os.environ.get("PORTAL_BENCH_DATABASE_URL")
         if server:
             with scratch_database(server, "cme_bench") as url:
-                rows += run(url, Path(tmp) / "postgresql", "PostgreSQL", people, units, credit_units)
+                rows += run(url, Path(tmp) / "postgresql", "PostgreSQL", people, units, credit_units,
+                            with_export=False)
     print(table(rows))
     log(f"total {time.perf_counter() - started:.0f} s")
 
