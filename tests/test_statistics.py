@@ -1,6 +1,7 @@
 """学分情况查询 and 达标情况查询: pages and API, for the learner and for admins (scoped), with
 totals, the verdict, the summary tree, and their Excel exports."""
 import datetime as dt
+import io
 
 import pytest
 
@@ -9,6 +10,7 @@ from portal.credits import records
 from portal.accounts.actor import actor_for
 from portal.models import CreditCategory, Person
 from sqlalchemy import select
+from tests.conftest import csrf_from
 from tests.helpers import PASSWORD, api_token, approved_record, login
 
 FREE = "非向导录入"
@@ -160,3 +162,37 @@ def test_home_page_says_where_the_learner_stands_this_year(app, year):
     html = signed_in(app, year["learner"]).get("/").get_data(as_text=True)
     card = html[html.index('id="this-year"'):]
     assert f"{today.year}年度达标情况" in card and "不达标" in card and "总学分还差 5 分" in card
+
+
+def _sheet(response):
+    from openpyxl import load_workbook
+
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    rows = [[cell.value for cell in row] for row in load_workbook(io.BytesIO(response.data)).active.iter_rows()]
+    return rows
+
+
+def test_credit_query_export_has_the_rows_the_totals_and_no_formula(app, year):
+    client = signed_in(app, year["learner"])
+    token = csrf_from(client.get("/credits/query/").get_data(as_text=True))
+    response = client.post("/exports/credits.xlsx", data={"csrf_token": token, "from": "2025-01-01",
+                                                          "to": "2025-12-31", "status": "approved"})
+    assert "filename*=UTF-8''%E5%AD%A6%E5%88%86" in response.headers["Content-Disposition"]
+    rows = _sheet(response)
+    assert rows[0][:3] == ["日期", "项目编号", "活动名称"] and rows[0][-1] == "学分录入单位"
+    assert [r[2] for r in rows[1:4]] == ["国家级心血管学习班", "市级项目", "'=HYPERLINK(\"x\")"]
+    assert rows[1][0] == dt.datetime(2025, 3, 1) and rows[1][8] == 8
+    totals = rows[4]
+    assert totals[0] == "合计" and totals[8] == 33.5 and totals[7] == 64 and "I类 8.00" in totals[2]
+
+
+def test_compliance_export_through_the_api(app, year):
+    response = app.test_client().get("/api/v1/exports/compliance/2025.xlsx", headers=bearer(app, year["learner"]))
+    rows = _sheet(response)
+    assert rows[0][:4] == ["人员编号", "活动日期", "项目编号", "内容"]
+    assert [r[3] for r in rows[1:4]] == ["国家级心血管学习班", "市级项目", "'=HYPERLINK(\"x\")"]
+    assert rows[1][4] == "I类" and rows[3][5] == "自学综述"
+    totals = rows[4]
+    assert totals[0] == "合计" and totals[9] == 33.5 and "不达标" in totals[3] and "28.50" in totals[3]
+    assert app.test_client().get(f"/api/v1/exports/compliance/2025.xlsx?person_id={year['learner'].id}",
+                                 headers=bearer(app, year["foreign"])).status_code == 404
