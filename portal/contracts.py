@@ -262,6 +262,20 @@ class Exporter(Contract):
         raise NotImplementedError
 
 
+class DocumentExporter(Contract):
+    """Turns documents (certificates, forms: each a mapping of the values it states, frozen when
+    it was issued) into one file, a page or more per document. Registered through
+    ``register_exporters`` like table exporters; the registry tells them apart by class."""
+
+    media_type: ClassVar[str]
+    file_extension: ClassVar[str]
+    # What the documents are: "certificate", "registration_form", "verification_table" ...
+    document: ClassVar[str]
+
+    def write(self, documents: list[Mapping[str, Any]], out: BinaryIO) -> None:
+        raise NotImplementedError
+
+
 class LoginMethod(Contract):
     """A way to sign in, shown as a tab on the login page.
 
