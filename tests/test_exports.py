@@ -185,6 +185,15 @@ def test_unknown_table_exporter_or_hidden_rows_answer_404(client, learner, test_
     assert post_export(client, secret="1").status_code == 404
 
 
+def test_a_document_exporter_cannot_export_a_table(app, client, learner, test_table):
+    """The certificate PDF is registered among the exporters, but it writes documents, not tables:
+    a table export through it answers 404, on the pages and in the API."""
+    assert "certificate_pdf" in app.extensions["portal"].exporters
+    assert post_export(client, exporter="certificate_pdf", n="2").status_code == 404
+    api = app.test_client().get(f"/api/v1/exports/{KIND}.certificate_pdf?n=2", headers=bearer_of(app, learner))
+    assert api.status_code == 404
+
+
 def test_wrong_parameters_go_back_with_the_message(client, learner, test_table):
     response = client.post(f"/exports/{KIND}.xlsx", data={"csrf_token": token_of(client), "n": "many"},
                            headers={"Referer": "http://localhost/credits/mine?year=2024"})

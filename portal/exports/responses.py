@@ -18,9 +18,10 @@ CHUNK = 64 * 1024
 
 
 def exporter_class(slug: str) -> type[Exporter]:
-    """The registered exporter ``slug``; 404 when no plugin provides it."""
+    """The registered table exporter ``slug``; 404 when no plugin provides it (a document
+    exporter, such as the certificate PDF, cannot write a table and is not one)."""
     exporter = current_app.extensions["portal"].exporters.get(slug)
-    if exporter is None:
+    if not (isinstance(exporter, type) and issubclass(exporter, Exporter)):
         abort(404)
     return exporter
 
