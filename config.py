@@ -43,6 +43,12 @@ TRUSTED_HOSTS = [h.strip() for h in os.environ.get("PORTAL_TRUSTED_HOSTS", "").s
 # How many reverse proxies sit in front of the portal: their X-Forwarded-For gives the client
 # address that login rate limits count by. 0 = none (the address is the TCP peer's).
 PROXY_COUNT = int(os.environ.get("PORTAL_PROXY_COUNT", "0"))
+# Certificates: the address the QR code's verification URL starts with, the title's suffix (the
+# province unit's name is put before it), the awarding body, and the verification page's per-IP limit.
+BASE_URL = os.environ.get("PORTAL_BASE_URL", "").rstrip("/") or f"http://{HOST}:{PORT}"
+CERTIFICATE_TITLE = os.environ.get("PORTAL_CERTIFICATE_TITLE", "继续医学教育学分电子证书")
+AWARDING_BODY = os.environ.get("PORTAL_AWARDING_BODY", "省继续医学教育委员会")
+VERIFY_RATE_LIMIT = os.environ.get("PORTAL_VERIFY_RATE_LIMIT", "30 per minute")
 # Plugins (by name) not to load, comma-separated; a broken plugin listed here does not stop start-up.
 DISABLED_PLUGINS = [p.strip() for p in os.environ.get("PORTAL_DISABLED_PLUGINS", "").split(",") if p.strip()]
 

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from portal.accounts.views import PasswordView
 from portal.categories.api import CreditCategoryApi
 from portal.categories.views import CategoryView
+from portal.certificates import views as certificates
 from portal.compliance.api import ComplianceApi
 from portal.compliance.dashboards import ProvinceDashboardView, UnitDashboardView
 from portal.compliance.views import ComplianceView
@@ -71,6 +72,7 @@ def register_views(appbuilder: AppBuilder, registry: Registry) -> None:
     appbuilder.add_api(RuleSetApi)
     appbuilder.add_api(ComplianceApi)
     appbuilder.add_api(ExportApi)
+    certificates.register(appbuilder)
     for method in registry.login_methods.values():
         for view in method.views:
             appbuilder.add_view_no_menu(view)

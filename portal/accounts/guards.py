@@ -22,6 +22,7 @@ ALLOWED_BEFORE_CHANGE = {
     "MeApi.change_password",
     "SecurityApi.login",
     "LocaleView.index",
+    "VerifyView.verify",
     "static",
     "appbuilder.static",
 }

@@ -23,7 +23,8 @@ def _keys(*names: str) -> list[list[str]]:
 # that forms need, and exports (each table shows only what its reader may see).
 _OWN_ACCOUNT = _keys("Profile", "Password", "MeApi", "Settings", "DictionaryApi", "CreditCategoryApi", "CreditEntry",
                      "CreditApi", "Exports", "ExportApi", "Statistics", "CreditQuery", "ComplianceQuery",
-                     "ComplianceApi", "StandardsBrowse") + [["^RuleSetApi$", "^can_get$"]]
+                     "ComplianceApi", "StandardsBrowse", "CertificateFiles",
+                     "CertificateApi") + [["^RuleSetApi$", "^can_get$"]]
 
 ROLES = {
     PROVINCE_ADMIN: [[".*", ".*"]],

@@ -2,6 +2,7 @@
 on Flask-AppBuilder's metadata, which Alembic reads."""
 from portal.models.accounts import AccountState, CaptchaChallenge
 from portal.models.categories import CreditCategory
+from portal.models.certificates import Certificate
 from portal.models.credits import AuditEntry, CreditRecord, CreditYear, CreditYearBucket, EvidenceFile
 from portal.models.dictionaries import DictionaryEntry
 from portal.models.exports import ExportJob
@@ -10,6 +11,6 @@ from portal.models.standards import RuleSet
 from portal.models.units import Unit
 
 __all__ = [
-    "AccountState", "AuditEntry", "CaptchaChallenge", "CreditCategory", "CreditRecord", "CreditYear", "CreditYearBucket",
+    "AccountState", "AuditEntry", "CaptchaChallenge", "Certificate", "CreditCategory", "CreditRecord", "CreditYear", "CreditYearBucket",
     "DictionaryEntry", "EvidenceFile", "ExportJob", "Person", "PersonHistory", "RuleSet", "Unit",
 ]

@@ -15,3 +15,12 @@ def mask_phone(number: str) -> str:
     if len(number) == 11:
         return number[:3] + "****" + number[-4:]
     return "*" * max(len(number) - 4, 0) + number[-4:]
+
+
+def mask_name(name: str) -> str:
+    """张*明: the first and last characters with asterisks between; a two-character name 张*."""
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]

@@ -1,0 +1,58 @@
+"""What a certificate states, frozen at issue: the exact keys the certificate PDF template and
+the verification page read."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal.dictionaries.services import names
+from portal.extensions import db
+from portal.models import CreditRecord, Unit
+
+CLASS_NAMES = {"I": "I类", "II": "II类"}
+KEYS = ("number", "title", "person_name", "sex", "project_start", "project_end", "organiser", "credit_level",
+        "project_number", "project_name", "credit_class", "credits", "hours", "awarding_body", "issued_on", "verify_url")
+
+
+def verify_url(token: str) -> str:
+    return f"{current_app.config['BASE_URL']}/verify/{token}"
+
+
+def title() -> str:
+    """The configured title, after the province unit's name when there is one (浙江省…)."""
+    province = db.session.scalar(select(Unit.name).where(Unit.kind == "province").order_by(Unit.id).limit(1))
+    return f"{province or ''}{current_app.config['CERTIFICATE_TITLE']}"
+
+
+def _period(record: CreditRecord) -> tuple[str, str]:
+    """The project's first and last day: the record's own dates when its fields hold them,
+    else the activity date for both."""
+    fields = record.fields or {}
+    start = fields.get("start_date") or record.activity_date.isoformat()
+    end = fields.get("end_date") or start
+    return str(start), str(end)
+
+
+def statement(record: CreditRecord, number: str, token: str, issued_on: dt.date) -> dict[str, Any]:
+    start, end = _period(record)
+    return {
+        "number": number,
+        "title": title(),
+        "person_name": record.person.name,
+        "sex": record.person.sex,
+        "project_start": start,
+        "project_end": end,
+        "organiser": record.issuing_unit.name if record.issuing_unit else "",
+        "credit_level": names("credit_levels").get(record.credit_level, record.credit_level),
+        "project_number": record.activity_number or "",
+        "project_name": record.activity_name,
+        "credit_class": CLASS_NAMES.get(record.credit_class, "其他"),
+        "credits": f"{record.credits:.2f}",
+        "hours": f"{record.hours:.1f}",
+        "awarding_body": current_app.config["AWARDING_BODY"],
+        "issued_on": issued_on.isoformat(),
+        "verify_url": verify_url(token),
+    }
