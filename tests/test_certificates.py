@@ -8,7 +8,6 @@ import threading
 import zipfile
 
 import pytest
-from flask_babel import gettext
 from sqlalchemy import func, select, update
 
 from portal.accounts.actor import actor_for
@@ -64,12 +63,6 @@ def _rejected(app, person_id):
         return record.id
 
 
-def _zh(app, msgid):
-    """A UI string as the (Chinese by default) page shows it: 有效 / 已撤销 once the catalog has them."""
-    with app.test_request_context():
-        return gettext(msgid)
-
-
 def _issue(app, person_id, record_ids):
     with app.test_request_context():
         return [(c.number, c.token) for c in services.issue(_actor(app, person_id), record_ids)]
@@ -121,7 +114,7 @@ def test_verification_page_logged_out(app, world, client):
     page = client.get(f"/verify/{token}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert number in html and "张*明" in html and "张三明" not in html and _zh(app, "Valid") in html
+    assert number in html and "张*明" in html and "张三明" not in html and "有效" in html
     assert "宁波市第二医院" in html and "改名后的医院" not in html and "国家级心血管学习班" in html
     assert "logout" not in html
     data = client.get(f"/verify/{token}?format=json").json
@@ -160,7 +153,7 @@ def test_revocation_by_the_province_only(app, world, client):
     client.post(url, data={"csrf_token": csrf_from(listing), "reason": "证明材料伪造"})
     client.get("/logout/")
     html = client.get(f"/verify/{token}").get_data(as_text=True)
-    assert _zh(app, "Revoked") in html and dt.date.today().isoformat() in html and _zh(app, "Valid") not in html
+    assert "已撤销" in html and dt.date.today().isoformat() in html and "有效" not in html
     data = client.get(f"/verify/{token}?format=json").json
     assert (data["status"], data["revoked_on"]) == ("revoked", dt.date.today().isoformat())
 
@@ -280,3 +273,37 @@ def test_concurrent_issues(app, world, client):
 
 def test_mask_name():
     assert [mask_name(n) for n in ("张三明", "张三", "欧阳小明", "张")] == ["张*明", "张*", "欧**明", "张"]
+
+
+def test_the_pdf_reads_back_and_its_qr_code_verifies(app, world, client, tmp_path):
+    """The downloaded PDF: Chinese text in its text layer, the CJK font embedded, and a QR code
+    that decodes to the verification URL, which names the certificate until it is revoked."""
+    import subprocess
+    from urllib.parse import urlsplit
+
+    headers = {"Authorization": f"Bearer {api_token(client, world['learner'].username, PASSWORD)}"}
+    (item,) = client.post("/api/v1/certificates/", json={"credit_ids": [world["record"]]}, headers=headers).json
+    pdf = client.get(f"/api/v1/certificates/{item['number']}.pdf", headers=headers)
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    path = tmp_path / "certificate.pdf"
+    path.write_bytes(pdf.data)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    flat = re.sub(r"\s+", "", text)
+    assert "浙江省继续医学教育学分电子证书" in flat and "张三明" in flat and "国家级心血管学习班" in flat
+    assert "经考核合格，特授予I类学分8分（24学时）" in flat and item["number"] in flat
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    assert any("CJK" in line and " yes " in line for line in fonts.splitlines())
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(path), str(tmp_path / "page")], check=True)
+    (page,) = tmp_path.glob("page*.png")
+    decoded = subprocess.run(["zbarimg", "--raw", "-q", str(page)], capture_output=True, text=True, check=True).stdout.strip()
+    assert decoded == item["verify_url"]
+    client.get("/logout/")
+    verify_path = urlsplit(decoded).path
+    answer = client.get(verify_path)
+    assert answer.status_code == 200 and item["number"] in answer.get_data(as_text=True)
+    assert "有效" in answer.get_data(as_text=True)
+    assert client.get(verify_path[:-1] + ("A" if verify_path[-1] != "A" else "B")).status_code == 404
+    with app.test_request_context():
+        certificate = db.session.scalar(select(Certificate).where(Certificate.number == item["number"]))
+        services.revoke(actor_for(app.appbuilder.sm.find_user("padmin")), certificate, "证明材料有误")
+    assert "已撤销" in client.get(verify_path).get_data(as_text=True)
