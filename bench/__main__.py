@@ -6,7 +6,9 @@ The credit pages have two baselines: FAB's stock list (the budget) and the bare 
 needs (reported, in a row of its own). Issue 4's cases are in bench/compliance.py: the
 learner's credit query and compliance answer beside their bare SQL, the unit compliance of
 5,000 staff beside one hand-written GROUP BY, and (on SQLite only: it does not touch the
-database) an Excel export of 100,000 rows beside XlsxWriter alone, with its peak memory.
+database) an Excel export of 100,000 rows beside XlsxWriter alone, with its peak memory. Issue 5's
+are in bench/certificates.py: one certificate's PDF and the verification page, and (SQLite
+only) a batch of 100 certificates beside WeasyPrint rendering the same HTML alone.
 PORTAL_BENCH_PEOPLE, PORTAL_BENCH_UNITS and PORTAL_BENCH_CREDIT_UNITS (units whose learners
 have 200 credit records each, 40 a year over five years) change the scale (for a quick try)."""
 from __future__ import annotations
@@ -22,13 +24,14 @@ from pathlib import Path
 from typing import Callable, Optional
 from urllib.parse import quote
 
-from sqlalchemy import Engine, Select
+from sqlalchemy import Engine, Select, select
 
-from bench import bare, compliance
+from bench import bare, certificates, compliance
 from bench.app import login, make_app
 from bench.data import PASSWORD, PROVINCE_ADMIN_USERNAME, SEARCH_CHARACTER, Province, add_credit_records, populate
 from portal.compliance import summaries
 from portal.extensions import db
+from portal.models import Certificate
 from portal.setup import prepare_database
 from tests.helpers import scratch_database
 
@@ -42,6 +45,7 @@ CREDITS_BUDGET = 1.0
 UNIT_COMPLIANCE_BUDGET = 2.0
 EXPORT_BUDGET = 1.3
 EXPORT_PEAK_MB = 150
+CERTIFICATE_BUDGET = 1.2
 BARE_SQL = "bare SQL (page + count), SQLAlchemy Core"
 
 OURS_COUNT = re.compile(r'<p class="record-count">[^<]*?(\d+)')
@@ -168,6 +172,7 @@ def run(database_url: str, instance: Path, scale: str, people: int, units: int, 
             rows.append(Row(case, label, ours_ms, baseline, baseline_ms, CREDITS_BUDGET))
             rows.append(Row(case, label, ours_ms, BARE_SQL, sql_ms, None))
         rows += compliance_rows(app, engine, learner, province, label, scale, with_export)
+        rows += certificate_rows(app, learner, province, scale, with_batch=with_export)
     finally:
         with app.app_context():
             db.session.remove()
@@ -217,6 +222,48 @@ def compliance_rows(app, engine: Engine, learner, province: Province, label: str
         found.append(Row(case, f"median of {compliance.EXPORT_REPEAT}", ours_ms,
                          "XlsxWriter alone writing the same rows", alone_ms, EXPORT_BUDGET))
     return found
+
+
+def certificate_rows(app, learner, province: Province, scale: str, with_batch: bool) -> list[Row]:
+    """Issue 5's cases: one certificate's PDF, the public verification page and (once) a batch of
+    100 certificates, each beside its baseline."""
+    statements, issued, seconds = certificates.issue_batch(app, province.learner_person_id)
+    log(f"[{scale}] {len(issued)} certificates issued in one service call: {seconds * 1000:.0f} ms")
+    number, token = issued[0]
+    found = []
+
+    case = "one certificate's PDF `GET /certificates/<number>.pdf`"
+    ours_ms, alone_ms = compare(timer(learner, f"/certificates/{number}.pdf"), certificates.weasyprint_timer(statements[:1]))
+    log(f"[{scale}] {case}: {ours_ms:.1f} ms vs WeasyPrint alone {alone_ms:.1f} ms")
+    found.append(Row(case, scale, ours_ms, "WeasyPrint alone rendering the same certificate's HTML", alone_ms, None))
+
+    case = "public verification page `GET /verify/<token>`"
+    lookup = select(Certificate.__table__).where(Certificate.__table__.c.token == token)
+    with engine_of(app).connect() as conn:
+        ours_ms, sql_ms = compare(timer(app.test_client(), f"/verify/{token}"),
+                                  lambda: _timed(lambda: conn.execute(lookup).all()))
+    log(f"[{scale}] {case}: {ours_ms:.1f} ms vs the token lookup alone {sql_ms:.2f} ms")
+    found.append(Row(case, scale, ours_ms, "bare SQL: the certificate by its token", sql_ms, None))
+
+    if with_batch:
+        ours_ms, alone_ms = compare(certificates.ours_batch_timer(statements), certificates.weasyprint_timer(statements),
+                                    repeat=certificates.BATCH_REPEAT)
+        case = f"batch of {len(statements)} certificates in one PDF, ms per page (CertificatePdf)"
+        log(f"[{scale}] {case}: {ours_ms:.1f} ms vs WeasyPrint alone {alone_ms:.1f} ms")
+        found.append(Row(case, f"median of {certificates.BATCH_REPEAT}", ours_ms,
+                         "WeasyPrint alone rendering the same HTML", alone_ms, CERTIFICATE_BUDGET))
+    return found
+
+
+def _timed(work: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    work()
+    return (time.perf_counter() - start) * 1000
+
+
+def engine_of(app):
+    with app.app_context():
+        return db.engine
 
 
 def table(rows: list[Row]) -> str:
