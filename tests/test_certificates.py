@@ -285,6 +285,7 @@ def test_the_pdf_reads_back_and_its_qr_code_verifies(app, world, client, tmp_pat
     (item,) = client.post("/api/v1/certificates/", json={"credit_ids": [world["record"]]}, headers=headers).json
     pdf = client.get(f"/api/v1/certificates/{item['number']}.pdf", headers=headers)
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.content_length == len(pdf.data)  # a browser stops reading at the declared length
     path = tmp_path / "certificate.pdf"
     path.write_bytes(pdf.data)
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout

@@ -41,7 +41,8 @@ def content_disposition(filename: str) -> str:
 
 def send_attachment(file: BinaryIO, media_type: str, filename: str) -> Response:
     """Stream the open ``file`` (closed when the response ends) as the download ``filename``."""
-    size = os.fstat(file.fileno()).st_size
+    # The size from the file object, not the disk: what a writer left in its buffer counts too.
+    size = file.seek(0, os.SEEK_END)
     file.seek(0)
     response = Response(wrap_file(request.environ, file, CHUNK), mimetype=media_type, direct_passthrough=True)
     response.content_length = size
