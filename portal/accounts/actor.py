@@ -31,6 +31,10 @@ class Actor:
     def unit_id(self) -> Optional[int]:
         return self.person.unit_id if self.person else None
 
+    def is_person(self, person_id: int) -> bool:
+        """Whether ``person_id`` is the actor's own person (their own records, their own year)."""
+        return self.person is not None and self.person.id == person_id
+
     @property
     def can_self_enter(self) -> bool:
         return SELF_ENTRY in self.roles

@@ -41,7 +41,7 @@ class ComplianceView(BaseView):
         dictionaries = record_dictionaries()
         return self.render_template(
             "portal/statistics/compliance.html", title=_("Compliance query"), person=person, year=year,
-            own=actor.person is not None and person.id == actor.person.id, years=stats.years_offered(year, first_record_year(person.id)),
+            own=actor.is_person(person.id), years=stats.years_offered(year, first_record_year(person.id)),
             span=summaries.year_range(year), verdict=verdict, deeming=deeming,
             rules=describe(verdict.rule_set, ctx) if verdict.rule_set else [],
             tree=services.summary_tree(verdict, ctx), labels=record_labels(), keys=RECORD_KEYS,

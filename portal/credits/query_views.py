@@ -28,7 +28,7 @@ class CreditQueryView(BaseView):
         person = people.whose(actor, request.args.get("person_id"))
         statuses = [("all", _("All")), ("submitted", _("Awaiting review")), ("approved", _("Approved")),
                     ("rejected", _("Rejected")), ("draft", _("Draft"))]
-        context = {"own": actor.person is not None and person.id == actor.person.id, "statuses": statuses,
+        context = {"own": actor.is_person(person.id), "statuses": statuses,
                    "labels": credit_query.column_labels(), "keys": credit_query.KEYS}
         try:
             query = credit_query.parse(actor, request.args)

@@ -71,7 +71,7 @@ def get(actor: Actor, record_id: int) -> CreditRecord:
 def get_own(actor: Actor, record_id: int) -> CreditRecord:
     """A record of the actor's own (to edit, submit or delete); anyone else's is a 404."""
     record = get(actor, record_id)
-    if actor.person is None or record.person_id != actor.person.id:
+    if not actor.is_person(record.person_id):
         abort(404)
     return record
 

@@ -173,7 +173,7 @@ class CreditEntryView(BaseView):
         return self.render_template(
             "portal/credits/detail.html", title=record.activity_name, record=record, trail=trail, users=users,
             status_label=status_label, credit_type=credit_type, actions=ACTIONS, roles=ROLES, class_labels=CLASS_LABELS,
-            own=actor.person is not None and record.person_id == actor.person.id, certificate=of_record(record.id),
+            own=actor.is_person(record.person_id), certificate=of_record(record.id),
         )
 
     @expose("/<int:record_id>/evidence/<int:file_id>/remove", methods=["POST"])

@@ -74,7 +74,7 @@ def whose(actor: Actor, person_id: Any) -> Person:
         wanted = int(person_id)
     except (TypeError, ValueError):
         abort(404)
-    if actor.person is not None and wanted == actor.person.id:
+    if actor.is_person(wanted):
         return actor.person
     return get(actor, wanted)
 
