@@ -77,17 +77,6 @@ def timer(client, url: str) -> Callable[[], float]:
     return once
 
 
-def sql_timer(engine: Engine, page: Select, count: Select) -> Callable[[], float]:
-    """A function timing the page query and the count on a pooled connection, in milliseconds."""
-    def once() -> float:
-        start = time.perf_counter()
-        with engine.connect() as conn:
-            conn.execute(page).all()
-            conn.execute(count).scalar_one()
-        return (time.perf_counter() - start) * 1000
-    return once
-
-
 def compare(*timers: Callable[[], float], repeat: int = REPEAT) -> list[float]:
     """Medians of each timer, taking turns."""
     samples: list[list[float]] = [[] for _ in timers]
@@ -166,13 +155,13 @@ def run(database_url: str, instance: Path, scale: str, people: int, units: int, 
             check_count(client, baseline_url, STOCK_COUNT, expected)
             check_sql(engine, page, count, expected)
             ours_ms, baseline_ms, sql_ms = compare(timer(client, ours), timer(client, baseline_url),
-                                                   sql_timer(engine, page, count))
+                                                   bare.sql_timer(engine, page, count))
             log(f"[{scale}] {case}: {ours_ms:.1f} ms vs {baseline_ms:.1f} ms, bare SQL {sql_ms:.1f} ms "
                 f"({expected} records)")
             rows.append(Row(case, label, ours_ms, baseline, baseline_ms, CREDITS_BUDGET))
             rows.append(Row(case, label, ours_ms, BARE_SQL, sql_ms, None))
         rows += compliance_rows(app, engine, learner, province, label, scale, with_export)
-        rows += certificate_rows(app, learner, province, scale, with_batch=with_export)
+        rows += certificate_rows(app, engine, learner, province, scale, with_batch=with_export)
     finally:
         with app.app_context():
             db.session.remove()
@@ -198,13 +187,14 @@ def compliance_rows(app, engine: Engine, learner, province: Province, label: str
          bare.person_year(person_id, first, last), "bare SQL (the year's approved records + sums by category), from the records"),
     ]
     for case, url, (one, two), baseline in cases:
-        ours_ms, sql_ms = compare(timer(learner, url), compliance.sql_pair_timer(engine, one, two))
+        ours_ms, sql_ms = compare(timer(learner, url), bare.sql_timer(engine, one, two))
         log(f"[{scale}] {case}: {ours_ms:.1f} ms vs bare SQL {sql_ms:.1f} ms")
         found.append(Row(case, label, ours_ms, baseline, sql_ms, None))
 
     unit_ids = list(province.credit_unit_ids)
     judged = compliance.check_unit_results(app, engine, unit_ids)
-    ours_ms, sql_ms = compare(compliance.unit_results_timer(app, unit_ids), compliance.unit_sql_timer(engine, unit_ids))
+    ours_ms, sql_ms = compare(compliance.unit_results_timer(app, unit_ids),
+                              bare.sql_timer(engine, bare.unit_totals(unit_ids, first, last)))
     case = f"unit compliance of {judged:,} active staff, {compliance.YEAR} (`services.results`: summary + rules)"
     log(f"[{scale}] {case}: {ours_ms:.1f} ms vs GROUP BY {sql_ms:.1f} ms")
     found.append(Row(case, label, ours_ms, "one hand-written SQL GROUP BY (person, class) over the records",
@@ -224,7 +214,7 @@ def compliance_rows(app, engine: Engine, learner, province: Province, label: str
     return found
 
 
-def certificate_rows(app, learner, province: Province, scale: str, with_batch: bool) -> list[Row]:
+def certificate_rows(app, engine: Engine, learner, province: Province, scale: str, with_batch: bool) -> list[Row]:
     """Issue 5's cases: one certificate's PDF, the public verification page and (once) a batch of
     100 certificates, each beside its baseline."""
     statements, issued, seconds = certificates.issue_batch(app, province.learner_person_id)
@@ -239,9 +229,7 @@ def certificate_rows(app, learner, province: Province, scale: str, with_batch: b
 
     case = "public verification page `GET /verify/<token>`"
     lookup = select(Certificate.__table__).where(Certificate.__table__.c.token == token)
-    with engine_of(app).connect() as conn:
-        ours_ms, sql_ms = compare(timer(app.test_client(), f"/verify/{token}"),
-                                  lambda: _timed(lambda: conn.execute(lookup).all()))
+    ours_ms, sql_ms = compare(timer(app.test_client(), f"/verify/{token}"), bare.sql_timer(engine, lookup))
     log(f"[{scale}] {case}: {ours_ms:.1f} ms vs the token lookup alone {sql_ms:.2f} ms")
     found.append(Row(case, scale, ours_ms, "bare SQL: the certificate by its token", sql_ms, None))
 
@@ -253,17 +241,6 @@ def certificate_rows(app, learner, province: Province, scale: str, with_batch: b
         found.append(Row(case, f"median of {certificates.BATCH_REPEAT}", ours_ms,
                          "WeasyPrint alone rendering the same HTML", alone_ms, CERTIFICATE_BUDGET))
     return found
-
-
-def _timed(work: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    work()
-    return (time.perf_counter() - start) * 1000
-
-
-def engine_of(app):
-    with app.app_context():
-        return db.engine
 
 
 def table(rows: list[Row]) -> str:

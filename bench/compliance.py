@@ -13,9 +13,10 @@ from typing import Callable
 
 import xlsxwriter
 from flask import Flask
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, select
 
 from bench import bare
+from bench.data import after_load
 from portal.compliance import services, summaries
 from portal.contracts import Column, Table
 from portal.extensions import db
@@ -37,21 +38,8 @@ def build_summaries(app: Flask) -> tuple[int, float]:
         written = summaries.rebuild()
         db.session.commit()
         seconds = time.perf_counter() - started
-        if db.engine.dialect.name == "postgresql":
-            # What autovacuum does soon after a large load (as for credit_record): statistics.
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("ANALYZE credit_year, credit_year_bucket"))
+        after_load("ANALYZE credit_year, credit_year_bucket")
         return written, seconds
-
-
-def sql_pair_timer(engine: Engine, first, second) -> Callable[[], float]:
-    def once() -> float:
-        start = time.perf_counter()
-        with engine.connect() as conn:
-            conn.execute(first).all()
-            conn.execute(second).all()
-        return (time.perf_counter() - start) * 1000
-    return once
 
 
 def unit_results_timer(app: Flask, unit_ids: list[int]) -> Callable[[], float]:
@@ -62,17 +50,6 @@ def unit_results_timer(app: Flask, unit_ids: list[int]) -> Callable[[], float]:
             elapsed = (time.perf_counter() - start) * 1000
             db.session.remove()
         return elapsed
-    return once
-
-
-def unit_sql_timer(engine: Engine, unit_ids: list[int]) -> Callable[[], float]:
-    first, last = summaries.year_range(YEAR)
-
-    def once() -> float:
-        start = time.perf_counter()
-        with engine.connect() as conn:
-            conn.execute(bare.unit_totals(unit_ids, first, last)).all()
-        return (time.perf_counter() - start) * 1000
     return once
 
 

@@ -125,10 +125,7 @@ def populate(app: Flask, people: int, units: int, credit_units: int, seed: int =
             conn.execute(insert(Person.__table__), people_rows)
             if conn.dialect.name == "postgresql":
                 _advance_sequences(conn)
-        if db.engine.dialect.name == "postgresql":
-            # Autovacuum would analyse fresh tables soon after a load; do it now.
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("ANALYZE"))
+        after_load("ANALYZE")
         return Province(
             people=people, units=units, admin_unit_id=admin_unit_id,
             admin_unit_staff=sum(1 for p in people_rows if p["unit_id"] == admin_unit_id),
@@ -203,14 +200,19 @@ def add_credit_records(app: Flask, province: Province, seed: int = 20261127) -> 
                 while chunk := list(itertools.islice(generated, CHUNK)):
                     conn.execute(insert(untyped), chunk)
             conn.commit()
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                # What autovacuum does soon after a large insert: statistics and the visibility map.
-                conn.execute(text("VACUUM ANALYZE credit_record"))
+        after_load("VACUUM ANALYZE credit_record")
         admin_unit_learners = sum(1 for _, unit_id in learners if unit_id == province.admin_unit_id)
         return Credits(records=len(learners) * len(RECORD_STATUSES), learners=len(learners),
                        learner_visible=len(RECORD_STATUSES) - RECORD_STATUSES.count("deleted"),
                        admin_unit_waiting=admin_unit_learners * RECORD_STATUSES.count("submitted"))
+
+
+def after_load(command: str) -> None:
+    """PostgreSQL: what autovacuum does soon after a large load (statistics, the visibility map),
+    done at once so that measurements do not depend on when it runs. Inside an app context."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(command))
 
 
 def _copy(conn, table_name: str, names: list[str], rows) -> None:
