@@ -1,6 +1,10 @@
 """Judging a person's year against a rule set: caps, the I类 maximum, class minima with
 interchange, hours, multi-year requirements and deeming records. Pure functions over the
-summary (no database), so that one person and five thousand are judged by the same code."""
+summary (no database), so that one person and five thousand are judged by the same code.
+
+Judging counts in the units the summary stores (credits in hundredths, hours in tenths, as
+integers): a unit's thousands of people are judged without a Decimal operation each. The
+verdict gives Decimals again."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -13,6 +17,25 @@ from portal.contracts import credits as to_credits
 from portal.models import RuleSet
 
 ZERO = Decimal("0.00")
+_DECIMALS: dict[tuple[int, int], Decimal] = {}
+
+
+def to_decimal(units: int, places: int) -> Decimal:
+    """``units`` hundredths (places=2) or tenths (places=1) as a Decimal: 250 → 2.50. The same few
+    values come back thousands of times in a unit's judging, so they are made once."""
+    value = _DECIMALS.get((units, places))
+    if value is None:
+        value = _DECIMALS[units, places] = Decimal(units).scaleb(-places)
+    return value
+
+
+def to_units(value: Decimal | int | str, places: int = 2) -> int:
+    """A figure in the summary's units: Decimal("2.5") → 250 hundredths."""
+    return int(Decimal(str(value)).scaleb(places).to_integral_value())
+
+
+def _credits(units: int) -> Decimal:
+    return to_decimal(units, 2)
 # A cap cuts a group's credits from these classes first: I类 is the scarcer, so it is kept.
 _CUT_ORDER = {"other": 0, "II": 1, "I": 2}
 
@@ -24,39 +47,35 @@ def plain(value: Decimal) -> str:
 
 
 class Bucket(NamedTuple):
-    """Counted credits of one category, class and 各类学分汇总 node (a credit_year_bucket row).
-    Value records judged by the thousand are named tuples: a frozen dataclass costs several
-    times as much to make."""
+    """Counted credits (hundredths) and hours (tenths) of one category, class and 各类学分汇总
+    node (a credit_year_bucket row). Value records judged by the thousand are named tuples: a
+    frozen dataclass costs several times as much to make."""
 
     category_id: int
     credit_class: str
     node: str
-    credits: Decimal
-    hours: Decimal
+    credits: int
+    hours: int
     deeming_record_id: int | None = None
 
 
-@dataclass
-class Figures:
-    """A person's counted records of one year, summed (a credit_year row, or nothing). Only the
-    buckets a judgement needs are given: all of them for one person's page; for a whole unit,
-    those of capped and deeming categories and of multi-year nodes."""
+class Figures(NamedTuple):
+    """A person's counted records of one year, summed (a credit_year row, or nothing): credits
+    in hundredths, hours in tenths. Only the buckets a judgement needs are given: all of them
+    for one person's page; for a whole unit, those of capped and deeming categories and of
+    multi-year nodes."""
 
     year: int
     records: int = 0
-    hours: Decimal = Decimal("0.0")
-    by_class: Mapping[str, Decimal] = field(default_factory=dict)
+    hours: int = 0
+    class_1: int = 0
+    class_2: int = 0
+    other: int = 0
     buckets: Sequence[Bucket] = ()
 
-    @classmethod
-    def of(cls, row: Any, buckets: Sequence[Bucket] = ()) -> "Figures":
-        """From a credit_year row (ORM object or Core row with the same columns)."""
-        return cls(year=row.year, records=row.records, hours=row.hours,
-                   by_class={"I": row.class_1, "II": row.class_2, "other": row.class_other}, buckets=buckets)
-
-    def node_credits(self, nodes: Iterable[str]) -> Decimal:
+    def node_credits(self, nodes: Iterable[str]) -> int:
         wanted = set(nodes)
-        return sum((b.credits for b in self.buckets if b.node in wanted), ZERO)
+        return sum(b.credits for b in self.buckets if b.node in wanted)
 
 
 @dataclass(frozen=True)
@@ -71,24 +90,26 @@ class Requirement:
     """A multi-year requirement, read once from a rule set's JSON."""
 
     years: int
-    min_credits: Decimal
+    min_credits: int
     nodes: tuple[str, ...]
     unit_levels: frozenset[str]
-    message: str
+    label: str  # the requirement in words (达标标准浏览, the multi-year table)
+    message: str  # its shortfall, with %(missing)s left to fill
 
 
 @dataclass(frozen=True)
 class Plan:
-    """A rule set as judging uses it, worked out once for any number of people."""
+    """A rule set as judging uses it, worked out once for any number of people, in the
+    summary's units (credits in hundredths, hours in tenths)."""
 
     key_of: dict[int, str]  # capped category id → cap key
-    limits: dict[str, tuple[str, Decimal]]  # cap key → (what it covers, cap)
+    limits: dict[str, tuple[str, int]]  # cap key → (what it covers, cap)
     deeming: frozenset[int]
-    min_credits: Decimal
-    min_hours: Decimal
-    class_1_floor: Decimal  # the class minima after interchange
-    class_2_floor: Decimal
-    class_1_max: Decimal | None
+    min_credits: int
+    min_hours: int
+    class_1_floor: int  # the class minima after interchange
+    class_2_floor: int
+    class_1_max: int | None
     multi_year: tuple[Requirement, ...]
 
 
@@ -123,13 +144,17 @@ class Context:
         keep = Decimal(100 - rule_set.interchange_percent) / 100
         return Plan(
             key_of={c: _cap_key(c, category) for c, category in self.categories.items() if _cap_key(c, category) in limits},
-            limits={key: ("、".join(members[key]), cap) for key, cap in limits.items()},
-            deeming=frozenset(rule_set.deeming_categories or ()), min_credits=rule_set.min_credits,
-            min_hours=rule_set.min_hours, class_1_floor=to_credits(rule_set.class_1_min * keep),
-            class_2_floor=to_credits(rule_set.class_2_min * keep), class_1_max=rule_set.class_1_max,
+            limits={key: ("、".join(members[key]), to_units(cap)) for key, cap in limits.items()},
+            deeming=frozenset(rule_set.deeming_categories or ()), min_credits=to_units(rule_set.min_credits),
+            min_hours=to_units(rule_set.min_hours, 1), class_1_floor=to_units(to_credits(rule_set.class_1_min * keep)),
+            class_2_floor=to_units(to_credits(rule_set.class_2_min * keep)),
+            class_1_max=None if rule_set.class_1_max is None else to_units(rule_set.class_1_max),
             multi_year=tuple(Requirement(
-                years=int(r["years"]), min_credits=Decimal(str(r["min_credits"])), nodes=tuple(r["nodes"]),
+                years=int(r["years"]), min_credits=to_units(r["min_credits"]), nodes=tuple(r["nodes"]),
                 unit_levels=frozenset(r.get("unit_levels") or ()),
+                label=self.messages["multi_year_label"] % {
+                    "what": "、".join(self.node_names.get(n, n) for n in r["nodes"]),
+                    "n": plain(Decimal(str(r["min_credits"]))), "years": int(r["years"])},
                 message=self.messages["multi_year"] % {
                     "what": "、".join(self.node_names.get(n, n) for n in r["nodes"]), "years": int(r["years"])},
             ) for r in rule_set.multi_year or ()),
@@ -145,6 +170,12 @@ class CapCut(NamedTuple):
     entered: Decimal
     cap: Decimal
     counted: Decimal
+
+
+class MultiYearProgress(NamedTuple):
+    label: str
+    have: Decimal
+    need: Decimal
 
 
 class Shortfall(NamedTuple):
@@ -170,6 +201,8 @@ class Verdict:
     caps: list[CapCut]
     shortfalls: list[Shortfall]
     deemed_by: int | None
+    # The multi-year requirements that apply, with the credits the window holds.
+    multi_year: list[MultiYearProgress] = field(default_factory=list)
     # 各类学分汇总 node → (credits after caps, hours); filled when asked for (``with_nodes``).
     nodes: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
 
@@ -191,36 +224,64 @@ def judge(figures: Figures, rule_set: RuleSet | None, context: Context, unit_lev
     """A person's year under ``rule_set``. ``earlier`` holds the previous years the rule set's
     multi-year requirements look back on."""
     plan = context.plan(rule_set) if rule_set else None
-    caps, class_cut, node_cut = _apply_caps(figures, plan) if plan else ([], {}, {})
-    by_class = {cls: figures.by_class.get(cls, ZERO) - class_cut.get(cls, ZERO) for cls in ("I", "II", "other")}
+    class_1, class_2, other = figures.class_1, figures.class_2, figures.other
+    caps, node_cut = [], {}
+    if plan is not None and plan.key_of:
+        caps, class_cut, node_cut = _apply_caps(figures, plan)
+        class_1 -= class_cut.get("I", 0)
+        class_2 -= class_cut.get("II", 0)
+        other -= class_cut.get("other", 0)
     class_1_max = plan.class_1_max if plan else None
-    excess = max(by_class["I"] - class_1_max, ZERO) if class_1_max is not None else ZERO
-    # Sums and differences of two-place credits keep two places: no rounding is needed here.
+    excess = max(class_1 - class_1_max, 0) if class_1_max is not None else 0
     verdict = Verdict(
         year=figures.year, rule_set=rule_set, compliant=None, records=figures.records,
-        entered=sum(figures.by_class.values(), ZERO), credits=sum(by_class.values(), ZERO) - excess,
-        hours=figures.hours, class_1=by_class["I"], class_2=by_class["II"], other=by_class["other"],
-        class_1_excess=excess, caps=caps, shortfalls=[], deemed_by=None,
+        entered=_credits(figures.class_1 + figures.class_2 + figures.other),
+        credits=_credits(class_1 + class_2 + other - excess), hours=to_decimal(figures.hours, 1),
+        class_1=_credits(class_1), class_2=_credits(class_2), other=_credits(other),
+        class_1_excess=_credits(excess), caps=caps, shortfalls=[], deemed_by=None,
     )
     if with_nodes:
+        nodes: dict[str, list[int]] = {}
         for bucket in figures.buckets:
-            node_credits, node_hours = verdict.nodes.get(bucket.node, (ZERO, Decimal("0.0")))
-            verdict.nodes[bucket.node] = (node_credits + bucket.credits, node_hours + bucket.hours)
+            node = nodes.setdefault(bucket.node, [0, 0])
+            node[0] += bucket.credits
+            node[1] += bucket.hours
         for node, cut in node_cut.items():
-            verdict.nodes[node] = (verdict.nodes[node][0] - cut, verdict.nodes[node][1])
+            nodes[node][0] -= cut
+        verdict.nodes = {node: (_credits(c), to_decimal(h, 1)) for node, (c, h) in nodes.items()}
     if plan is None:
         return verdict
-    deeming = [b.deeming_record_id for b in figures.buckets
-               if b.deeming_record_id is not None and b.category_id in plan.deeming]
-    if deeming:
-        verdict.deemed_by, verdict.compliant = min(deeming), True
-        return verdict
-    verdict.shortfalls = _shortfalls(verdict, plan, context.messages, unit_level, figures, earlier or {})
-    verdict.compliant = not verdict.shortfalls
+    if plan.deeming:
+        deeming = [b.deeming_record_id for b in figures.buckets
+                   if b.deeming_record_id is not None and b.category_id in plan.deeming]
+        if deeming:
+            verdict.deemed_by, verdict.compliant = min(deeming), True
+            return verdict
+    shortfalls = verdict.shortfalls
+    for requirement, have, need, places in (("total", class_1 + class_2 + other - excess, plan.min_credits, 2),
+                                            ("hours", figures.hours, plan.min_hours, 1),
+                                            ("class_1", class_1 - excess, plan.class_1_floor, 2),
+                                            ("class_2", class_2, plan.class_2_floor, 2)):
+        if have < need:
+            shortfalls.append(_shortfall(requirement, to_decimal(need - have, places), context.messages[requirement]))
+    for requirement in plan.multi_year:
+        if requirement.unit_levels and (unit_level or "") not in requirement.unit_levels:
+            continue
+        window = [figures] + [earlier[figures.year - back] for back in range(1, requirement.years)
+                              if earlier and figures.year - back in earlier]
+        have = sum(f.node_credits(requirement.nodes) for f in window)
+        verdict.multi_year.append(MultiYearProgress(requirement.label, _credits(have), _credits(requirement.min_credits)))
+        if have < requirement.min_credits:
+            shortfalls.append(_shortfall("multi_year", _credits(requirement.min_credits - have), requirement.message))
+    verdict.compliant = not shortfalls
     return verdict
 
 
-def _apply_caps(figures: Figures, plan: Plan) -> tuple[list[CapCut], dict[str, Decimal], dict[str, Decimal]]:
+def _shortfall(requirement: str, missing: Decimal, message: str) -> Shortfall:
+    return Shortfall(requirement, missing, message % {"missing": plain(missing)})
+
+
+def _apply_caps(figures: Figures, plan: Plan) -> tuple[list[CapCut], dict[str, int], dict[str, int]]:
     """The caps that cut this year, and how much they cut from each class and each node."""
     key_of, limits = plan.key_of, plan.limits
     capped: dict[str, list[Bucket]] = {}
@@ -228,44 +289,22 @@ def _apply_caps(figures: Figures, plan: Plan) -> tuple[list[CapCut], dict[str, D
         key = key_of.get(bucket.category_id)
         if key is not None:
             capped.setdefault(key, []).append(bucket)
-    cuts, class_cut, node_cut = [], {}, {}
+    cuts: list[CapCut] = []
+    class_cut: dict[str, int] = {}
+    node_cut: dict[str, int] = {}
     for key, buckets in capped.items():
         label, cap = limits[key]
-        entered = sum((b.credits for b in buckets), ZERO)
+        entered = sum(b.credits for b in buckets)
         over = entered - cap
         if over <= 0:
             continue
-        cuts.append(CapCut(label=label, entered=entered, cap=cap, counted=cap))
+        cuts.append(CapCut(label=label, entered=_credits(entered), cap=_credits(cap), counted=_credits(cap)))
         for bucket in sorted(buckets, key=lambda b: (_CUT_ORDER.get(b.credit_class, 0), b.node, b.category_id)):
             cut = min(over, bucket.credits)
             over -= cut
-            class_cut[bucket.credit_class] = class_cut.get(bucket.credit_class, ZERO) + cut
-            node_cut[bucket.node] = node_cut.get(bucket.node, ZERO) + cut
+            class_cut[bucket.credit_class] = class_cut.get(bucket.credit_class, 0) + cut
+            node_cut[bucket.node] = node_cut.get(bucket.node, 0) + cut
     return cuts, class_cut, node_cut
-
-
-def _shortfalls(verdict: Verdict, plan: Plan, messages: Mapping[str, str], unit_level: str | None,
-                figures: Figures, earlier: Mapping[int, Figures]) -> list[Shortfall]:
-    found = []
-
-    def short(requirement: str, have: Decimal, need: Decimal, message: str) -> None:
-        if have < need:
-            missing = need - have
-            found.append(Shortfall(requirement, missing, message % {"missing": plain(missing)}))
-
-    short("total", verdict.credits, plan.min_credits, messages["total"])
-    if plan.min_hours:
-        short("hours", verdict.hours, plan.min_hours, messages["hours"])
-    short("class_1", verdict.class_1 - verdict.class_1_excess, plan.class_1_floor, messages["class_1"])
-    short("class_2", verdict.class_2, plan.class_2_floor, messages["class_2"])
-    for requirement in plan.multi_year:
-        if requirement.unit_levels and (unit_level or "") not in requirement.unit_levels:
-            continue
-        window = [figures] + [earlier[verdict.year - back] for back in range(1, requirement.years)
-                              if verdict.year - back in earlier]
-        have = sum((f.node_credits(requirement.nodes) for f in window), ZERO)
-        short("multi_year", have, requirement.min_credits, requirement.message)
-    return found
 
 
 def describe(rule_set: RuleSet, context: Context) -> list[str]:
@@ -288,13 +327,11 @@ def describe(rule_set: RuleSet, context: Context) -> list[str]:
     elif rule_set.class_1_min or rule_set.class_2_min:
         lines.append(_("The classes cannot stand in for each other."))
     for key, (label, cap) in sorted(context.plan(rule_set).limits.items()):
-        lines.append(_("%(what)s: at most %(n)s credits count a year.", what=label, n=plain(cap)))
-    for requirement in rule_set.multi_year or ():
-        what = "、".join(context.node_names.get(n, n) for n in requirement["nodes"])
-        line = _("%(what)s: at least %(n)s credits within %(years)d years.", what=what,
-                 n=plain(Decimal(str(requirement["min_credits"]))), years=int(requirement["years"]))
-        if requirement.get("unit_levels"):
-            line += " " + _("(staff of %(levels)s units)", levels="、".join(requirement["unit_levels"]))
+        lines.append(_("%(what)s: at most %(n)s credits count a year.", what=label, n=plain(_credits(cap))))
+    for requirement in context.plan(rule_set).multi_year:
+        line = requirement.label
+        if requirement.unit_levels:
+            line += " " + _("(staff of %(levels)s units)", levels="、".join(sorted(requirement.unit_levels)))
         lines.append(line)
     deeming = [context.categories[c].name for c in rule_set.deeming_categories or () if c in context.categories]
     if deeming:
@@ -324,4 +361,5 @@ def messages() -> dict[str, str]:
         "total": _("Total credits: %(missing)s short"), "hours": _("Hours: %(missing)s short"),
         "class_1": _("Class I credits: %(missing)s short"), "class_2": _("Class II credits: %(missing)s short"),
         "multi_year": _("%(what)s credits within %(years)d years: %%(missing)s short"),
+        "multi_year_label": _("%(what)s: at least %(n)s credits within %(years)d years."),
     }

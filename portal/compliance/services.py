@@ -1,5 +1,6 @@
 """Compliance answers: one person's year, and every person of a set of units at once (read
-from the yearly summary: three queries, whatever the number of people)."""
+from the yearly summary: two queries, three when multi-year requirements look back, whatever
+the number of people)."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -8,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Integer, Select, and_, or_, select, type_coerce
 from sqlalchemy.orm import joinedload
 
 from portal.compliance import summaries
@@ -22,10 +23,18 @@ ACTIVE = "正常"
 # Table columns, not ORM attributes: thousands of rows at a time are read as plain Core rows.
 _year, _bucket = CreditYear.__table__.c, CreditYearBucket.__table__.c
 _person, _unit = Person.__table__.c, Unit.__table__.c
-# The columns judging reads.
-SUMMARY = (_year.person_id, _year.year, _year.records, _year.hours, _year.class_1, _year.class_2, _year.class_other)
-BUCKET = (_bucket.person_id, _bucket.year, _bucket.category_id, _bucket.credit_class, _bucket.node, _bucket.credits,
-          _bucket.hours, _bucket.deeming_record_id)
+
+
+def _units(column):
+    """A credits or hours column as stored (hundredths, tenths): what judging counts in."""
+    return type_coerce(column, Integer)
+
+
+# The columns judging reads, in the order of Figures and Bucket.
+FIGURES = (_year.records, _units(_year.hours), _units(_year.class_1), _units(_year.class_2), _units(_year.class_other))
+SUMMARY = (_year.person_id, _year.year, *FIGURES)
+BUCKET = (_bucket.person_id, _bucket.year, _bucket.category_id, _bucket.credit_class, _bucket.node,
+          _units(_bucket.credits), _units(_bucket.hours), _bucket.deeming_record_id)
 
 
 def context() -> Context:
@@ -48,23 +57,28 @@ def _lookback(sets: list[RuleSet]) -> int:
     return max((int(r["years"]) for s in sets for r in s.multi_year or ()), default=1)
 
 
-def _figures(rows: Select, bucket_rows: Select) -> dict[int, dict[int, Figures]]:
-    """person id → year → Figures, from the credit_year rows and the bucket rows selected."""
-    connection = db.session.connection()
-    buckets: dict[tuple[int, int], list[Bucket]] = defaultdict(list)
-    for person_id, year, *bucket in connection.execute(bucket_rows).all():
-        buckets[person_id, year].append(Bucket(*bucket))
+def _buckets(bucket_rows: Select) -> dict[tuple[int, int], list[Bucket]]:
+    """(person id, year) → the bucket rows selected."""
+    found: dict[tuple[int, int], list[Bucket]] = defaultdict(list)
+    for person_id, year, category_id, credit_class, node, credits, hours, deeming in \
+            db.session.connection().execute(bucket_rows).all():
+        found[person_id, year].append(Bucket(category_id, credit_class, node, credits, hours, deeming))
+    return found
+
+
+def _figures(rows: Select, buckets: dict[tuple[int, int], list[Bucket]]) -> dict[int, dict[int, Figures]]:
+    """person id → year → Figures, from the credit_year rows selected (SUMMARY) and their buckets."""
     found: dict[int, dict[int, Figures]] = defaultdict(dict)
-    for row in connection.execute(rows).all():
-        found[row.person_id][row.year] = Figures.of(row, buckets.get((row.person_id, row.year), ()))
+    for person_id, year, *figures in db.session.connection().execute(rows).all():
+        found[person_id][year] = Figures(year, *figures, buckets.get((person_id, year), ()))
     return found
 
 
 def person_year(person: Person, year: int) -> Verdict:
     rule_set = choose(rule_sets(), year, person.title_level, person.unit.level)
     first = year - _lookback([rule_set] if rule_set else []) + 1
-    figures = _figures(select(*SUMMARY).where(_year.person_id == person.id, _year.year.between(first, year)),
-                       select(*BUCKET).where(_bucket.person_id == person.id, _bucket.year.between(first, year)))
+    buckets = _buckets(select(*BUCKET).where(_bucket.person_id == person.id, _bucket.year.between(first, year)))
+    figures = _figures(select(*SUMMARY).where(_year.person_id == person.id, _year.year.between(first, year)), buckets)
     own = figures.get(person.id, {})
     return judge(own.get(year, Figures(year)), rule_set, context(), person.unit.level, own, with_nodes=True)
 
@@ -93,40 +107,45 @@ class PersonResult:
 
 
 def results(year: int, unit_ids: list[int] | None = None) -> list[PersonResult]:
-    """The year of every active person of ``unit_ids`` (everyone when None), in person-number order."""
-    people = (select(_person.id, _person.person_no, _person.name, _person.department, _person.title_level,
-                     _person.unit_id, _unit.name, _unit.level)
-              .join_from(Person.__table__, Unit.__table__, _unit.id == _person.unit_id)
-              .where(_person.status == ACTIVE).order_by(_person.person_no))
+    """The year of every active person of ``unit_ids`` (everyone when None), in person-number order.
+    Each person comes with this year's credit_year row, joined; earlier years are read only when
+    a multi-year requirement looks back."""
     sets = rule_sets()
     valid = [s for s in sets if s.valid_from <= year and (s.valid_to is None or year <= s.valid_to)]
     first = year - _lookback(valid) + 1
     ctx = context()
+    people = (select(_person.id, _person.person_no, _person.name, _person.department, _person.title_level,
+                     _person.unit_id, _unit.name, _unit.level, *FIGURES)
+              .join_from(Person.__table__, Unit.__table__, _unit.id == _person.unit_id)
+              .outerjoin(CreditYear.__table__, and_(_year.person_id == _person.id, _year.year == year))
+              .where(_person.status == ACTIVE).order_by(_person.person_no))
     # The buckets a judgement of this year can need: of capped categories, of deeming records, of
     # the nodes multi-year requirements count. The rest is in the credit_year row's totals.
     capped = set().union(*(ctx.plan(s).key_of for s in valid))
     nodes = {node for s in valid for r in s.multi_year or () for node in r["nodes"]}
-    rows = (select(*SUMMARY).join_from(CreditYear.__table__, Person.__table__, _person.id == _year.person_id)
-            .where(_person.status == ACTIVE, _year.year.between(first, year)))
     bucket_rows = (select(*BUCKET).join_from(CreditYearBucket.__table__, Person.__table__, _person.id == _bucket.person_id)
                    .where(_person.status == ACTIVE, _bucket.year.between(first, year),
                           or_(_bucket.category_id.in_(capped), _bucket.node.in_(nodes),
                               _bucket.deeming_record_id.is_not(None))))
+    earlier_rows = (select(*SUMMARY).join_from(CreditYear.__table__, Person.__table__, _person.id == _year.person_id)
+                    .where(_person.status == ACTIVE, _year.year.between(first, year - 1)))
     if unit_ids is not None:
         people = people.where(_person.unit_id.in_(unit_ids))
-        rows = rows.where(_person.unit_id.in_(unit_ids))
         bucket_rows = bucket_rows.where(_person.unit_id.in_(unit_ids))
-    figures = _figures(rows, bucket_rows)
+        earlier_rows = earlier_rows.where(_person.unit_id.in_(unit_ids))
+    buckets = _buckets(bucket_rows)
+    earlier = _figures(earlier_rows, buckets) if first < year else {}
     chosen: dict[tuple[str, str | None], RuleSet | None] = {}
     answers = []
-    for person_id, person_no, name, department, title_level, unit_id, unit_name, unit_level in \
+    for person_id, person_no, name, department, title_level, unit_id, unit_name, unit_level, records, *figures in \
             db.session.connection().execute(people).all():
-        own = figures.get(person_id, {})
+        this_year = (Figures(year, records, *figures, buckets.get((person_id, year), ())) if records is not None
+                     else Figures(year))
         group = (title_level, unit_level)
         if group not in chosen:
             chosen[group] = choose(sets, year, title_level, unit_level)
         answers.append(PersonResult(person_id, person_no, name, department, title_level, unit_id, unit_name,
-                                    judge(own.get(year, Figures(year)), chosen[group], ctx, unit_level, own)))
+                                    judge(this_year, chosen[group], ctx, unit_level, earlier.get(person_id, {}))))
     return answers
 
 
