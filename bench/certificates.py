@@ -13,7 +13,8 @@ from portal.accounts.actor import actor_for
 from portal.certificates import services
 from portal.extensions import db
 from portal.models import CreditRecord, Person
-from portal_plugins.exporters.certificate_pdf import CertificatePdf, import_weasyprint, render_html, TEMPLATES
+from portal_plugins.exporters._pdf import TEMPLATES, import_weasyprint
+from portal_plugins.exporters.certificate_pdf import CertificatePdf, render_html
 
 BATCH = 100
 BATCH_REPEAT = 3

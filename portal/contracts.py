@@ -272,6 +272,12 @@ class DocumentExporter(Contract):
     # What the documents are: "certificate", "registration_form", "verification_table" ...
     document: ClassVar[str]
 
+    def html(self, documents: list[Mapping[str, Any]], toolbar: str = "") -> str:
+        """The documents as one self-contained HTML page (no other file needed), laid out as in
+        the file: what a print-friendly page shows. ``toolbar`` (markup: buttons, links) is shown
+        above them on screen and left out when printing."""
+        raise NotImplementedError
+
     def write(self, documents: list[Mapping[str, Any]], out: BinaryIO) -> None:
         raise NotImplementedError
 

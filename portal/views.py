@@ -9,6 +9,7 @@ from portal.certificates import views as certificates
 from portal.compliance.api import ComplianceApi
 from portal.compliance.dashboards import ProvinceDashboardView, UnitDashboardView
 from portal.compliance.views import ComplianceView
+from portal.credit_forms import views as credit_forms
 from portal.credits.api import CreditApi, ReviewApi
 from portal.credits.query_views import CreditQueryView
 from portal.credits.views import CreditEntryView
@@ -73,6 +74,7 @@ def register_views(appbuilder: AppBuilder, registry: Registry) -> None:
     appbuilder.add_api(ComplianceApi)
     appbuilder.add_api(ExportApi)
     certificates.register(appbuilder)
+    credit_forms.register(appbuilder)
     for method in registry.login_methods.values():
         for view in method.views:
             appbuilder.add_view_no_menu(view)

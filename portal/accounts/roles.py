@@ -24,7 +24,7 @@ def _keys(*names: str) -> list[list[str]]:
 _OWN_ACCOUNT = _keys("Profile", "Password", "MeApi", "Settings", "DictionaryApi", "CreditCategoryApi", "CreditEntry",
                      "CreditApi", "Exports", "ExportApi", "Statistics", "CreditQuery", "ComplianceQuery",
                      "ComplianceApi", "StandardsBrowse", "CertificateFiles",
-                     "CertificateApi") + [["^RuleSetApi$", "^can_get$"]]
+                     "CertificateApi", "CreditForms", "CreditFormApi", "VerificationTable") + [["^RuleSetApi$", "^can_get$"]]
 
 ROLES = {
     PROVINCE_ADMIN: [[".*", ".*"]],

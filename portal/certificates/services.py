@@ -29,10 +29,10 @@ class RevokeInvalid(ValueError):
     """The revocation cannot be made (no reason, already revoked)."""
 
 
-def new_number(year: int) -> str:
-    """``2026-7K3M-9QXD``: the year of issue and 40 random bits."""
+def new_number(year: int, prefix: str = "") -> str:
+    """``2026-7K3M-9QXD``: the year of issue and 40 random bits, after ``prefix`` (forms: DJ-, YZ-)."""
     chars = "".join(secrets.choice(CROCKFORD) for _ in range(8))
-    return f"{year}-{chars[:4]}-{chars[4:]}"
+    return f"{prefix}{year}-{chars[:4]}-{chars[4:]}"
 
 
 def visible(actor: Actor) -> Select:

@@ -21,10 +21,14 @@ def verify_url(token: str) -> str:
     return f"{current_app.config['BASE_URL']}/verify/{token}"
 
 
+def province_name() -> str:
+    """The province unit's name (浙江省), which titles certificates and forms; empty without one."""
+    return db.session.scalar(select(Unit.name).where(Unit.kind == "province").order_by(Unit.id).limit(1)) or ""
+
+
 def title() -> str:
-    """The configured title, after the province unit's name when there is one (浙江省…)."""
-    province = db.session.scalar(select(Unit.name).where(Unit.kind == "province").order_by(Unit.id).limit(1))
-    return f"{province or ''}{current_app.config['CERTIFICATE_TITLE']}"
+    """The configured title, after the province's name (浙江省…)."""
+    return f"{province_name()}{current_app.config['CERTIFICATE_TITLE']}"
 
 
 def _period(record: CreditRecord) -> tuple[str, str]:

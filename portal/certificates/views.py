@@ -13,21 +13,23 @@ from portal.accounts.actor import current_actor
 from portal.certificates import files, services
 from portal.certificates.api import CertificateApi
 from portal.certificates.services import RevokeInvalid
+from portal.credit_forms import services as credit_forms
+from portal.credit_forms import statements
 from portal.extensions import db
 from portal.models import Certificate
 from portal.pagination import paginate
 from portal.people.masking import mask_name
 
 PER_PAGE = 50
-NOT_FOUND = _l("No certificate matches this QR code or link. Check that it was copied completely; "
-               "a certificate that cannot be found here is not valid.")
+NOT_FOUND = _l("No certificate or form matches this QR code or link. Check that it was copied completely; "
+               "a certificate or form that cannot be found here is not valid.")
 
 
 def public(certificate: Certificate) -> dict[str, Any]:
     """What the verification page shows: the frozen statement, the name masked, and the status."""
     s = certificate.statement
     return {
-        "number": s["number"], "title": s["title"], "person_name": mask_name(s["person_name"]),
+        "kind": "certificate", "number": s["number"], "title": s["title"], "person_name": mask_name(s["person_name"]),
         "project_name": s["project_name"], "project_number": s["project_number"],
         "project_start": s["project_start"], "project_end": s["project_end"], "organiser": s["organiser"],
         "credit_level": s["credit_level"], "credit_class": s["credit_class"], "credits": s["credits"],
@@ -49,18 +51,26 @@ class VerifyView(BaseView):
 
     @expose("/<token>")
     def verify(self, token: str):
-        certificate = services.verify(token) if len(token) <= 64 else None
+        """A certificate's token, else a form's (学分登记表, 多年度学分验证表): both QR codes open here."""
         as_json = request.args.get("format") == "json"
-        if certificate is None:
+        certificate = services.verify(token) if len(token) <= 64 else None
+        if certificate is not None:
+            shown = public(certificate)
             if as_json:
-                return jsonify(code="not_found", message=str(NOT_FOUND)), 404
+                return jsonify(shown)
             return self.render_template("portal/certificates/verify.html", title=_("Certificate verification"),
-                                        certificate=None, message=NOT_FOUND), 404
-        shown = public(certificate)
+                                        certificate=shown, message=None)
+        form = credit_forms.verify(token) if len(token) <= 64 else None
+        if form is not None:
+            shown = {**statements.public(form.statement), "status": "valid",
+                     "verification_count": form.verification_count}
+            if as_json:
+                return jsonify(shown)
+            return self.render_template("portal/credit_forms/verify.html", title=_("Form verification"), form=shown)
         if as_json:
-            return jsonify(shown)
+            return jsonify(code="not_found", message=str(NOT_FOUND)), 404
         return self.render_template("portal/certificates/verify.html", title=_("Certificate verification"),
-                                    certificate=shown, message=None)
+                                    certificate=None, message=NOT_FOUND), 404
 
 
 def _too_many(_limit):

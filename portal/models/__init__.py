@@ -3,6 +3,7 @@ on Flask-AppBuilder's metadata, which Alembic reads."""
 from portal.models.accounts import AccountState, CaptchaChallenge
 from portal.models.categories import CreditCategory
 from portal.models.certificates import Certificate
+from portal.models.credit_forms import CreditForm
 from portal.models.credits import AuditEntry, CreditRecord, CreditYear, CreditYearBucket, EvidenceFile
 from portal.models.dictionaries import DictionaryEntry
 from portal.models.exports import ExportJob
@@ -11,6 +12,6 @@ from portal.models.standards import RuleSet
 from portal.models.units import Unit
 
 __all__ = [
-    "AccountState", "AuditEntry", "CaptchaChallenge", "Certificate", "CreditCategory", "CreditRecord", "CreditYear", "CreditYearBucket",
+    "AccountState", "AuditEntry", "CaptchaChallenge", "Certificate", "CreditCategory", "CreditForm", "CreditRecord", "CreditYear", "CreditYearBucket",
     "DictionaryEntry", "EvidenceFile", "ExportJob", "Person", "PersonHistory", "RuleSet", "Unit",
 ]

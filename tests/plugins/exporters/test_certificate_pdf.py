@@ -13,7 +13,8 @@ from PIL import ImageFile
 from pypdf import PdfReader
 
 from portal.contracts import DocumentExporter
-from portal_plugins.exporters.certificate_pdf import CertificatePdf, chinese_date, plain_number, render_html
+from portal_plugins.exporters._pdf import chinese_date, plain_number
+from portal_plugins.exporters.certificate_pdf import CertificatePdf, render_html
 
 VERIFY_URL = "http://127.0.0.1:5000/verify/Xq3vR7pL2mN8sT4wY6zA1bC5dE9fG0hJkLmNoPqRsTu"
 FIRST = {
