@@ -20,7 +20,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from portal import models  # noqa: F401  (registers the models on the metadata)
     from portal import errors
-    from portal.accounts import guards
+    from portal.accounts import guards, sms_login
     from portal.accounts.roles import ROLES
     from portal.cli import portal_cli
     from portal.extensions import db, migrate, sqlite_wal
@@ -45,6 +45,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     registry = build_registry(app.config["DISABLED_PLUGINS"])
     app.extensions["portal"] = registry
+    sms_login.init_app(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)

@@ -217,7 +217,7 @@ def to_json(value: Any) -> Any:
     return value
 
 
-# --- exporters and login methods ----------------------------------------------------------------
+# --- exporters, login methods and SMS senders ---------------------------------------------------
 
 COLUMN_KINDS = ("text", "date", "credits", "hours", "integer")
 
@@ -290,3 +290,19 @@ class LoginMethod(Contract):
 
     endpoint: ClassVar[str]
     views: ClassVar[tuple] = ()
+
+
+class SmsSender(Contract):
+    """Sends text messages (the codes of the out-of-province learners' login).
+
+    The portal makes one instance per app at start-up, ``sender_class(app)`` with the Flask app,
+    for the slug that ``PORTAL_SMS_SENDER`` names; read settings there (``app.config``, or the
+    environment for settings of your own). ``send`` is called during a request, after the code
+    is saved: raise when the message could not be handed over (the portal logs it; the learner
+    sees the same answer as always)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def send(self, phone: str, text: str) -> None:
+        raise NotImplementedError

@@ -1,6 +1,8 @@
 """The demo province loaded by `make run` on an empty database: 2 cities, 4 units with a unit
 admin each, 40 learners with titles; those with self-entry have an approved record, one
-waiting for review and a draft. Passwords are random, printed once and written to
+waiting for review and a draft; and an out-of-province learner (外省人员) with two approved
+records, who signs in with the ID number and phone below and the code the default SMS sender
+writes to instance/sms_outbox.log. Passwords are random, printed once and written to
 instance/demo-credentials.txt (mode 0600)."""
 from __future__ import annotations
 
@@ -30,6 +32,8 @@ GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英�
 TITLES = [("医师", "初级"), ("护师", "初级"), ("药师", "初级"), ("主治医师", "中级"), ("主管护师", "中级"),
           ("副主任医师", "高级"), ("主任医师", "高级"), ("副主任护师", "高级")]
 DEPARTMENTS = ["内科", "外科", "妇产科", "儿科", "急诊科", "检验科", "药剂科", "护理部", "公共卫生科"]
+# Fixed, so that README.md can name them: a Shanghai ID number (valid check digit) and phone.
+VISITOR = {"name": "沈沪生", "id_number": "310101198506120028", "mobile": "13900001234", "unit_code": "330101"}
 UNITS = [
     ("3301", "杭州市", "city", None, [("330101", "杭州市第一人民医院", "三级"), ("330102", "杭州市西湖区社区卫生服务中心", "乡镇")]),
     ("3302", "宁波市", "city", None, [("330201", "宁波市第二医院", "三级"), ("330202", "宁波市鄞州区人民医院", "二级")]),
@@ -74,6 +78,9 @@ def load_demo_data(print_credentials: bool = False, seed: int | None = None) -> 
             credentials.append(("单位管理员" if index == 0 else "学员", person.user.username, password))
     db.session.commit()
     _demo_records(rng)
+    _demo_visitor(rng, province_admin)
+    credentials.append(("外省人员", f"证件号码 {VISITOR['id_number']} 手机 {VISITOR['mobile']}",
+                        "短信验证码见 instance/sms_outbox.log"))
     _write(credentials, print_credentials)
     return credentials
 
@@ -81,24 +88,47 @@ def load_demo_data(print_credentials: bool = False, seed: int | None = None) -> 
 def _demo_records(rng: random.Random) -> None:
     """A few records of each learner with self-entry, through the real workflow: one approved,
     one waiting for review and one draft, each with a photo of its certificate."""
+    learners = db.session.scalars(select(Person).where(people.has_role(SELF_ENTRY)).order_by(Person.id)).all()
+    admins = _unit_admins()
+    for person in learners:
+        made = _entered(rng, person, (("全省心血管疾病诊治进展学习班", "provincial"), ("医院感染防控培训班", "city"),
+                                      ("急救技能复训", "county")))
+        records.submit(actor_for(person.user), made[:2])
+        records.review(admins[person.unit_id], made[:1], "approve")
+
+
+def _demo_visitor(rng: random.Random, province_admin) -> None:
+    """The out-of-province learner, registered by the province at the unit that ran their
+    projects, with both records approved by that unit."""
+    unit_id = db.session.scalar(select(Unit.id).where(Unit.code == VISITOR["unit_code"]))
+    person, _ = people.create(province_admin, {
+        "unit_id": unit_id, "out_of_province": True, "name": VISITOR["name"], "id_number": VISITOR["id_number"],
+        "mobile": VISITOR["mobile"], "status": "正常", "transfer_status": "",
+    })
+    made = _entered(rng, person, (("全省急危重症护理新进展学习班", "provincial"), ("国家级麻醉学继续教育项目", "national")))
+    records.submit(actor_for(person.user), made)
+    records.review(_unit_admins()[unit_id], made, "approve")
+
+
+def _unit_admins() -> dict:
+    return {p.unit_id: actor_for(p.user) for p in db.session.scalars(select(Person).where(people.has_role(UNIT_ADMIN)))}
+
+
+def _entered(rng: random.Random, person: Person, projects: tuple[tuple[str, str], ...]) -> list:
+    """Free-form records of ``person`` for the projects (name, 学分级别), as drafts with a photo."""
     free_form = db.session.scalar(select(CreditCategory).where(CreditCategory.type_slug == "free_form"))
     rules = categories.credit_type(free_form).evidence
-    learners = db.session.scalars(select(Person).where(people.has_role(SELF_ENTRY)).order_by(Person.id)).all()
-    admins = {p.unit_id: actor_for(p.user) for p in db.session.scalars(select(Person).where(people.has_role(UNIT_ADMIN)))}
-    for person in learners:
-        actor = actor_for(person.user)
-        made = []
-        for n, (name, level) in enumerate((("全省心血管疾病诊治进展学习班", "provincial"),
-                                           ("医院感染防控培训班", "city"), ("急救技能复训", "county"))):
-            common = {"activity_name": name, "activity_number": f"2025-{rng.randrange(100, 999)}",
-                      "activity_date": dt.date(2025, 3 + 2 * n, 10 + n), "credit_level": level, "hosting_method": "h01",
-                      "discipline": "02", "sub_discipline": "0201", "issuing_unit_id": person.unit_id, "remarks": ""}
-            record = records.create(actor, free_form, common, {"credits": str(2 + n), "hours": str(6 + 3 * n)})
-            evidence.add(actor, rules, "证书.png", _certificate(), record, 0)
-            db.session.commit()
-            made.append(record)
-        records.submit(actor, made[:2])
-        records.review(admins[person.unit_id], made[:1], "approve")
+    actor = actor_for(person.user)
+    made = []
+    for n, (name, level) in enumerate(projects):
+        common = {"activity_name": name, "activity_number": f"2025-{rng.randrange(100, 999)}",
+                  "activity_date": dt.date(2025, 3 + 2 * n, 10 + n), "credit_level": level, "hosting_method": "h01",
+                  "discipline": "02", "sub_discipline": "0201", "issuing_unit_id": person.unit_id, "remarks": ""}
+        record = records.create(actor, free_form, common, {"credits": str(2 + n), "hours": str(6 + 3 * n)})
+        evidence.add(actor, rules, "证书.png", _certificate(), record, 0)
+        db.session.commit()
+        made.append(record)
+    return made
 
 
 def _certificate() -> bytes:

@@ -1,7 +1,8 @@
-"""The home page: the login page for visitors, a start page for signed-in users."""
+"""The home page: the login page for visitors, a start page for signed-in users (out-of-province
+learners have one page only: theirs)."""
 import datetime as dt
 
-from flask import g, redirect
+from flask import g, redirect, url_for
 from flask_appbuilder import IndexView, expose
 from flask_babel import gettext as _
 
@@ -19,6 +20,8 @@ class HomeView(IndexView):
         if g.user is None or not g.user.is_authenticated:
             return redirect(self.appbuilder.get_url_for_login)
         actor = current_actor()
+        if actor.is_out_of_province:
+            return redirect(url_for("OutOfProvinceView.index"))
         this_year = compliance.person_year(actor.person, dt.date.today().year) if actor.person else None
         return self.render_template("portal/home.html", title=_("Home"), actor=actor, this_year=this_year,
                                     waiting=waiting(actor) if actor.is_unit_admin else 0)

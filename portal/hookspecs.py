@@ -24,6 +24,12 @@ def register_login_methods():
 
 
 @hookspec
+def register_sms_senders():
+    """Return a list of :class:`portal.contracts.SmsSender` subclasses: ways to send the SMS
+    login's codes. ``PORTAL_SMS_SENDER`` picks one by slug."""
+
+
+@hookspec
 def register_views(appbuilder):
     """Add views, REST APIs and menu entries to ``appbuilder`` (a Flask-AppBuilder instance).
 

@@ -29,12 +29,14 @@ class Registry:
     credit_types: dict[str, type] = field(default_factory=dict)
     exporters: dict[str, type] = field(default_factory=dict)
     login_methods: dict[str, type] = field(default_factory=dict)
+    sms_senders: dict[str, type] = field(default_factory=dict)
 
     def collect(self) -> None:
         for hook, target in (
             (self.pm.hook.register_credit_types, self.credit_types),
             (self.pm.hook.register_exporters, self.exporters),
             (self.pm.hook.register_login_methods, self.login_methods),
+            (self.pm.hook.register_sms_senders, self.sms_senders),
         ):
             # Each implementation is called on its own so that a failure names its plugin.
             for impl in hook.get_hookimpls():

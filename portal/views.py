@@ -17,6 +17,7 @@ from portal.dictionaries.api import DictionaryApi
 from portal.dictionaries.views import DictionaryModelView
 from portal.exports.api import ExportApi
 from portal.exports.views import ExportView
+from portal.out_of_province.views import OutOfProvinceView
 from portal.people.api import MeApi, PeopleApi
 from portal.people.views import PeopleView, ProfileView
 from portal.plugins import Registry
@@ -61,6 +62,7 @@ def register_views(appbuilder: AppBuilder, registry: Registry) -> None:
     appbuilder.add_view(StandardsBrowseView, "StandardsBrowse", label=_l("Compliance standards in force"),
                         icon="fa-scale-balanced", category="Statistics", category_label=_l("Statistics"),
                         category_icon="fa-chart-bar")
+    appbuilder.add_view(OutOfProvinceView, "OutOfProvince", label=_l("My credit certificates"), icon="fa-certificate")
     appbuilder.add_view(PasswordView, "Password", label=_l("Change password"), icon="fa-key",
                         category="Settings", category_label=_l("Settings"), category_icon="fa-cog")
     appbuilder.add_api(PeopleApi)

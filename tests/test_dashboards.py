@@ -32,7 +32,8 @@ def _compliant(app, person_id: int) -> None:
 @pytest.fixture
 def province(app, users):
     """医院甲: its admin (高级, 医务科, nothing), 李一 (初级, 内科, compliant), 王二 (初级, 内科, 10 credits
-    and 40 hours) and 赵三 (中级, 外科, compliant): 2 of 4. 医院乙: its admin and two compliant people
+    and 40 hours) and 赵三 (中级, 外科, compliant): 2 of 4 (外省来客, an out-of-province learner it
+    registered, is not staff and not counted). 医院乙: its admin and two compliant people
     (2 of 3). 省直医院: one person with nothing (0 of 1)."""
     units = users.units(TREE)
     users.province_admin()
@@ -42,6 +43,8 @@ def province(app, users):
         "li": users.person(a, name="李一", title_level="初级", department="内科", person_no="A01"),
         "wang": users.person(a, name="王二", title_level="初级", department="内科", person_no="A02"),
         "zhao": users.person(a, name="赵三", title_level="中级", department="外科", person_no="A03"),
+        "visitor": users.person(a, name="外省来客", department="内科", person_no="A09", mobile="13900001234",
+                                out_of_province=True),
         "admin_b": users.person(b, role="unit_admin", name="乙管理员", person_no="B00"),
         "b1": users.person(b, name="乙一", person_no="B01"),
         "b2": users.person(b, name="乙二", person_no="B02"),
@@ -77,6 +80,7 @@ def test_unit_dashboard_shows_rate_charts_and_who_is_not_compliant(client, provi
     assert "内科</span>" in by_department and "1/2 (50.0%)" in by_department and "0/1 (0.0%)" in by_department
     failing = _failing(html)
     assert "甲管理员" in failing and "王二" in failing and "李一" not in failing and "赵三" not in failing
+    assert "外省来客" not in failing
     # 王二 has 10 of 25 credits and 40 of 90 hours: 15 and 50 short.
     wang = failing.split("王二", 1)[1].split("</tr>", 1)[0]
     assert "10.00" in wang and "40.0" in wang and "总学分还差 15 分；学时还差 50 学时" in wang

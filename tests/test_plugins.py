@@ -43,6 +43,8 @@ HOOK_TESTS = {
                            "test_two_plugins_registering_the_same_slug_are_refused"),
     "register_login_methods": ("test_password_login_is_the_builtin_auth_password_plugin",
                                "test_two_plugins_registering_the_same_slug_are_refused"),
+    "register_sms_senders": ("tests.test_sms_login::test_the_sender_is_chosen_by_configuration",
+                             "test_two_plugins_registering_the_same_slug_are_refused"),
     "register_views": ("test_plugin_view_answers_the_province_admin_only",),
     "person_created": ("test_person_created_reaches_the_plugin",
                        "test_person_created_can_refuse_the_creation"),
@@ -333,7 +335,7 @@ def test_portal_disabled_plugins_setting_skips_plugins_by_name(tmp_path):
     assert result.returncode == 0, result.stderr
     plugins, methods = result.stdout.strip().splitlines()[-2:]
     assert "broken" not in plugins and "auth.password" not in plugins
-    assert methods == "[]"
+    assert methods == "['sms']"
 
 
 # --- (e) hooks that do not fit the contract -------------------------------------------------
@@ -410,10 +412,12 @@ def test_exporter_from_a_plugin_is_registered(tmp_path):
     ("register_credit_types", "CreditType"),
     ("register_exporters", "Exporter"),
     ("register_login_methods", "LoginMethod"),
+    ("register_sms_senders", "SmsSender"),
 ])
 def test_two_plugins_registering_the_same_slug_are_refused(tmp_path, hook, contract):
-    """register_credit_types, register_exporters, register_login_methods: a slug registered by
-    two plugins stops start-up, naming the plugin and the module that has the slug already."""
+    """register_credit_types, register_exporters, register_login_methods, register_sms_senders:
+    a slug registered by two plugins stops start-up, naming the plugin and the module that has
+    the slug already."""
     site = fake_distribution(tmp_path / "site", {
         "dup_a": contract_plugin(hook, contract, "same"),
         "dup_b": contract_plugin(hook, contract, "same"),

@@ -43,11 +43,15 @@ def test_demo_data_builds_the_demo_province(app):
         assert db.session.scalar(select(func.count(Unit.id)).where(Unit.kind == "city")) == 2
         assert db.session.scalar(select(func.count(Unit.id)).where(Unit.kind == "institution")) == 4
         people = db.session.scalars(select(Person)).all()
-        admins = [p for p in people if any(r.name == UNIT_ADMIN for r in p.user.roles)]
-        assert len(admins) == 4 and len(people) - len(admins) == 40
-        assert all(p.title for p in people)
+        staff = [p for p in people if not p.out_of_province]
+        admins = [p for p in staff if any(r.name == UNIT_ADMIN for r in p.user.roles)]
+        assert len(admins) == 4 and len(staff) - len(admins) == 40
+        assert all(p.title for p in staff)
+        (visitor,) = [p for p in people if p.out_of_province]
+        assert (visitor.id_number, visitor.mobile) == ("310101198506120028", "13900001234")  # as README.md says
         statuses = db.session.execute(select(CreditRecord.status, func.count()).group_by(CreditRecord.status)).all()
-        assert dict(statuses) == {"approved": 20, "submitted": 20, "draft": 20}  # 20 learners with self-entry
+        # 20 learners with self-entry, and the out-of-province learner's two approved records
+        assert dict(statuses) == {"approved": 22, "submitted": 20, "draft": 20}
     credentials = Path(app.instance_path) / "demo-credentials.txt"
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
     role, username, password = credentials.read_text(encoding="utf-8").splitlines()[2].split("\t")

@@ -36,6 +36,10 @@ class Actor:
         return self.person is not None and self.person.id == person_id
 
     @property
+    def is_out_of_province(self) -> bool:
+        return self.person is not None and self.person.out_of_province
+
+    @property
     def can_self_enter(self) -> bool:
         return SELF_ENTRY in self.roles
 

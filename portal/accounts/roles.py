@@ -9,6 +9,8 @@ UNIT_ADMIN = "UnitAdmin"
 LEARNER = "Learner"
 # The credit self-entry permission (学分管理需单位开通权限), granted per person by their unit.
 SELF_ENTRY = "SelfEntry"
+# 外省人员: signs in by SMS code and may only list their approved records and download certificates.
+OUT_OF_PROVINCE = "OutOfProvince"
 PUBLIC = "Public"
 
 # The API's names for the two roles a person account can have.
@@ -27,11 +29,13 @@ _OWN_ACCOUNT = _keys("Profile", "Password", "MeApi", "Settings", "DictionaryApi"
                      "CertificateApi", "CreditForms", "CreditFormApi", "VerificationTable") + [["^RuleSetApi$", "^can_get$"]]
 
 ROLES = {
-    PROVINCE_ADMIN: [[".*", ".*"]],
+    # Everything but the out-of-province learners' own page (which would only clutter their menu).
+    PROVINCE_ADMIN: [["^(?!OutOfProvince$)", ".*"]],
     UNIT_ADMIN: _OWN_ACCOUNT + _keys("People", "PeopleApi", "ReviewApi", "Review", "UnitDashboard"),
     LEARNER: _OWN_ACCOUNT,
     # The entry pages themselves are open to every learner (and explain how to get the
     # permission); self-entry adds their menu.
     SELF_ENTRY: [["^(CreditManagement|CreditEntryFree|CreditEntryWizard|MyCredits)$", "menu_access"]],
+    OUT_OF_PROVINCE: _keys("OutOfProvince", "CertificateFiles"),
     PUBLIC: [],
 }

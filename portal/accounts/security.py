@@ -11,6 +11,7 @@ from flask_appbuilder.security.views import AuthDBView
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from werkzeug.security import check_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -19,6 +20,7 @@ from portal.accounts import captcha
 from portal.accounts.redirects import safe_next
 from portal.accounts.services import account_state, must_change_password, now
 from portal.extensions import db
+from portal.models import Person
 
 LOGIN_FAILED = _l("Wrong username or password, or the account is locked for a while after repeated failures.")
 
@@ -76,15 +78,22 @@ class PortalAuthDBView(AuthDBView):
         return response
 
 
+def _out_of_province(user) -> bool:
+    return bool(db.session.scalar(select(Person.out_of_province).where(Person.user_id == user.id)))
+
+
 class PortalSecurityManager(SecurityManager):
     authdbview = PortalAuthDBView
 
     def auth_user_db(self, username, password):
         """FAB's check, behind a per-account lockout: after LOGIN_MAX_FAILURES wrong passwords
-        the account refuses even the right one until LOGIN_LOCKOUT has passed."""
+        the account refuses even the right one until LOGIN_LOCKOUT has passed. Out-of-province
+        learners' accounts have no password to sign in with and are refused the same way."""
         user = self.find_user(username=username) if username else None
         state = account_state(user) if user is not None else None
-        if state is not None and state.locked_until and state.locked_until > now():
+        locked = state is not None and state.locked_until and state.locked_until > now()
+        # Out-of-province learners sign in by SMS code only: refused like a locked account.
+        if locked or (user is not None and _out_of_province(user)):
             # Same work as a password check, so a locked account does not answer faster.
             check_password_hash(current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"], "password")
             db.session.commit()

@@ -67,6 +67,15 @@ def set_password(user: User, password: str, must_change: bool) -> None:
     state.locked_until = None
 
 
+def disable_password(user: User) -> None:
+    """For an account that signs in another way (SMS code): a random password nobody is told."""
+    _set_hash(user, secrets.token_urlsafe(32))
+    state = account_state(user)
+    state.must_change_password = False
+    state.failed_logins = 0
+    state.locked_until = None
+
+
 def reset_to_initial_password(user: User) -> str:
     password = generate_initial_password()
     set_password(user, password, must_change=True)

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.accounts.actor import current_actor
+from portal.accounts.redirects import safe_next
 from portal.certificates import files, services
 from portal.certificates.api import CertificateApi
 from portal.certificates.services import RevokeInvalid
@@ -95,7 +96,7 @@ class CertificateView(BaseView):
         ids = [int(i) for i in request.form.getlist("record_id") if i.isdigit()]
         if not ids:
             flash(_("Tick at least one approved record first."), "warning")
-            return redirect(url_for("CreditQueryView.index"))
+            return redirect(safe_next(request.form.get("next"), url_for("CreditQueryView.index")))
         certificates = services.issue(current_actor(), ids)
         download = request.form.get("download")
         numbers = ",".join(c.number for c in certificates)

@@ -23,6 +23,9 @@ ACTIVE = "正常"
 # Table columns, not ORM attributes: thousands of rows at a time are read as plain Core rows.
 _year, _bucket = CreditYear.__table__.c, CreditYearBucket.__table__.c
 _person, _unit = Person.__table__.c, Unit.__table__.c
+# Whose years units and the province judge: active staff (out-of-province learners are judged by
+# their own province).
+JUDGED = and_(_person.status == ACTIVE, _person.out_of_province.is_(False))
 
 
 def _units(column):
@@ -107,7 +110,7 @@ class PersonResult:
 
 
 def results(year: int, unit_ids: list[int] | None = None) -> list[PersonResult]:
-    """The year of every active person of ``unit_ids`` (everyone when None), in person-number order.
+    """The year of every active staff member of ``unit_ids`` (everyone when None), in person-number order.
     Each person comes with this year's credit_year row, joined; earlier years are read only when
     a multi-year requirement looks back."""
     sets = rule_sets()
@@ -118,17 +121,17 @@ def results(year: int, unit_ids: list[int] | None = None) -> list[PersonResult]:
                      _person.unit_id, _unit.name, _unit.level, *FIGURES)
               .join_from(Person.__table__, Unit.__table__, _unit.id == _person.unit_id)
               .outerjoin(CreditYear.__table__, and_(_year.person_id == _person.id, _year.year == year))
-              .where(_person.status == ACTIVE).order_by(_person.person_no))
+              .where(JUDGED).order_by(_person.person_no))
     # The buckets a judgement of this year can need: of capped categories, of deeming records, of
     # the nodes multi-year requirements count. The rest is in the credit_year row's totals.
     capped = set().union(*(ctx.plan(s).key_of for s in valid))
     nodes = {node for s in valid for r in s.multi_year or () for node in r["nodes"]}
     bucket_rows = (select(*BUCKET).join_from(CreditYearBucket.__table__, Person.__table__, _person.id == _bucket.person_id)
-                   .where(_person.status == ACTIVE, _bucket.year.between(first, year),
+                   .where(JUDGED, _bucket.year.between(first, year),
                           or_(_bucket.category_id.in_(capped), _bucket.node.in_(nodes),
                               _bucket.deeming_record_id.is_not(None))))
     earlier_rows = (select(*SUMMARY).join_from(CreditYear.__table__, Person.__table__, _person.id == _year.person_id)
-                    .where(_person.status == ACTIVE, _year.year.between(first, year - 1)))
+                    .where(JUDGED, _year.year.between(first, year - 1)))
     if unit_ids is not None:
         people = people.where(_person.unit_id.in_(unit_ids))
         bucket_rows = bucket_rows.where(_person.unit_id.in_(unit_ids))

@@ -126,7 +126,12 @@ def column_labels() -> dict[str, str]:
 
 def rows(actor: Actor, query: CreditQuery, limit: int | None = None, offset: int = 0) -> Iterator[dict[str, Any]]:
     """The matching records as the columns show them, oldest first, streamed."""
-    matching = statement(actor, query).subquery()
+    return shown(statement(actor, query), limit, offset)
+
+
+def shown(selected: Select, limit: int | None = None, offset: int = 0) -> Iterator[dict[str, Any]]:
+    """The records ``selected`` (a select of CreditRecord) as the columns show them, oldest first, streamed."""
+    matching = selected.subquery()
     stmt = (select(matching, Unit.name.label("unit_name")).join(Unit, Unit.id == matching.c.unit_id)
             .order_by(matching.c.activity_date, matching.c.id).limit(limit).offset(offset))
     dictionaries = {name: names(name) for name in ("activity_types", "credit_levels", "disciplines", "hosting_methods")}

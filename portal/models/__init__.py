@@ -8,10 +8,11 @@ from portal.models.credits import AuditEntry, CreditRecord, CreditYear, CreditYe
 from portal.models.dictionaries import DictionaryEntry
 from portal.models.exports import ExportJob
 from portal.models.people import Person, PersonHistory
+from portal.models.sms import SmsCode
 from portal.models.standards import RuleSet
 from portal.models.units import Unit
 
 __all__ = [
     "AccountState", "AuditEntry", "CaptchaChallenge", "Certificate", "CreditCategory", "CreditForm", "CreditRecord", "CreditYear", "CreditYearBucket",
-    "DictionaryEntry", "EvidenceFile", "ExportJob", "Person", "PersonHistory", "RuleSet", "Unit",
+    "DictionaryEntry", "EvidenceFile", "ExportJob", "Person", "PersonHistory", "RuleSet", "SmsCode", "Unit",
 ]

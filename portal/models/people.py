@@ -7,7 +7,7 @@ from typing import Optional
 
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, func
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.units import Unit
@@ -44,6 +44,9 @@ class Person(Model):
     title_level: Mapped[str] = mapped_column(String(8), default="")
     ic_card_no: Mapped[str] = mapped_column(String(32), default="")
     photo: Mapped[Optional[str]] = mapped_column(String(64))
+    # 外省人员: attended a project in this province (``unit_id`` is the organiser); signs in by
+    # SMS code to download certificates only and is not staff anywhere.
+    out_of_province: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
     user: Mapped[User] = relationship()

@@ -19,6 +19,8 @@ from portal.people.masking import mask_id_number
 from portal.people.present import history_rows, person_dict
 from portal.people.services import PersonConflict
 
+# Fields only the provincial admin may set.
+ADMIN_ONLY = {"role", "unit_id", "out_of_province"}
 
 
 def _validated(form_class, data: dict[str, Any], actor):
@@ -30,6 +32,7 @@ def _validated(form_class, data: dict[str, Any], actor):
     else:
         del form.unit_id
         del form.role
+        del form.out_of_province
     return form, form.validate()
 
 
@@ -63,7 +66,8 @@ class PeopleApi(BaseApi):
             {"id": r.id, "person_no": r.person_no, "name": r.name, "unit": r.unit_name,
              "id_number": mask_id_number(r.id_number), "department": r.department,
              "title": r.title, "title_level": r.title_level, "status": r.status,
-             "self_entry": bool(r.self_entry), "role": "unit_admin" if r.unit_admin else "learner"}
+             "self_entry": bool(r.self_entry), "role": "unit_admin" if r.unit_admin else "learner",
+             "out_of_province": r.out_of_province}
             for r in page.rows
         ])
 
@@ -80,7 +84,7 @@ class PeopleApi(BaseApi):
         """
         actor = current_actor()
         data = json_body()
-        if not actor.is_province_admin and ({"role", "unit_id"} & data.keys()):
+        if not actor.is_province_admin and (ADMIN_ONLY & data.keys()):
             return self.response(403, message=_("Only the provincial admin may set the unit or the role."))
         form, ok = _validated(CreatePersonForm, data, actor)
         if not ok:
@@ -128,10 +132,10 @@ class PeopleApi(BaseApi):
         actor = current_actor()
         person = services.get(actor, person_id)
         data = json_body()
-        if not actor.is_province_admin and ({"role", "unit_id"} & data.keys()):
+        if not actor.is_province_admin and (ADMIN_ONLY & data.keys()):
             return self.response(403, message=_("Only the provincial admin may set the unit or the role."))
         current = {f: getattr(person, f) for f in services.STAFF_FIELDS}
-        current.update(unit_id=person.unit_id, role=services.role_of(person))
+        current.update(unit_id=person.unit_id, role=services.role_of(person), out_of_province=person.out_of_province)
         form, ok = _validated(PersonForm, {**current, **{k: v for k, v in data.items() if k != "self_entry"}}, actor)
         if not ok:
             return self.response_400(message=form.errors)
@@ -155,10 +159,13 @@ class PeopleApi(BaseApi):
           - {in: path, name: person_id, required: true, schema: {type: integer}}
           responses:
             200: {description: The new initial password}
+            400: {description: An out-of-province learner, who has no password}
             404: {description: Not found or not yours}
         """
         actor = current_actor()
         person = services.get(actor, person_id)
+        if person.out_of_province:
+            return self.response_400(message=_("Out-of-province learners have no password: they sign in with an SMS code."))
         return self.response(200, initial_password=services.reset_password(actor, person))
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from portal.models.people import PERSON_STATUSES, TITLE_LEVELS, TRANSFER_STATUSES
@@ -49,9 +49,23 @@ class PersonForm(SelfServiceForm):
     transfer_status = SelectField(_l("Transfer status"), choices=_choices(TRANSFER_STATUSES), default="")
     title = StringField(_l("Title"), [Optional(), Length(max=64)])
     title_level = SelectField(_l("Title level"), choices=_choices(("",) + TITLE_LEVELS), default="")
-    # Only the provincial admin sees and sets these two; views drop them for unit admins.
+    # Only the provincial admin sees and sets these three; views drop them for unit admins.
     unit_id = SelectField(_l("Unit"), coerce=int, validate_choice=True)
     role = SelectField(_l("Role"), choices=[("learner", _l("Learner")), ("unit_admin", _l("Unit admin"))], default="learner")
+    # "False" too: the REST API passes JSON values through as text.
+    out_of_province = BooleanField(
+        _l("Out-of-province learner"), false_values=(False, "false", "False", "0", ""),
+        description=_l("Attended a project here from another province: the unit is the organiser; signs in with "
+                       "the ID number, mobile number and an SMS code to download certificates only; not staff."),
+    )
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        # Beside the field's own validators, which an empty (optional) mobile number stops.
+        if "out_of_province" in self and self.out_of_province.data and not self.mobile.data:
+            self.mobile.errors.append(_l("An out-of-province learner needs a mobile number: their sign-in code is sent to it."))
+            return False
+        return valid
 
 
 class CreatePersonForm(PersonForm):

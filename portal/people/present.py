@@ -28,6 +28,7 @@ def person_dict(person: Person, unmasked: bool) -> dict[str, Any]:
     data["username"] = person.user.username
     data["role"] = role_of(person)
     data["self_entry"] = self_entry_of(person)
+    data["out_of_province"] = person.out_of_province
     return data
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import Row, Select, exists, func, or_, select
 
 from portal.accounts import services as accounts
 from portal.accounts.actor import Actor
-from portal.accounts.roles import API_ROLES, LEARNER, SELF_ENTRY, UNIT_ADMIN
+from portal.accounts.roles import API_ROLES, LEARNER, OUT_OF_PROVINCE, SELF_ENTRY, UNIT_ADMIN
 from portal.extensions import db
 from portal.models import Person, PersonHistory, Unit
 from portal.pagination import Page
@@ -105,7 +105,8 @@ def search(actor: Actor, q: str = "", unit_id: int | None = None, role: str | No
     rows = db.session.execute(
         select(
             Person.id, Person.person_no, Person.name, Person.sex, Person.id_number, Person.mobile,
-            Person.department, Person.title, Person.title_level, Person.status, Unit.name.label("unit_name"),
+            Person.department, Person.title, Person.title_level, Person.status, Person.out_of_province,
+            Unit.name.label("unit_name"),
             User.username, has_role(SELF_ENTRY).label("self_entry"), has_role(UNIT_ADMIN).label("unit_admin"),
         )
         .join(page_ids, page_ids.c.id == Person.id)
@@ -125,24 +126,31 @@ def units_for(actor: Actor) -> list[Row]:
     return list(db.session.execute(query))
 
 
-def create(actor: Actor, data: dict[str, Any]) -> tuple[Person, str]:
+def create(actor: Actor, data: dict[str, Any]) -> tuple[Person, str | None]:
     """A new person with a login account. Returns the person and the initial password,
-    which is shown once to the admin and must be changed at first login."""
+    which is shown once to the admin and must be changed at first login; an out-of-province
+    learner (only the provincial admin registers them) gets none: they sign in by SMS code."""
     unit_id = data.get("unit_id") if actor.is_province_admin else actor.unit_id
     role = data.get("role", "learner") if actor.is_province_admin else "learner"
+    out_of_province = bool(data.get("out_of_province")) and actor.is_province_admin
     parsed = id_number.parse(data["id_number"])
     _check_unique(None, parsed.number, data.get("person_no") or None)
     username = (data.get("username") or "").strip()
     if username and _username_taken(username):
         raise PersonConflict("username", _("This username is already taken."))
-    person = Person(unit_id=unit_id, person_no="", sex=parsed.sex, birth_date=parsed.birth_date)
+    person = Person(unit_id=unit_id, person_no="", sex=parsed.sex, birth_date=parsed.birth_date,
+                    out_of_province=out_of_province)
     for field in STAFF_FIELDS:
         if field in data and data[field] is not None:
             setattr(person, field, data[field])
     person.id_number = parsed.number
     user, password = accounts.create_user(
-        username or f"pending-{secrets.token_hex(8)}", data["name"], [API_ROLES.get(role, LEARNER)]
+        username or f"pending-{secrets.token_hex(8)}", data["name"],
+        [OUT_OF_PROVINCE if out_of_province else API_ROLES.get(role, LEARNER)]
     )
+    if out_of_province:
+        accounts.disable_password(user)
+        password = None
     person.user_id = user.id
     db.session.add(person)
     db.session.flush()
@@ -159,7 +167,8 @@ def create(actor: Actor, data: dict[str, Any]) -> tuple[Person, str]:
 
 
 def update(actor: Actor, person: Person, data: dict[str, Any]) -> Person:
-    """Change the fields an admin may change; unit and role only for the provincial admin."""
+    """Change the fields an admin may change; unit, role and out-of-province only for the
+    provincial admin."""
     before = {f: getattr(person, f) for f in HISTORY_FIELDS}
     if "id_number" in data and data["id_number"]:
         parsed = id_number.parse(data["id_number"])
@@ -172,7 +181,9 @@ def update(actor: Actor, person: Person, data: dict[str, Any]) -> Person:
     if actor.is_province_admin:
         if data.get("unit_id"):
             person.unit_id = data["unit_id"]
-        if data.get("role") in API_ROLES:
+        if data.get("out_of_province") is not None and bool(data["out_of_province"]) != person.out_of_province:
+            _set_out_of_province(person, bool(data["out_of_province"]))
+        if data.get("role") in API_ROLES and not person.out_of_province:
             set_role(person, API_ROLES[data["role"]])
     if "self_entry" in data and data["self_entry"] is not None:
         _set_self_entry(person, bool(data["self_entry"]))
@@ -216,13 +227,24 @@ def self_entry_of(person: Person) -> bool:
 
 def set_role(person: Person, role_name: str) -> None:
     sm = current_app.appbuilder.sm
-    keep = [r for r in person.user.roles if r.name not in (LEARNER, UNIT_ADMIN)]
+    keep = [r for r in person.user.roles if r.name not in (LEARNER, UNIT_ADMIN, OUT_OF_PROVINCE)]
     person.user.roles = keep + [sm.find_role(role_name)]
+
+
+def _set_out_of_province(person: Person, out_of_province: bool) -> None:
+    """An out-of-province learner has their one role and no password; back on the staff they
+    are a learner, with no password until an admin resets it."""
+    person.out_of_province = out_of_province
+    if out_of_province:
+        person.user.roles = [current_app.appbuilder.sm.find_role(OUT_OF_PROVINCE)]
+        accounts.disable_password(person.user)
+    else:
+        set_role(person, LEARNER)
 
 
 def _set_self_entry(person: Person, granted: bool) -> None:
     roles = [r for r in person.user.roles if r.name != SELF_ENTRY]
-    if granted:
+    if granted and not person.out_of_province:  # they enter nothing: their records come from projects
         roles.append(current_app.appbuilder.sm.find_role(SELF_ENTRY))
     person.user.roles = roles
 

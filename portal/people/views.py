@@ -80,6 +80,10 @@ class PeopleView(BaseView):
             except PersonConflict as e:
                 getattr(form, e.field).errors.append(str(e))
             else:
+                if password is None:
+                    flash(_("%(name)s is registered as an out-of-province learner and signs in with an SMS code.",
+                            name=person.name), "success")
+                    return redirect(url_for("PeopleView.detail", person_id=person.id))
                 return self.render_template(
                     "portal/initial_password.html", title=_("Account created"), person=person, password=password,
                 )
@@ -136,6 +140,9 @@ class PeopleView(BaseView):
     def reset_password(self, person_id: int):
         actor = current_actor()
         person = services.get(actor, person_id)
+        if person.out_of_province:
+            flash(_("Out-of-province learners have no password: they sign in with an SMS code."), "warning")
+            return redirect(url_for("PeopleView.detail", person_id=person.id))
         password = services.reset_password(actor, person)
         return self.render_template("portal/initial_password.html", title=_("Password reset"), person=person, password=password)
 
@@ -155,5 +162,6 @@ class PeopleView(BaseView):
         else:
             del form.unit_id
             del form.role
+            del form.out_of_province
         return form
 

@@ -1,0 +1,155 @@
+"""外省人员登录: out-of-province learners sign in with their ID number, mobile number and a code
+sent by SMS. A code has 6 digits, is valid 5 minutes, works once and survives at most 5 tries;
+another may be asked for 60 seconds after the last one for the same ID number or phone, and only
+so many in 24 hours per ID number and per phone (SMS_DAILY_LIMIT_PER_ID / _PER_PHONE).
+
+Nothing tells whether an ID number is registered: a request for a code writes a row and gives
+the same answer either way (the SMS goes out only when the ID number and phone belong to an
+out-of-province learner), and every failed check gives the same message."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import math
+import re
+import secrets
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+from flask_appbuilder.security.sqla.models import User
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, or_, select, update
+
+from portal.accounts.services import now
+from portal.extensions import db
+from portal.models import Person, SmsCode
+from portal.people import id_number as id_numbers
+from portal.people.masking import mask_phone
+
+CODE_DIGITS = 6
+VALID_FOR = dt.timedelta(minutes=5)
+RESEND_AFTER = dt.timedelta(seconds=60)
+MAX_TRIES = 5
+LIMIT_WINDOW = dt.timedelta(hours=24)
+MOBILE = re.compile(r"^1\d{10}$")
+SENDER = "portal_sms_sender"  # the app's SmsSender instance, in app.extensions
+
+SENT = _l("If the ID number and mobile number match a registered out-of-province learner, a code has "
+          "been sent to that phone. It is valid for 5 minutes.")
+REFUSED = _l("The code is wrong or no longer valid. Check it, or ask for a new code.")
+
+
+class InvalidInput(ValueError):
+    """An ID number or phone number that cannot be right; ``field`` names the form field."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Result:
+    """The answer to a request for a code: ``sent`` is True for the one answer that says a code
+    may be on its way; ``wait`` is how many seconds to wait before asking again."""
+
+    sent: bool
+    message: str
+    wait: int = 0
+
+
+def init_app(app: Flask) -> None:
+    """Make the SMS sender that SMS_SENDER names; a slug no plugin registers stops start-up."""
+    senders = app.extensions["portal"].sms_senders
+    slug = app.config["SMS_SENDER"]
+    if slug not in senders:
+        known = ", ".join(sorted(senders)) or "none"
+        raise RuntimeError(f"PORTAL_SMS_SENDER is {slug!r}, but no plugin registers an SMS sender with that slug "
+                           f"(registered: {known})")
+    app.extensions[SENDER] = senders[slug](app)
+
+
+def normalise(id_number: str, phone: str) -> tuple[str, str]:
+    """The ID number (GB 11643, checked) and the mobile number as stored, or InvalidInput."""
+    try:
+        number = id_numbers.parse(id_number or "").number
+    except id_numbers.InvalidIdNumber as e:
+        raise InvalidInput("id_number", str(e)) from None
+    phone = "".join((phone or "").split())
+    if not MOBILE.match(phone):
+        raise InvalidInput("phone", _("A mobile number has 11 digits and starts with 1."))
+    return number, phone
+
+
+def request_code(id_number: str, phone: str) -> Result:
+    number, phone = normalise(id_number, phone)
+    moment = now()
+    last = db.session.scalar(
+        select(func.max(SmsCode.created_at)).where(or_(SmsCode.id_number == number, SmsCode.phone == phone)))
+    if last is not None and moment - last < RESEND_AFTER:
+        wait = math.ceil((RESEND_AFTER - (moment - last)).total_seconds())
+        return Result(False, _("A code was sent less than a minute ago: wait %(n)d seconds before asking for another.",
+                               n=wait), wait)
+    since = moment - LIMIT_WINDOW
+    for column, value, setting in ((SmsCode.id_number, number, "SMS_DAILY_LIMIT_PER_ID"),
+                                   (SmsCode.phone, phone, "SMS_DAILY_LIMIT_PER_PHONE")):
+        limit = current_app.config[setting]
+        if db.session.scalar(select(func.count()).where(column == value, SmsCode.created_at > since)) >= limit:
+            return Result(False, _("This ID number or mobile number has had %(n)d codes in the last 24 hours, "
+                                   "the most allowed; try again later.", n=limit))
+    person_id = db.session.scalar(
+        select(Person.id).join(User, User.id == Person.user_id)
+        .where(Person.id_number == number, Person.mobile == phone, Person.out_of_province.is_(True),
+               User.active.is_(True)))
+    code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+    db.session.execute(delete(SmsCode).where(SmsCode.created_at < since))
+    db.session.add(SmsCode(id_number=number, phone=phone, code_hash=_digest(number, phone, code), person_id=person_id,
+                           created_at=moment, expires_at=moment + VALID_FOR, attempts=0))
+    db.session.commit()
+    if person_id is not None:
+        _send(phone, _("Your CME portal sign-in code is %(code)s, valid for %(minutes)d minutes. "
+                       "If you did not ask for it, ignore this message.", code=code, minutes=VALID_FOR.seconds // 60))
+    return Result(True, str(SENT), int(RESEND_AFTER.total_seconds()))
+
+
+def check_code(id_number: str, phone: str, code: str) -> Person | None:
+    """The out-of-province learner whose latest code for this ID number and phone is ``code``,
+    still valid, unused and not tried too often; None otherwise. The code is used up on success."""
+    number, phone = normalise(id_number, phone)
+    moment = now()
+    latest = db.session.execute(
+        select(SmsCode.id, SmsCode.code_hash, SmsCode.person_id)
+        .where(SmsCode.id_number == number, SmsCode.phone == phone)
+        .order_by(SmsCode.created_at.desc(), SmsCode.id.desc()).limit(1)).first()
+    if latest is None:
+        return None
+    live = (SmsCode.id == latest.id, SmsCode.used_at.is_(None), SmsCode.expires_at > moment)
+    # Each try is counted before the comparison, in one conditional UPDATE, so that guesses sent
+    # in parallel cannot get past MAX_TRIES; the right code on the last try still works.
+    tried = db.session.execute(update(SmsCode).where(*live, SmsCode.attempts < MAX_TRIES)
+                               .values(attempts=SmsCode.attempts + 1))
+    db.session.commit()
+    right = hmac.compare_digest(latest.code_hash, _digest(number, phone, (code or "").strip()))
+    if tried.rowcount != 1 or latest.person_id is None or not right:
+        return None
+    # Of two checks of the same code at once, only the one whose UPDATE marks it used signs in.
+    used = db.session.execute(update(SmsCode).where(*live).values(used_at=moment))
+    db.session.commit()
+    if used.rowcount != 1:
+        return None
+    person = db.session.get(Person, latest.person_id)
+    return person if person.out_of_province and person.user.active else None
+
+
+def _digest(number: str, phone: str, code: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"{number}:{phone}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _send(phone: str, text: str) -> None:
+    # A failed send must not answer differently from an unknown ID number: log it and go on.
+    try:
+        current_app.extensions[SENDER].send(phone, text)
+    except Exception:
+        current_app.logger.exception("the SMS to %s could not be sent", mask_phone(phone))

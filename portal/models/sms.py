@@ -1,0 +1,26 @@
+"""Codes sent by SMS for the out-of-province learners' login. A row is written for every code
+requested, whether or not the ID number and phone matched someone (``person_id`` None), so that
+the resend delay and the daily limits apply either way. The code itself is never stored."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from flask_appbuilder import Model
+from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+class SmsCode(Model):
+    __tablename__ = "sms_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    id_number: Mapped[str] = mapped_column(String(18), index=True)
+    phone: Mapped[str] = mapped_column(String(11), index=True)
+    # HMAC-SHA256 of the code, keyed with the app's secret key (hex).
+    code_hash: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
