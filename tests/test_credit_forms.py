@@ -126,6 +126,9 @@ def test_someone_elses_person_and_form_are_not_found(app, world, client, users):
     # The learner's unit admin may generate one for them, not for another unit's staff.
     admin = app.test_client()
     _signed_in(admin, world["admin"])
+    detail = admin.get(f"/people/{world['learner'].id}").get_data(as_text=True)
+    assert f"/forms/registration/?person_id={world['learner'].id}" in detail
+    assert f"/forms/verification/?person_id={world['learner'].id}" in detail
     page = admin.get(f"/forms/registration/?person_id={world['learner'].id}&year=2025")
     assert page.status_code == 200 and "张三明" in page.get_data(as_text=True)
     assert admin.get(f"/forms/registration/?person_id={world['other'].id}").status_code == 404
