@@ -58,6 +58,8 @@ def _form(app, number):
 
 def test_registration_form_freezes_the_year(app, world, client):
     _signed_in(client, world["learner"])
+    menu = client.get("/compliance/").get_data(as_text=True)
+    assert "打印学分登记表" in menu and 'href="/forms/verification/"' in menu
     page = client.get("/forms/registration/?year=2025").get_data(as_text=True)
     with app.app_context():
         person_no = db.session.get(Person, world["learner"].id).person_no
