@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Iterable
+from typing import Callable, Iterable, TypeVar
 
 from flask import abort
 from flask_babel import gettext as _
@@ -23,6 +23,7 @@ from portal.models import Certificate, CreditRecord
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 NUMBER_ATTEMPTS = 5
+Numbered = TypeVar("Numbered")
 
 
 class RevokeInvalid(ValueError):
@@ -66,24 +67,34 @@ def issue(actor: Actor, record_ids: Iterable[int]) -> list[Certificate]:
     return [of_record(i) or _issue_one(chosen[i]) for i in ids]
 
 
-def _issue_one(record: CreditRecord) -> Certificate:
-    record_id, person_id = record.id, record.person_id
+def add_numbered(build: Callable[[], Numbered], existing: Callable[[], Numbered | None] = lambda: None) -> Numbered:
+    """Insert the row ``build`` makes (with a fresh random number and token each call), drawing
+    again when the number is taken. When another unique constraint fails because a concurrent
+    request inserted the same thing first, ``existing`` finds that row, which is returned."""
     for _attempt in range(NUMBER_ATTEMPTS):
-        today = dt.date.today()
-        number, token = new_number(today.year), secrets.token_urlsafe(24)
-        certificate = Certificate(number=number, token=token, record_id=record_id, person_id=person_id,
-                                  statement=statement(record, number, token, today), revoke_reason="",
-                                  verification_count=0)
-        db.session.add(certificate)
+        row = build()
+        db.session.add(row)
         try:
             db.session.commit()
-            return certificate
+            return row
         except IntegrityError:
             db.session.rollback()
-            existing = of_record(record_id)
-            if existing is not None:
-                return existing
-    raise RuntimeError(f"no free certificate number after {NUMBER_ATTEMPTS} attempts")
+            found = existing()
+            if found is not None:
+                return found
+    raise RuntimeError(f"no free number after {NUMBER_ATTEMPTS} attempts")
+
+
+def _issue_one(record: CreditRecord) -> Certificate:
+    record_id, person_id = record.id, record.person_id
+
+    def build() -> Certificate:
+        today = dt.date.today()
+        number, token = new_number(today.year), secrets.token_urlsafe(24)
+        return Certificate(number=number, token=token, record_id=record_id, person_id=person_id,
+                           statement=statement(record, number, token, today), revoke_reason="", verification_count=0)
+
+    return add_numbered(build, lambda: of_record(record_id))
 
 
 def verify(token: str) -> Certificate | None:

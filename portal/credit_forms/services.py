@@ -9,10 +9,9 @@ from typing import Any, Callable
 from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import Select, select, update
-from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.actor import Actor
-from portal.certificates.services import NUMBER_ATTEMPTS, new_number
+from portal.certificates.services import add_numbered, new_number
 from portal.compliance.stats import FIRST_YEAR
 from portal.credit_forms import statements
 from portal.credits import records
@@ -52,18 +51,15 @@ def chosen_years(values: list[str]) -> list[int]:
 
 
 def _issue(actor: Actor, person: Person, kind: str, state: Callable[[str, str, dt.date], dict[str, Any]]) -> CreditForm:
-    for _attempt in range(NUMBER_ATTEMPTS):
+    person_id, user_id = person.id, actor.user.id
+
+    def build() -> CreditForm:
         today = dt.date.today()
         number, token = new_number(today.year, PREFIXES[kind]), secrets.token_urlsafe(24)
-        form = CreditForm(number=number, token=token, kind=kind, person_id=person.id,
-                          statement=state(number, token, today), issued_by=actor.user.id, verification_count=0)
-        db.session.add(form)
-        try:
-            db.session.commit()
-            return form
-        except IntegrityError:
-            db.session.rollback()
-    raise RuntimeError(f"no free form number after {NUMBER_ATTEMPTS} attempts")
+        return CreditForm(number=number, token=token, kind=kind, person_id=person_id,
+                          statement=state(number, token, today), issued_by=user_id, verification_count=0)
+
+    return add_numbered(build)
 
 
 def registration(actor: Actor, person: Person, year: int) -> CreditForm:
