@@ -23,6 +23,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from portal.accounts import guards, sms_login
     from portal.accounts.roles import ROLES
     from portal.cli import portal_cli
+    from portal.compliance.rules import plain
     from portal.extensions import db, migrate, sqlite_wal
     from portal.people.masking import mask_id_number
     from portal.plugins import build_registry
@@ -59,6 +60,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     guards.init_app(app)
     errors.init_app(app)
     app.add_template_filter(mask_id_number, "mask_id")
+    app.add_template_filter(plain, "plain")
     app.context_processor(_page_language)
     app.cli.add_command(portal_cli)
     return app

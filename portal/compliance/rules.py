@@ -40,9 +40,10 @@ def _credits(units: int) -> Decimal:
 _CUT_ORDER = {"other": 0, "II": 1, "I": 2}
 
 
-def plain(value: Decimal) -> str:
-    """A number as people write it: 2.5, 10, 0.25."""
-    text = f"{value:f}"
+def plain(value: Decimal | str) -> str:
+    """A number as people write it: 2.5, 10, 0.25 (also the template filter ``plain``, for the
+    "8.00" strings of frozen certificates and forms)."""
+    text = f"{Decimal(str(value)):f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
