@@ -31,7 +31,9 @@ PER_PAGE = 20
 
 
 class PersonConflict(ValueError):
-    """A unique value is taken; ``field`` names the form field, the message is for the user."""
+    """A value the person cannot have: taken by someone else, or (an out-of-province learner's
+    mobile number, where their sign-in code goes) left empty. ``field`` names the form field, the
+    message is for the user."""
 
     def __init__(self, field: str, message: str):
         super().__init__(message)
@@ -187,6 +189,9 @@ def update(actor: Actor, person: Person, data: dict[str, Any]) -> Person:
             set_role(person, API_ROLES[data["role"]])
     if "self_entry" in data and data["self_entry"] is not None:
         _set_self_entry(person, bool(data["self_entry"]))
+    if person.out_of_province and not person.mobile:
+        db.session.rollback()
+        raise PersonConflict("mobile", _("An out-of-province learner needs a mobile number: their sign-in code is sent to it."))
     person.user.first_name = person.name
     if any(getattr(person, f) != before[f] for f in HISTORY_FIELDS):
         _record_history(person)
