@@ -12,14 +12,14 @@ from markupsafe import Markup
 from portal.accounts.actor import current_actor
 from portal.compliance import stats, summaries
 from portal.compliance.views import first_record_year
-from portal.credit_forms import services
+from portal.credit_forms import files, services
+from portal.credit_forms.api import CreditFormApi
 from portal.credit_forms.services import YearsInvalid
 from portal.credit_forms.statements import person_line
-from portal.credit_forms import files
-from portal.credit_forms.api import CreditFormApi
 from portal.models import CreditForm
 from portal.models.credit_forms import REGISTRATION, VERIFICATION
 from portal.people import services as people
+
 
 def after_issue(form: CreditForm):
     """Where a generated form goes: its PDF, or its print page."""
@@ -56,14 +56,15 @@ class CreditFormView(BaseView):
     def verification(self):
         actor, person = self._person()
         offered = stats.years_offered(stats.chosen_year(None), first_record_year(person.id))
-        ticked: list[int] = []
+        # After a refusal the page comes back with the same years ticked.
+        ticked = [int(v) for v in request.form.getlist("years") if v.isdigit()]
         if request.method == "POST":
             try:
-                ticked = services.chosen_years(request.form.getlist("years"))
+                years = services.chosen_years(request.form.getlist("years"))
             except YearsInvalid as e:
                 flash(str(e), "danger")
             else:
-                return after_issue(services.verification(actor, person, ticked))
+                return after_issue(services.verification(actor, person, years))
         return self.render_template(
             "portal/credit_forms/verification.html", title=_("Multi-year credit verification table"), person=person,
             own=actor.is_person(person.id), line=person_line(person), ticked=ticked,
