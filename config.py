@@ -38,6 +38,8 @@ DEMO_DATA = _flag("PORTAL_DEMO_DATA", False)
 REDIS_URL = os.environ.get("PORTAL_REDIS_URL", "")
 # Exports of more rows than this run as a job (on RQ when REDIS_URL is set) with a progress page.
 EXPORT_INLINE_ROWS = int(os.environ.get("PORTAL_EXPORT_INLINE_ROWS", "50000"))
+# An export job's file (and its row) is deleted this many days after it finished.
+EXPORT_KEEP_DAYS = int(os.environ.get("PORTAL_EXPORT_KEEP_DAYS", "7"))
 # Host names the portal answers to (comma-separated); empty accepts any Host header.
 TRUSTED_HOSTS = [h.strip() for h in os.environ.get("PORTAL_TRUSTED_HOSTS", "").split(",") if h.strip()] or None
 # How many reverse proxies sit in front of the portal: their X-Forwarded-For gives the client

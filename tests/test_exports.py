@@ -17,13 +17,13 @@ import pytest
 import redis
 from flask import abort
 from rq import Queue, SimpleWorker
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from portal.contracts import Column, Table
 from portal.exports import jobs
 from portal.exports.tables import TABLES, table
 from portal.extensions import db
-from portal.models import ExportJob
+from portal.models import ExportJob, Person
 from tests.conftest import csrf_from
 from tests.helpers import api_token, login
 
@@ -247,6 +247,39 @@ def test_a_failed_job_says_so_and_keeps_no_file(app, client, learner, test_table
     with app.app_context():
         job = db.session.scalar(select(ExportJob).where(ExportJob.token == token))
         assert not (Path(app.instance_path) / "exports" / job.stored_name).exists()
+
+
+def test_starting_a_job_tidies_up_old_ones(app, client, learner, test_table, inline_rows):
+    """Files of jobs finished more than EXPORT_KEEP_DAYS (7) ago go, with their rows; a job left
+    running past the job timeout (its thread died with a restart) is marked failed."""
+    folder = Path(app.instance_path) / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    with app.app_context():
+        now = db.session.scalar(select(func.now()))
+        user_id = db.session.get(Person, learner.id).user_id
+        made = {}
+        for name, status, age, finished in (("old", "done", dt.timedelta(days=9), dt.timedelta(days=8)),
+                                            ("recent", "done", dt.timedelta(days=2), dt.timedelta(days=1)),
+                                            ("stuck", "running", dt.timedelta(hours=7), None),
+                                            ("busy", "running", dt.timedelta(minutes=5), None)):
+            job = ExportJob(user_id=user_id, kind=KIND, params={}, exporter="xlsx", filename=f"{name}.xlsx",
+                            status=status, created_at=now - age, finished_at=now - finished if finished else None)
+            db.session.add(job)
+            db.session.flush()
+            (folder / job.stored_name).write_bytes(b"x")
+            made[name] = (job.id, job.stored_name)
+        db.session.commit()
+    response = post_export(client, n="2500")
+    assert response.status_code == 302 and "/exports/jobs/" in response.location
+    with app.app_context():
+        jobs_left = {j.id: j for j in db.session.scalars(select(ExportJob))}
+        assert made["old"][0] not in jobs_left and not (folder / made["old"][1]).exists()
+        assert jobs_left[made["recent"][0]].status == "done" and (folder / made["recent"][1]).exists()
+        stuck = jobs_left[made["stuck"][0]]
+        assert stuck.status == "failed" and "中断" in stuck.error and stuck.finished_at is not None
+        assert jobs_left[made["busy"][0]].status == "running"
+    token = response.location.rsplit("/", 1)[1]
+    assert wait_until_finished(lambda: client.get(f"/exports/jobs/{token}.json").json)["status"] == "done"
 
 
 def test_with_redis_the_job_runs_on_rq(app, client, learner, test_table, inline_rows, rq_queue):

@@ -7,6 +7,7 @@ writes it under ``instance/exports/`` and records its progress on the job's row:
 job is kept in process memory, so any web worker can answer for it."""
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from pathlib import Path
 from typing import Any, Mapping
@@ -42,12 +43,31 @@ def start(actor: Actor, kind: str, params: Mapping[str, str], exporter_slug: str
     table = builder(actor, params)
     if table.expected_rows is None or table.expected_rows <= current_app.config["EXPORT_INLINE_ROWS"]:
         return send_table(table, exporter_slug)
+    expire_old()
     job = ExportJob(user_id=actor.user.id, kind=kind, params=dict(params), exporter=exporter_slug,
                     rows_total=table.expected_rows, filename=f"{table.filename}.{exporter.file_extension}")
     db.session.add(job)
     db.session.commit()
     _dispatch(job.id)
     return job
+
+
+def expire_old() -> None:
+    """Tidy up as each job starts, so that no scheduler is needed: jobs finished more than
+    EXPORT_KEEP_DAYS ago lose their file and row; jobs still queued or running after
+    JOB_TIMEOUT were cut off (a thread dies with its web process) and are marked failed.
+    Times are the database's, as the rows' own are."""
+    now = db.session.scalar(select(func.now()))
+    for job in db.session.scalars(select(ExportJob).where(
+            ExportJob.finished_at < now - dt.timedelta(days=current_app.config["EXPORT_KEEP_DAYS"]))):
+        (_folder() / job.stored_name).unlink(missing_ok=True)
+        db.session.delete(job)
+    db.session.execute(
+        update(ExportJob)
+        .where(ExportJob.status.in_(("queued", "running")), ExportJob.created_at < now - dt.timedelta(seconds=JOB_TIMEOUT))
+        .values(status="failed", error=_("The export was interrupted. Start it again."), finished_at=now)
+    )
+    db.session.commit()
 
 
 def own_job(actor: Actor, token: str) -> ExportJob:
