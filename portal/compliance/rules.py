@@ -15,29 +15,14 @@ from flask_babel import gettext as _
 
 from portal.contracts import credits as to_credits
 from portal.models import RuleSet
+from portal.models.types import to_decimal, to_units
 
-ZERO = Decimal("0.00")
-_DECIMALS: dict[tuple[int, int], Decimal] = {}
-
-
-def to_decimal(units: int, places: int) -> Decimal:
-    """``units`` hundredths (places=2) or tenths (places=1) as a Decimal: 250 → 2.50. The same few
-    values come back thousands of times in a unit's judging, so they are made once."""
-    value = _DECIMALS.get((units, places))
-    if value is None:
-        value = _DECIMALS[units, places] = Decimal(units).scaleb(-places)
-    return value
-
-
-def to_units(value: Decimal | int | str, places: int = 2) -> int:
-    """A figure in the summary's units: Decimal("2.5") → 250 hundredths."""
-    return int(Decimal(str(value)).scaleb(places).to_integral_value())
+# A cap cuts a group's credits from these classes first: I类 is the scarcer, so it is kept.
+_CUT_ORDER = {"other": 0, "II": 1, "I": 2}
 
 
 def _credits(units: int) -> Decimal:
     return to_decimal(units, 2)
-# A cap cuts a group's credits from these classes first: I类 is the scarcer, so it is kept.
-_CUT_ORDER = {"other": 0, "II": 1, "I": 2}
 
 
 def plain(value: Decimal | str) -> str:
@@ -234,10 +219,11 @@ def judge(figures: Figures, rule_set: RuleSet | None, context: Context, unit_lev
         other -= class_cut.get("other", 0)
     class_1_max = plan.class_1_max if plan else None
     excess = max(class_1 - class_1_max, 0) if class_1_max is not None else 0
+    counted = class_1 + class_2 + other - excess
     verdict = Verdict(
         year=figures.year, rule_set=rule_set, compliant=None, records=figures.records,
         entered=_credits(figures.class_1 + figures.class_2 + figures.other),
-        credits=_credits(class_1 + class_2 + other - excess), hours=to_decimal(figures.hours, 1),
+        credits=_credits(counted), hours=to_decimal(figures.hours, 1),
         class_1=_credits(class_1), class_2=_credits(class_2), other=_credits(other),
         class_1_excess=_credits(excess), caps=caps, shortfalls=[], deemed_by=None,
     )
@@ -259,7 +245,7 @@ def judge(figures: Figures, rule_set: RuleSet | None, context: Context, unit_lev
             verdict.deemed_by, verdict.compliant = min(deeming), True
             return verdict
     shortfalls = verdict.shortfalls
-    for requirement, have, need, places in (("total", class_1 + class_2 + other - excess, plan.min_credits, 2),
+    for requirement, have, need, places in (("total", counted, plan.min_credits, 2),
                                             ("hours", figures.hours, plan.min_hours, 1),
                                             ("class_1", class_1 - excess, plan.class_1_floor, 2),
                                             ("class_2", class_2, plan.class_2_floor, 2)):

@@ -2,9 +2,23 @@
 0.2-credit records drifts), so credits and hours are stored as integers of their smallest unit
 and read back as Decimal."""
 from decimal import Decimal
+from functools import lru_cache
 
 from sqlalchemy import Integer
 from sqlalchemy.types import TypeDecorator
+
+
+@lru_cache(maxsize=65536)
+def to_decimal(units: int, places: int) -> Decimal:
+    """``units`` of the smallest unit (hundredths for places=2, tenths for 1) as a Decimal with
+    that many places: 250 → 2.50. Reading thousands of rows, or judging a unit's staff, meets the
+    same few values again and again; Decimals are immutable, so each is made once."""
+    return Decimal(units).scaleb(-places)
+
+
+def to_units(value: Decimal | int | str, places: int = 2) -> int:
+    """A figure in the smallest unit, rounded to it: Decimal("2.5") → 250 hundredths."""
+    return int(Decimal(str(value)).scaleb(places).to_integral_value())
 
 
 class FixedDecimal(TypeDecorator):
@@ -27,6 +41,4 @@ class FixedDecimal(TypeDecorator):
         return int(scaled)
 
     def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        return (Decimal(value) / self.scale).quantize(Decimal(1).scaleb(-self.places))
+        return None if value is None else to_decimal(value, self.places)
