@@ -78,12 +78,20 @@ def _figures(rows: Select, buckets: dict[tuple[int, int], list[Bucket]]) -> dict
 
 
 def person_year(person: Person, year: int) -> Verdict:
-    rule_set = choose(rule_sets(), year, person.title_level, person.unit.level)
-    first = year - _lookback([rule_set] if rule_set else []) + 1
-    buckets = _buckets(select(*BUCKET).where(_bucket.person_id == person.id, _bucket.year.between(first, year)))
-    figures = _figures(select(*SUMMARY).where(_year.person_id == person.id, _year.year.between(first, year)), buckets)
-    own = figures.get(person.id, {})
-    return judge(own.get(year, Figures(year)), rule_set, context(), person.unit.level, own, with_nodes=True)
+    return person_years(person, [year])[0]
+
+
+def person_years(person: Person, years: list[int]) -> list[Verdict]:
+    """The person's ``years``, each with all its buckets (for the 各类学分汇总 tree), read in one go
+    with the earlier years their multi-year requirements look back on."""
+    sets, level = rule_sets(), person.unit.level
+    chosen = {year: choose(sets, year, person.title_level, level) for year in years}
+    first = min(year - _lookback([rule_set] if rule_set else []) + 1 for year, rule_set in chosen.items())
+    last = max(years)
+    buckets = _buckets(select(*BUCKET).where(_bucket.person_id == person.id, _bucket.year.between(first, last)))
+    figures = _figures(select(*SUMMARY).where(_year.person_id == person.id, _year.year.between(first, last)), buckets)
+    own, ctx = figures.get(person.id, {}), context()
+    return [judge(own.get(year, Figures(year)), chosen[year], ctx, level, own, with_nodes=True) for year in years]
 
 
 def counted_records(person_id: int, year: int) -> list[CreditRecord]:

@@ -68,7 +68,7 @@ def registration(person: Person, year: int, number: str, token: str, issued_on: 
 def verification(person: Person, years: list[int], number: str, token: str, issued_on: dt.date) -> dict[str, Any]:
     """多年度学分验证表: each year's date range, totals and result, and the multi-year requirements
     with the credits each year's window holds."""
-    verdicts = [services.person_year(person, year) for year in sorted(years)]
+    verdicts = services.person_years(person, sorted(years))
     return {
         **_common(VERIFICATION, _("CME multi-year credit verification table"), person, number, token, issued_on),
         "years": [year_figures(v) for v in verdicts],
