@@ -97,17 +97,21 @@ def _issue_one(record: CreditRecord) -> Certificate:
     return add_numbered(build, lambda: of_record(record_id))
 
 
-def verify(token: str) -> Certificate | None:
-    """The certificate the QR code's ``token`` names, counting this verification; None if unknown."""
-    now = records.now()
+def verified(model: type[Numbered], token: str) -> Numbered | None:
+    """The certificate or form (``model``) the QR code's ``token`` names, counting this
+    verification; None if unknown."""
     result = db.session.execute(
-        update(Certificate).where(Certificate.token == token)
-        .values(verification_count=Certificate.verification_count + 1, last_verified_at=now)
+        update(model).where(model.token == token)
+        .values(verification_count=model.verification_count + 1, last_verified_at=records.now())
     )
     db.session.commit()
     if result.rowcount == 0:
         return None
-    return db.session.scalar(select(Certificate).where(Certificate.token == token))
+    return db.session.scalar(select(model).where(model.token == token))
+
+
+def verify(token: str) -> Certificate | None:
+    return verified(Certificate, token)
 
 
 def revoke(actor: Actor, certificate: Certificate, reason: str) -> Certificate:

@@ -54,14 +54,15 @@ class VerifyView(BaseView):
     def verify(self, token: str):
         """A certificate's token, else a form's (学分登记表, 多年度学分验证表): both QR codes open here."""
         as_json = request.args.get("format") == "json"
-        certificate = services.verify(token) if len(token) <= 64 else None
+        known = len(token) <= 64  # a longer one is no token: not looked up
+        certificate = services.verify(token) if known else None
         if certificate is not None:
             shown = public(certificate)
             if as_json:
                 return jsonify(shown)
             return self.render_template("portal/certificates/verify.html", title=_("Certificate verification"),
                                         certificate=shown, message=None)
-        form = credit_forms.verify(token) if len(token) <= 64 else None
+        form = credit_forms.verify(token) if known else None
         if form is not None:
             shown = {**statements.public(form.statement), "status": "valid",
                      "verification_count": form.verification_count}

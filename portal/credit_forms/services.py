@@ -8,13 +8,12 @@ from typing import Any, Callable
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, select
 
 from portal.accounts.actor import Actor
-from portal.certificates.services import add_numbered, new_number
+from portal.certificates.services import add_numbered, new_number, verified
 from portal.compliance.stats import FIRST_YEAR
 from portal.credit_forms import statements
-from portal.credits import records
 from portal.extensions import db
 from portal.models import CreditForm, Person
 from portal.models.credit_forms import REGISTRATION, VERIFICATION
@@ -99,12 +98,4 @@ def of_person(person_id: int, kind: str) -> list[CreditForm]:
 
 
 def verify(token: str) -> CreditForm | None:
-    """The form the QR code's ``token`` names, counting this verification; None if unknown."""
-    result = db.session.execute(
-        update(CreditForm).where(CreditForm.token == token)
-        .values(verification_count=CreditForm.verification_count + 1, last_verified_at=records.now())
-    )
-    db.session.commit()
-    if result.rowcount == 0:
-        return None
-    return db.session.scalar(select(CreditForm).where(CreditForm.token == token))
+    return verified(CreditForm, token)
