@@ -17,3 +17,14 @@ def sqlite_wal(engine: Engine) -> None:
 
 def _wal(dbapi_connection, _record) -> None:
     dbapi_connection.execute("PRAGMA journal_mode=WAL")
+
+
+def release_connections(app, close: bool = True) -> None:
+    """Drop every pooled database connection of ``app``.
+
+    After start-up, so that a pre-loading server (gunicorn --preload) forks its workers with no
+    connection open; and in each forked worker with ``close=False``, which forgets any connection
+    inherited from the parent without closing the parent's socket under it."""
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=close)

@@ -76,6 +76,8 @@ class Made:
 class TestUsers:
     """Creates data through the real services, inside an app context."""
 
+    __test__ = False
+
     def __init__(self, app):
         self.app = app
 

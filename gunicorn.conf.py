@@ -1,0 +1,34 @@
+"""gunicorn settings for the portal: `gunicorn -c gunicorn.conf.py run:app`.
+
+Each value can be changed from the environment (PORTAL_BIND, PORTAL_WORKERS, PORTAL_TIMEOUT) or
+on the command line, which wins over this file."""
+import multiprocessing
+import os
+
+bind = os.environ.get("PORTAL_BIND", "127.0.0.1:8000")
+# Sync workers: a request is database work and template rendering, bound by CPU.
+workers = int(os.environ.get("PORTAL_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+# Migrate once in the master, then fork; post_fork below keeps the forks from sharing connections.
+preload_app = True
+# The longest request is a batch of certificates (about 35 ms a page); larger work runs as a job.
+timeout = int(os.environ.get("PORTAL_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then, spread out so they never restart together.
+max_requests = 2000
+max_requests_jitter = 200
+accesslog = "-"
+errorlog = "-"
+# The request id is the one the portal answered with (X-Request-ID), so a line here and the
+# portal's own log lines for the same request can be joined.
+access_log_format = '%(h)s %({x-request-id}o)s %(t)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s"'
+
+
+def post_fork(server, worker):
+    # The master released its connections after start-up; should anything have opened one
+    # since, the worker forgets it rather than sharing it.
+    app = server.app.callable
+    if app is not None:
+        from portal.extensions import release_connections
+
+        release_connections(app, close=False)
