@@ -146,12 +146,13 @@ def create(actor: Actor, data: dict[str, Any]) -> tuple[Person, str | None]:
         if field in data and data[field] is not None:
             setattr(person, field, data[field])
     person.id_number = parsed.number
+    # An out-of-province learner's account gets a random password nobody is told.
     user, password = accounts.create_user(
         username or f"pending-{secrets.token_hex(8)}", data["name"],
-        [OUT_OF_PROVINCE if out_of_province else API_ROLES.get(role, LEARNER)]
+        [OUT_OF_PROVINCE if out_of_province else API_ROLES.get(role, LEARNER)],
+        password=secrets.token_urlsafe(32) if out_of_province else None,
     )
     if out_of_province:
-        accounts.disable_password(user)
         password = None
     person.user_id = user.id
     db.session.add(person)
