@@ -19,9 +19,9 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
 from urllib.parse import quote
 
 from sqlalchemy import Engine, Select, select
@@ -59,7 +59,7 @@ class Row:
     ours_ms: float
     baseline: str
     baseline_ms: float
-    budget: Optional[float]   # None: the ratio is reported only
+    budget: float | None   # None: the ratio is reported only
 
 
 def log(message: str) -> None:

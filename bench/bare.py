@@ -3,7 +3,7 @@ shows) and its total count. The floor of the page's database work: no ORM, no te
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import Engine, Select, func, select
 

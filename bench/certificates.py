@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from flask import Flask
 from sqlalchemy import select

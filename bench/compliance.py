@@ -8,8 +8,8 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Callable
 
 import xlsxwriter
 from flask import Flask

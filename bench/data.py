@@ -69,7 +69,7 @@ def populate(app: Flask, people: int, units: int, credit_units: int, seed: int =
         )
         role_ids = {name: id_ for id_, name in db.session.execute(select(Role.id, Role.name))}
         db.session.remove()
-        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
         # Units: the province, then the institutions, ids given so people can refer to them.
         unit_rows = [{"id": 1, "code": "B00", "name": "测试省", "kind": "province", "level": None, "parent_id": None}]

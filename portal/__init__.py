@@ -13,13 +13,16 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    import config
     from flask_appbuilder import AppBuilder
     from flask_wtf.csrf import CSRFProtect
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from portal import models  # noqa: F401  (registers the models on the metadata)
-    from portal import errors, request_id
+    import config
+    from portal import (
+        errors,
+        models,  # noqa: F401  (registers the models on the metadata)
+        request_id,
+    )
     from portal.accounts import guards, sms_login
     from portal.accounts.roles import ROLES
     from portal.cli import portal_cli

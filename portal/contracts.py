@@ -3,9 +3,10 @@ and one example plugin (plugins/credit_types/research.py); nothing else in porta
 the contract."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, BinaryIO, Callable, ClassVar, Iterable, Mapping
+from typing import Any, BinaryIO, ClassVar
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -100,7 +101,7 @@ class ScoringContext:
 
 
 class PointsTableWidget:
-    def __call__(self, field: "PointsTableField", **kwargs) -> Markup:
+    def __call__(self, field: PointsTableField, **kwargs) -> Markup:
         head = "".join(f"<th scope='col'>{escape(c)}</th>" for c in field.column_labels)
         body = []
         for row in field.rows:

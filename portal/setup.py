@@ -7,8 +7,8 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from portal.accounts.roles import ROLES
-from portal.extensions import db
 from portal.compliance import summaries
+from portal.extensions import db
 from portal.models import CreditRecord, CreditYear, Person
 
 

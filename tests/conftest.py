@@ -14,6 +14,7 @@ from sqlalchemy import delete
 from portal.setup import prepare_database
 from tests.helpers import TestUsers, make_test_app, scratch_database
 
+
 def _database(tmp: Path):
     server = os.environ.get("PORTAL_TEST_DATABASE_URL")
     if not server:
@@ -56,8 +57,9 @@ def _empty_tables(request):
         return
     app = request.getfixturevalue("app")
     yield
-    from portal.extensions import db
     from flask_appbuilder import Model
+
+    from portal.extensions import db
 
     with app.app_context():
         db.session.rollback()

@@ -14,7 +14,6 @@ from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
 from portal import create_app
-
 from portal.accounts import services as accounts
 from portal.accounts.actor import actor_for
 from portal.accounts.roles import PROVINCE_ADMIN

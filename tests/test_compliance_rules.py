@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select, update
 
+from portal.accounts.actor import actor_for
 from portal.compliance import services, summaries
 from portal.credits import records
-from portal.accounts.actor import actor_for
 from portal.extensions import db
 from portal.models import CreditRecord, CreditYear, Person
 from tests.helpers import approved_record

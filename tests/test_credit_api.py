@@ -32,7 +32,7 @@ class Caller:
         self.client = app.test_client()
         self.headers = {"Authorization": f"Bearer {api_token(self.client, made.username, made.password)}"}
 
-    def fresh(self) -> "Caller":
+    def fresh(self) -> Caller:
         """Another client with the same token (one per thread)."""
         other = object.__new__(Caller)
         other.app, other.made, other.client, other.headers = self.app, self.made, self.app.test_client(), self.headers

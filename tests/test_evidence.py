@@ -14,8 +14,7 @@ from pypdf import PdfWriter
 from pypdf.actions import JavaScript
 from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
-from portal.evidence import EvidenceRejected, LocalEvidenceStore, evidence_store, inspect
-from portal.evidence import checks
+from portal.evidence import EvidenceRejected, LocalEvidenceStore, checks, evidence_store, inspect
 
 MB = 1024 * 1024
 MAX = 10 * MB

@@ -6,8 +6,7 @@ import secrets
 from portal.extensions import db
 from portal.models import AccountState
 from tests.conftest import csrf_from
-from tests.helpers import make_test_app
-from tests.helpers import PASSWORD, api_token, login
+from tests.helpers import PASSWORD, api_token, login, make_test_app
 
 
 def _failure_text(response):

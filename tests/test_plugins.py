@@ -19,14 +19,13 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from portal import hookspecs
-from portal.extensions import db
 from portal.accounts.actor import actor_for
 from portal.credits import records
+from portal.extensions import db
 from portal.models import AuditEntry, CreditCategory, CreditRecord, CreditYearBucket, Person
 from portal.plugins import PluginError, build_registry, builtin_plugin_names
-from tests.helpers import make_test_app
 from tests import helpers
-from tests.helpers import login
+from tests.helpers import login, make_test_app
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "plugins.md"

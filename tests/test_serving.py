@@ -107,7 +107,7 @@ class Portal:
                 return r.status, json.loads(r.read() or b"{}")
         except urllib.error.HTTPError as e:
             return e.code, {}
-        except (ConnectionError, urllib.error.URLError, socket.timeout):
+        except (TimeoutError, ConnectionError, urllib.error.URLError):
             return 0, {}
 
     def learner(self, username: str, category_id: int, unit_id: int) -> Outcome:

@@ -97,6 +97,7 @@ def test_every_package_is_listed_for_installation():
     """pyproject.toml lists packages explicitly (plugins/ installs as portal_plugins): a package
     missing there would be absent from a wheel, though the editable install hides it."""
     import tomllib
+
     from setuptools import find_packages
 
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])

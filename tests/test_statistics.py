@@ -4,12 +4,12 @@ import datetime as dt
 import io
 
 import pytest
-
-from portal.extensions import db
-from portal.credits import records
-from portal.accounts.actor import actor_for
-from portal.models import CreditCategory, Person
 from sqlalchemy import select
+
+from portal.accounts.actor import actor_for
+from portal.credits import records
+from portal.extensions import db
+from portal.models import CreditCategory, Person
 from tests.conftest import csrf_from
 from tests.helpers import PASSWORD, api_token, approved_record, login
 

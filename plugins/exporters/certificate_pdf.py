@@ -9,8 +9,9 @@ certificate's verification URL."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from functools import cache
-from typing import Any, BinaryIO, Mapping
+from typing import Any, BinaryIO
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup

@@ -4,7 +4,8 @@ multi-year requirements). Templates in templates/, the QR code bottom left like 
 The same HTML is the portal's print-friendly page."""
 from __future__ import annotations
 
-from typing import Any, BinaryIO, Mapping
+from collections.abc import Mapping
+from typing import Any, BinaryIO
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup

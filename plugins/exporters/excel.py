@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO
 
 import xlsxwriter
 from flask_babel import lazy_gettext as _l

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 from flask import g
 from flask_appbuilder.security.sqla.models import User
@@ -16,7 +15,7 @@ from portal.models import Person
 @dataclass(frozen=True)
 class Actor:
     user: User
-    person: Optional[Person]
+    person: Person | None
     roles: frozenset[str]
 
     @property
@@ -28,7 +27,7 @@ class Actor:
         return UNIT_ADMIN in self.roles and self.person is not None
 
     @property
-    def unit_id(self) -> Optional[int]:
+    def unit_id(self) -> int | None:
         return self.person.unit_id if self.person else None
 
     def is_person(self, person_id: int) -> bool:

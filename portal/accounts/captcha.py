@@ -20,7 +20,7 @@ SESSION_KEY = "captcha_id"
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def new_challenge() -> bytes:

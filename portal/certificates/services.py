@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Callable, Iterable, TypeVar
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from flask import abort
 from flask_babel import gettext as _

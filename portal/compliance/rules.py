@@ -7,9 +7,10 @@ integers): a unit's thousands of people are judged without a Decimal operation e
 verdict gives Decimals again."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterable, Mapping, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
 

@@ -16,8 +16,7 @@ from portal.compliance import summaries
 from portal.compliance.rules import Bucket, CategoryCap, Context, Figures, Verdict, choose, judge, messages
 from portal.dictionaries.services import tree
 from portal.extensions import db
-from portal.models import (CreditCategory, CreditRecord, CreditYear, CreditYearBucket, DictionaryEntry, Person,
-                           RuleSet, Unit)
+from portal.models import CreditCategory, CreditRecord, CreditYear, CreditYearBucket, DictionaryEntry, Person, RuleSet, Unit
 
 ACTIVE = "正常"
 # Table columns, not ORM attributes: thousands of rows at a time are read as plain Core rows.

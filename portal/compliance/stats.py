@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Callable, Hashable, Iterable, Mapping
+from typing import Any
 
 from flask import abort
 from flask_babel import gettext as _

@@ -9,9 +9,10 @@ set-based for whole years, and ``drift`` compares the stored rows with a recompu
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import and_, case, delete, exists, extract, func, or_, select
 from sqlalchemy.orm import aliased

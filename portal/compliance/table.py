@@ -2,7 +2,8 @@
 DOMAIN.md), with the totals row."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from flask_babel import gettext as _
 

@@ -2,7 +2,7 @@
 with the figures and what is missing. Who may export which unit is decided as on the page."""
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from flask_babel import gettext as _
 

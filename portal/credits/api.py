@@ -4,7 +4,8 @@ them, reading one with its audit trail, and reviewing them (/api/v1/credits/<id>
 services' (portal/credits/records.py, evidence.py): this module only translates JSON."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from flask import request
 from flask_appbuilder.api import BaseApi, expose, protect
@@ -18,8 +19,8 @@ from portal.contracts import credits as two_places
 from portal.contracts import hours as one_place
 from portal.credits import audit, evidence, records
 from portal.credits import query as credit_query
-from portal.credits.query import QueryInvalid
 from portal.credits.forms import FREE_FORM, entry_fields_for
+from portal.credits.query import QueryInvalid
 from portal.credits.records import RecordConflict, RecordInvalid, status_label
 from portal.dictionaries import services as dictionaries
 from portal.evidence import EvidenceRejected

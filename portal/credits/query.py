@@ -4,9 +4,10 @@ same query; whose records may be asked for is decided in it (someone else's pers
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select

@@ -4,9 +4,10 @@ locking, and who may see and change what. Every change writes an audit row."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from flask import abort, current_app
 from flask_babel import gettext as _
@@ -44,7 +45,7 @@ class RecordConflict(RuntimeError):
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 # --- who sees what -------------------------------------------------------------------------------

@@ -14,8 +14,8 @@ from portal.accounts.actor import current_actor
 from portal.categories import services as categories
 from portal.certificates.services import of_record
 from portal.contracts import CLASS_LABELS
-from portal.credits import entry as entries
 from portal.credits import audit, evidence, records
+from portal.credits import entry as entries
 from portal.credits.forms import FREE_FORM, FreeFormFields, WizardFields, entry_fields_for
 from portal.credits.records import RecordConflict, RecordInvalid, status_label
 from portal.evidence import evidence_store

@@ -3,7 +3,7 @@ the parameters (``/api/v1/exports/credits.xlsx?from=2024-01-01&to=2024-12-31``).
 answers 202 with the job to follow."""
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from flask import request, url_for
 from flask_appbuilder.api import BaseApi, expose, protect

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from flask import Flask, Response, abort, current_app, url_for
 from flask_appbuilder.security.sqla.models import User

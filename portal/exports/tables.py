@@ -12,7 +12,7 @@ export runs at once or as a job, and a job builds it again, with the same builde
 actor, in the worker."""
 from __future__ import annotations
 
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from portal.accounts.actor import Actor
 from portal.contracts import Table

@@ -3,7 +3,7 @@ type (a plugin) and fills that type's parameters; several categories share a typ
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Any
 
 from flask_appbuilder import Model
 from sqlalchemy import JSON, Boolean, Integer, String
@@ -25,11 +25,11 @@ class CreditCategory(Model):
     summary_node: Mapped[str] = mapped_column(String(64), default="")
     # Most credits a person may count from this category in a year; categories with the same
     # cap group share one cap (unit activities and case discussions).
-    yearly_cap: Mapped[Optional[Decimal]] = mapped_column(FixedDecimal(2))
+    yearly_cap: Mapped[Decimal | None] = mapped_column(FixedDecimal(2))
     cap_group: Mapped[str] = mapped_column(String(40), default="")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    valid_from: Mapped[Optional[int]] = mapped_column(Integer)
-    valid_to: Mapped[Optional[int]] = mapped_column(Integer)
+    valid_from: Mapped[int | None] = mapped_column(Integer)
+    valid_to: Mapped[int | None] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     def __repr__(self) -> str:

@@ -3,7 +3,7 @@ frozen at issue, a random number and a separate random token that the QR code ca
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Optional
+from typing import Any
 
 from flask_appbuilder import Model
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, func
@@ -25,10 +25,10 @@ class Certificate(Model):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     statement: Mapped[dict[str, Any]] = mapped_column(JSON)
     issued_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
-    revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     revoke_reason: Mapped[str] = mapped_column(Text, default="")
-    revoked_by: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
+    revoked_by: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
     verification_count: Mapped[int] = mapped_column(Integer, default=0)
-    last_verified_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    last_verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     record: Mapped[CreditRecord] = relationship()

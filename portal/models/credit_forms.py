@@ -4,7 +4,7 @@ token that opens the public verification page."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Optional
+from typing import Any
 
 from flask_appbuilder import Model
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, func
@@ -25,6 +25,6 @@ class CreditForm(Model):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     statement: Mapped[dict[str, Any]] = mapped_column(JSON)
     issued_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
-    issued_by: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
+    issued_by: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
     verification_count: Mapped[int] = mapped_column(Integer, default=0)
-    last_verified_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    last_verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

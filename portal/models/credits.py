@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Any
 
 from flask_appbuilder import Model
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, func
@@ -50,7 +50,7 @@ class CreditRecord(Model):
     hosting_method: Mapped[str] = mapped_column(String(32), default="")
     discipline: Mapped[str] = mapped_column(String(32), default="")
     sub_discipline: Mapped[str] = mapped_column(String(32), default="")
-    issuing_unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"))
+    issuing_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     remarks: Mapped[str] = mapped_column(Text, default="")
 
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -63,19 +63,19 @@ class CreditRecord(Model):
     score_note: Mapped[str] = mapped_column(String(200), default="")
 
     review_comment: Mapped[str] = mapped_column(Text, default="")
-    reviewed_by: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
-    reviewed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
-    submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # A correction of an approved record is a new record pointing to it.
-    corrects_id: Mapped[Optional[int]] = mapped_column(ForeignKey("credit_record.id"))
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("credit_record.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now(), onupdate=func.now())
 
     person: Mapped[Person] = relationship()
     unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
     category: Mapped[CreditCategory] = relationship()
-    issuing_unit: Mapped[Optional[Unit]] = relationship(foreign_keys=[issuing_unit_id])
-    evidence: Mapped[list["EvidenceFile"]] = relationship(back_populates="record", order_by="EvidenceFile.id")
+    issuing_unit: Mapped[Unit | None] = relationship(foreign_keys=[issuing_unit_id])
+    evidence: Mapped[list[EvidenceFile]] = relationship(back_populates="record", order_by="EvidenceFile.id")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -88,7 +88,7 @@ class EvidenceFile(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Empty while the file waits for its record: uploaded with a form that came back with an
     # error, it is kept for the person who uploaded it, so nothing uploaded is lost.
-    record_id: Mapped[Optional[int]] = mapped_column(ForeignKey("credit_record.id"), index=True)
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("credit_record.id"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
     original_name: Mapped[str] = mapped_column(String(200))
@@ -97,7 +97,7 @@ class EvidenceFile(Model):
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
 
-    record: Mapped[Optional[CreditRecord]] = relationship(back_populates="evidence")
+    record: Mapped[CreditRecord | None] = relationship(back_populates="evidence")
 
 
 class AuditEntry(Model):
@@ -110,8 +110,8 @@ class AuditEntry(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"))
     role: Mapped[str] = mapped_column(String(32))
     action: Mapped[str] = mapped_column(String(32))
-    before: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
-    after: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
 
 
@@ -149,4 +149,4 @@ class CreditYearBucket(Model):
     credits: Mapped[Decimal] = mapped_column(FixedDecimal(2), default=Decimal(0))
     hours: Mapped[Decimal] = mapped_column(FixedDecimal(1), default=Decimal(0))
     # The first approved record of the bucket that deems the year compliant, if any.
-    deeming_record_id: Mapped[Optional[int]] = mapped_column(Integer)
+    deeming_record_id: Mapped[int | None] = mapped_column(Integer)

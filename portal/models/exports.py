@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Any, Optional
+from typing import Any
 
 from flask_appbuilder import Model
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, func
@@ -26,10 +26,10 @@ class ExportJob(Model):
     exporter: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="queued")
     rows_done: Mapped[int] = mapped_column(Integer, default=0)
-    rows_total: Mapped[Optional[int]] = mapped_column(Integer)
+    rows_total: Mapped[int | None] = mapped_column(Integer)
     filename: Mapped[str] = mapped_column(String(200))
     stored_name: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: secrets.token_hex(16))
     # Why it failed, for the user.
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
-    finished_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -3,7 +3,6 @@ of their unit, title and status."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
@@ -43,14 +42,14 @@ class Person(Model):
     title: Mapped[str] = mapped_column(String(64), default="")
     title_level: Mapped[str] = mapped_column(String(8), default="")
     ic_card_no: Mapped[str] = mapped_column(String(32), default="")
-    photo: Mapped[Optional[str]] = mapped_column(String(64))
+    photo: Mapped[str | None] = mapped_column(String(64))
     # 外省人员: attended a project in this province (``unit_id`` is the organiser); signs in by
     # SMS code to download certificates only and is not staff anywhere.
     out_of_province: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
     user: Mapped[User] = relationship()
-    history: Mapped[list["PersonHistory"]] = relationship(
+    history: Mapped[list[PersonHistory]] = relationship(
         back_populates="person", order_by="PersonHistory.id.desc()", cascade="all, delete-orphan"
     )
 

@@ -4,7 +4,6 @@ the resend delay and the daily limits apply either way. The code itself is never
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 from flask_appbuilder import Model
 from sqlalchemy import DateTime, ForeignKey, Integer, String
@@ -19,8 +18,8 @@ class SmsCode(Model):
     phone: Mapped[str] = mapped_column(String(11), index=True)
     # HMAC-SHA256 of the code, keyed with the app's secret key (hex).
     code_hash: Mapped[str] = mapped_column(String(64))
-    person_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    used_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -4,7 +4,7 @@ is judged by the rule set valid that year for their group."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Any
 
 from flask_appbuilder import Model
 from sqlalchemy import JSON, Boolean, Integer, String, Text
@@ -20,7 +20,7 @@ class RuleSet(Model):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     valid_from: Mapped[int] = mapped_column(Integer)
-    valid_to: Mapped[Optional[int]] = mapped_column(Integer)
+    valid_to: Mapped[int | None] = mapped_column(Integer)
     # The group: empty lists mean "any". When several rule sets fit a person's year, the
     # highest priority wins.
     title_levels: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -31,7 +31,7 @@ class RuleSet(Model):
     min_hours: Mapped[Decimal] = mapped_column(FixedDecimal(1), default=Decimal(0))
     class_1_min: Mapped[Decimal] = mapped_column(FixedDecimal(2), default=Decimal(0))
     # I类 credits beyond this do not count toward the total.
-    class_1_max: Mapped[Optional[Decimal]] = mapped_column(FixedDecimal(2))
+    class_1_max: Mapped[Decimal | None] = mapped_column(FixedDecimal(2))
     class_2_min: Mapped[Decimal] = mapped_column(FixedDecimal(2), default=Decimal(0))
     # How much (percent) of one class's minimum the other class may stand in for.
     interchange_percent: Mapped[int] = mapped_column(Integer, default=0)

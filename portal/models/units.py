@@ -1,8 +1,6 @@
 """Units (单位): a tree of province → city → county → institution."""
 from __future__ import annotations
 
-from typing import Optional
-
 from flask_appbuilder import Model
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -20,11 +18,11 @@ class Unit(Model):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16))
-    level: Mapped[Optional[str]] = mapped_column(String(16))
-    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"), index=True)
+    level: Mapped[str | None] = mapped_column(String(16))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
 
-    parent: Mapped[Optional["Unit"]] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list["Unit"]] = relationship(back_populates="parent", order_by="Unit.code")
+    parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Unit]] = relationship(back_populates="parent", order_by="Unit.code")
 
     def __repr__(self) -> str:
         return self.name

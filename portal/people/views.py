@@ -7,8 +7,8 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 
 from portal.accounts.actor import current_actor
-from portal.people import photos, services
 from portal.accounts.redirects import safe_next
+from portal.people import photos, services
 from portal.people.forms import CreatePersonForm, PersonForm, SelfServiceForm, StaffEditForm
 from portal.people.present import history_rows, person_dict
 from portal.people.services import PersonConflict

@@ -2,9 +2,10 @@
 browse page's periods, the API's JSON), saving one, and the rule sets that compete with one."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import groupby
-from typing import Any, Iterable
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select

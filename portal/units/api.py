@@ -1,7 +1,6 @@
 """/api/v1/units/: CRUD for the provincial admin (FAB's ModelRestApi)."""
 from flask_appbuilder import ModelRestApi
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-
 from marshmallow.validate import OneOf
 
 from portal.models import Unit

@@ -8,9 +8,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from portal.exports.tables import TABLES
 from tests.e2e.pages import DESKTOP, PHONE, fits_the_phone, shoot, sign_in
 from tests.test_exports import FILENAME, KIND, register_test_table
-from portal.exports.tables import TABLES
 
 pytestmark = pytest.mark.e2e
 

@@ -6,11 +6,11 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_appbuilder import BaseView, expose, has_access
+from wtforms import DecimalField, Form, IntegerField
+from wtforms.validators import InputRequired, NumberRange
 
 from portal import hookimpl
 from portal.contracts import CreditType, EvidenceRules, Score
-from wtforms import DecimalField, Form, IntegerField
-from wtforms.validators import InputRequired, NumberRange
 
 EXTENSION = "cme_portal_example_plugin"
 
