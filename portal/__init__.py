@@ -4,10 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pluggy
 from flask import Flask
-
-hookimpl = pluggy.HookimplMarker("portal")
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 

@@ -1,8 +1,10 @@
 """The plugin contract: every hook a plugin may implement. Plugins implement them with
-``@portal.hookimpl``; docs/plugins.md documents each one for plugin authors."""
+``@hookimpl`` (``from portal.hookspecs import hookimpl``); docs/plugins.md documents each one for plugin authors."""
 import pluggy
 
 hookspec = pluggy.HookspecMarker("portal")
+# Plugins mark their implementations with this: ``from portal.hookspecs import hookimpl``.
+hookimpl = pluggy.HookimplMarker("portal")
 
 
 @hookspec

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from portal import hookimpl
 from portal.accounts.actor import actor_for
 from portal.credits import records
 from portal.credits.records import RecordConflict, RecordInvalid
 from portal.extensions import db
+from portal.hookspecs import hookimpl
 from portal.models import AuditEntry, CreditCategory, CreditRecord, EvidenceFile
 from portal.models.people import Person
 

@@ -102,7 +102,7 @@ def fake_distribution(site: Path, plugins: dict[str, str]) -> Path:
 def contract_plugin(hook: str, contract: str, slug: str, returns: str = "[Thing]") -> str:
     """Source of a plugin whose ``hook`` returns a ``contract`` subclass with ``slug``."""
     return f"""
-from portal import hookimpl
+from portal.hookspecs import hookimpl
 from portal.contracts import {contract}
 
 
@@ -268,7 +268,7 @@ def test_person_created_can_refuse_the_creation(app, database_url, tmp_path):
     """person_created: a plugin that raises refuses the creation; neither the person nor the
     account is kept, and other people are still created."""
     site = fake_distribution(tmp_path / "site", {"gatekeeper": """
-        from portal import hookimpl
+        from portal.hookspecs import hookimpl
 
 
         @hookimpl
@@ -341,7 +341,7 @@ def test_portal_disabled_plugins_setting_skips_plugins_by_name(tmp_path):
 
 @pytest.mark.parametrize("name, source, message", [
     ("typo", """
-        from portal import hookimpl
+        from portal.hookspecs import hookimpl
 
 
         @hookimpl
@@ -349,7 +349,7 @@ def test_portal_disabled_plugins_setting_skips_plugins_by_name(tmp_path):
             return []
     """, r"^plugin 'typo' implements an unknown hook: unknown hook 'register_credit_type'"),
     ("wrong_args", """
-        from portal import hookimpl
+        from portal.hookspecs import hookimpl
 
 
         @hookimpl
@@ -357,7 +357,7 @@ def test_portal_disabled_plugins_setting_skips_plugins_by_name(tmp_path):
             pass
     """, r"(?s)^plugin 'wrong_args' cannot be registered: .*\{'user'\} are declared in the hookimpl"),
     ("auth.password", """
-        from portal import hookimpl
+        from portal.hookspecs import hookimpl
 
 
         @hookimpl
@@ -367,7 +367,7 @@ def test_portal_disabled_plugins_setting_skips_plugins_by_name(tmp_path):
     ("instances", contract_plugin("register_credit_types", "CreditType", "inst", returns="[Thing()]"),
      r"^plugin 'instances' registered .*which is not a contract class with a slug"),
     ("raising", """
-        from portal import hookimpl
+        from portal.hookspecs import hookimpl
 
 
         @hookimpl
@@ -383,7 +383,7 @@ def test_plugin_that_breaks_the_contract_stops_start_up_naming_it(tmp_path, name
 
 def test_optional_hook_for_another_portal_version_is_allowed(tmp_path):
     site = fake_distribution(tmp_path / "site", {"future": """
-        from portal import hookimpl
+        from portal.hookspecs import hookimpl
 
 
         @hookimpl(optionalhook=True)

@@ -352,7 +352,7 @@ def test_the_login_page_has_the_sms_tab(app, world):
 # --- the sender --------------------------------------------------------------------------------
 
 MEMORY_SENDER = """
-    from portal import hookimpl
+    from portal.hookspecs import hookimpl
     from portal.contracts import SmsSender
 
     SENT = []

@@ -2,8 +2,8 @@
 login view), listed as the first tab of the login page."""
 from flask_babel import lazy_gettext as _l
 
-from portal import hookimpl
 from portal.contracts import LoginMethod
+from portal.hookspecs import hookimpl
 
 
 class PasswordLogin(LoginMethod):

@@ -14,9 +14,9 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Optional, Regexp
 
-from portal import hookimpl
 from portal.accounts import sms_login
 from portal.contracts import LoginMethod
+from portal.hookspecs import hookimpl
 
 
 class SmsLoginForm(FlaskForm):

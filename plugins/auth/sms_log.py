@@ -11,8 +11,8 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
-from portal import hookimpl
 from portal.contracts import SmsSender
+from portal.hookspecs import hookimpl
 
 OUTBOX = "sms_outbox.log"
 

@@ -7,8 +7,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, Form, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
-from portal import hookimpl
 from portal.contracts import CreditType, Score, WizardGroup, WizardRule, credits
+from portal.hookspecs import hookimpl
 
 ROLES = {"lecturer": _l("Lecturer"), "attendee": _l("Attendee")}
 

@@ -10,8 +10,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, Form, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from portal import hookimpl
 from portal.contracts import CreditType, Score, WizardGroup, WizardRule, credits, hours
+from portal.hookspecs import hookimpl
 
 ATTENDEE, LECTURER = "attendee", "lecturer"
 

@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, Form
 from wtforms.validators import InputRequired, NumberRange
 
-from portal import hookimpl
 from portal.contracts import CreditType, Score
+from portal.hookspecs import hookimpl
 
 
 class FreeForm(CreditType):

@@ -5,8 +5,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import Form, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
-from portal import hookimpl
 from portal.contracts import PointsTableField
+from portal.hookspecs import hookimpl
 
 from ._points_table import PointsTableType
 

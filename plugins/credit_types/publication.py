@@ -4,7 +4,7 @@ sets 3,000, a translation category 1,500."""
 from flask_babel import lazy_gettext as _l
 from wtforms import Form
 
-from portal import hookimpl
+from portal.hookspecs import hookimpl
 
 from ._per_characters import PerCharactersType, characters_per_credit
 

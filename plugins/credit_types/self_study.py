@@ -3,7 +3,7 @@ is the category's, applied where a year's credits are counted."""
 from flask_babel import lazy_gettext as _l
 from wtforms import Form
 
-from portal import hookimpl
+from portal.hookspecs import hookimpl
 
 from ._per_characters import PerCharactersType, characters_per_credit
 

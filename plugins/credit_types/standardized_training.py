@@ -7,8 +7,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, Form, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from portal import hookimpl
 from portal.contracts import CreditType, Score, WizardGroup, WizardRule, credits
+from portal.hookspecs import hookimpl
 
 PROGRAMS = ("住院医师规范化培训", "助理全科医生培训", "岗位培训")
 MAX_YEAR = 3

@@ -2,7 +2,7 @@
 or the year's full credits with the year deemed compliant from 6 months on (see _months.py)."""
 from flask_babel import lazy_gettext as _l
 
-from portal import hookimpl
+from portal.hookspecs import hookimpl
 
 from ._months import MonthsAway
 

@@ -10,8 +10,8 @@ from typing import Any, BinaryIO
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from portal import hookimpl
 from portal.contracts import DocumentExporter
+from portal.hookspecs import hookimpl
 
 from ._pdf import environment, write_pdf
 

@@ -15,8 +15,8 @@ from typing import Any, BinaryIO
 import xlsxwriter
 from flask_babel import lazy_gettext as _l
 
-from portal import hookimpl
 from portal.contracts import Exporter, Table
+from portal.hookspecs import hookimpl
 
 PROGRESS_EVERY = 1000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -9,8 +9,8 @@ from flask_appbuilder import BaseView, expose, has_access
 from wtforms import DecimalField, Form, IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
-from portal import hookimpl
 from portal.contracts import CreditType, EvidenceRules, Score
+from portal.hookspecs import hookimpl
 
 EXTENSION = "cme_portal_example_plugin"
 
