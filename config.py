@@ -1,5 +1,6 @@
 """Settings. Every value comes from the environment (PORTAL_*); the defaults are the embedded
 set-up: SQLite and local files in the instance folder."""
+import logging
 import os
 import secrets
 from datetime import timedelta
@@ -15,14 +16,26 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def instance_secret_key(instance: Path) -> str:
-    """A key generated once and kept (mode 0600) in the instance folder."""
+class MissingSecretKey(RuntimeError):
+    """Production without its key: a new one would sign everyone out and void every token."""
+
+
+def instance_secret_key(instance: Path, production: bool = False) -> str:
+    """The key kept (mode 0600) in the instance folder. Made once when missing, with a warning,
+    except in production, where a missing key is a start-up error naming the file."""
     path = instance / "secret_key"
     if not path.exists():
+        if production:
+            raise MissingSecretKey(
+                f"{path} is missing: restore it from the backup (or set PORTAL_SECRET_KEY). A new key would sign "
+                "everyone out and make every issued token invalid, so the portal does not make one in production.")
         instance.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_urlsafe(48))
+        logging.getLogger("portal").warning(
+            "No secret key was found: made a new one in %s. Sessions and tokens signed with any earlier key "
+            "are no longer valid.", path)
     return path.read_text().strip()
 
 
@@ -48,6 +61,8 @@ PROXY_COUNT = int(os.environ.get("PORTAL_PROXY_COUNT", "0"))
 # Certificates: the address the QR code's verification URL starts with, the title's suffix (the
 # province unit's name is put before it), the awarding body, and the verification page's per-IP limit.
 BASE_URL = os.environ.get("PORTAL_BASE_URL", "").rstrip("/") or f"http://{HOST}:{PORT}"
+# Production: served on https, or said so. Then a missing secret key stops start-up.
+PRODUCTION = os.environ.get("PORTAL_ENV", "").strip().lower() == "production" or BASE_URL.startswith("https://")
 CERTIFICATE_TITLE = os.environ.get("PORTAL_CERTIFICATE_TITLE", "继续医学教育学分电子证书")
 AWARDING_BODY = os.environ.get("PORTAL_AWARDING_BODY", "省继续医学教育委员会")
 VERIFY_RATE_LIMIT = os.environ.get("PORTAL_VERIFY_RATE_LIMIT", "30 per minute")

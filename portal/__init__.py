@@ -36,7 +36,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     instance.mkdir(parents=True, exist_ok=True)
     app.instance_path = str(instance)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = config.instance_secret_key(instance)
+        app.config["SECRET_KEY"] = config.instance_secret_key(instance, app.config["PRODUCTION"])
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'portal.db'}"
     app.config["FAB_ROLES"] = ROLES

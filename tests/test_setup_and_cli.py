@@ -1,13 +1,16 @@
 """Configuration, CLI and the demo province; the catalog covers every UI string."""
+import logging
 import stat
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from sqlalchemy import func, select
 
+from config import MissingSecretKey
 from portal.accounts.roles import UNIT_ADMIN
 from portal.extensions import db
 from portal.models import CreditRecord, Person, Unit
@@ -22,6 +25,26 @@ def test_secret_key_is_generated_once_and_kept_private(tmp_path):
     first = config.instance_secret_key(tmp_path)
     assert len(first) >= 32 and config.instance_secret_key(tmp_path) == first
     assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
+
+
+def test_production_without_its_secret_key_refuses_to_start_and_names_the_file(tmp_path):
+    from portal import create_app
+
+    instance = tmp_path / "instance"
+    with pytest.raises(MissingSecretKey, match=str(instance / "secret_key")):
+        create_app({"SECRET_KEY": None, "PRODUCTION": True, "INSTANCE_PATH": str(instance),
+                    "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert not (instance / "secret_key").exists()
+
+
+def test_outside_production_a_new_secret_key_is_logged(tmp_path, caplog):
+    from portal import create_app
+
+    with caplog.at_level(logging.WARNING, logger="portal"):
+        app = create_app({"SECRET_KEY": None, "PRODUCTION": False, "INSTANCE_PATH": str(tmp_path),
+                          "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SECRET_KEY"] == (tmp_path / "secret_key").read_text().strip()
+    assert [r for r in caplog.records if "made a new one" in r.getMessage() and str(tmp_path) in r.getMessage()]
 
 
 def test_create_admin_cli_enforces_the_password_policy(app):
