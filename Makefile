@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-DEBIAN_PACKAGES := chromium fonts-noto-cjk poppler-utils zbar-tools libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+DEBIAN_PACKAGES := chromium fonts-noto-cjk poppler-utils zbar-tools libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 redis-server postgresql-client
 CATALOGS := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
 
 .PHONY: setup system-packages run test bench translations catalog clean
@@ -10,8 +10,9 @@ CATALOGS := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
 setup: system-packages $(VENV)/.installed translations
 
 # Debian packages: Chromium for browser tests, a CJK font for PDFs, poppler and zbar to read
-# PDFs and QR codes back in tests, Pango and HarfBuzz for WeasyPrint. Installed only when
-# missing and when we are root.
+# PDFs and QR codes back in tests, Pango and HarfBuzz for WeasyPrint, a Redis server that fault
+# tests start and stop, pg_dump/pg_restore for backups. Installed only when missing and when we
+# are root.
 system-packages:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \

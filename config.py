@@ -72,6 +72,10 @@ SMS_SENDER = os.environ.get("PORTAL_SMS_SENDER", "log")
 SMS_DAILY_LIMIT_PER_ID = int(os.environ.get("PORTAL_SMS_DAILY_LIMIT_PER_ID", "10"))
 SMS_DAILY_LIMIT_PER_PHONE = int(os.environ.get("PORTAL_SMS_DAILY_LIMIT_PER_PHONE", "10"))
 SMS_RATE_LIMIT = os.environ.get("PORTAL_SMS_RATE_LIMIT", "20 per minute")
+# Log lines as JSON objects ("json", the default in production) or plain text ("text").
+LOG_FORMAT = os.environ.get("PORTAL_LOG_FORMAT", "json" if PRODUCTION else "text")
+# /readyz answers "not ready" when the evidence folder has less free space than this.
+MIN_FREE_MB = int(os.environ.get("PORTAL_MIN_FREE_MB", "500"))
 # Plugins (by name) not to load, comma-separated; a broken plugin listed here does not stop start-up.
 DISABLED_PLUGINS = [p.strip() for p in os.environ.get("PORTAL_DISABLED_PLUGINS", "").split(",") if p.strip()]
 
@@ -102,6 +106,9 @@ RATELIMIT_ENABLED = True
 AUTH_RATE_LIMITED = True
 AUTH_RATE_LIMIT = os.environ.get("PORTAL_LOGIN_RATE_LIMIT", "30 per minute")
 RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+# With Redis away, limits are kept in each process's memory (with a warning) rather than refusing
+# every login and verification.
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 RATELIMIT_HEADERS_ENABLED = True
 CAPTCHA_TTL = timedelta(minutes=5)
 

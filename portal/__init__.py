@@ -18,7 +18,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from portal import (
         errors,
         models,  # noqa: F401  (registers the models on the metadata)
-        request_id,
+        operations,
     )
     from portal.accounts import guards, sms_login
     from portal.accounts.roles import ROLES
@@ -40,7 +40,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'portal.db'}"
     app.config["FAB_ROLES"] = ROLES
-    request_id.init_app(app)
+    operations.init_app(app)
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
