@@ -76,6 +76,8 @@ SMS_RATE_LIMIT = os.environ.get("PORTAL_SMS_RATE_LIMIT", "20 per minute")
 LOG_FORMAT = os.environ.get("PORTAL_LOG_FORMAT", "json" if PRODUCTION else "text")
 # /readyz answers "not ready" when the evidence folder has less free space than this.
 MIN_FREE_MB = int(os.environ.get("PORTAL_MIN_FREE_MB", "500"))
+# Addresses (or networks) that may read /metrics; anyone else gets a 404.
+METRICS_ALLOW = [a.strip() for a in os.environ.get("PORTAL_METRICS_ALLOW", "127.0.0.1,::1").split(",") if a.strip()]
 # Plugins (by name) not to load, comma-separated; a broken plugin listed here does not stop start-up.
 DISABLED_PLUGINS = [p.strip() for p in os.environ.get("PORTAL_DISABLED_PLUGINS", "").split(",") if p.strip()]
 

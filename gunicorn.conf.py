@@ -4,6 +4,8 @@ Each value can be changed from the environment (PORTAL_BIND, PORTAL_WORKERS, POR
 on the command line, which wins over this file."""
 import multiprocessing
 import os
+import shutil
+import tempfile
 
 bind = os.environ.get("PORTAL_BIND", "127.0.0.1:8000")
 # Sync workers: a request is database work and template rendering, bound by CPU.
@@ -22,6 +24,25 @@ errorlog = "-"
 # The request id is the one the portal answered with (X-Request-ID), so a line here and the
 # portal's own log lines for the same request can be joined.
 access_log_format = '%(h)s %({x-request-id}o)s %(t)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s"'
+
+
+# Each worker writes its Prometheus counts to a file in this folder and /metrics adds them up.
+# Made afresh before the app (and prometheus_client) is imported: counts left by an earlier
+# server would be added to this one's.
+METRICS_FOLDER = os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR", os.path.join(tempfile.gettempdir(), f"cme-portal-metrics-{os.getpid()}"))
+shutil.rmtree(METRICS_FOLDER, ignore_errors=True)
+os.makedirs(METRICS_FOLDER)
+
+
+def on_exit(server):
+    shutil.rmtree(METRICS_FOLDER, ignore_errors=True)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 def post_fork(server, worker):

@@ -135,3 +135,34 @@ def test_with_redis_stopped_logins_and_verifications_still_work(app, database_ur
     finally:
         if redis.process.poll() is None:
             redis.stop()
+
+
+# --- metrics ----------------------------------------------------------------------------------------
+
+def test_metrics_count_requests_failed_logins_and_waiting_jobs_for_the_monitoring_host_only(app, client, users):
+    from portal.extensions import db
+    from portal.models import ExportJob, Person
+
+    person = users.person(users.unit("330101"))
+    failed_before = _value(client.get("/metrics").get_data(as_text=True), "portal_failed_logins_total")
+    client.get("/healthz")
+    login(app.test_client(), person.username, "not-the-password")
+    login(app.test_client(), "nobody-of-that-name", "not-the-password")
+    with app.app_context():
+        user_id = db.session.get(Person, person.id).user_id
+        db.session.add(ExportJob(user_id=user_id, kind="credit_query", params={}, exporter="x", filename="f"))
+        db.session.commit()
+
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'portal_requests_total{method="GET",route="/healthz",status="200"}' in text
+    assert 'portal_request_seconds_count{route="/healthz"}' in text
+    assert _value(text, "portal_failed_logins_total") == failed_before + 2
+    assert _value(text, 'portal_export_jobs{state="queued"}') == 1
+    assert _value(text, "portal_export_job_oldest_seconds") >= 0
+    # Anyone else is not told the endpoint exists.
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 404
+
+
+def _value(text: str, name: str) -> float:
+    line = next(line for line in text.splitlines() if line.startswith(name + " "))
+    return float(line.rsplit(" ", 1)[1])

@@ -207,6 +207,12 @@ def test_a_burst_of_learners_under_the_production_command_is_served_and_stored_o
     stored = {k: v for k, v in _stored(app).items() if k not in before}
     assert sorted(stored) == sorted(outcome.created)          # each accepted create once, no other row
     assert set(stored.values()) == {("submitted", 1)}         # with its one evidence file, submitted
+    # /metrics adds up what both workers counted.
+    with urllib.request.urlopen(portal.base + "/metrics", timeout=10) as r:
+        metrics = r.read().decode()
+    creates = next(line for line in metrics.splitlines()
+                   if line.startswith('portal_requests_total{method="POST",route="/api/v1/credits/",status="201"}'))
+    assert float(creates.rsplit(" ", 1)[1]) == LEARNERS
 
 
 def test_a_worker_killed_mid_burst_is_replaced_and_nothing_is_half_written(served):

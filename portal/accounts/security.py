@@ -21,6 +21,7 @@ from portal.accounts.redirects import safe_next
 from portal.accounts.services import account_state, must_change_password, now
 from portal.extensions import db
 from portal.models import Person
+from portal.operations import metrics
 
 LOGIN_FAILED = _l("Wrong username or password, or the account is locked for a while after repeated failures.")
 
@@ -97,8 +98,11 @@ class PortalSecurityManager(SecurityManager):
             # Same work as a password check, so a locked account does not answer faster.
             check_password_hash(current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"], "password")
             db.session.commit()
+            metrics.failed_login()
             return None
         authenticated = super().auth_user_db(username, password)
+        if not authenticated:
+            metrics.failed_login()
         if state is not None:
             if authenticated:
                 state.failed_logins, state.locked_until = 0, None

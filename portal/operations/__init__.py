@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from portal.operations import faults, health, logs, request_id
+from portal.operations import faults, health, logs, metrics, request_id
 
 
 def init_app(app: Flask) -> None:
@@ -13,3 +13,4 @@ def init_app(app: Flask) -> None:
     logs.init_app(app)
     faults.init_app(app)
     health.init_app(app)
+    metrics.init_app(app)
