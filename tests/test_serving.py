@@ -50,7 +50,7 @@ class Portal:
                "PORTAL_SECRET_KEY": SECRET, "PORTAL_LOGIN_RATE_LIMIT": "100000 per minute",
                "PORTAL_DEMO_DATA": "0"}
         env.pop("PORTAL_REDIS_URL", None)
-        self.log = open(instance / "gunicorn.log", "w+b")
+        self.log = open(instance / "gunicorn.log", "w+b")  # noqa: SIM115 (the server writes to it until stop())
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--preload", "-w", "2",
              "-b", f"127.0.0.1:{self.port}", "run:app"],
