@@ -1,6 +1,8 @@
 """`flask --app run.py portal ...`: create a provincial admin, load the demo province."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
@@ -59,3 +61,33 @@ def compliance_check(years: tuple[int, ...], fix: bool) -> None:
     written = summaries.rebuild(chosen)
     db.session.commit()
     click.echo(f"Rebuilt: {written} person-years written.")
+
+
+@portal_cli.command("backup")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def backup(folder: Path) -> None:
+    """Back up the database, then the instance folder's files, into a new FOLDER with a manifest."""
+    from portal.operations.backup import BackupError
+    from portal.operations.backup import backup as make_backup
+
+    try:
+        manifest = make_backup(folder)
+    except BackupError as e:
+        raise click.ClickException(str(e)) from e
+    rows = sum(manifest["database"]["rows"].values())
+    click.echo(f"Backed up {rows} rows and {len(manifest['files'])} files into {folder}.")
+
+
+@portal_cli.command("restore")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def restore(folder: Path) -> None:
+    """Restore a backup FOLDER into an empty database and instance folder, and check it."""
+    from portal.operations.backup import BackupError
+    from portal.operations.backup import restore as restore_backup
+
+    try:
+        manifest = restore_backup(folder)
+    except BackupError as e:
+        raise click.ClickException(str(e)) from e
+    rows = sum(manifest["database"]["rows"].values())
+    click.echo(f"Restored {rows} rows and {len(manifest['files'])} files; they match the manifest.")
