@@ -82,7 +82,7 @@ def compare(*timers: Callable[[], float], repeat: int = REPEAT) -> list[float]:
     """Medians of each timer, taking turns."""
     samples: list[list[float]] = [[] for _ in timers]
     for n in range(WARM_UP + repeat):
-        for time_one, sample in zip(timers, samples):
+        for time_one, sample in zip(timers, samples, strict=True):
             elapsed = time_one()
             if n >= WARM_UP:
                 sample.append(elapsed)
@@ -264,10 +264,7 @@ def table(rows: list[Row]) -> str:
              "| --- | --- | ---: | --- | ---: | ---: | --- |"]
     for r in rows:
         ratio = r.ours_ms / r.baseline_ms
-        if r.budget is None:
-            budget = "— (reported)"
-        else:
-            budget = f"≤ {r.budget}× {'ok' if ratio <= r.budget else 'OVER'}"
+        budget = "— (reported)" if r.budget is None else f"≤ {r.budget}× {'ok' if ratio <= r.budget else 'OVER'}"
         lines.append(f"| {r.case} | {r.scale} | {r.ours_ms:.1f} | {r.baseline} | {r.baseline_ms:.1f} "
                      f"| {ratio:.2f}× | {budget} |")
     return "\n".join(lines)
