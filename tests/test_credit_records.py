@@ -35,8 +35,8 @@ def category(name):
 
 
 def with_evidence(record):
-    db.session.add(EvidenceFile(record_id=record.id, person_id=record.person_id, stored_name=f"test{record.id:028d}", original_name="证书.jpg",
-                                media_type="image/jpeg", size=10, sha256="0" * 64))
+    db.session.add(EvidenceFile(record_id=record.id, person_id=record.person_id, stored_name=f"test{record.id:028d}",
+                                original_name="证书.jpg", media_type="image/jpeg", size=10, sha256="0" * 64))
     db.session.commit()
     return record
 
@@ -167,11 +167,11 @@ class Listener:
 
     @hookimpl
     def credit_submitted(self, record, actor):
-        self.events.append(("submitted", record.id, actor.api_role))
+        self.events.append(("submitted", record.id, actor.role))
 
     @hookimpl
     def credit_reviewed(self, record, actor):
-        self.events.append((record.status, record.id, actor.api_role))
+        self.events.append((record.status, record.id, actor.role))
 
 
 def test_submission_and_review_are_plugin_events(app, world):
