@@ -3,11 +3,13 @@ and one example plugin (plugins/credit_types/research.py); nothing else in porta
 the contract."""
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, BinaryIO, ClassVar
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import BooleanField, DecimalField, Field, Form, IntegerField
