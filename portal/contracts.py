@@ -1,6 +1,7 @@
-"""Base classes that plugins implement. A plugin author needs this module, portal/hookspecs.py
-and one example plugin (plugins/credit_types/research.py); nothing else in portal/ is part of
-the contract."""
+"""Base classes that plugins implement, the values events hand them, and what the core lends a
+login method. A plugin author needs this module, portal/hookspecs.py and one example plugin
+(plugins/credit_types/research.py); of the rest of portal/, a plugin may import only what
+PLUGIN_IMPORTS (at the end) lists."""
 from __future__ import annotations
 
 import datetime as dt
