@@ -20,11 +20,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         models,  # noqa: F401  (registers the models on the metadata)
         operations,
     )
-    from portal.accounts import guards, sms_login
+    from portal.accounts import guards
     from portal.accounts.roles import ROLES
     from portal.cli import portal_cli
     from portal.compliance.rules import plain
     from portal.extensions import db, migrate, sqlite_wal
+    from portal.out_of_province import sign_in
     from portal.people.masking import mask_id_number
     from portal.plugins import build_registry
     from portal.views import register_views
@@ -47,7 +48,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     registry = build_registry(app.config["DISABLED_PLUGINS"])
     app.extensions["portal"] = registry
-    sms_login.init_app(app)
+    sign_in.init_app(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
@@ -62,6 +63,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     app.add_template_filter(mask_id_number, "mask_id")
     app.add_template_filter(plain, "plain")
+    app.add_template_global(registry.login_methods.values, "login_methods")
     app.context_processor(_page_language)
     app.cli.add_command(portal_cli)
     return app

@@ -1,13 +1,16 @@
-"""Base classes that plugins implement. A plugin author needs this module, portal/hookspecs.py
-and one example plugin (plugins/credit_types/research.py); nothing else in portal/ is part of
-the contract."""
+"""Base classes that plugins implement, the values events hand them, and what the core lends a
+login method. A plugin author needs this module, portal/hookspecs.py and one example plugin
+(plugins/credit_types/research.py); of the rest of portal/, a plugin may import only what
+PLUGIN_IMPORTS (at the end) lists."""
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, BinaryIO, ClassVar
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import BooleanField, DecimalField, Field, Form, IntegerField
@@ -307,3 +310,110 @@ class SmsSender(Contract):
 
     def send(self, phone: str, text: str) -> None:
         raise NotImplementedError
+
+
+# --- events: what the portal tells plugins (portal/hookspecs.py) -----------------------------------
+
+@dataclass(frozen=True)
+class ActorInfo:
+    """Who caused an event: their account, their role as the REST API names it (``"province_admin"``,
+    ``"unit_admin"`` or ``"learner"``), and their person and unit when the account has a person."""
+
+    user_id: int
+    username: str
+    role: str
+    person_id: int | None = None
+    unit_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PersonInfo:
+    """A person as events show them: no ID number and no password."""
+
+    id: int
+    person_no: str
+    name: str
+    unit_id: int
+    username: str
+    mobile: str = ""
+    email: str = ""
+    out_of_province: bool = False
+
+
+@dataclass(frozen=True)
+class RecordInfo:
+    """A credit record as events show it, at the moment of the event. ``status`` is ``"submitted"``,
+    ``"approved"`` or ``"rejected"``; ``review_comment`` says why a record was rejected."""
+
+    id: int
+    status: str
+    person: PersonInfo
+    unit_id: int
+    category_id: int
+    category: str
+    activity_name: str
+    activity_date: dt.date
+    credits: Decimal
+    hours: Decimal
+    credit_class: str
+    review_comment: str = ""
+
+
+# --- what the core lends login methods ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Learner:
+    """An out-of-province learner (外省人员) who may sign in without a password: ``id`` is the person's id."""
+
+    id: int
+
+
+class LoginServices:
+    """What the core does for a login method that signs out-of-province learners in without a
+    password (the SMS login, plugins/auth/sms/): one instance per app, :func:`login_services` during
+    a request."""
+
+    def id_number(self, text: str) -> str:
+        """The ID number as stored (GB 11643, check character verified); ValueError with a message
+        for the learner when it cannot be right."""
+        raise NotImplementedError
+
+    def find_learner(self, id_number: str, phone: str) -> Learner | None:
+        """The active out-of-province learner with this ID number and mobile number, if any."""
+        raise NotImplementedError
+
+    def learner(self, person_id: int) -> Learner | None:
+        """The person, while they are still an active out-of-province learner; None otherwise."""
+        raise NotImplementedError
+
+    def sign_in(self, learner: Learner) -> str:
+        """Sign the learner's account in for this session; the URL of the page to send them to."""
+        raise NotImplementedError
+
+    def send_sms(self, phone: str, text: str) -> bool:
+        """Hand ``text`` to the SMS sender that ``PORTAL_SMS_SENDER`` names. False when it failed
+        (the portal has logged why), so that the caller can answer as if it had been sent."""
+        raise NotImplementedError
+
+
+LOGIN_SERVICES = "portal_login_services"  # the app's LoginServices, in app.extensions
+
+
+def login_services() -> LoginServices:
+    """The current app's :class:`LoginServices`."""
+    return current_app.extensions[LOGIN_SERVICES]
+
+
+# --- what a plugin may import from portal/ ------------------------------------------------------
+
+# Module → the names a plugin may import from it (None: any name). Nothing else under ``portal``:
+# tests/test_architecture.py checks every file under plugins/ against this.
+PLUGIN_IMPORTS: Mapping[str, frozenset[str] | None] = {
+    "portal.contracts": None,
+    "portal.hookspecs": None,
+    # The SMS login keeps its codes in the sms_code table, whose schema the core's migrations own,
+    # and writes its times with the core's clock.
+    "portal.extensions": frozenset({"db"}),
+    "portal.models": frozenset({"SmsCode"}),
+    "portal.models.clock": frozenset({"now"}),
+}

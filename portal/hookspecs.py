@@ -40,18 +40,20 @@ def register_views(appbuilder):
 
 @hookspec
 def person_created(person, actor):
-    """Event: an administrator created ``person`` (a :class:`portal.models.Person`, already
-    flushed, with an id). ``actor`` is the :class:`portal.accounts.actor.Actor` who did it.
-    Called inside the creating transaction: raise to refuse the creation."""
+    """Event: an administrator created ``person`` (a :class:`portal.contracts.PersonInfo`, with its
+    id). ``actor`` (a :class:`portal.contracts.ActorInfo`) did it. Called inside the creating
+    transaction: raise to refuse the creation."""
 
 
 @hookspec
 def credit_submitted(record, actor):
-    """Event: ``record`` (a :class:`portal.models.CreditRecord`) was submitted for review by
-    ``actor``. Called after the change is committed; an exception here does not undo it."""
+    """Event: ``record`` (a :class:`portal.contracts.RecordInfo`) was submitted for review by
+    ``actor`` (a :class:`portal.contracts.ActorInfo`). Called after the change is committed; an
+    exception here does not undo it."""
 
 
 @hookspec
 def credit_reviewed(record, actor):
-    """Event: ``actor`` (a unit admin) approved or rejected ``record``; ``record.status`` says
-    which and ``record.review_comment`` why. Called after the change is committed."""
+    """Event: ``actor`` (a :class:`portal.contracts.ActorInfo`, a unit admin or the province) approved
+    or rejected ``record`` (a :class:`portal.contracts.RecordInfo`); ``record.status`` says which and
+    ``record.review_comment`` why. Called after the change is committed."""

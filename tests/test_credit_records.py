@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from portal.accounts.actor import actor_for
+from portal.contracts import ActorInfo, RecordInfo
 from portal.credits import records
 from portal.credits.records import RecordConflict, RecordInvalid
 from portal.extensions import db
@@ -35,8 +36,8 @@ def category(name):
 
 
 def with_evidence(record):
-    db.session.add(EvidenceFile(record_id=record.id, person_id=record.person_id, stored_name=f"test{record.id:028d}", original_name="证书.jpg",
-                                media_type="image/jpeg", size=10, sha256="0" * 64))
+    db.session.add(EvidenceFile(record_id=record.id, person_id=record.person_id, stored_name=f"test{record.id:028d}",
+                                original_name="证书.jpg", media_type="image/jpeg", size=10, sha256="0" * 64))
     db.session.commit()
     return record
 
@@ -164,14 +165,17 @@ def test_a_deleted_draft_disappears_but_keeps_its_audit_trail(world):
 class Listener:
     def __init__(self):
         self.events = []
+        self.seen = []
 
     @hookimpl
     def credit_submitted(self, record, actor):
-        self.events.append(("submitted", record.id, actor.api_role))
+        self.events.append(("submitted", record.id, actor.role))
+        self.seen.append((record, actor))
 
     @hookimpl
     def credit_reviewed(self, record, actor):
-        self.events.append((record.status, record.id, actor.api_role))
+        self.events.append((record.status, record.id, actor.role))
+        self.seen.append((record, actor))
 
 
 def test_submission_and_review_are_plugin_events(app, world):
@@ -186,6 +190,14 @@ def test_submission_and_review_are_plugin_events(app, world):
     finally:
         pm.unregister(name="test-listener")
     assert listener.events == [("submitted", record.id, "learner"), ("approved", record.id, "unit_admin")]
+    # Plugins get the contract's plain values, as they were at each event, not the ORM objects.
+    (submitted, learner), (approved, admin) = listener.seen
+    assert isinstance(submitted, RecordInfo) and isinstance(learner, ActorInfo)
+    assert (submitted.status, approved.status) == ("submitted", "approved")
+    assert submitted.credits == record.credits and submitted.category == "科研立项"
+    assert submitted.person == approved.person and submitted.person.name == record.person.name
+    assert not hasattr(submitted.person, "id_number")
+    assert (learner.user_id, admin.user_id) == (world["learner"].user.id, world["admin"].user.id)
 
 
 def test_nobody_reviews_their_own_record_but_the_province_may(app, world, users):

@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from portal.accounts import sms_login
 from portal.accounts.actor import actor_for
 from portal.accounts.roles import OUT_OF_PROVINCE
 from portal.credits import records
 from portal.extensions import db
 from portal.models import CreditRecord, EvidenceFile, Person, SmsCode
+from portal.out_of_province.sign_in import SENDER
+from portal_plugins.auth.sms import codes
 from tests import helpers
 from tests.conftest import csrf_from
 from tests.helpers import PASSWORD, approved_record, id_number, login
@@ -56,7 +57,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch):
     clock = Clock()
-    monkeypatch.setattr(sms_login, "now", clock)
+    monkeypatch.setattr(codes, "now", clock)
     return clock
 
 
@@ -70,15 +71,15 @@ def last_code(app, phone: str) -> str:
     return re.search(r"\d{6}", text).group(0)
 
 
-def request(app, number: str = VISITOR_ID, phone: str = VISITOR_PHONE) -> sms_login.Result:
+def request(app, number: str = VISITOR_ID, phone: str = VISITOR_PHONE) -> codes.Result:
     with app.test_request_context():
-        return sms_login.request_code(number, phone)
+        return codes.request_code(number, phone)
 
 
 def check(app, code: str, number: str = VISITOR_ID, phone: str = VISITOR_PHONE) -> int | None:
     """The id of the person signed in, or None."""
     with app.test_request_context():
-        person = sms_login.check_code(number, phone, code)
+        person = codes.check_code(number, phone, code)
         return person.id if person else None
 
 
@@ -186,8 +187,8 @@ def test_malformed_id_numbers_and_phones_are_explained(app, world, clock):
     for number, phone, field in (("31010119850612002", VISITOR_PHONE, "id_number"),
                                  (VISITOR_ID[:-1] + ("0" if VISITOR_ID[-1] != "0" else "1"), VISITOR_PHONE, "id_number"),
                                  (VISITOR_ID, "23900001234", "phone"), (VISITOR_ID, "1390000123", "phone")):
-        with app.test_request_context(), pytest.raises(sms_login.InvalidInput) as error:
-            sms_login.request_code(number, phone)
+        with app.test_request_context(), pytest.raises(codes.InvalidInput) as error:
+            codes.request_code(number, phone)
         assert error.value.field == field and str(error.value)
     with app.app_context():
         assert db.session.scalar(select(SmsCode.id)) is None
@@ -203,7 +204,7 @@ def test_two_checks_of_one_code_at_once_sign_in_once(app, world, clock):
     def run():
         with app.test_request_context():
             barrier.wait()
-            person = sms_login.check_code(VISITOR_ID, VISITOR_PHONE, code)
+            person = codes.check_code(VISITOR_ID, VISITOR_PHONE, code)
             answers.append(person.id if person else None)
 
     threads = [threading.Thread(target=run) for _ in range(8)]
@@ -245,7 +246,7 @@ def test_the_page_answers_the_same_for_known_and_unknown_id_numbers(app, world, 
     assert bad_known.status_code == bad_unknown.status_code == 200
     assert _without_token(bad_known) == _as_visitor(bad_unknown)
     with app.test_request_context():
-        assert str(sms_login.REFUSED) in _without_token(bad_known)
+        assert str(codes.REFUSED) in _without_token(bad_known)
     assert known.get("/out-of-province/").status_code == 302  # still signed out
 
 
@@ -297,7 +298,8 @@ def test_sms_login_leads_to_their_approved_records_and_certificates_only(app, wo
     for forbidden in ("/credits/mine", "/credits/query/", "/people/", "/profile/", "/account/password/"):
         assert client.get(forbidden).status_code in (302, 403), forbidden
     token = csrf_from(html)
-    assert client.post("/certificates/issue", data={"csrf_token": token, "record_id": theirs, "download": "pdf"}).status_code == 404
+    others = client.post("/certificates/issue", data={"csrf_token": token, "record_id": theirs, "download": "pdf"})
+    assert others.status_code == 404
     nothing = client.post("/certificates/issue", data={"csrf_token": token, "next": "/out-of-province/?", "download": "pdf"})
     assert nothing.status_code == 302 and nothing.location.startswith("/out-of-province/")
     issued = client.post("/certificates/issue", data={"csrf_token": token, "record_id": mine, "download": "pdf"})
@@ -377,7 +379,7 @@ def test_the_sender_is_chosen_by_configuration(app, database_url, tmp_path):
     picks one (default ``log``, the built-in plugins/auth/sms_log.py), and a slug nobody registers
     stops start-up."""
     assert app.extensions["portal"].sms_senders["log"].__module__ == "portal_plugins.auth.sms_log"
-    assert type(app.extensions[sms_login.SENDER]).slug == "log"
+    assert type(app.extensions[SENDER]).slug == "log"
     with pytest.raises(RuntimeError, match=r"PORTAL_SMS_SENDER is 'carrier-pigeon'.*registered: log"):
         helpers.make_test_app(database_url, tmp_path / "instance", SMS_SENDER="carrier-pigeon")
     site = fake_distribution(tmp_path / "site", {"memory_sms": MEMORY_SENDER})
@@ -389,7 +391,7 @@ def test_the_sender_is_chosen_by_configuration(app, database_url, tmp_path):
         unit = users.unit("330109")
         users.person(unit, name="外省来客", id_number=VISITOR_ID, mobile=VISITOR_PHONE, out_of_province=True)
         with chosen.test_request_context():
-            assert sms_login.request_code(VISITOR_ID, VISITOR_PHONE).sent
+            assert codes.request_code(VISITOR_ID, VISITOR_PHONE).sent
         ((app_name, phone, text),) = module.SENT
         assert phone == VISITOR_PHONE and re.search(r"\d{6}", text)
         assert not (Path(chosen.instance_path) / "sms_outbox.log").exists()
@@ -403,7 +405,7 @@ def test_a_sender_that_fails_gives_the_usual_answer(app, world, clock, monkeypat
     def broken(phone, text):
         raise ConnectionError("the SMS gateway is down")
 
-    monkeypatch.setattr(app.extensions[sms_login.SENDER], "send", broken)
+    monkeypatch.setattr(app.extensions[SENDER], "send", broken)
     assert request(app) == usual
 
 

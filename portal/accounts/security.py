@@ -18,9 +18,10 @@ from wtforms.validators import DataRequired, Length
 
 from portal.accounts import captcha
 from portal.accounts.redirects import safe_next
-from portal.accounts.services import account_state, must_change_password, now
+from portal.accounts.services import account_state, must_change_password
 from portal.extensions import db
 from portal.models import Person
+from portal.models.clock import now
 from portal.operations import metrics
 
 LOGIN_FAILED = _l("Wrong username or password, or the account is locked for a while after repeated failures.")
@@ -57,10 +58,7 @@ class PortalAuthDBView(AuthDBView):
                     return redirect(next_url)
                 flash(str(LOGIN_FAILED), "danger")
         form.password.data = form.captcha.data = ""
-        login_methods = current_app.extensions["portal"].login_methods.values()
-        return self.render_template(
-            self.login_template, title=self.title, form=form, login_methods=login_methods
-        )
+        return self.render_template(self.login_template, title=self.title, form=form)
 
     @expose("/login/captcha.png")
     def captcha_image(self):

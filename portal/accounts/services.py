@@ -1,7 +1,6 @@
 """Accounts: creating them with a one-time initial password, changing passwords, lockout state."""
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 import uuid
 
@@ -15,10 +14,6 @@ from portal.extensions import db
 from portal.models import AccountState
 
 _INITIAL_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def generate_initial_password() -> str:

@@ -13,10 +13,11 @@ from sqlalchemy import delete, select
 from portal.accounts.actor import Actor
 from portal.contracts import EvidenceRules
 from portal.credits import audit
-from portal.credits.records import EDITABLE, RecordConflict, now, visible
+from portal.credits.records import EDITABLE, RecordConflict, visible
 from portal.evidence import EvidenceRejected, evidence_store, inspect
 from portal.extensions import db
 from portal.models import CreditRecord, EvidenceFile
+from portal.models.clock import now
 
 PENDING_FOR = dt.timedelta(days=1)
 

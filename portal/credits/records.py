@@ -3,18 +3,18 @@ draft → submitted → approved | rejected (rejected → edited → submitted a
 locking, and who may see and change what. Every change writes an audit row."""
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, current_app
+from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
+from portal import events
 from portal.accounts.actor import Actor
 from portal.categories import services as categories
 from portal.compliance import summaries
@@ -23,6 +23,7 @@ from portal.credits import audit
 from portal.dictionaries.services import level_classes
 from portal.extensions import db
 from portal.models import CreditCategory, CreditRecord
+from portal.models.clock import now
 
 EDITABLE = ("draft", "rejected")
 COMMON_FIELDS = (
@@ -42,10 +43,6 @@ class RecordInvalid(ValueError):
 
 class RecordConflict(RuntimeError):
     """Someone else changed the record since it was read (answer 409), or its status forbids this."""
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 # --- who sees what -------------------------------------------------------------------------------
@@ -186,7 +183,7 @@ def submit(actor: Actor, records: list[CreditRecord]) -> list[CreditRecord]:
             record.status, record.submitted_at = "submitted", now()
             audit.write(record, actor, "submit", before, audit.snapshot(record))
     for record in changed:
-        current_app.extensions["portal"].pm.hook.credit_submitted(record=record, actor=actor)
+        events.credit_submitted(record, actor)
     return changed
 
 
@@ -204,7 +201,8 @@ def review(actor: Actor, records: list[CreditRecord], decision: str, comment: st
             if not (actor.is_unit_admin and record.unit_id == actor.unit_id):
                 abort(404)
             if record.person_id == actor.person.id:
-                raise RecordConflict(_("Nobody reviews their own record: another admin of your unit, or the province, reviews it."))
+                raise RecordConflict(
+                    _("Nobody reviews their own record: another admin of your unit, or the province, reviews it."))
         if record.status != "submitted":
             raise RecordConflict(_("\"%(name)s\" is no longer waiting for review.", name=record.activity_name))
     with _saving():
@@ -216,7 +214,7 @@ def review(actor: Actor, records: list[CreditRecord], decision: str, comment: st
         if decision == "approve":
             summaries.refresh(records)
     for record in records:
-        current_app.extensions["portal"].pm.hook.credit_reviewed(record=record, actor=actor)
+        events.credit_reviewed(record, actor)
     return records
 
 

@@ -11,6 +11,7 @@ from flask_appbuilder.security.sqla.models import Role, User, assoc_user_role
 from flask_babel import gettext as _
 from sqlalchemy import Row, Select, exists, func, or_, select
 
+from portal import events
 from portal.accounts import services as accounts
 from portal.accounts.actor import Actor
 from portal.accounts.roles import API_ROLES, LEARNER, OUT_OF_PROVINCE, SELF_ENTRY, UNIT_ADMIN
@@ -164,7 +165,7 @@ def create(actor: Actor, data: dict[str, Any]) -> tuple[Person, str | None]:
         if _username_taken(user.username, user.id):
             raise PersonConflict("username", _("The staff number is already used as a username; enter a username."))
     _record_history(person)
-    current_app.extensions["portal"].pm.hook.person_created(person=person, actor=actor)
+    events.person_created(person, actor)
     db.session.commit()
     return person, password
 

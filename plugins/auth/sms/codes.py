@@ -1,11 +1,12 @@
-"""外省人员登录: out-of-province learners sign in with their ID number, mobile number and a code
-sent by SMS. A code has 6 digits, is valid 5 minutes, works once and survives at most 5 tries;
-another may be asked for 60 seconds after the last one for the same ID number or phone, and only
-so many in 24 hours per ID number and per phone (SMS_DAILY_LIMIT_PER_ID / _PER_PHONE).
+"""The SMS login's rules and its code store. A code has 6 digits, is valid 5 minutes, works once
+and survives at most 5 tries; another may be asked for 60 seconds after the last one for the same
+ID number or phone, and only so many in 24 hours per ID number and per phone
+(SMS_DAILY_LIMIT_PER_ID / _PER_PHONE).
 
 Nothing tells whether an ID number is registered: a request for a code writes a row and gives
 the same answer either way (the SMS goes out only when the ID number and phone belong to an
-out-of-province learner), and every failed check gives the same message."""
+out-of-province learner), and every failed check gives the same message. Who is a learner,
+signing in and sending the SMS are the core's (portal.contracts.LoginServices)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -16,17 +17,15 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from flask import Flask, current_app
-from flask_appbuilder.security.sqla.models import User
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
 
-from portal.accounts.services import now
+from portal.contracts import Learner, login_services
 from portal.extensions import db
-from portal.models import Person, SmsCode
-from portal.people import id_number as id_numbers
-from portal.people.masking import mask_phone
+from portal.models import SmsCode
+from portal.models.clock import now
 
 CODE_DIGITS = 6
 VALID_FOR = dt.timedelta(minutes=5)
@@ -34,7 +33,6 @@ RESEND_AFTER = dt.timedelta(seconds=60)
 MAX_TRIES = 5
 LIMIT_WINDOW = dt.timedelta(hours=24)
 MOBILE = re.compile(r"^1\d{10}$")
-SENDER = "portal_sms_sender"  # the app's SmsSender instance, in app.extensions
 
 SENT = _l("If the ID number and mobile number match a registered out-of-province learner, a code has "
           "been sent to that phone. It is valid for 5 minutes.")
@@ -59,22 +57,11 @@ class Result:
     wait: int = 0
 
 
-def init_app(app: Flask) -> None:
-    """Make the SMS sender that SMS_SENDER names; a slug no plugin registers stops start-up."""
-    senders = app.extensions["portal"].sms_senders
-    slug = app.config["SMS_SENDER"]
-    if slug not in senders:
-        known = ", ".join(sorted(senders)) or "none"
-        raise RuntimeError(f"PORTAL_SMS_SENDER is {slug!r}, but no plugin registers an SMS sender with that slug "
-                           f"(registered: {known})")
-    app.extensions[SENDER] = senders[slug](app)
-
-
 def normalise(id_number: str, phone: str) -> tuple[str, str]:
     """The ID number (GB 11643, checked) and the mobile number as stored, or InvalidInput."""
     try:
-        number = id_numbers.parse(id_number or "").number
-    except id_numbers.InvalidIdNumber as e:
+        number = login_services().id_number(id_number or "")
+    except ValueError as e:
         raise InvalidInput("id_number", str(e)) from None
     phone = "".join((phone or "").split())
     if not MOBILE.match(phone):
@@ -98,22 +85,22 @@ def request_code(id_number: str, phone: str) -> Result:
         if db.session.scalar(select(func.count()).where(column == value, SmsCode.created_at > since)) >= limit:
             return Result(False, _("This ID number or mobile number has had %(n)d codes in the last 24 hours, "
                                    "the most allowed; try again later.", n=limit))
-    person_id = db.session.scalar(
-        select(Person.id).join(User, User.id == Person.user_id)
-        .where(Person.id_number == number, Person.mobile == phone, Person.out_of_province.is_(True),
-               User.active.is_(True)))
+    learner = login_services().find_learner(number, phone)
     code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
     db.session.execute(delete(SmsCode).where(SmsCode.created_at < since))
-    db.session.add(SmsCode(id_number=number, phone=phone, code_hash=_digest(number, phone, code), person_id=person_id,
-                           created_at=moment, expires_at=moment + VALID_FOR, attempts=0))
+    db.session.add(SmsCode(id_number=number, phone=phone, code_hash=_digest(number, phone, code),
+                           person_id=learner.id if learner else None, created_at=moment, expires_at=moment + VALID_FOR,
+                           attempts=0))
     db.session.commit()
-    if person_id is not None:
-        _send(phone, _("Your CME portal sign-in code is %(code)s, valid for %(minutes)d minutes. "
-                       "If you did not ask for it, ignore this message.", code=code, minutes=VALID_FOR.seconds // 60))
+    if learner is not None:
+        # A failed send must not answer differently from an unknown ID number: the core logs it.
+        login_services().send_sms(phone, _("Your CME portal sign-in code is %(code)s, valid for %(minutes)d minutes. "
+                                           "If you did not ask for it, ignore this message.",
+                                           code=code, minutes=VALID_FOR.seconds // 60))
     return Result(True, str(SENT), int(RESEND_AFTER.total_seconds()))
 
 
-def check_code(id_number: str, phone: str, code: str) -> Person | None:
+def check_code(id_number: str, phone: str, code: str) -> Learner | None:
     """The out-of-province learner whose latest code for this ID number and phone is ``code``,
     still valid, unused and not tried too often; None otherwise. The code is used up on success."""
     number, phone = normalise(id_number, phone)
@@ -138,18 +125,9 @@ def check_code(id_number: str, phone: str, code: str) -> Person | None:
     db.session.commit()
     if used.rowcount != 1:
         return None
-    person = db.session.get(Person, latest.person_id)
-    return person if person.out_of_province and person.user.active else None
+    return login_services().learner(latest.person_id)
 
 
 def _digest(number: str, phone: str, code: str) -> str:
     key = current_app.config["SECRET_KEY"].encode()
     return hmac.new(key, f"{number}:{phone}:{code}".encode(), hashlib.sha256).hexdigest()
-
-
-def _send(phone: str, text: str) -> None:
-    # A failed send must not answer differently from an unknown ID number: log it and go on.
-    try:
-        current_app.extensions[SENDER].send(phone, text)
-    except Exception:
-        current_app.logger.exception("the SMS to %s could not be sent", mask_phone(phone))
