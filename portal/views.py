@@ -1,4 +1,5 @@
 """Registers the core's pages, APIs and menu (the menu users know from the provincial system)."""
+from flask import current_app
 from flask_appbuilder import AppBuilder
 from flask_babel import lazy_gettext as _l
 
@@ -7,11 +8,11 @@ from portal.accounts.views import PasswordView
 from portal.categories.api import CreditCategoryApi
 from portal.categories.views import CategoryView
 from portal.certificates import views as certificates
-from portal.compliance import unit_table
+from portal.compliance import unit_export
 from portal.compliance.api import ComplianceApi
 from portal.compliance.dashboards import ProvinceDashboardView, UnitDashboardView
-from portal.compliance.table import compliance_table
 from portal.compliance.views import ComplianceView
+from portal.compliance.year_records import compliance_table
 from portal.credit_forms import views as credit_forms
 from portal.credits.api import CreditApi, ReviewApi
 from portal.credits.query import credit_table
@@ -19,7 +20,7 @@ from portal.credits.query_views import CreditQueryView
 from portal.credits.views import CreditEntryView
 from portal.dictionaries.api import DictionaryApi
 from portal.dictionaries.views import DictionaryModelView
-from portal.exports import tables
+from portal.exports import builders
 from portal.out_of_province.views import OutOfProvinceView
 from portal.people.api import MeApi, PeopleApi
 from portal.people.views import PeopleView, ProfileView
@@ -35,8 +36,8 @@ def register_views(appbuilder: AppBuilder, registry: Registry) -> None:
     appbuilder.add_view_no_menu(CreditEntryView)
     exports.register(appbuilder)
     for kind, builder in (("credits", credit_table), ("compliance", compliance_table),
-                          (unit_table.KIND, unit_table.unit_compliance)):
-        tables.add(appbuilder.app, kind, builder)
+                          (unit_export.KIND, unit_export.unit_compliance)):
+        builders.add(current_app, kind, builder)
     for name, label, endpoint in (
         ("CreditEntryFree", _l("Enter credits (free form)"), "/credits/new/free"),
         ("CreditEntryWizard", _l("Enter credits (wizard)"), "/credits/wizard"),

@@ -78,7 +78,8 @@ def test_issue_twice_gives_the_same_certificate_with_the_frozen_statement(app, w
         certificate = db.session.scalar(select(Certificate).where(Certificate.number == number))
         s = certificate.statement
         assert set(s) == set(CertificateStatement.__annotations__)
-        assert (s["title"], s["person_name"], s["sex"], s["organiser"]) == ("浙江省继续医学教育学分电子证书", "张三明", "男", "宁波市第二医院")
+        assert (s["title"], s["person_name"], s["sex"], s["organiser"]) == \
+            ("浙江省继续医学教育学分电子证书", "张三明", "男", "宁波市第二医院")
         assert (s["credit_class"], s["credits"], s["hours"], s["project_number"]) == ("I类", "8.00", "24.0", "2025-01-001")
         assert (s["project_start"], s["project_end"], s["awarding_body"]) == ("2025-03-01", "2025-03-01", "省继续医学教育委员会")
         assert s["verify_url"] == f"http://127.0.0.1:5000/verify/{token}"

@@ -20,8 +20,7 @@ from rq import Queue, SimpleWorker
 from sqlalchemy import func, select, text
 
 from portal.contracts import Column, Table
-from portal.exports import jobs
-from portal.exports import tables
+from portal.exports import builders, jobs
 from portal.extensions import db
 from portal.models import ExportJob, Person
 from tests.conftest import csrf_from
@@ -65,7 +64,7 @@ def build_rows(actor, params) -> Table:
 
 
 def register_test_table(app) -> None:
-    tables.add(app, KIND, build_rows)
+    builders.add(app, KIND, build_rows)
 
 
 def worker_with_test_table() -> None:
@@ -84,7 +83,7 @@ def worker_with_test_table() -> None:
 def test_table(app):
     register_test_table(app)
     yield
-    app.extensions[tables.EXTENSION].pop(KIND)
+    app.extensions[builders.EXTENSION].pop(KIND)
 
 
 @pytest.fixture
@@ -219,16 +218,16 @@ def test_wrong_parameters_go_back_with_the_message(client, learner, test_table):
 def test_a_builder_name_is_registered_once(app, test_table):
     register_test_table(app)  # the same builder again: no change
     with pytest.raises(ValueError, match="already registered"):
-        tables.add(app, KIND, lambda actor, params: None)
+        builders.add(app, KIND, lambda actor, params: None)
 
 
 def test_each_app_has_its_own_tables(app, database_url, tmp_path, test_table):
     """A table added to one app is unknown to another app in the same process."""
     other = make_test_app(database_url, tmp_path)
     with other.app_context():
-        assert tables.builder_of(KIND) is None and tables.builder_of("credits") is not None
+        assert builders.builder_of(KIND) is None and builders.builder_of("credits") is not None
     with app.app_context():
-        assert tables.builder_of(KIND) is build_rows
+        assert builders.builder_of(KIND) is build_rows
 
 
 # --- jobs ------------------------------------------------------------------------------------------
@@ -379,7 +378,7 @@ def test_api_compliance_route_gives_the_year(app, learner, monkeypatch):
         seen.update(params)
         return Table(title="达标情况", filename="达标情况", columns=(Column("年度", "integer"),), rows=iter([(2024,)]))
 
-    monkeypatch.setitem(app.extensions[tables.EXTENSION], "compliance", compliance)
+    monkeypatch.setitem(app.extensions[builders.EXTENSION], "compliance", compliance)
     response = app.test_client().get("/api/v1/exports/compliance/2024.xlsx?unit=5", headers=bearer_of(app, learner))
     assert response.status_code == 200 and seen == {"year": "2024", "unit": "5"}
     assert read_back(response.data)["A2"].value == 2024

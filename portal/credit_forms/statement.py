@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from portal.compliance import services, summaries
 from portal.compliance.rules import Verdict
-from portal.compliance.table import record_dictionaries, record_row
+from portal.compliance.year_records import record_dictionaries, record_row
 from portal.contracts import FormStatement, PersonLine, RegistrationFormStatement, VerificationTableStatement, YearFigures
 from portal.documents.statement import province_name, verify_url
 from portal.models import Person

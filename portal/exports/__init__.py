@@ -1,5 +1,5 @@
-"""Exports: named tables (portal.exports.tables) written by an exporter plugin, sent at once when
-small, or made by a job (portal.exports.jobs) with a progress page when large."""
+"""Exports: named tables (built by portal.exports.builders) written by an exporter plugin, sent at
+once when small, or made by a job (portal.exports.jobs) with a progress page when large."""
 from __future__ import annotations
 
 from flask import current_app
@@ -18,4 +18,4 @@ def table_exporters() -> list[type[Exporter]]:
 def register(appbuilder: AppBuilder) -> None:
     appbuilder.add_view_no_menu(ExportView)
     appbuilder.add_api(ExportApi)
-    appbuilder.app.add_template_global(table_exporters)
+    current_app.add_template_global(table_exporters)

@@ -22,8 +22,8 @@ from rq import Queue
 from sqlalchemy import func, select, update
 
 from portal.accounts.actor import Actor, actor_for
+from portal.exports.builders import builder_of
 from portal.exports.responses import exporter_class, send_attachment, send_table
-from portal.exports.tables import builder_of
 from portal.extensions import db
 from portal.models import ExportJob
 

@@ -18,7 +18,7 @@ class ExportJob(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: secrets.token_hex(16))
     user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"), index=True)
-    # The table's name (portal.exports.tables) and its parameters, to build it again in the worker.
+    # The table's name (portal.exports.builders) and its parameters, to build it again in the worker.
     kind: Mapped[str] = mapped_column(String(64))
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     exporter: Mapped[str] = mapped_column(String(64))

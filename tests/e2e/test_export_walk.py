@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from portal.exports import tables
+from portal.exports import builders
 from tests.e2e.pages import DESKTOP, PHONE, fits_the_phone, shoot, sign_in
 from tests.test_exports import FILENAME, KIND, register_test_table
 
@@ -22,7 +22,7 @@ def large_exports(app):
     app.config["EXPORT_INLINE_ROWS"] = 10
     yield
     app.config["EXPORT_INLINE_ROWS"] = saved
-    app.extensions[tables.EXTENSION].pop(KIND)
+    app.extensions[builders.EXTENSION].pop(KIND)
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
@@ -37,7 +37,8 @@ def test_large_export_shows_progress_and_downloads(users, new_page, large_export
             const form = document.createElement('form');
             form.method = 'post';
             form.action = `/exports/${kind}.xlsx`;
-            for (const [name, value] of [['csrf_token', document.querySelector('input[name=csrf_token]').value], ['n', '20000']]) {
+            const token = document.querySelector('input[name=csrf_token]').value;
+            for (const [name, value] of [['csrf_token', token], ['n', '20000']]) {
                 const input = document.createElement('input');
                 input.type = 'hidden'; input.name = name; input.value = value;
                 form.appendChild(input);

@@ -1,10 +1,10 @@
-"""The tables users may export, by name, kept on each app. A feature adds its builders when the
-app is made::
+"""The tables users may export: their builders, by name, kept on each app. A feature adds its
+builders when the app is made::
 
     def credit_table(actor: Actor, params: Mapping[str, str]) -> Table:
         ...
 
-    tables.add(app, "credits", credit_table)
+    builders.add(app, "credits", credit_table)
 
 The builder applies the actor's authorisation in its query and ``abort(404)`` for what the
 actor may not see; it raises ``ValueError`` with a message for the user when ``params`` (the
@@ -22,15 +22,15 @@ from portal.accounts.actor import Actor
 from portal.contracts import Table
 
 TableBuilder = Callable[[Actor, Mapping[str, str]], Table]
-EXTENSION = "portal.exports.tables"
+EXTENSION = "portal.exports.builders"
 
 
 def add(app: Flask, kind: str, builder: TableBuilder) -> None:
     """Make ``builder`` the builder of the table ``kind`` in ``app``."""
-    builders = app.extensions.setdefault(EXTENSION, {})
-    if builders.get(kind, builder) is not builder:
-        raise ValueError(f"table {kind!r} is already registered by {builders[kind].__module__}")
-    builders[kind] = builder
+    known = app.extensions.setdefault(EXTENSION, {})
+    if known.get(kind, builder) is not builder:
+        raise ValueError(f"table {kind!r} is already registered by {known[kind].__module__}")
+    known[kind] = builder
 
 
 def builder_of(kind: str) -> TableBuilder | None:
