@@ -6,6 +6,7 @@ concurrent requests (the loser rolls back and reads the winner's certificate).""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
 from flask import abort
 from flask_babel import gettext as _
@@ -57,9 +58,8 @@ def issue(actor: Actor, record_ids: Iterable[int]) -> list[Certificate]:
 
 def _issue_one(record: CreditRecord) -> Certificate:
     record_id = record.id
-    return documents.issue(Certificate, lambda number, token, today: statement(record, number, token, today),
-                           existing=lambda: of_record(record_id), record_id=record_id, person_id=record.person_id,
-                           revoke_reason="")
+    return documents.issue(Certificate, partial(statement, record), existing=lambda: of_record(record_id),
+                           record_id=record_id, person_id=record.person_id, revoke_reason="")
 
 
 def revoke(actor: Actor, certificate: Certificate, reason: str) -> Certificate:

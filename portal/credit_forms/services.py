@@ -3,6 +3,7 @@ states never changes afterwards, and its QR code keeps answering with that conte
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from flask import abort
 from flask_babel import gettext as _
@@ -49,14 +50,14 @@ def chosen_years(values: list[str]) -> list[int]:
 
 def registration(actor: Actor, person: Person, year: int) -> CreditForm:
     """A new 学分登记表 of ``person``'s ``year`` (the caller has checked the actor may see them)."""
-    return documents.issue(CreditForm, lambda number, token, today: statement.registration(person, year, number, token, today),
-                           PREFIXES[REGISTRATION], kind=REGISTRATION, person_id=person.id, issued_by=actor.user.id)
+    return documents.issue(CreditForm, partial(statement.registration, person, year), prefix=PREFIXES[REGISTRATION],
+                           kind=REGISTRATION, person_id=person.id, issued_by=actor.user.id)
 
 
 def verification(actor: Actor, person: Person, years: list[int]) -> CreditForm:
     """A new 多年度学分验证表 of ``person`` for ``years``."""
-    return documents.issue(CreditForm, lambda number, token, today: statement.verification(person, years, number, token, today),
-                           PREFIXES[VERIFICATION], kind=VERIFICATION, person_id=person.id, issued_by=actor.user.id)
+    return documents.issue(CreditForm, partial(statement.verification, person, years), prefix=PREFIXES[VERIFICATION],
+                           kind=VERIFICATION, person_id=person.id, issued_by=actor.user.id)
 
 
 def visible(actor: Actor) -> Select:

@@ -33,7 +33,7 @@ def new_number(year: int) -> str:
     return f"{year}-{chars[:4]}-{chars[4:]}"
 
 
-def issue(model: type[Document], freeze: Freeze, prefix: str = "",
+def issue(model: type[Document], freeze: Freeze, *, prefix: str = "",
           existing: Callable[[], Document | None] = lambda: None, **columns: Any) -> Document:
     """Insert a new ``model`` row with ``columns``, a fresh random number (after ``prefix``: forms
     have DJ-, YZ-) and token, and the statement ``freeze`` makes of them, frozen from then on;
