@@ -8,7 +8,8 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, BinaryIO, ClassVar
+from enum import StrEnum
+from typing import Any, BinaryIO, ClassVar, TypedDict
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -254,11 +255,22 @@ class Table:
     expected_rows: int | None = None
 
 
+class DocumentKind(StrEnum):
+    """What an exporter writes. The core asks for "the exporter of certificates", never for a slug:
+    one exporter per kind of issued document, any number of table exporters (each is offered)."""
+
+    TABLE = "table"  # a query result: a ``Table``
+    CERTIFICATE = "certificate"  # 电子学分证书: a ``CertificateStatement``
+    REGISTRATION_FORM = "registration_form"  # 学分登记表: a ``RegistrationFormStatement``
+    VERIFICATION_TABLE = "verification_table"  # 多年度学分验证表: a ``VerificationTableStatement``
+
+
 class Exporter(Contract):
     """Turns a table (a query result) into a file."""
 
     media_type: ClassVar[str]
     file_extension: ClassVar[str]
+    document: ClassVar[DocumentKind] = DocumentKind.TABLE
 
     def write(self, table: Table, out: BinaryIO, progress: Callable[[int], None] | None = None) -> None:
         """Write ``table`` to the binary file ``out`` (leave it open); call ``progress(rows written)``
@@ -266,23 +278,128 @@ class Exporter(Contract):
         raise NotImplementedError
 
 
+# What an issued document states, frozen when it was issued and stored as JSON: every value is
+# text (figures formatted, dates ISO), except where a type says otherwise. A document exporter
+# receives a list of these.
+
+class CertificateStatement(TypedDict):
+    number: str
+    title: str
+    person_name: str
+    sex: str
+    project_start: str
+    project_end: str
+    organiser: str
+    credit_level: str
+    project_number: str
+    project_name: str
+    credit_class: str  # I类, II类 or 其他
+    credits: str  # "8.00"
+    hours: str  # "12.0"
+    awarding_body: str
+    issued_on: str
+    verify_url: str  # what the QR code carries
+
+
+class PersonLine(TypedDict):
+    """人员编号, 姓名, 单位, 科室, 职称, 性别, 出生日期, 状态 as the forms print them."""
+
+    person_no: str
+    name: str
+    unit: str
+    department: str
+    title: str
+    sex: str
+    birth_date: str
+    status: str
+
+
+class YearFigures(TypedDict):
+    """A year's counted totals (after caps), its result and what is missing."""
+
+    year: int
+    period_start: str
+    period_end: str
+    records: int
+    credits: str
+    class_1: str
+    class_2: str
+    other: str
+    hours: str
+    compliant: bool | None  # None: no compliance standard applies
+    result: str  # the result in words (达标 ...)
+    rule_set: str
+    shortfalls: list[str]
+
+
+class FormRecord(TypedDict):
+    """A counted record on a registration form."""
+
+    date: str
+    number: str
+    name: str
+    credit_class: str
+    category: str
+    unit: str
+    credits: str
+    hours: str
+
+
+class MultiYearLine(TypedDict):
+    """A multi-year requirement and the credits the window ending that year holds."""
+
+    year: int
+    requirement: str
+    have: str
+    need: str
+    met: bool
+
+
+class FormStatement(TypedDict):
+    kind: str  # "registration" or "verification"
+    number: str
+    title: str
+    person: PersonLine
+    issued_on: str
+    verify_url: str
+
+
+class RegistrationFormStatement(FormStatement):
+    year: int
+    figures: YearFigures
+    records: list[FormRecord]
+    deemed_by: str  # the record that deems the year compliant, or ""
+
+
+class VerificationTableStatement(FormStatement):
+    years: list[YearFigures]
+    multi_year: list[MultiYearLine]
+
+
+Statement = CertificateStatement | RegistrationFormStatement | VerificationTableStatement
+STATEMENTS: dict[DocumentKind, type] = {
+    DocumentKind.CERTIFICATE: CertificateStatement,
+    DocumentKind.REGISTRATION_FORM: RegistrationFormStatement,
+    DocumentKind.VERIFICATION_TABLE: VerificationTableStatement,
+}
+
+
 class DocumentExporter(Contract):
-    """Turns documents (certificates, forms: each a mapping of the values it states, frozen when
-    it was issued) into one file, a page or more per document. Registered through
-    ``register_exporters`` like table exporters; the registry tells them apart by class."""
+    """Turns issued documents of its ``document`` kind (each the statement frozen when it was
+    issued, as ``STATEMENTS`` declares it) into one file, a page or more per document. Registered
+    through ``register_exporters`` like table exporters; one exporter per kind."""
 
     media_type: ClassVar[str]
     file_extension: ClassVar[str]
-    # What the documents are: "certificate", "registration_form", "verification_table" ...
-    document: ClassVar[str]
+    document: ClassVar[DocumentKind]
 
-    def html(self, documents: list[Mapping[str, Any]], toolbar: str = "") -> str:
+    def html(self, documents: list[Statement], toolbar: str = "") -> str:
         """The documents as one self-contained HTML page (no other file needed), laid out as in
         the file: what a print-friendly page shows. ``toolbar`` (markup: buttons, links) is shown
         above them on screen and left out when printing."""
         raise NotImplementedError
 
-    def write(self, documents: list[Mapping[str, Any]], out: BinaryIO) -> None:
+    def write(self, documents: list[Statement], out: BinaryIO) -> None:
         raise NotImplementedError
 
 

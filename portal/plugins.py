@@ -5,12 +5,13 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
+from functools import partial
 from importlib.metadata import entry_points
 
 import pluggy
 
 from portal import hookspecs
-from portal.contracts import Contract
+from portal.contracts import Contract, DocumentExporter, DocumentKind, Exporter
 
 BUILTIN_PACKAGE = "portal_plugins"
 BUILTIN_GROUPS = ("auth", "credit_types", "exporters")
@@ -46,6 +47,31 @@ class Registry:
                     raise PluginError(f"plugin {impl.plugin_name!r} failed in {hook.name}: {type(e).__name__}: {e}") from e
                 for cls in classes:
                     _add(target, cls, impl.plugin_name)
+                    if target is self.exporters:
+                        self._check_document(cls, impl.plugin_name)
+
+    def table_exporters(self) -> list[type[Exporter]]:
+        """The exporters that write tables, in registration order: an export button offers each."""
+        return [e for e in self.exporters.values() if e.document == DocumentKind.TABLE]
+
+    def exporter_of(self, kind: DocumentKind) -> type[DocumentExporter] | None:
+        """The one exporter that writes documents of ``kind`` (certificates ...), if any."""
+        return next((e for e in self.exporters.values() if e.document == kind and kind != DocumentKind.TABLE), None)
+
+    def _check_document(self, cls: type, plugin_name: str) -> None:
+        """An exporter says what it writes; an issued document has one exporter, so that which
+        one the core uses never depends on the order plugins load in."""
+        documents = [k.value for k in DocumentKind if k != DocumentKind.TABLE]
+        kind = getattr(cls, "document", None)
+        if issubclass(cls, Exporter) and kind == DocumentKind.TABLE:
+            return
+        if not (issubclass(cls, DocumentExporter) and kind in documents):
+            raise PluginError(f"plugin {plugin_name!r} registers exporter {cls.slug!r}, which is neither an Exporter "
+                              f"of tables nor a DocumentExporter whose document is one of {', '.join(documents)}")
+        first = next(e for e in self.exporters.values() if e.document == kind)
+        if first is not cls:
+            raise PluginError(f"plugin {plugin_name!r} registers exporter {cls.slug!r} of {kind} documents, "
+                              f"already written by {first.slug!r} ({first.__module__})")
 
 
 def _add(target: dict[str, type], cls: type, plugin_name: str) -> None:
@@ -73,7 +99,7 @@ def build_registry(disabled: list[str] | tuple[str, ...] = ()) -> Registry:
     skip = set(disabled)
     for name in builtin_plugin_names():
         if name not in skip:
-            _register(pm, name, _load(name, lambda: importlib.import_module(f"{BUILTIN_PACKAGE}.{name}")))
+            _register(pm, name, _load(name, partial(importlib.import_module, f"{BUILTIN_PACKAGE}.{name}")))
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name not in skip:
             _register(pm, ep.name, _load(ep.name, ep.load))

@@ -1,22 +1,26 @@
 """Registers the core's pages, APIs and menu (the menu users know from the provincial system)."""
+from flask import current_app
 from flask_appbuilder import AppBuilder
 from flask_babel import lazy_gettext as _l
 
+from portal import documents, exports
 from portal.accounts.views import PasswordView
 from portal.categories.api import CreditCategoryApi
 from portal.categories.views import CategoryView
 from portal.certificates import views as certificates
+from portal.compliance import unit_export
 from portal.compliance.api import ComplianceApi
 from portal.compliance.dashboards import ProvinceDashboardView, UnitDashboardView
 from portal.compliance.views import ComplianceView
+from portal.compliance.year_records import compliance_table
 from portal.credit_forms import views as credit_forms
 from portal.credits.api import CreditApi, ReviewApi
+from portal.credits.query import credit_table
 from portal.credits.query_views import CreditQueryView
 from portal.credits.views import CreditEntryView
 from portal.dictionaries.api import DictionaryApi
 from portal.dictionaries.views import DictionaryModelView
-from portal.exports.api import ExportApi
-from portal.exports.views import ExportView
+from portal.exports import builders
 from portal.out_of_province.views import OutOfProvinceView
 from portal.people.api import MeApi, PeopleApi
 from portal.people.views import PeopleView, ProfileView
@@ -30,7 +34,10 @@ from portal.units.views import UnitModelView, UnitTreeView
 
 def register_views(appbuilder: AppBuilder, registry: Registry) -> None:
     appbuilder.add_view_no_menu(CreditEntryView)
-    appbuilder.add_view_no_menu(ExportView)
+    exports.register(appbuilder)
+    for kind, builder in (("credits", credit_table), ("compliance", compliance_table),
+                          (unit_export.KIND, unit_export.unit_compliance)):
+        builders.add(current_app, kind, builder)
     for name, label, endpoint in (
         ("CreditEntryFree", _l("Enter credits (free form)"), "/credits/new/free"),
         ("CreditEntryWizard", _l("Enter credits (wizard)"), "/credits/wizard"),
@@ -74,7 +81,7 @@ def register_views(appbuilder: AppBuilder, registry: Registry) -> None:
     appbuilder.add_api(ReviewApi)
     appbuilder.add_api(RuleSetApi)
     appbuilder.add_api(ComplianceApi)
-    appbuilder.add_api(ExportApi)
+    documents.register(appbuilder)
     certificates.register(appbuilder)
     credit_forms.register(appbuilder)
     for method in registry.login_methods.values():

@@ -12,8 +12,9 @@ from sqlalchemy import func, select, update
 
 from portal.accounts.actor import actor_for
 from portal.certificates import services
-from portal.certificates.statement import KEYS
+from portal.contracts import CertificateStatement
 from portal.credits import records
+from portal.documents import services as documents
 from portal.extensions import db
 from portal.models import Certificate, CreditCategory, CreditRecord, EvidenceFile, Person, Unit
 from portal.people.masking import mask_name
@@ -76,8 +77,9 @@ def test_issue_twice_gives_the_same_certificate_with_the_frozen_statement(app, w
     with app.app_context():
         certificate = db.session.scalar(select(Certificate).where(Certificate.number == number))
         s = certificate.statement
-        assert set(s) == set(KEYS)
-        assert (s["title"], s["person_name"], s["sex"], s["organiser"]) == ("浙江省继续医学教育学分电子证书", "张三明", "男", "宁波市第二医院")
+        assert set(s) == set(CertificateStatement.__annotations__)
+        assert (s["title"], s["person_name"], s["sex"], s["organiser"]) == \
+            ("浙江省继续医学教育学分电子证书", "张三明", "男", "宁波市第二医院")
         assert (s["credit_class"], s["credits"], s["hours"], s["project_number"]) == ("I类", "8.00", "24.0", "2025-01-001")
         assert (s["project_start"], s["project_end"], s["awarding_body"]) == ("2025-03-01", "2025-03-01", "省继续医学教育委员会")
         assert s["verify_url"] == f"http://127.0.0.1:5000/verify/{token}"
@@ -88,7 +90,7 @@ def test_a_number_clash_draws_another_number(app, world, monkeypatch):
     (taken, _), = _issue(app, world["learner"].id, [world["record"]])
     second = _copies(app, world["record"], 1)[0]
     drawn = iter([taken, "2026-ZZZZ-ZZZZ"])
-    monkeypatch.setattr(services, "new_number", lambda year: next(drawn))
+    monkeypatch.setattr(documents, "new_number", lambda year: next(drawn))
     assert _issue(app, world["learner"].id, [second])[0][0] == "2026-ZZZZ-ZZZZ"
 
 

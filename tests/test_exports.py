@@ -20,12 +20,11 @@ from rq import Queue, SimpleWorker
 from sqlalchemy import func, select, text
 
 from portal.contracts import Column, Table
-from portal.exports import jobs
-from portal.exports.tables import TABLES, table
+from portal.exports import builders, jobs
 from portal.extensions import db
 from portal.models import ExportJob, Person
 from tests.conftest import csrf_from
-from tests.helpers import api_token, login
+from tests.helpers import api_token, login, make_test_app
 
 ROOT = Path(__file__).resolve().parent.parent
 KIND = "test_rows"
@@ -64,15 +63,27 @@ def build_rows(actor, params) -> Table:
                  totals=(f"合计 {username}", None, Decimal("1.67") * n, Decimal("2.5") * n, n, None))
 
 
-def register_test_table() -> None:
-    table(KIND)(build_rows)
+def register_test_table(app) -> None:
+    builders.add(app, KIND, build_rows)
+
+
+def worker_with_test_table() -> None:
+    """Make the apps an RQ worker builds (``jobs.worker_app``) know the test's table too."""
+    make_app = jobs.worker_app
+
+    def worker_app():
+        app = make_app()
+        register_test_table(app)
+        return app
+
+    jobs.worker_app = worker_app
 
 
 @pytest.fixture
-def test_table():
-    register_test_table()
+def test_table(app):
+    register_test_table(app)
     yield
-    TABLES.pop(KIND)
+    app.extensions[builders.EXTENSION].pop(KIND)
 
 
 @pytest.fixture
@@ -204,10 +215,19 @@ def test_wrong_parameters_go_back_with_the_message(client, learner, test_table):
     assert elsewhere.status_code == 302 and "evil" not in elsewhere.location
 
 
-def test_a_builder_name_is_registered_once(test_table):
-    register_test_table()  # the same builder again: no change
+def test_a_builder_name_is_registered_once(app, test_table):
+    register_test_table(app)  # the same builder again: no change
     with pytest.raises(ValueError, match="already registered"):
-        table(KIND)(lambda actor, params: None)
+        builders.add(app, KIND, lambda actor, params: None)
+
+
+def test_each_app_has_its_own_tables(app, database_url, tmp_path, test_table):
+    """A table added to one app is unknown to another app in the same process."""
+    other = make_test_app(database_url, tmp_path)
+    with other.app_context():
+        assert builders.builder_of(KIND) is None and builders.builder_of("credits") is not None
+    with app.app_context():
+        assert builders.builder_of(KIND) is build_rows
 
 
 # --- jobs ------------------------------------------------------------------------------------------
@@ -302,7 +322,7 @@ def test_a_real_rq_worker_runs_the_job_in_an_app_from_the_environment(app, datab
     env = {"PATH": os.environ["PATH"], "PORTAL_DATABASE_URL": database_url, "PORTAL_INSTANCE_PATH": app.instance_path,
            "PORTAL_SECRET_KEY": app.config["SECRET_KEY"]}
     # The test's table is registered in the worker too, before rq's own command line runs.
-    script = ("from tests.test_exports import register_test_table; register_test_table(); from rq.cli import main; "
+    script = ("from tests.test_exports import worker_with_test_table; worker_with_test_table(); from rq.cli import main; "
               f"main(['worker', '{jobs.QUEUE}', '--burst', '--url', '{REDIS_TEST_URL}'])")
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -358,7 +378,7 @@ def test_api_compliance_route_gives_the_year(app, learner, monkeypatch):
         seen.update(params)
         return Table(title="达标情况", filename="达标情况", columns=(Column("年度", "integer"),), rows=iter([(2024,)]))
 
-    monkeypatch.setitem(TABLES, "compliance", compliance)
+    monkeypatch.setitem(app.extensions[builders.EXTENSION], "compliance", compliance)
     response = app.test_client().get("/api/v1/exports/compliance/2024.xlsx?unit=5", headers=bearer_of(app, learner))
     assert response.status_code == 200 and seen == {"year": "2024", "unit": "5"}
     assert read_back(response.data)["A2"].value == 2024

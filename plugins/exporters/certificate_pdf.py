@@ -9,14 +9,13 @@ certificate's verification URL."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
 from functools import cache
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from portal.contracts import DocumentExporter
+from portal.contracts import CertificateStatement, DocumentExporter, DocumentKind
 from portal.hookspecs import hookimpl
 
 from ._pdf import TEMPLATES, chinese_date, environment, plain_number, qr_svg, write_pdf
@@ -28,7 +27,7 @@ def watermark() -> str:
     return "data:image/svg+xml;base64," + base64.b64encode((TEMPLATES / "watermark.svg").read_bytes()).decode()
 
 
-def render_html(documents: list[Mapping[str, Any]], toolbar: Markup | str = "") -> str:
+def render_html(documents: list[CertificateStatement], toolbar: Markup | str = "") -> str:
     """The HTML of all ``documents``, a page each (also what a test or a preview can look at)."""
     pages = [{
         **document,
@@ -47,12 +46,12 @@ class CertificatePdf(DocumentExporter):
     description = _l("Credit certificates as one PDF, an A4 landscape page each, with a QR code to verify them.")
     media_type = "application/pdf"
     file_extension = "pdf"
-    document = "certificate"
+    document = DocumentKind.CERTIFICATE
 
-    def html(self, documents: list[Mapping[str, Any]], toolbar: Markup | str = "") -> str:
+    def html(self, documents: list[CertificateStatement], toolbar: Markup | str = "") -> str:
         return render_html(documents, toolbar)
 
-    def write(self, documents: list[Mapping[str, Any]], out: BinaryIO) -> None:
+    def write(self, documents: list[CertificateStatement], out: BinaryIO) -> None:
         write_pdf(render_html(documents), out)
 
 

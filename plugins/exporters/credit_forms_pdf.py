@@ -4,13 +4,12 @@ multi-year requirements). Templates in templates/, the QR code bottom left like 
 The same HTML is the portal's print-friendly page."""
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from portal.contracts import DocumentExporter
+from portal.contracts import DocumentExporter, DocumentKind, FormStatement
 from portal.hookspecs import hookimpl
 
 from ._pdf import environment, write_pdf
@@ -21,10 +20,10 @@ class _FormPdf(DocumentExporter):
     file_extension = "pdf"
     template: str
 
-    def html(self, documents: list[Mapping[str, Any]], toolbar: Markup | str = "") -> str:
+    def html(self, documents: list[FormStatement], toolbar: Markup | str = "") -> str:
         return environment.get_template(self.template).render(forms=documents, toolbar=toolbar)
 
-    def write(self, documents: list[Mapping[str, Any]], out: BinaryIO) -> None:
+    def write(self, documents: list[FormStatement], out: BinaryIO) -> None:
         write_pdf(self.html(documents), out)
 
 
@@ -32,7 +31,7 @@ class RegistrationFormPdf(_FormPdf):
     slug = "registration_form_pdf"
     label = _l("Credit registration form (PDF)")
     description = _l("A year's approved records, totals by class and compliance result, with a QR code.")
-    document = "registration_form"
+    document = DocumentKind.REGISTRATION_FORM
     template = "registration_form.html"
 
 
@@ -40,7 +39,7 @@ class VerificationTablePdf(_FormPdf):
     slug = "verification_table_pdf"
     label = _l("Multi-year verification table (PDF)")
     description = _l("Several years' totals and compliance results and the multi-year requirements, with a QR code.")
-    document = "verification_table"
+    document = DocumentKind.VERIFICATION_TABLE
     template = "verification_table.html"
 
 

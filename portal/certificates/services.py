@@ -1,40 +1,29 @@
-"""Issuing, finding, verifying and revoking certificates.
+"""Issuing, finding and revoking certificates (numbering, freezing and verifying are
+portal.documents').
 
 Issuing is idempotent per record: the unique constraint on ``record_id`` decides between
-concurrent requests (the loser rolls back and reads the winner's certificate), and a clash of
-random numbers (the unique constraint on ``number``) just draws another."""
+concurrent requests (the loser rolls back and reads the winner's certificate)."""
 from __future__ import annotations
 
-import datetime as dt
-import secrets
-from collections.abc import Callable, Iterable
-from typing import TypeVar
+from collections.abc import Iterable
+from functools import partial
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import Select, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, select
 
 from portal.accounts.actor import Actor
 from portal.certificates.statement import statement
 from portal.compliance.summaries import COUNTED
 from portal.credits import records
+from portal.documents import services as documents
 from portal.extensions import db
 from portal.models import Certificate, CreditRecord
-
-CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-NUMBER_ATTEMPTS = 5
-Numbered = TypeVar("Numbered")
+from portal.models.clock import now
 
 
 class RevokeInvalid(ValueError):
     """The revocation cannot be made (no reason, already revoked)."""
-
-
-def new_number(year: int, prefix: str = "") -> str:
-    """``2026-7K3M-9QXD``: the year of issue and 40 random bits, after ``prefix`` (forms: DJ-, YZ-)."""
-    chars = "".join(secrets.choice(CROCKFORD) for _ in range(8))
-    return f"{prefix}{year}-{chars[:4]}-{chars[4:]}"
 
 
 def visible(actor: Actor) -> Select:
@@ -68,51 +57,10 @@ def issue(actor: Actor, record_ids: Iterable[int]) -> list[Certificate]:
     return [of_record(i) or _issue_one(chosen[i]) for i in ids]
 
 
-def add_numbered(build: Callable[[], Numbered], existing: Callable[[], Numbered | None] = lambda: None) -> Numbered:
-    """Insert the row ``build`` makes (with a fresh random number and token each call), drawing
-    again when the number is taken. When another unique constraint fails because a concurrent
-    request inserted the same thing first, ``existing`` finds that row, which is returned."""
-    for _attempt in range(NUMBER_ATTEMPTS):
-        row = build()
-        db.session.add(row)
-        try:
-            db.session.commit()
-            return row
-        except IntegrityError:
-            db.session.rollback()
-            found = existing()
-            if found is not None:
-                return found
-    raise RuntimeError(f"no free number after {NUMBER_ATTEMPTS} attempts")
-
-
 def _issue_one(record: CreditRecord) -> Certificate:
-    record_id, person_id = record.id, record.person_id
-
-    def build() -> Certificate:
-        today = dt.date.today()
-        number, token = new_number(today.year), secrets.token_urlsafe(24)
-        return Certificate(number=number, token=token, record_id=record_id, person_id=person_id,
-                           statement=statement(record, number, token, today), revoke_reason="", verification_count=0)
-
-    return add_numbered(build, lambda: of_record(record_id))
-
-
-def verified(model: type[Numbered], token: str) -> Numbered | None:
-    """The certificate or form (``model``) the QR code's ``token`` names, counting this
-    verification; None if unknown."""
-    result = db.session.execute(
-        update(model).where(model.token == token)
-        .values(verification_count=model.verification_count + 1, last_verified_at=records.now())
-    )
-    db.session.commit()
-    if result.rowcount == 0:
-        return None
-    return db.session.scalar(select(model).where(model.token == token))
-
-
-def verify(token: str) -> Certificate | None:
-    return verified(Certificate, token)
+    record_id = record.id
+    return documents.issue(Certificate, partial(statement, record), existing=lambda: of_record(record_id),
+                           record_id=record_id, person_id=record.person_id, revoke_reason="")
 
 
 def revoke(actor: Actor, certificate: Certificate, reason: str) -> Certificate:
@@ -125,7 +73,7 @@ def revoke(actor: Actor, certificate: Certificate, reason: str) -> Certificate:
         raise RevokeInvalid(_("Say why the certificate is revoked."))
     if certificate.revoked_at is not None:
         raise RevokeInvalid(_("This certificate is already revoked."))
-    certificate.revoked_at, certificate.revoke_reason, certificate.revoked_by = records.now(), reason, actor.user.id
+    certificate.revoked_at, certificate.revoke_reason, certificate.revoked_by = now(), reason, actor.user.id
     db.session.commit()
     return certificate
 

@@ -1,29 +1,16 @@
-"""What a certificate states, frozen at issue: the exact keys the certificate PDF template and
-the verification page read."""
+"""What a certificate states, frozen at issue: a ``portal.contracts.CertificateStatement``."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
 
+from portal.contracts import CertificateStatement
 from portal.dictionaries.services import names
-from portal.extensions import db
-from portal.models import CreditRecord, Unit
+from portal.documents.statement import province_name, verify_url
+from portal.models import CreditRecord
 
 CLASS_NAMES = {"I": "I类", "II": "II类"}
-KEYS = ("number", "title", "person_name", "sex", "project_start", "project_end", "organiser", "credit_level",
-        "project_number", "project_name", "credit_class", "credits", "hours", "awarding_body", "issued_on", "verify_url")
-
-
-def verify_url(token: str) -> str:
-    return f"{current_app.config['BASE_URL']}/verify/{token}"
-
-
-def province_name() -> str:
-    """The province unit's name (浙江省), which titles certificates and forms; empty without one."""
-    return db.session.scalar(select(Unit.name).where(Unit.kind == "province").order_by(Unit.id).limit(1)) or ""
 
 
 def title() -> str:
@@ -40,7 +27,7 @@ def _period(record: CreditRecord) -> tuple[str, str]:
     return str(start), str(end)
 
 
-def statement(record: CreditRecord, number: str, token: str, issued_on: dt.date) -> dict[str, Any]:
+def statement(record: CreditRecord, number: str, token: str, issued_on: dt.date) -> CertificateStatement:
     start, end = _period(record)
     return {
         "number": number,

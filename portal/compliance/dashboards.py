@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.accounts.actor import current_actor
-from portal.compliance import services, stats, unit_table
+from portal.compliance import services, stats, unit_export
 from portal.extensions import db
 from portal.models import Unit
 from portal.pagination import paginate_list
@@ -38,7 +38,7 @@ class UnitDashboardView(BaseView):
             years=stats.years_offered(year), total=stats.tally(unit.id, unit.name, answers),
             without_rules=sum(1 for a in answers if a.verdict.compliant is None),
             by_title=stats.by_title_level(answers), by_department=stats.by_department(answers),
-            page=paginate_list(failing, PER_PAGE), export_kind=unit_table.KIND,
+            page=paginate_list(failing, PER_PAGE), export_kind=unit_export.KIND,
             unit_param=unit.id if actor.is_province_admin else None,
         )
 

@@ -193,6 +193,11 @@ class Verdict:
     # 各类学分汇总 node → (credits after caps, hours); filled when asked for (``with_nodes``).
     nodes: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
 
+    @property
+    def result(self) -> str:
+        """The result in words, as every page, export and form says it: 达标, 不达标, 无适用的达标标准."""
+        return {True: _("Compliant"), False: _("Not compliant"), None: _("No compliance standard applies")}[self.compliant]
+
 
 def choose(rule_sets: Sequence[RuleSet], year: int, title_level: str, unit_level: str | None) -> RuleSet | None:
     """The rule set for a person's year: valid that year, fitting their group, highest priority."""
@@ -314,7 +319,7 @@ def describe(rule_set: RuleSet, context: Context) -> list[str]:
                        i=plain(to_credits(rule_set.class_1_min * keep)), ii=plain(to_credits(rule_set.class_2_min * keep))))
     elif rule_set.class_1_min or rule_set.class_2_min:
         lines.append(_("The classes cannot stand in for each other."))
-    for key, (label, cap) in sorted(context.plan(rule_set).limits.items()):
+    for _key, (label, cap) in sorted(context.plan(rule_set).limits.items()):
         lines.append(_("%(what)s: at most %(n)s credits count a year.", what=label, n=plain(_credits(cap))))
     for requirement in context.plan(rule_set).multi_year:
         line = requirement.label

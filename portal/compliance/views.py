@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from portal.accounts.actor import current_actor
 from portal.compliance import services, stats, summaries
 from portal.compliance.rules import describe
-from portal.compliance.table import RECORD_KEYS, record_dictionaries, record_labels, record_row
+from portal.compliance.year_records import RECORD_KEYS, record_dictionaries, record_labels, record_row
 from portal.contracts import CLASS_LABELS
 from portal.extensions import db
 from portal.models import CreditRecord

@@ -1,21 +1,22 @@
-"""A form's PDF and print page, written by its document exporter plugin."""
+"""A form's PDF and print page, written by the exporter of its kind of document."""
 from __future__ import annotations
 
 from flask import Response
 from markupsafe import Markup
 
-from portal.exports.documents import document_exporter_class, send_documents
+from portal.contracts import DocumentKind
+from portal.documents import files
 from portal.models import CreditForm
 from portal.models.credit_forms import REGISTRATION, VERIFICATION
 
-EXPORTERS = {REGISTRATION: "registration_form_pdf", VERIFICATION: "verification_table_pdf"}
+DOCUMENTS = {REGISTRATION: DocumentKind.REGISTRATION_FORM, VERIFICATION: DocumentKind.VERIFICATION_TABLE}
 FILE_NAMES = {REGISTRATION: "学分登记表", VERIFICATION: "多年度学分验证表"}
 
 
 def send_pdf(form: CreditForm) -> Response:
-    """The form's PDF, with its number and verification URL in the X-Form-Number and X-Verify-URL
+    """The form's file, with its number and verification URL in the X-Form-Number and X-Verify-URL
     headers (for API clients that file them)."""
-    response = send_documents(EXPORTERS[form.kind], [form.statement], f"{FILE_NAMES[form.kind]}{form.number}")
+    response = files.send(DOCUMENTS[form.kind], [form.statement], f"{FILE_NAMES[form.kind]}{form.number}")
     response.headers["X-Form-Number"] = form.number
     response.headers["X-Verify-URL"] = form.statement["verify_url"]
     return response
@@ -23,4 +24,4 @@ def send_pdf(form: CreditForm) -> Response:
 
 def page(form: CreditForm, toolbar: Markup) -> str:
     """The form as printed, ``toolbar`` above it on screen."""
-    return document_exporter_class(EXPORTERS[form.kind])().html([form.statement], toolbar)
+    return files.page(DOCUMENTS[form.kind], [form.statement], toolbar)

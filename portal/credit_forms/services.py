@@ -1,20 +1,18 @@
-"""Generating, finding and verifying forms. Each generation freezes a new form: what it states
-never changes afterwards, and its QR code keeps answering with that content."""
+"""Generating and finding forms. Each generation freezes a new form (portal.documents): what it
+states never changes afterwards, and its QR code keeps answering with that content."""
 from __future__ import annotations
 
 import datetime as dt
-import secrets
-from collections.abc import Callable
-from typing import Any
+from functools import partial
 
 from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
 from portal.accounts.actor import Actor
-from portal.certificates.services import add_numbered, new_number, verified
 from portal.compliance.stats import FIRST_YEAR
-from portal.credit_forms import statements
+from portal.credit_forms import statement
+from portal.documents import services as documents
 from portal.extensions import db
 from portal.models import CreditForm, Person
 from portal.models.credit_forms import REGISTRATION, VERIFICATION
@@ -39,7 +37,7 @@ def chosen_years(values: list[str]) -> list[int]:
             try:
                 year = int(part)
             except ValueError:
-                raise YearsInvalid(_("%(value)s is not a year.", value=part.strip()))
+                raise YearsInvalid(_("%(value)s is not a year.", value=part.strip())) from None
             if not FIRST_YEAR <= year <= last:
                 raise YearsInvalid(_("Choose years from %(first)d to %(last)d.", first=FIRST_YEAR, last=last))
             years.add(year)
@@ -50,28 +48,16 @@ def chosen_years(values: list[str]) -> list[int]:
     return sorted(years)
 
 
-def _issue(actor: Actor, person: Person, kind: str, state: Callable[[str, str, dt.date], dict[str, Any]]) -> CreditForm:
-    person_id, user_id = person.id, actor.user.id
-
-    def build() -> CreditForm:
-        today = dt.date.today()
-        number, token = new_number(today.year, PREFIXES[kind]), secrets.token_urlsafe(24)
-        return CreditForm(number=number, token=token, kind=kind, person_id=person_id,
-                          statement=state(number, token, today), issued_by=user_id, verification_count=0)
-
-    return add_numbered(build)
-
-
 def registration(actor: Actor, person: Person, year: int) -> CreditForm:
     """A new 学分登记表 of ``person``'s ``year`` (the caller has checked the actor may see them)."""
-    return _issue(actor, person, REGISTRATION,
-                  lambda number, token, today: statements.registration(person, year, number, token, today))
+    return documents.issue(CreditForm, partial(statement.registration, person, year), prefix=PREFIXES[REGISTRATION],
+                           kind=REGISTRATION, person_id=person.id, issued_by=actor.user.id)
 
 
 def verification(actor: Actor, person: Person, years: list[int]) -> CreditForm:
     """A new 多年度学分验证表 of ``person`` for ``years``."""
-    return _issue(actor, person, VERIFICATION,
-                  lambda number, token, today: statements.verification(person, years, number, token, today))
+    return documents.issue(CreditForm, partial(statement.verification, person, years), prefix=PREFIXES[VERIFICATION],
+                           kind=VERIFICATION, person_id=person.id, issued_by=actor.user.id)
 
 
 def visible(actor: Actor) -> Select:
@@ -97,6 +83,3 @@ def of_person(person_id: int, kind: str) -> list[CreditForm]:
     return list(db.session.scalars(select(CreditForm).where(CreditForm.person_id == person_id, CreditForm.kind == kind)
                                    .order_by(CreditForm.id.desc())))
 
-
-def verify(token: str) -> CreditForm | None:
-    return verified(CreditForm, token)

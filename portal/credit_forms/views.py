@@ -15,7 +15,7 @@ from portal.compliance.views import first_record_year
 from portal.credit_forms import files, services
 from portal.credit_forms.api import CreditFormApi
 from portal.credit_forms.services import YearsInvalid
-from portal.credit_forms.statements import person_line
+from portal.credit_forms.statement import person_line
 from portal.models import CreditForm
 from portal.models.credit_forms import REGISTRATION, VERIFICATION
 from portal.people import services as people

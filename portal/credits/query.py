@@ -17,7 +17,6 @@ from portal.contracts import Column, Table
 from portal.credits import records
 from portal.credits.records import status_label
 from portal.dictionaries.services import names
-from portal.exports.tables import table
 from portal.extensions import db
 from portal.models import CreditRecord, Person, Unit
 from portal.people import services as people
@@ -148,7 +147,6 @@ def shown(selected: Select, limit: int | None = None, offset: int = 0) -> Iterat
         }
 
 
-@table("credits")
 def credit_table(actor: Actor, params: Mapping[str, str]) -> Table:
     query = parse(actor, params)
     labels = column_labels()

@@ -22,8 +22,8 @@ from rq import Queue
 from sqlalchemy import func, select, update
 
 from portal.accounts.actor import Actor, actor_for
+from portal.exports.builders import builder_of
 from portal.exports.responses import exporter_class, send_attachment, send_table
-from portal.exports.tables import TABLES
 from portal.extensions import db
 from portal.models import ExportJob
 
@@ -40,7 +40,7 @@ def start(actor: Actor, kind: str, params: Mapping[str, str], exporter_slug: str
     404 for an unknown table or exporter (or what the builder refuses to show); ``ValueError``
     with a message for the user when the parameters are wrong."""
     exporter = exporter_class(exporter_slug)
-    builder = TABLES.get(kind) or abort(404)
+    builder = builder_of(kind) or abort(404)
     table = builder(actor, params)
     if table.expected_rows is None or table.expected_rows <= current_app.config["EXPORT_INLINE_ROWS"]:
         return send_table(table, exporter_slug)
@@ -103,7 +103,7 @@ def run_job(job_id: int) -> None:
     path = _folder() / job.stored_name
     try:
         exporter = exporter_class(job.exporter)
-        table = TABLES[job.kind](actor_for(db.session.get(User, job.user_id)), job.params)
+        table = builder_of(job.kind)(actor_for(db.session.get(User, job.user_id)), job.params)
         with path.open("wb") as out:
             exporter().write(table, out, lambda n: _set(job_id, rows_done=n))
     except Exception as e:
@@ -112,7 +112,8 @@ def run_job(job_id: int) -> None:
         # snapshot that stops the connection from writing again): close it rather than pool it.
         connection.invalidate()
         path.unlink(missing_ok=True)
-        error = str(e) if isinstance(e, ValueError) else _("The export failed. Try again; if it fails again, tell your administrator.")
+        error = (str(e) if isinstance(e, ValueError)
+                 else _("The export failed. Try again; if it fails again, tell your administrator."))
         _set(job_id, status="failed", error=error, finished_at=func.now())
     else:
         _set(job_id, status="done", finished_at=func.now())

@@ -11,8 +11,6 @@ from flask_appbuilder import Model
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-JOB_STATUSES = ("queued", "running", "done", "failed")
-
 
 class ExportJob(Model):
     __tablename__ = "export_job"
@@ -20,11 +18,11 @@ class ExportJob(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: secrets.token_hex(16))
     user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"), index=True)
-    # The table's name (portal.exports.tables) and its parameters, to build it again in the worker.
+    # The table's name (portal.exports.builders) and its parameters, to build it again in the worker.
     kind: Mapped[str] = mapped_column(String(64))
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     exporter: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # running, done, failed
     rows_done: Mapped[int] = mapped_column(Integer, default=0)
     rows_total: Mapped[int | None] = mapped_column(Integer)
     filename: Mapped[str] = mapped_column(String(200))

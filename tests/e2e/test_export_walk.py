@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from portal.exports.tables import TABLES
+from portal.exports import builders
 from tests.e2e.pages import DESKTOP, PHONE, fits_the_phone, shoot, sign_in
 from tests.test_exports import FILENAME, KIND, register_test_table
 
@@ -17,12 +17,12 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def large_exports(app):
-    register_test_table()
+    register_test_table(app)
     saved = app.config["EXPORT_INLINE_ROWS"]
     app.config["EXPORT_INLINE_ROWS"] = 10
     yield
     app.config["EXPORT_INLINE_ROWS"] = saved
-    TABLES.pop(KIND)
+    app.extensions[builders.EXTENSION].pop(KIND)
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
@@ -37,7 +37,8 @@ def test_large_export_shows_progress_and_downloads(users, new_page, large_export
             const form = document.createElement('form');
             form.method = 'post';
             form.action = `/exports/${kind}.xlsx`;
-            for (const [name, value] of [['csrf_token', document.querySelector('input[name=csrf_token]').value], ['n', '20000']]) {
+            const token = document.querySelector('input[name=csrf_token]').value;
+            for (const [name, value] of [['csrf_token', token], ['n', '20000']]) {
                 const input = document.createElement('input');
                 input.type = 'hidden'; input.name = name; input.value = value;
                 form.appendChild(input);

@@ -1,52 +1,48 @@
-"""What a form states, frozen when it is generated: the person's line, each year's figures and
-compliance result, and (registration form) the year's counted records. Everything is text, so
-the PDF, the print page and the verification page show the same thing years later."""
+"""What a form states, frozen when it is generated (``portal.contracts.RegistrationFormStatement``,
+``VerificationTableStatement``): the person's line, each year's figures and compliance result,
+and (registration form) the year's counted records. Figures and dates are text, so the PDF, the
+print page and the verification page show the same thing years later."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from flask_babel import gettext as _
 
-from portal.certificates.statement import province_name, verify_url
 from portal.compliance import services, summaries
 from portal.compliance.rules import Verdict
-from portal.compliance.table import record_dictionaries, record_row
+from portal.compliance.year_records import record_dictionaries, record_row
+from portal.contracts import FormStatement, PersonLine, RegistrationFormStatement, VerificationTableStatement, YearFigures
+from portal.documents.statement import province_name, verify_url
 from portal.models import Person
 from portal.models.credit_forms import REGISTRATION, VERIFICATION
-from portal.people.masking import mask_name
 
 
-def person_line(person: Person) -> dict[str, str]:
+def person_line(person: Person) -> PersonLine:
     """人员编号, 姓名, 科室, 职称, 性别, 出生日期, 状态 and the unit, as the forms print them."""
     return {"person_no": person.person_no, "name": person.name, "unit": person.unit.name,
             "department": person.department, "title": person.title, "sex": person.sex,
             "birth_date": person.birth_date.isoformat(), "status": person.status}
 
 
-def result_text(compliant: bool | None) -> str:
-    return {True: _("Compliant"), False: _("Not compliant"), None: _("No compliance standard applies")}[compliant]
-
-
-def year_figures(verdict: Verdict) -> dict[str, Any]:
+def year_figures(verdict: Verdict) -> YearFigures:
     """A year's totals (counted, after caps), its result and what is missing."""
     start, end = summaries.year_range(verdict.year)
     return {
         "year": verdict.year, "period_start": start.isoformat(), "period_end": end.isoformat(),
         "records": verdict.records, "credits": f"{verdict.credits:.2f}", "class_1": f"{verdict.class_1:.2f}",
         "class_2": f"{verdict.class_2:.2f}", "other": f"{verdict.other:.2f}", "hours": f"{verdict.hours:.1f}",
-        "compliant": verdict.compliant, "result": result_text(verdict.compliant),
+        "compliant": verdict.compliant, "result": verdict.result,
         "rule_set": verdict.rule_set.name if verdict.rule_set else "",
         "shortfalls": [s.message for s in verdict.shortfalls],
     }
 
 
-def _common(kind: str, title: str, person: Person, number: str, token: str, issued_on: dt.date) -> dict[str, Any]:
+def _common(kind: str, title: str, person: Person, number: str, token: str, issued_on: dt.date) -> FormStatement:
     return {"kind": kind, "number": number, "title": f"{province_name()}{title}", "person": person_line(person),
             "issued_on": issued_on.isoformat(), "verify_url": verify_url(token)}
 
 
-def registration(person: Person, year: int, number: str, token: str, issued_on: dt.date) -> dict[str, Any]:
+def registration(person: Person, year: int, number: str, token: str, issued_on: dt.date) -> RegistrationFormStatement:
     """打印学分登记表: the person's line, the year's counted records, totals by class and the result."""
     verdict = services.person_year(person, year)
     counted = services.counted_records(person.id, year)
@@ -65,7 +61,8 @@ def registration(person: Person, year: int, number: str, token: str, issued_on: 
     }
 
 
-def verification(person: Person, years: list[int], number: str, token: str, issued_on: dt.date) -> dict[str, Any]:
+def verification(person: Person, years: list[int], number: str, token: str,
+                 issued_on: dt.date) -> VerificationTableStatement:
     """多年度学分验证表: each year's date range, totals and result, and the multi-year requirements
     with the credits each year's window holds."""
     verdicts = services.person_years(person, sorted(years))
@@ -75,12 +72,3 @@ def verification(person: Person, years: list[int], number: str, token: str, issu
         "multi_year": [{"year": v.year, "requirement": p.label, "have": f"{p.have:.2f}", "need": f"{p.need:.2f}",
                         "met": p.have >= p.need} for v in verdicts for p in v.multi_year],
     }
-
-
-def public(statement: dict[str, Any]) -> dict[str, Any]:
-    """What the verification page shows of a form: all it states, but of the person only the
-    masked name and the unit (no person number, birth date or title)."""
-    shown = {key: value for key, value in statement.items() if key not in ("person", "verify_url")}
-    shown["person_name"] = mask_name(statement["person"]["name"])
-    shown["unit"] = statement["person"]["unit"]
-    return shown

@@ -11,7 +11,6 @@ from portal.accounts.actor import Actor
 from portal.compliance import services, stats
 from portal.contracts import CLASS_LABELS, Column, Table
 from portal.dictionaries.services import names
-from portal.exports.tables import table
 from portal.models import CreditRecord, Person
 from portal.people import services as people
 
@@ -47,7 +46,6 @@ def record_dictionaries() -> dict[str, dict[str, str]]:
     return {name: names(name) for name in ("disciplines", "hosting_methods")}
 
 
-@table("compliance")
 def compliance_table(actor: Actor, params: Mapping[str, str]) -> Table:
     year = stats.chosen_year(params.get("year"))
     person = people.whose(actor, params.get("person_id"))
@@ -55,9 +53,8 @@ def compliance_table(actor: Actor, params: Mapping[str, str]) -> Table:
     counted = services.counted_records(person.id, year)
     dictionaries = record_dictionaries()
     labels = record_labels()
-    result = {True: _("Compliant"), False: _("Not compliant"), None: _("No compliance standard applies")}[verdict.compliant]
     totals = {"person_no": _("Total"), "credits": verdict.entered, "hours": verdict.hours,
-              "name": _("%(year)d: %(result)s, %(credits)s credits counted", year=year, result=result,
+              "name": _("%(year)d: %(result)s, %(credits)s credits counted", year=year, result=verdict.result,
                         credits=verdict.credits)}
     return Table(
         title=_("Compliance %(year)d", year=year), filename=_("Compliance %(year)d %(name)s", year=year, name=person.name),

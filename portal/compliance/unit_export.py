@@ -9,18 +9,15 @@ from flask_babel import gettext as _
 from portal.accounts.actor import Actor
 from portal.compliance import services, stats
 from portal.contracts import Column, Table
-from portal.exports.tables import table
 
 KIND = "unit_compliance"
 
 
-@table(KIND)
 def unit_compliance(actor: Actor, params: Mapping[str, str]) -> Table:
     year = stats.chosen_year(params.get("year"))
     unit_id = params.get("unit_id") or ""
     unit = stats.unit_in_scope(actor, int(unit_id) if unit_id.isdigit() else None)
     answers = services.results(year, [unit.id])
-    verdicts = {True: _("Compliant"), False: _("Not compliant"), None: _("No compliance standard applies")}
     columns = (
         Column(_("Staff number"), "text", 14), Column(_("Name"), "text", 10), Column(_("Department"), "text", 14),
         Column(_("Title level"), "text", 8), Column(_("Compliant?"), "text", 12), Column(_("Total credits"), "credits", 10),
@@ -30,7 +27,7 @@ def unit_compliance(actor: Actor, params: Mapping[str, str]) -> Table:
     title = _("%(unit)s compliance %(year)d", unit=unit.name, year=year)
     return Table(
         title=title, filename=title, columns=columns, expected_rows=len(answers),
-        rows=((a.person_no, a.name, a.department, a.title_level, verdicts[a.verdict.compliant], a.verdict.credits,
+        rows=((a.person_no, a.name, a.department, a.title_level, a.verdict.result, a.verdict.credits,
                a.verdict.hours, a.verdict.class_1, a.verdict.class_2, "；".join(s.message for s in a.verdict.shortfalls))
               for a in answers),
     )
