@@ -19,6 +19,7 @@ from flask import abort
 from rq import Queue, SimpleWorker
 from sqlalchemy import func, select, text
 
+from portal import worker
 from portal.contracts import Column, Table
 from portal.exports import builders, jobs
 from portal.extensions import db
@@ -68,15 +69,15 @@ def register_test_table(app) -> None:
 
 
 def worker_with_test_table() -> None:
-    """Make the apps an RQ worker builds (``jobs.worker_app``) know the test's table too."""
-    make_app = jobs.worker_app
+    """Make the apps an RQ worker builds (``portal.worker.worker_app``) know the test's table too."""
+    make_app = worker.worker_app
 
     def worker_app():
         app = make_app()
         register_test_table(app)
         return app
 
-    jobs.worker_app = worker_app
+    worker.worker_app = worker_app
 
 
 @pytest.fixture
@@ -124,7 +125,7 @@ def rq_queue(app, monkeypatch):
     queue.empty()
     saved = app.config["REDIS_URL"]
     app.config["REDIS_URL"] = REDIS_TEST_URL
-    monkeypatch.setattr(jobs, "worker_app", lambda: app)
+    monkeypatch.setattr(worker, "worker_app", lambda: app)
     yield queue
     app.config["REDIS_URL"] = saved
     queue.empty()

@@ -12,7 +12,6 @@ from sqlalchemy.orm import joinedload
 
 from portal.accounts.actor import current_actor
 from portal.categories import services as categories
-from portal.certificates.services import of_record
 from portal.contracts import CLASS_LABELS
 from portal.credits import audit, evidence, records
 from portal.credits import entry as entries
@@ -173,7 +172,7 @@ class CreditEntryView(BaseView):
         return self.render_template(
             "portal/credits/detail.html", title=record.activity_name, record=record, trail=trail, users=users,
             status_label=status_label, credit_type=credit_type, actions=ACTIONS, roles=ROLES, class_labels=CLASS_LABELS,
-            own=actor.is_person(record.person_id), certificate=of_record(record.id),
+            own=actor.is_person(record.person_id), certificate=record.certificate,
         )
 
     @expose("/<int:record_id>/evidence/<int:file_id>/remove", methods=["POST"])

@@ -28,6 +28,8 @@ from portal.extensions import db
 from portal.models import ExportJob
 
 QUEUE = "exports"
+# The function RQ runs, by name: it builds an app, which only the entry floor may do.
+WORKER_ENTRY = "portal.worker.run_queued"
 # RQ stops a job after this long; a province-wide export may take a while.
 JOB_TIMEOUT = 6 * 3600
 
@@ -121,20 +123,6 @@ def run_job(job_id: int) -> None:
         db.session.rollback()
 
 
-def worker_app() -> Flask:
-    """The app an RQ worker runs a job in, configured from the environment like the web app
-    (PORTAL_DATABASE_URL, PORTAL_INSTANCE_PATH ...)."""
-    from portal import create_app
-
-    return create_app()
-
-
-def run_queued(job_id: int) -> None:
-    """The function RQ runs (``rq worker exports``)."""
-    with worker_app().app_context():
-        run_job(job_id)
-
-
 def _run_in_thread(app: Flask, job_id: int) -> None:
     with app.app_context():
         run_job(job_id)
@@ -147,7 +135,7 @@ def _dispatch(job_id: int) -> None:
         threading.Thread(target=_run_in_thread, args=(app, job_id), name=f"export-job-{job_id}", daemon=True).start()
         return
     try:
-        Queue(QUEUE, connection=Redis.from_url(redis_url)).enqueue(run_queued, job_id, job_timeout=JOB_TIMEOUT)
+        Queue(QUEUE, connection=Redis.from_url(redis_url)).enqueue(WORKER_ENTRY, job_id, job_timeout=JOB_TIMEOUT)
     except RedisError:
         current_app.logger.exception("export job %s could not be queued", job_id)
         _set(job_id, status="failed", error=_("The export could not be started. Try again later."),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_appbuilder import Model
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, func
@@ -18,6 +18,9 @@ from portal.models.categories import CreditCategory
 from portal.models.people import Person
 from portal.models.types import FixedDecimal
 from portal.models.units import Unit
+
+if TYPE_CHECKING:
+    from portal.models.certificates import Certificate
 
 
 class CreditRecord(Model):
@@ -76,6 +79,8 @@ class CreditRecord(Model):
     category: Mapped[CreditCategory] = relationship()
     issuing_unit: Mapped[Unit | None] = relationship(foreign_keys=[issuing_unit_id])
     evidence: Mapped[list[EvidenceFile]] = relationship(back_populates="record", order_by="EvidenceFile.id")
+    # Its certificate, once issued (portal.models.certificates): read here, written there.
+    certificate: Mapped[Certificate | None] = relationship(viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}
 
