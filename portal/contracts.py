@@ -195,8 +195,8 @@ class PointsTableField(Field):
 
 class CreditType(Contract):
     """Behaviour of a kind of credit. A provincial admin's category picks one type and fills its
-    ``Params``; a learner's record fills its ``Fields`` besides the common fields (activity name,
-    date, discipline, issuing unit ...); ``score`` turns both into credits.
+    ``Params``; a learner's record fills its ``Fields`` besides the common fields (``Common``);
+    ``score`` turns both into credits. ``entry`` says how learners enter it.
 
     Records keep the parameters they were scored with, so a changed category never rescores an
     approved record. Caps over several records (a yearly cap) are applied where credits are
