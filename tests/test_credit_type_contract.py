@@ -114,6 +114,9 @@ def test_a_type_without_a_wizard_is_entered_through_the_api_and_the_free_form_re
     page = web.get(f"/credits/new/free?category={described['id']}").get_data(as_text=True)
     assert 'name="f-days"' in page and 'name="f-credits"' not in page
     assert "科研立项" not in page  # wizard-only categories are not offered here
+    with volunteer_app.app_context():
+        research = db.session.scalar(select(CreditCategory.id).where(CreditCategory.name == "科研立项"))
+    assert web.get(f"/credits/new/free?category={research}").status_code == 404
     posted = web.post(f"/credits/new/free?category={described['id']}", content_type="multipart/form-data", data={
         "csrf_token": csrf_from(page), **common(unit), "f-days": "4", "action": "submit",
         "evidence": (io.BytesIO(png()), "证明.png")})
@@ -193,3 +196,31 @@ def test_merging_the_types_keeps_records_and_goes_back(app, users):
     assert {slugs[n] for n in months} == {"months_away"}
     assert {slugs[n] for n in ("自学综述", "出版医学著作", "发表医学译文")} == {"written_work"}
     assert rows == {training: ("months_away", "3", "15.00"), review: ("written_work", "characters", "2.00")}
+
+
+def test_stays_away_and_written_works_are_entered_through_the_wizard(app, users):
+    """进修 and aid work: a rule per length fixes the months and the credits; a written work's
+    rule states the category's rate and the learner enters the length."""
+    unit = users.unit("330104")
+    learner = users.person(unit, self_entry=True)
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {api_token(client, learner.username, PASSWORD)}"}
+    listed = {c["name"]: c for c in client.get("/api/v1/credit-categories/", headers=headers).json["result"]}
+    short = listed["经批准到外单位进修未满6个月"]
+    assert short["entry"] == ["wizard"]
+    assert [(r["id"], r["credits"]) for r in short["wizard"][0]["rules"]] == [
+        ("1", "5.00"), ("2", "10.00"), ("3", "15.00"), ("4", "20.00"), ("5", "25.00")]
+    fields = {**common(unit), "issuing_unit_id": unit, "hosting_method": "h01"}
+    stay = client.post("/api/v1/credits/", headers=headers,
+                       json={"category_id": short["id"], "wizard_choice": "3", "fields": fields}).json["result"]
+    assert (stay["credits"], stay["fields"]["months"], stay["deems_compliant"]) == ("15.00", 3, False)
+    review = client.post("/api/v1/credits/", headers=headers, json={
+        "category_id": listed["自学综述"]["id"], "wizard_choice": "characters", "fields": {**fields, "characters": 4000}})
+    assert review.json["result"]["credits"] == "2.00"
+
+    web = app.test_client()
+    login(web, learner.username, PASSWORD)
+    step3 = web.get(f"/credits/wizard?category={short['id']}&group=0").get_data(as_text=True)
+    assert f"/credits/new/{short['id']}?rule=3" in step3 and "15.00" in step3
+    form = web.get(f"/credits/new/{short['id']}?rule=3").get_data(as_text=True)
+    assert 'name="f-months"' not in form and "3个月" in form  # the rule fixed the months

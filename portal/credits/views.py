@@ -46,7 +46,9 @@ class CreditEntryView(BaseView):
         if not choices:
             abort(404)
         chosen = request.args.get("category", type=int)
-        category = next((c for c in choices if c.id == chosen), choices[0])
+        category = choices[0] if chosen is None else next((c for c in choices if c.id == chosen), None)
+        if category is None:
+            abort(404)
         return self._entry(entries.build(FreeFormFields, category, None), None, _("Enter credits (free form)"),
                            choices=choices)
 
