@@ -142,7 +142,7 @@ def _read_entry(category: CreditCategory, values: Mapping[str, Any], rule: str):
     whose type offers no free form needs a wizard rule."""
     credit_type = categories.credit_type(category)
     values = _resolved(values)
-    by_wizard = bool(rule) or credit_type is None or Entry.FORM not in credit_type.entry
+    by_wizard = bool(rule) or (credit_type is not None and Entry.FORM not in credit_type.entry)
     form = entry_fields(by_wizard)(formdata=MultiDict({k: _text(v) for k, v in values.items()}), meta={"csrf": False})
     form.validate()
     common = {name: f.data for name, f in form._fields.items() if name != "csrf_token"}
