@@ -5,6 +5,7 @@ PLUGIN_IMPORTS (at the end) lists."""
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -24,12 +25,12 @@ _CENT = Decimal("0.01")
 _TENTH = Decimal("0.1")
 
 
-def credits(value: Any) -> Decimal:
-    """Credits have two decimals (rounded half up): ``credits(Decimal(2500) / 1500)`` is 1.67."""
+def round_credits(value: Any) -> Decimal:
+    """Credits have two decimals (rounded half up): ``round_credits(Decimal(2500) / 1500)`` is 1.67."""
     return Decimal(str(value)).quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
-def hours(value: Any) -> Decimal:
+def round_hours(value: Any) -> Decimal:
     """Hours (学时) have one decimal (rounded half up)."""
     return Decimal(str(value)).quantize(_TENTH, rounding=ROUND_HALF_UP)
 
@@ -55,8 +56,8 @@ class Score:
     note: str = ""  # shown to the learner, e.g. why a per-project maximum cut the credits
 
     def __post_init__(self):
-        object.__setattr__(self, "credits", credits(self.credits))
-        object.__setattr__(self, "hours", hours(self.hours))
+        object.__setattr__(self, "credits", round_credits(self.credits))
+        object.__setattr__(self, "hours", round_hours(self.hours))
         if self.credit_class is not None and self.credit_class not in CREDIT_CLASSES:
             raise ValueError(f"unknown credit class {self.credit_class!r}")
 
@@ -84,9 +85,9 @@ class WizardRule:
 
     def __post_init__(self):
         if self.credits is not None:
-            object.__setattr__(self, "credits", credits(self.credits))
+            object.__setattr__(self, "credits", round_credits(self.credits))
         if self.hours is not None:
-            object.__setattr__(self, "hours", hours(self.hours))
+            object.__setattr__(self, "hours", round_hours(self.hours))
 
 
 @dataclass(frozen=True)
@@ -97,10 +98,47 @@ class WizardGroup:
     rules: tuple[WizardRule, ...]
 
 
+class Entry(enum.Flag):
+    """How a learner enters a record of a type: ``FORM`` (非向导录入: one page with the common
+    fields and the type's ``Fields``), ``WIZARD`` (向导录入: 学分类别 → 具体名称 → 具体规定,
+    then that page with what the rule fixes filled in), or ``FORM | WIZARD``."""
+
+    FORM = enum.auto()
+    WIZARD = enum.auto()
+
+
+@dataclass(frozen=True)
+class Common:
+    """The fields every record shares, whatever its type, beside the type's own ``Fields``.
+    The portal asks for them on every entry and fills this from the entry or the stored
+    record; codes are dictionary codes (``credit_level``: a 学分级别 code ...). A record's
+    hours are its ``Score``'s; its first and last day are ``CreditType.period``'s."""
+
+    activity_name: str = ""
+    activity_number: str = ""
+    activity_date: dt.date | None = None
+    credit_level: str = ""
+    hosting_method: str = ""
+    discipline: str = ""
+    sub_discipline: str = ""
+    issuing_unit_id: int | None = None  # the issuing body (发证机构), a unit
+    remarks: str = ""
+
+
+@dataclass(frozen=True)
+class Period:
+    """The first and last day of what a record stands for (a project, a stay away ...)."""
+
+    first: dt.date
+    last: dt.date
+
+
 @dataclass(frozen=True)
 class ScoringContext:
-    """What the portal knows that scoring may need: the credit class of each 学分级别 code."""
+    """What the portal knows that scoring may need: the record's common fields and the credit
+    class of each 学分级别 code."""
 
+    common: Common = field(default_factory=Common)
     level_classes: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -150,7 +188,7 @@ class PointsTableField(Field):
     def _cell(self, formdata, row: str, column: int) -> Decimal:
         text = (formdata.get(self.cell_name(row, column)) or "").strip()
         try:
-            value = credits(text)
+            value = round_credits(text)
         except InvalidOperation:
             value = None
         if value is None or value < 0:
@@ -160,14 +198,16 @@ class PointsTableField(Field):
 
 class CreditType(Contract):
     """Behaviour of a kind of credit. A provincial admin's category picks one type and fills its
-    ``Params``; a learner's record fills its ``Fields`` besides the common fields (activity name,
-    date, discipline, issuing unit ...); ``score`` turns both into credits.
+    ``Params``; a learner's record fills its ``Fields`` besides the common fields (``Common``);
+    ``score`` turns both into credits. ``entry`` says how learners enter it.
 
     Records keep the parameters they were scored with, so a changed category never rescores an
     approved record. Caps over several records (a yearly cap) are applied where credits are
     counted, not here."""
 
     evidence: ClassVar[EvidenceRules] = EvidenceRules()
+    # How learners enter it. A type without a wizard is entered through the free form.
+    entry: ClassVar[Entry] = Entry.FORM
 
     class Params(Form):
         """The parameters a category of this type takes, rendered in the category editor."""
@@ -186,8 +226,14 @@ class CreditType(Contract):
         return {name: _typed(f, merged.get(name)) for name, f in form._fields.items()}
 
     def wizard(self, params: Mapping[str, Any]) -> list[WizardGroup]:
-        """The wizard's 具体名称 → 具体规定 choices for a category with these parameters."""
+        """The wizard's 具体名称 → 具体规定 choices for a category with these parameters (asked
+        only when ``entry`` includes ``Entry.WIZARD``)."""
         return []
+
+    def period(self, common: Common, data: Mapping[str, Any]) -> Period:
+        """The record's first and last day (``data``: its own fields as stored, JSON values);
+        by default the activity date for both."""
+        return Period(common.activity_date, common.activity_date)
 
     def validate(self, data: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, list[str]]:
         """Checks beyond field types: field name → messages for the learner (empty when fine)."""
@@ -201,7 +247,7 @@ def _typed(f: Field, value: Any) -> Any:
     if value is None or value == "":
         return None
     if isinstance(f, PointsTableField):
-        return {row: [credits(v) for v in values] for row, values in value.items()}
+        return {row: [round_credits(v) for v in values] for row, values in value.items()}
     if isinstance(f, DecimalField):
         return Decimal(str(value))
     if isinstance(f, IntegerField):

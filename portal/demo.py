@@ -21,9 +21,10 @@ from portal.accounts import services as accounts
 from portal.accounts.actor import actor_for
 from portal.accounts.roles import PROVINCE_ADMIN, SELF_ENTRY, UNIT_ADMIN
 from portal.categories import services as categories
-from portal.credits import evidence, records
+from portal.contracts import Entry
+from portal.credits import attachments, records
 from portal.extensions import db
-from portal.models import CreditCategory, Person, Unit
+from portal.models import Person, Unit
 from portal.people import services as people
 from portal.people.id_number import check_character
 
@@ -35,7 +36,8 @@ DEPARTMENTS = ["内科", "外科", "妇产科", "儿科", "急诊科", "检验�
 # Fixed, so that README.md can name them: a Shanghai ID number (valid check digit) and phone.
 VISITOR = {"name": "沈沪生", "id_number": "310101198506120028", "mobile": "13900001234", "unit_code": "330101"}
 UNITS = [
-    ("3301", "杭州市", "city", None, [("330101", "杭州市第一人民医院", "三级"), ("330102", "杭州市西湖区社区卫生服务中心", "乡镇")]),
+    ("3301", "杭州市", "city", None,
+     [("330101", "杭州市第一人民医院", "三级"), ("330102", "杭州市西湖区社区卫生服务中心", "乡镇")]),
     ("3302", "宁波市", "city", None, [("330201", "宁波市第二医院", "三级"), ("330202", "宁波市鄞州区人民医院", "二级")]),
 ]
 
@@ -116,7 +118,7 @@ def _unit_admins() -> dict:
 
 def _entered(rng: random.Random, person: Person, projects: tuple[tuple[str, str], ...]) -> list:
     """Free-form records of ``person`` for the projects (name, 学分级别), as drafts with a photo."""
-    free_form = db.session.scalar(select(CreditCategory).where(CreditCategory.type_slug == "free_form"))
+    free_form = categories.offering(Entry.FORM)[0]  # the shipped configuration's one: 非向导录入
     rules = categories.credit_type(free_form).evidence
     actor = actor_for(person.user)
     made = []
@@ -125,7 +127,7 @@ def _entered(rng: random.Random, person: Person, projects: tuple[tuple[str, str]
                   "activity_date": dt.date(2025, 3 + 2 * n, 10 + n), "credit_level": level, "hosting_method": "h01",
                   "discipline": "02", "sub_discipline": "0201", "issuing_unit_id": person.unit_id, "remarks": ""}
         record = records.create(actor, free_form, common, {"credits": str(2 + n), "hours": str(6 + 3 * n)})
-        evidence.add(actor, rules, "证书.png", _certificate(), record, 0)
+        attachments.add(actor, rules, "证书.png", _certificate(), record, 0)
         db.session.commit()
         made.append(record)
     return made

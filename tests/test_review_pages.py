@@ -4,7 +4,7 @@ filters, the detail with evidence, and batch decisions (a rejection needs a comm
 from sqlalchemy import select
 
 from portal.accounts.actor import actor_for
-from portal.credits import evidence, records
+from portal.credits import attachments, records
 from portal.extensions import db
 from portal.models import CreditCategory, CreditRecord, Person
 from tests.conftest import csrf_from
@@ -21,7 +21,7 @@ def submitted(app, made, name):
         actor = actor_for(person.user)
         category = db.session.scalar(select(CreditCategory).where(CreditCategory.type_slug == "free_form"))
         record = records.create(actor, category, {**COMMON, "activity_name": name}, {"credits": "1", "hours": "2"})
-        file = evidence.add(actor, category_rules(category), "证书.png", png_bytes(), record, 0)
+        file = attachments.add(actor, category_rules(category), "证书.png", png_bytes(), record, 0)
         db.session.commit()
         records.submit(actor, [record])
         return record.id, file.id
@@ -60,7 +60,8 @@ def test_batch_decisions_and_the_comment_rule(app, client, users):
     refused = client.post("/review/decide", data={"csrf_token": token, "record_id": [first], "decision": "reject", "comment": ""},
                           follow_redirects=True).get_data(as_text=True)
     assert "请填写审核不通过的原因" in refused
-    client.post("/review/decide", data={"csrf_token": token, "record_id": [first], "decision": "reject", "comment": "日期与证书不符"})
+    client.post("/review/decide", data={"csrf_token": token, "record_id": [first], "decision": "reject",
+                                        "comment": "日期与证书不符"})
     approved = client.post("/review/decide", data={"csrf_token": token, "record_id": [second], "decision": "approve"},
                            follow_redirects=True).get_data(as_text=True)
     assert "1 条记录审核通过" in approved

@@ -2,7 +2,7 @@
 category's ``table`` parameter gives the credits of each row (a level) and rank (a column)."""
 from typing import ClassVar
 
-from portal.contracts import CreditType, Score, WizardGroup, WizardRule
+from portal.contracts import CreditType, Entry, Score, WizardGroup, WizardRule
 
 
 class PointsTableType(CreditType):
@@ -10,6 +10,7 @@ class PointsTableType(CreditType):
     ``row_field`` (a row of the table) and ``rank_field`` (a rank from 1), and how the wizard
     names a row and a rank."""
 
+    entry = Entry.WIZARD
     row_field: ClassVar[str]
     rank_field: ClassVar[str]
 

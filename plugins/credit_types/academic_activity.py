@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, Form, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
-from portal.contracts import CreditType, Score, WizardGroup, WizardRule, credits
+from portal.contracts import CreditType, Entry, Score, WizardGroup, WizardRule, round_credits
 from portal.hookspecs import hookimpl
 
 ROLES = {"lecturer": _l("Lecturer"), "attendee": _l("Attendee")}
@@ -23,6 +23,7 @@ class AcademicActivity(CreditType):
     slug = "academic_activity"
     label = _l("Academic activity")
     description = _l("Fixed credits for the lecturer and for each attendee of an activity the unit organises.")
+    entry = Entry.WIZARD
 
     class Params(Form):
         lecturer_credits = _credits_field(_l("Credits for the lecturer"), "2")
@@ -34,7 +35,7 @@ class AcademicActivity(CreditType):
     def wizard(self, params):
         return [WizardGroup(
             name=str(self.label),
-            rules=tuple(WizardRule(key=role, name=str(label), credits=credits(params[f"{role}_credits"]),
+            rules=tuple(WizardRule(key=role, name=str(label), credits=round_credits(params[f"{role}_credits"]),
                                    fields={"role": role})
                         for role, label in ROLES.items()),
         )]

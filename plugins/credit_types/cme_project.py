@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, Form, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from portal.contracts import CreditType, Score, WizardGroup, WizardRule, credits, hours
+from portal.contracts import CreditType, Entry, Score, WizardGroup, WizardRule, round_credits, round_hours
 from portal.hookspecs import hookimpl
 
 ATTENDEE, LECTURER = "attendee", "lecturer"
@@ -21,6 +21,7 @@ class CmeProject(CreditType):
     label = _l("CME project")
     description = _l("Credits by the hours attended or taught in a continuing-medical-education project, "
                      "up to a maximum per project.")
+    entry = Entry.WIZARD
 
     class Params(Form):
         hours_per_credit = DecimalField(_l("Hours for one attendee credit"), [
@@ -62,11 +63,11 @@ class CmeProject(CreditType):
         return {}
 
     def score(self, data, params, context):
-        spent = hours(data["hours"])
+        spent = round_hours(data["hours"])
         if data["role"] == LECTURER:
-            earned = credits(spent * params["lecturer_credits_per_hour"])
+            earned = round_credits(spent * params["lecturer_credits_per_hour"])
         else:
-            earned = credits(spent / params["hours_per_credit"])
+            earned = round_credits(spent / params["hours_per_credit"])
         limit = params["max_credits_per_project"]
         if earned > limit:
             return Score(credits=limit, hours=spent, note=_("Capped at %(max)s credits per project.", max=limit))

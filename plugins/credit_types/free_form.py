@@ -1,6 +1,6 @@
 """非向导录入 (free form): the learner types the credits and hours from the certificate and the
 reviewer checks them against the evidence. The credit class follows the record's 学分级别
-(``credit_level``, a common field the portal passes in ``data``)."""
+(``credit_level``, a common field the portal passes in ``context.common``)."""
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
@@ -42,7 +42,7 @@ class FreeForm(CreditType):
 
     def score(self, data, params, context):
         return Score(credits=data["credits"], hours=data["hours"],
-                     credit_class=context.level_classes.get(data.get("credit_level")))
+                     credit_class=context.level_classes.get(context.common.credit_level))
 
 
 @hookimpl

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, Form, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from portal.contracts import CreditType, Score, WizardGroup, WizardRule, credits
+from portal.contracts import CreditType, Entry, Score, WizardGroup, WizardRule, round_credits
 from portal.hookspecs import hookimpl
 
 PROGRAMS = ("住院医师规范化培训", "助理全科医生培训", "岗位培训")
@@ -20,6 +20,7 @@ class StandardizedTraining(CreditType):
     label = _l("Standardized or post training")
     description = _l("Standardized or post training of junior health staff: the year's full credits, "
                      "and the year is deemed compliant.")
+    entry = Entry.WIZARD
 
     class Params(Form):
         credits = DecimalField(
@@ -37,7 +38,7 @@ class StandardizedTraining(CreditType):
     def wizard(self, params):
         return [WizardGroup(
             name=str(self.label),
-            rules=tuple(WizardRule(key=program, name=program, credits=credits(params["credits"]),
+            rules=tuple(WizardRule(key=program, name=program, credits=round_credits(params["credits"]),
                                    fields={"program": program})
                         for program in PROGRAMS),
         )]

@@ -16,7 +16,8 @@ class CreditCategoryApi(BaseApi):
     @protect()
     @permission_name("get")
     def list(self):
-        """Enabled categories (of ``year``, when given): id, name, type, class, fields and wizard.
+        """Enabled categories (of ``year``, when given): id, name, type, entry (how a record is entered:
+        "form" needs no ``wizard_choice``, "wizard" takes one), class, fields and wizard.
         ---
         get:
           parameters:

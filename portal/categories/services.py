@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import or_, select
 
-from portal.contracts import CreditType, WizardGroup, to_json
+from portal.contracts import CreditType, Entry, WizardGroup, to_json
 from portal.extensions import db
 from portal.models import CreditCategory
 
@@ -29,6 +29,11 @@ def enabled(year: int | None = None) -> list[CreditCategory]:
         query = query.where(or_(CreditCategory.valid_from.is_(None), CreditCategory.valid_from <= year),
                             or_(CreditCategory.valid_to.is_(None), CreditCategory.valid_to >= year))
     return [c for c in db.session.scalars(query) if c.type_slug in credit_types()]
+
+
+def offering(entry: Entry) -> list[CreditCategory]:
+    """Enabled categories whose type offers this way of entering (``Entry.FORM``: the free form)."""
+    return [c for c in enabled() if entry in credit_types()[c.type_slug].entry]
 
 
 def field_schema(credit_type: CreditType) -> list[dict[str, Any]]:
@@ -61,6 +66,7 @@ def describe(category: CreditCategory) -> dict[str, Any]:
     credit_type_ = credit_type(category)
     return {
         "id": category.id, "name": category.name, "type": category.type_slug,
+        "entry": [mode.name.lower() for mode in Entry if credit_type_ and mode in credit_type_.entry],
         "class": category.credit_class, "yearly_cap": to_json(category.yearly_cap), "cap_group": category.cap_group,
         "fields": field_schema(credit_type_) if credit_type_ else [],
         "wizard": wizard_json(wizard(category)),

@@ -6,6 +6,7 @@ import datetime as dt
 from flask import current_app
 
 from portal.contracts import CertificateStatement
+from portal.credits import records
 from portal.dictionaries.services import names
 from portal.documents.statement import province_name, verify_url
 from portal.models import CreditRecord
@@ -19,12 +20,9 @@ def title() -> str:
 
 
 def _period(record: CreditRecord) -> tuple[str, str]:
-    """The project's first and last day: the record's own dates when its fields hold them,
-    else the activity date for both."""
-    fields = record.fields or {}
-    start = fields.get("start_date") or record.activity_date.isoformat()
-    end = fields.get("end_date") or start
-    return str(start), str(end)
+    """The project's first and last day, as the record's credit type states them."""
+    period = records.period(record)
+    return period.first.isoformat(), period.last.isoformat()
 
 
 def statement(record: CreditRecord, number: str, token: str, issued_on: dt.date) -> CertificateStatement:

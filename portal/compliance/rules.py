@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
 
-from portal.contracts import credits as to_credits
+from portal.contracts import round_credits
 from portal.models import RuleSet
 from portal.models.types import to_decimal, to_units
 
@@ -133,8 +133,8 @@ class Context:
             key_of={c: _cap_key(c, category) for c, category in self.categories.items() if _cap_key(c, category) in limits},
             limits={key: ("、".join(members[key]), to_units(cap)) for key, cap in limits.items()},
             deeming=frozenset(rule_set.deeming_categories or ()), min_credits=to_units(rule_set.min_credits),
-            min_hours=to_units(rule_set.min_hours, 1), class_1_floor=to_units(to_credits(rule_set.class_1_min * keep)),
-            class_2_floor=to_units(to_credits(rule_set.class_2_min * keep)),
+            min_hours=to_units(rule_set.min_hours, 1), class_1_floor=to_units(round_credits(rule_set.class_1_min * keep)),
+            class_2_floor=to_units(round_credits(rule_set.class_2_min * keep)),
             class_1_max=None if rule_set.class_1_max is None else to_units(rule_set.class_1_max),
             multi_year=tuple(Requirement(
                 years=int(r["years"]), min_credits=to_units(r["min_credits"]), nodes=tuple(r["nodes"]),
@@ -316,7 +316,8 @@ def describe(rule_set: RuleSet, context: Context) -> list[str]:
         keep = Decimal(100 - rule_set.interchange_percent) / 100
         lines.append(_("Either class may stand in for up to %(p)d%% of the other's minimum (so at least %(i)s Class I "
                        "and %(ii)s Class II credits).", p=rule_set.interchange_percent,
-                       i=plain(to_credits(rule_set.class_1_min * keep)), ii=plain(to_credits(rule_set.class_2_min * keep))))
+                       i=plain(round_credits(rule_set.class_1_min * keep)),
+                       ii=plain(round_credits(rule_set.class_2_min * keep))))
     elif rule_set.class_1_min or rule_set.class_2_min:
         lines.append(_("The classes cannot stand in for each other."))
     for _key, (label, cap) in sorted(context.plan(rule_set).limits.items()):

@@ -1,10 +1,11 @@
 """REST API of credit records: entering them (/api/v1/credits/), their evidence, submitting
 them, reading one with its audit trail, and reviewing them (/api/v1/credits/<id>/review,
 /api/v1/reviews/). Validation is the web forms' own, the workflow and the scoping are the
-services' (portal/credits/records.py, evidence.py): this module only translates JSON."""
+services' (portal/credits/records.py, attachments.py): this module only translates JSON."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from flask import request
@@ -15,11 +16,10 @@ from werkzeug.datastructures import MultiDict
 
 from portal.accounts.actor import Actor, current_actor
 from portal.categories import services as categories
-from portal.contracts import credits as two_places
-from portal.contracts import hours as one_place
-from portal.credits import audit, evidence, records
+from portal.contracts import Common, Entry, round_credits, round_hours
+from portal.credits import attachments, audit, records
 from portal.credits import query as credit_query
-from portal.credits.forms import FREE_FORM, entry_fields_for
+from portal.credits.forms import entry_fields
 from portal.credits.query import QueryInvalid
 from portal.credits.records import RecordConflict, RecordInvalid, status_label
 from portal.dictionaries import services as dictionaries
@@ -33,8 +33,7 @@ MB = 1024 * 1024
 # type's file limit by this much before it is refused unread.
 UPLOAD_OVERHEAD = MB
 # The common fields of a record as the API names them (the type's own fields sit beside them).
-COMMON = ("activity_name", "activity_number", "credit_level", "hosting_method", "discipline", "sub_discipline",
-          "activity_date", "issuing_unit_id", "remarks")
+COMMON = tuple(f.name for f in dataclass_fields(Common))
 # Fields whose value may be a dictionary entry's code or its Chinese name.
 DICTIONARY_FIELDS = (("credit_level", "credit_levels"), ("hosting_method", "hosting_methods"),
                      ("discipline", "disciplines"))
@@ -80,7 +79,7 @@ def record_dict(record: CreditRecord) -> dict[str, Any]:
     return {
         "id": record.id, "status": record.status, "status_label": status_label(record.status),
         "version": record.version,
-        "credits": str(two_places(record.credits)), "hours": str(one_place(record.hours)),
+        "credits": str(round_credits(record.credits)), "hours": str(round_hours(record.hours)),
         "class": record.credit_class, "deems_compliant": bool(record.deems_compliant), "score_note": record.score_note,
         "category": {"id": record.category_id, "name": record.category.name, "type": record.type_slug},
         "wizard_choice": record.wizard_rule or None,
@@ -138,29 +137,26 @@ def _resolved(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _read_entry(category: CreditCategory, values: Mapping[str, Any], rule: str):
-    """Validate the common fields of ``values`` with the web form and split off the type's own.
-    Returns (common, raw type fields, errors); errors also list the type's fields when the
-    common ones are wrong, so that one answer names every problem."""
+    """Read the common fields of ``values`` with the web form and split off the type's own.
+    Returns (common, raw type fields, what is wrong with the common fields); a category
+    whose type offers no free form needs a wizard rule."""
     credit_type = categories.credit_type(category)
-    if credit_type is None:
-        return {}, {}, {"category_id": [_("This category's credit type is not installed.")]}
     values = _resolved(values)
-    form = entry_fields_for(category)(formdata=MultiDict({k: _text(v) for k, v in values.items()}), meta={"csrf": False})
-    ok = form.validate()
+    by_wizard = bool(rule) or (credit_type is not None and Entry.FORM not in credit_type.entry)
+    form = entry_fields(by_wizard)(formdata=MultiDict({k: _text(v) for k, v in values.items()}), meta={"csrf": False})
+    form.validate()
     common = {name: f.data for name, f in form._fields.items() if name != "csrf_token"}
-    type_names = [f.name for f in credit_type.Fields()]
+    type_names = [f.name for f in credit_type.Fields()] if credit_type else []
     raw = {name: values[name] for name in type_names if name in values}
-    errors: dict[str, list[str]] = {}
-    if category.type_slug != FREE_FORM and not rule:
+    errors = dict(form.errors)
+    if by_wizard and not rule:
         errors["wizard_choice"] = [_("Choose a rule of this category.")]
-    if not ok:
-        errors.update(form.errors)
-    if errors:
-        try:
-            records.score(category, raw, common, rule)
-        except RecordInvalid as e:
-            errors = {**e.errors, **errors}
     return common, raw, errors
+
+
+def _stored(record: CreditRecord) -> dict[str, Any]:
+    """A record's common and own fields as stored, in the shape of a request's ``fields``."""
+    return {**{name: getattr(record, name) for name in COMMON}, **(record.fields or {})}
 
 
 def _given(data: Mapping[str, Any], rule: str) -> tuple[dict[str, Any], str, dict[str, list[str]]]:
@@ -227,7 +223,8 @@ class CreditApi(BaseApi):
             hosting_method, discipline, sub_discipline, activity_date YYYY-MM-DD, issuing_unit_id,
             remarks) and the category's own (see /api/v1/credit-categories/; the free form's are
             credits and hours). Dictionary values may be given by code or by Chinese name. A
-            category other than the free form needs ``wizard_choice``, one of its wizard rules.
+            category whose ``entry`` (see /api/v1/credit-categories/) lacks form needs
+            ``wizard_choice``, one of its wizard rules.
           requestBody:
             required: true
             content:
@@ -257,10 +254,8 @@ class CreditApi(BaseApi):
         if problems:
             return _invalid(problems)
         common, raw, errors = _read_entry(category, fields, rule)
-        if errors:
-            return _invalid(errors)
         try:
-            record = records.create(actor, category, common, raw, rule)
+            record = records.create(actor, category, common, raw, rule, common_errors=errors)
         except RecordInvalid as e:
             return _invalid(e.errors)
         return answer(201, id=record.id, result=record_dict(record))
@@ -326,12 +321,9 @@ class CreditApi(BaseApi):
         fields, rule, problems = _given(data, record.wizard_rule)
         if problems:
             return _invalid(problems)
-        current = {**record_dict(record)["fields"], **fields}
-        common, raw, errors = _read_entry(record.category, current, rule)
-        if errors:
-            return _invalid(errors)
+        common, raw, errors = _read_entry(record.category, {**_stored(record), **fields}, rule)
         try:
-            records.update(actor, record, version, record.category, common, raw, rule)
+            records.update(actor, record, version, record.category, common, raw, rule, common_errors=errors)
         except RecordInvalid as e:
             return _invalid(e.errors)
         except RecordConflict as e:
@@ -380,7 +372,7 @@ class CreditApi(BaseApi):
         if upload is None or not upload.filename:
             return _invalid({"file": [_("Send the file as the multipart field \"file\".")]})
         try:
-            file = evidence.add(actor, rules, upload.filename, upload.read(), record, len(record.evidence))
+            file = attachments.add(actor, rules, upload.filename, upload.read(), record, len(record.evidence))
             db.session.commit()
         except EvidenceRejected as e:
             db.session.rollback()

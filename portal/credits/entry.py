@@ -13,7 +13,7 @@ from wtforms import Form
 from portal.accounts.actor import Actor
 from portal.categories import services as categories
 from portal.contracts import CreditType
-from portal.credits import evidence, records
+from portal.credits import attachments, records
 from portal.credits.forms import CommonFields
 from portal.credits.records import RecordConflict, RecordInvalid
 from portal.evidence import EvidenceRejected
@@ -60,13 +60,14 @@ def build(common_class: type[CommonFields], category: CreditCategory, record: Cr
 def save(actor: Actor, entry: EntryForm, record: CreditRecord | None) -> CreditRecord | None:
     """Store the uploads first (so none is lost), then create or update the record and, when
     asked, submit it. Returns the record, or None when the form must come back with errors."""
-    entry.pending = evidence.pending(actor, [int(i) for i in request.form.getlist("pending") if i.isdigit()])
+    entry.pending = attachments.pending(actor, [int(i) for i in request.form.getlist("pending") if i.isdigit()])
     already = len(entry.pending) + (len(record.evidence) if record is not None else 0)
     for upload in request.files.getlist("evidence"):
         if not upload or not upload.filename:
             continue
         try:
-            entry.pending.append(evidence.add(actor, entry.credit_type.evidence, upload.filename, upload.read(), None, already))
+            entry.pending.append(attachments.add(actor, entry.credit_type.evidence, upload.filename, upload.read(),
+                                                 None, already))
             already += 1
         except EvidenceRejected as e:
             entry.upload_errors.append(str(e))
@@ -82,7 +83,7 @@ def save(actor: Actor, entry: EntryForm, record: CreditRecord | None) -> CreditR
             record = records.create(actor, entry.category, common, raw, rule_key)
         else:
             records.update(actor, record, request.form.get("version", type=int), entry.category, common, raw, rule_key)
-        evidence.attach(actor, record, entry.pending)
+        attachments.attach(actor, record, entry.pending)
         db.session.commit()
         entry.pending = []
     except RecordInvalid as e:

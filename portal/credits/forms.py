@@ -25,14 +25,20 @@ def _not_in_future(form, field):
 
 
 class CommonFields(FlaskForm):
-    activity_name = StringField(_l("Activity name"), [DataRequired(message=_l("Enter the activity's name as on the certificate.")), Length(max=200)])
+    """The contract's common fields (portal.contracts.Common), one input each."""
+
+    activity_name = StringField(_l("Activity name"),
+                                [DataRequired(message=_l("Enter the activity's name as on the certificate.")), Length(max=200)])
     activity_number = StringField(_l("Activity number"), [Optional(), Length(max=64)])
-    activity_date = DateField(_l("Activity date"), [InputRequired(message=_l("Enter the date on the credit certificate, e.g. 2025-03-18.")), _not_in_future],
+    activity_date = DateField(_l("Activity date"),
+                              [InputRequired(message=_l("Enter the date on the credit certificate, e.g. 2025-03-18.")),
+                               _not_in_future],
                               format="%Y-%m-%d", description=_l("The date on the credit certificate (YYYY-MM-DD)."))
     hosting_method = SelectField(_l("Hosting method"), [Optional()])
     discipline = SelectField(_l("Discipline"), [DataRequired(message=_l("Choose the discipline."))])
     sub_discipline = SelectField(_l("Sub-discipline"), [DataRequired(message=_l("Choose the sub-discipline."))])
-    issuing_unit_id = IntegerField(_l("Issuing body"), [InputRequired(message=_l("Choose the body that issued the certificate."))],
+    issuing_unit_id = IntegerField(_l("Issuing body"),
+                                   [InputRequired(message=_l("Choose the body that issued the certificate."))],
                                    description=_l("Type part of its name and pick it from the list."))
     remarks = TextAreaField(_l("Remarks"), [Optional(), Length(max=500)])
 
@@ -75,10 +81,6 @@ def _choices(dictionary: str) -> list[tuple[str, str]]:
     return [(e["code"], e["name"]) for e in dictionaries.tree(dictionary)]
 
 
-FREE_FORM = "free_form"
-
-
-def entry_fields_for(category) -> type[CommonFields]:
-    """The free form's category asks for the credit level; any other is entered through the
-    wizard, whose rule fixes the credits."""
-    return FreeFormFields if category.type_slug == FREE_FORM else WizardFields
+def entry_fields(by_wizard: bool) -> type[CommonFields]:
+    """The common fields of an entry through a wizard rule, or through the free form."""
+    return WizardFields if by_wizard else FreeFormFields

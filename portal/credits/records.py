@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from functools import partial
 from typing import Any
 
 from flask import abort
@@ -18,7 +19,7 @@ from portal import events
 from portal.accounts.actor import Actor
 from portal.categories import services as categories
 from portal.compliance import summaries
-from portal.contracts import ScoringContext, to_json
+from portal.contracts import Common, CreditType, Period, ScoringContext, to_json
 from portal.credits import audit
 from portal.dictionaries.services import level_classes
 from portal.extensions import db
@@ -26,10 +27,8 @@ from portal.models import CreditCategory, CreditRecord
 from portal.models.clock import now
 
 EDITABLE = ("draft", "rejected")
-COMMON_FIELDS = (
-    "activity_name", "activity_number", "activity_date", "activity_type", "credit_level", "hosting_method",
-    "discipline", "sub_discipline", "issuing_unit_id", "remarks",
-)
+# The contract's common fields, and whether the record was entered by the person (个人活动).
+COMMON_FIELDS = (*(f.name for f in fields(Common)), "activity_type")
 
 
 class RecordInvalid(ValueError):
@@ -87,28 +86,43 @@ class Scored:
     note: str
 
 
+def common_fields(values: Mapping[str, Any] | CreditRecord) -> Common:
+    """The contract's common fields of an entry (a mapping) or of a stored record."""
+    read = values.get if isinstance(values, Mapping) else partial(getattr, values)
+    found = {f.name: read(f.name) for f in fields(Common)}
+    return Common(**{name: value for name, value in found.items() if value is not None})
+
+
+def period(record: CreditRecord) -> Period:
+    """The record's first and last day, as its credit type states them."""
+    credit_type = categories.credit_type(record.category) or CreditType()
+    return credit_type.period(common_fields(record), record.fields or {})
+
+
 def score(category: CreditCategory, raw_fields: Mapping[str, Any], common: Mapping[str, Any],
-          wizard_rule: str = "") -> Scored:
+          wizard_rule: str = "", common_errors: Mapping[str, list[str]] | None = None) -> Scored:
     """Validate the type's fields (those the wizard rule fixes included) and score them with the
-    category's current parameters."""
+    category's current parameters. ``common_errors`` (what the caller found wrong with the
+    common fields) are raised together with the type's, so that one answer names every problem."""
+    known = dict(common_errors or {})
     credit_type = categories.credit_type(category)
     if credit_type is None:
-        raise RecordInvalid({"category_id": [_("This category's credit type is not installed.")]})
+        raise RecordInvalid({"category_id": [_("This category's credit type is not installed.")], **known})
     params = credit_type.params(category.params)
     values = dict(raw_fields)
     if wizard_rule:
         rule = next((r for g in credit_type.wizard(params) for r in g.rules if r.key == wizard_rule), None)
         if rule is None:
-            raise RecordInvalid({"wizard_rule": [_("Choose a rule of this category.")]})
+            raise RecordInvalid({"wizard_rule": [_("Choose a rule of this category.")], **known})
         values.update(rule.fields)
     form = credit_type.Fields(formdata=MultiDict({k: "" if v is None else str(v) for k, v in values.items()}))
     if not form.validate():
-        raise RecordInvalid(form.errors)
-    data = {**form.data, "credit_level": common.get("credit_level", ""), "activity_date": common.get("activity_date")}
-    errors = credit_type.validate(data, params)
+        raise RecordInvalid({**form.errors, **known})
+    errors = {**credit_type.validate(form.data, params), **known}
     if errors:
         raise RecordInvalid(errors)
-    result = credit_type.score(data, params, ScoringContext(level_classes=level_classes()))
+    context = ScoringContext(common=common_fields(common), level_classes=level_classes())
+    result = credit_type.score(form.data, params, context)
     return Scored(fields=to_json(form.data), params=to_json(params), credits=result.credits, hours=result.hours,
                   credit_class=result.credit_class or category.credit_class,
                   deems_compliant=result.deems_compliant, note=str(result.note))
@@ -128,11 +142,12 @@ def _apply(record: CreditRecord, category: CreditCategory, common: Mapping[str, 
 # --- the workflow --------------------------------------------------------------------------------
 
 def create(actor: Actor, category: CreditCategory, common: Mapping[str, Any], raw_fields: Mapping[str, Any],
-           wizard_rule: str = "", corrects: CreditRecord | None = None) -> CreditRecord:
-    """A new draft of the actor's own, scored now."""
+           wizard_rule: str = "", corrects: CreditRecord | None = None,
+           common_errors: Mapping[str, list[str]] | None = None) -> CreditRecord:
+    """A new draft of the actor's own, scored now (see :func:`score` for ``common_errors``)."""
     if actor.person is None:
         abort(404)
-    scored = score(category, raw_fields, common, wizard_rule)
+    scored = score(category, raw_fields, common, wizard_rule, common_errors)
     record = CreditRecord(person_id=actor.person.id, unit_id=actor.person.unit_id, status="draft",
                           corrects_id=corrects.id if corrects else None)
     _apply(record, category, common, scored, wizard_rule)
@@ -153,10 +168,11 @@ def correct(actor: Actor, record: CreditRecord) -> CreditRecord:
 
 
 def update(actor: Actor, record: CreditRecord, version: int, category: CreditCategory,
-           common: Mapping[str, Any], raw_fields: Mapping[str, Any], wizard_rule: str = "") -> CreditRecord:
+           common: Mapping[str, Any], raw_fields: Mapping[str, Any], wizard_rule: str = "",
+           common_errors: Mapping[str, list[str]] | None = None) -> CreditRecord:
     """Edit a draft or a rejected record of the actor's own; an approved one never changes."""
     _expect(record, version, EDITABLE)
-    scored = score(category, raw_fields, common, wizard_rule)
+    scored = score(category, raw_fields, common, wizard_rule, common_errors)
     with _saving():
         before = audit.snapshot(record)
         _apply(record, category, common, scored, wizard_rule)

@@ -12,10 +12,10 @@ from sqlalchemy.orm import joinedload
 
 from portal.accounts.actor import current_actor
 from portal.categories import services as categories
-from portal.contracts import CLASS_LABELS
-from portal.credits import audit, evidence, records
+from portal.contracts import CLASS_LABELS, Entry
+from portal.credits import attachments, audit, records
 from portal.credits import entry as entries
-from portal.credits.forms import FREE_FORM, FreeFormFields, WizardFields, entry_fields_for
+from portal.credits.forms import FreeFormFields, WizardFields, entry_fields
 from portal.credits.records import RecordConflict, RecordInvalid, status_label
 from portal.evidence import evidence_store
 from portal.extensions import db
@@ -41,18 +41,22 @@ class CreditEntryView(BaseView):
     def free_form(self):
         if (refusal := self._needs_permission()) is not None:
             return refusal
-        category = db.session.scalar(select(CreditCategory).where(
-            CreditCategory.type_slug == FREE_FORM, CreditCategory.enabled.is_(True)).order_by(CreditCategory.position))
-        if category is None or categories.credit_type(category) is None:
+        choices = categories.offering(Entry.FORM)
+        if not choices:
             abort(404)
-        return self._entry(entries.build(FreeFormFields, category, None), None, _("Enter credits (free form)"))
+        chosen = request.args.get("category", type=int)
+        category = choices[0] if chosen is None else next((c for c in choices if c.id == chosen), None)
+        if category is None:
+            abort(404)
+        return self._entry(entries.build(FreeFormFields, category, None), None, _("Enter credits (free form)"),
+                           choices=choices)
 
     @expose("/wizard")
     @has_access
     def wizard(self):
         if (refusal := self._needs_permission()) is not None:
             return refusal
-        choices = [c for c in categories.enabled() if categories.wizard(c)]
+        choices = [c for c in categories.offering(Entry.WIZARD) if categories.wizard(c)]
         category = next((c for c in choices if c.id == request.args.get("category", type=int)), None)
         groups = categories.wizard(category) if category else []
         group_index = request.args.get("group", type=int)
@@ -83,13 +87,15 @@ class CreditEntryView(BaseView):
         if record.status not in records.EDITABLE:
             flash(_("A record that is %(status)s cannot be changed.", status=status_label(record.status)), "warning")
             return redirect(url_for("CreditEntryView.detail", record_id=record.id))
-        entry = entries.build(entry_fields_for(record.category), record.category, record, record.wizard_rule)
+        entry = entries.build(entry_fields(bool(record.wizard_rule)), record.category, record, record.wizard_rule)
         return self._entry(entry, record, _("Edit credit record"))
 
-    def _entry(self, entry: entries.EntryForm, record: CreditRecord | None, title: str):
+    def _entry(self, entry: entries.EntryForm, record: CreditRecord | None, title: str,
+               choices: list[CreditCategory] = ()):
+        """The entry page; ``choices`` are the free form's categories, offered when there are several."""
         actor = current_actor()
         if request.method == "POST":
-            evidence.forget_stale_pending()
+            attachments.forget_stale_pending()
             saved = entries.save(actor, entry, record)
             if saved is not None:
                 problem = entries.submit_saved(actor, saved) if request.form.get("action") == "submit" else None
@@ -100,7 +106,7 @@ class CreditEntryView(BaseView):
                 return redirect(url_for("CreditEntryView.mine"))
         issuing_unit = db.session.get(Unit, entry.common.issuing_unit_id.data) if entry.common.issuing_unit_id.data else None
         return self.render_template("portal/credits/entry.html", title=title, entry=entry, record=record,
-                                    issuing_unit=issuing_unit, prefix=entries.TYPE_PREFIX)
+                                    issuing_unit=issuing_unit, prefix=entries.TYPE_PREFIX, choices=choices)
 
     # --- my records -------------------------------------------------------------------------
 
@@ -181,7 +187,7 @@ class CreditEntryView(BaseView):
         actor = current_actor()
         record = records.get_own(actor, record_id)
         try:
-            evidence.remove(actor, record, file_id)
+            attachments.remove(actor, record, file_id)
             flash(_("The file was removed."), "success")
         except RecordConflict as e:
             flash(str(e), "danger")
@@ -190,14 +196,14 @@ class CreditEntryView(BaseView):
     @expose("/evidence/<int:file_id>")
     @has_access
     def evidence_file(self, file_id: int):
-        file = evidence.find(current_actor(), file_id)
+        file = attachments.find(current_actor(), file_id)
         return send_file(evidence_store().open(file.stored_name), mimetype=file.media_type,
                          download_name=file.original_name, max_age=0)
 
     @expose("/evidence/<int:file_id>/thumbnail")
     @has_access
     def evidence_thumbnail(self, file_id: int):
-        file = evidence.find(current_actor(), file_id)
+        file = attachments.find(current_actor(), file_id)
         thumbnail = evidence_store().thumbnail(file.stored_name)
         if thumbnail is None:
             abort(404)

@@ -24,7 +24,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
 from portal.categories.forms import YEAR
-from portal.contracts import credits, hours
+from portal.contracts import round_credits, round_hours
 from portal.dictionaries.services import tree
 from portal.extensions import db
 from portal.models import CreditCategory, RuleSet
@@ -106,7 +106,8 @@ class RuleSetForm(FlaskForm):
     name = StringField(_l("Rule set name"), [DataRequired(message=_l("Enter the name people will see.")), Length(max=100)],
                        filters=[lambda value: value.strip() if value else value])
     description = TextAreaField(_l("Description"), [Optional()], render_kw={"rows": 3},
-                                description=_l("The official wording and where it comes from; shown above the plain-language summary."))
+                                description=_l("The official wording and where it comes from; "
+                                               "shown above the plain-language summary."))
     valid_from = IntegerField(_l("Valid from (year)"), [InputRequired(message=_l("Enter a year such as 2025.")), YEAR])
     valid_to = IntegerField(_l("Valid until (year)"), [Optional(), YEAR], description=_l("Empty: no limit."))
     priority = IntegerField(_l("Priority"), [Optional(), NumberRange(0, 999, message=RANGE)], default=0,
@@ -129,7 +130,8 @@ class RuleSetForm(FlaskForm):
     caps = FieldList(FormField(CapRow), max_entries=30)
     multi_year = FieldList(FormField(MultiYearRow), max_entries=10)
     deeming_categories = SelectMultipleField(_l("Categories that deem the year compliant"), coerce=int, choices=_categories,
-                                             description=_l("An approved record of one of these makes the year compliant (e.g. 进修 of six months or more)."))
+                                             description=_l("An approved record of one of these makes the year compliant "
+                                                            "(e.g. 进修 of six months or more)."))
 
     def validate_name(self, field):
         query = select(RuleSet.id).where(RuleSet.name == field.data)
@@ -181,13 +183,13 @@ class RuleSetForm(FlaskForm):
             "valid_from": self.valid_from.data, "valid_to": self.valid_to.data,
             "title_levels": self.title_levels.data, "unit_levels": self.unit_levels.data,
             "priority": self.priority.data or 0, "enabled": self.enabled.data,
-            "min_credits": credits(self.min_credits.data), "min_hours": hours(self.min_hours.data or 0),
-            "class_1_min": credits(self.class_1_min.data or 0),
-            "class_1_max": None if self.class_1_max.data is None else credits(self.class_1_max.data),
-            "class_2_min": credits(self.class_2_min.data or 0),
+            "min_credits": round_credits(self.min_credits.data), "min_hours": round_hours(self.min_hours.data or 0),
+            "class_1_min": round_credits(self.class_1_min.data or 0),
+            "class_1_max": None if self.class_1_max.data is None else round_credits(self.class_1_max.data),
+            "class_2_min": round_credits(self.class_2_min.data or 0),
             "interchange_percent": self.interchange_percent.data or 0,
-            "caps": [{"category_id": r.category_id.data, "cap": str(credits(r.cap.data))} for r in caps],
-            "multi_year": [{"years": r.years.data, "min_credits": str(credits(r.min_credits.data)), "nodes": r.nodes.data,
+            "caps": [{"category_id": r.category_id.data, "cap": str(round_credits(r.cap.data))} for r in caps],
+            "multi_year": [{"years": r.years.data, "min_credits": str(round_credits(r.min_credits.data)), "nodes": r.nodes.data,
                             "unit_levels": r.unit_levels.data} for r in multi_year],
             "deeming_categories": self.deeming_categories.data,
         }

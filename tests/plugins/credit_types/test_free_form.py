@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from portal.contracts import ScoringContext
+from portal.contracts import Common, ScoringContext
 from portal_plugins.credit_types.free_form import FreeForm
 from tests.plugins.credit_types.scoring import LEVEL_CLASSES, learner_fields, refused, score
 
@@ -12,9 +12,10 @@ PARAMS = TYPE.params(TYPE.default_params())
 
 
 def scored(credit_level, **raw):
-    data = {**learner_fields(TYPE, **raw), "credit_level": credit_level}
+    data = learner_fields(TYPE, **raw)
     assert TYPE.validate(data, PARAMS) == {}
-    return TYPE.score(data, PARAMS, ScoringContext(level_classes=LEVEL_CLASSES))
+    return TYPE.score(data, PARAMS, ScoringContext(common=Common(credit_level=credit_level or ""),
+                                                   level_classes=LEVEL_CLASSES))
 
 
 @pytest.mark.parametrize("level, credit_class", [("national", "I"), ("provincial", "I"), ("city", "II"),

@@ -1,13 +1,17 @@
-"""进修: 5 credits a month; 6 months or more give the year's 25 credits and deem it compliant."""
+"""进修 and aid work (援助西部、农村、海岛、援外), one type: 5 credits a month; 6 months or more give
+the year's 25 credits and deem it compliant. The categories differ in the months they accept."""
 from decimal import Decimal
 
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from portal_plugins.credit_types.training import TrainingElsewhere
+from portal_plugins.credit_types.months_away import MonthsAway
 from tests.plugins.credit_types.scoring import refused, score
 
-TYPE = TrainingElsewhere()
+TYPE = MonthsAway()
+# As the shipped categories store them (migrations/versions/0003_credit_categories.py).
+MONTHS = {"months_to_deem": 6, "full_year_credits": "25", "credits_per_month": "5", "min_months": 1, "max_months": 24}
+LONG, SHORT = {**MONTHS, "min_months": 6}, {**MONTHS, "max_months": 5}
 
 
 @pytest.mark.parametrize("months", [6, 12])
@@ -24,6 +28,13 @@ def test_less_than_six_months_count_per_month_without_deeming(months, credits):
     assert result.credit_class is None
 
 
+@pytest.mark.parametrize("params", [LONG, SHORT])
+def test_training_and_aid_work_categories_score_alike(params):
+    """The shipped 进修 and aid-work categories store the same parameters."""
+    months = params["min_months"]
+    assert score(TYPE, params, months=months).credits == (Decimal("25.00") if months >= 6 else Decimal("5.00"))
+
+
 def test_a_category_with_its_own_rate_scores_by_it():
     assert score(TYPE, {**TYPE.default_params(), "credits_per_month": "4"}, months=3).credits == Decimal("12.00")
     params = {**TYPE.default_params(), "months_to_deem": 3}
@@ -36,12 +47,22 @@ def test_months_must_be_whole_and_in_range():
     assert "1 to 24" in refused(TYPE, months="0")["months"][0]
 
 
-def test_wizard_explains_the_rule():
-    [group] = TYPE.wizard(TYPE.params(TYPE.default_params()))
-    [rule] = group.rules
-    assert group.name == "Training elsewhere"
-    assert rule.credits is None
-    assert rule.name == "5.00 credits a month; 6 months or more: 25.00 credits and the year is compliant"
+def test_wizard_rules_fix_the_months_and_so_the_credits():
+    short, long = TYPE.wizard(TYPE.params(SHORT)), TYPE.wizard(TYPE.params(LONG))
+    assert [g.name for g in short] == ["Less than 6 months"]
+    assert [(r.key, r.name, r.credits, dict(r.fields)) for r in short[0].rules] == [
+        (str(n), f"{n} month" + ("s" if n > 1 else ""), Decimal(5 * n).quantize(Decimal("0.01")), {"months": n})
+        for n in range(1, 6)]
+    assert [g.name for g in long] == ["6 months or more: the year is compliant"]
+    assert [r.key for r in long[0].rules] == [str(n) for n in range(6, 25)]
+    assert {r.credits for r in long[0].rules} == {Decimal("25.00")}
+    assert len(TYPE.wizard(TYPE.params(MONTHS))) == 2  # a category for any length offers both
+
+
+def test_each_rule_scores_what_it_states():
+    for params in (SHORT, LONG):
+        for rule in TYPE.wizard(TYPE.params(params))[0].rules:
+            assert score(TYPE, params, **rule.fields).credits == rule.credits
 
 
 def test_category_editor_checks_the_parameters():

@@ -1,14 +1,18 @@
-"""Shared behaviour of 进修 (training elsewhere) and aid work: credits per month, and from
-``months_to_deem`` months on the year's full credits with the year deemed compliant. Not a
-plugin itself (its name starts with _); training.py and aid_work.py subclass it."""
+"""进修 (training at another unit, abroad included, approved by the learner's unit) and medical aid
+work (援助西部、农村、海岛、援外): time spent away from the unit, in whole months. Credits per
+month, and from ``months_to_deem`` months on the year's full credits with the year deemed
+compliant. The categories (training or aid work, 6 months and more or less) set the months
+they accept."""
 from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from wtforms import DecimalField, Form, IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
-from portal.contracts import CreditType, Score, WizardGroup, WizardRule, credits
+from portal.contracts import CreditType, Entry, Score, WizardGroup, WizardRule
+from portal.hookspecs import hookimpl
 
 MAX_MONTHS = 24
 _CREDITS = _l("Enter a number of credits, 0 or more.")
@@ -16,7 +20,12 @@ _MONTHS = _l("Enter a whole number of months from 1 to %(n)d.", n=MAX_MONTHS)
 
 
 class MonthsAway(CreditType):
-    """Time spent away from the unit, counted in whole months."""
+    slug = "months_away"
+    label = _l("Training elsewhere or aid work")
+    description = _l("Training at another unit or medical aid in the west, in the countryside, on islands or abroad: "
+                     "credits per month; from the set number of months on, the year's full credits and the year is "
+                     "deemed compliant.")
+    entry = Entry.WIZARD
 
     class Params(Form):
         months_to_deem = IntegerField(
@@ -43,18 +52,25 @@ class MonthsAway(CreditType):
              NumberRange(1, MAX_MONTHS, message=_MONTHS)])
 
     def wizard(self, params):
-        # One rule: the credits depend on the months the learner enters.
-        return [WizardGroup(name=str(self.label), rules=(WizardRule(
-            key="months",
-            name=_("%(per_month)s credits a month; %(months)d months or more: %(full)s credits and the year is compliant",
-                   per_month=credits(params["credits_per_month"]), months=params["months_to_deem"],
-                   full=credits(params["full_year_credits"])),
-            credits=None,
-        ),))]
+        # One rule per length the category accepts: each fixes the months and so the credits.
+        deem = params["months_to_deem"]
+        lengths = range(params["min_months"], params["max_months"] + 1)
+        groups = [
+            WizardGroup(name=_("Less than %(n)d months", n=deem), rules=tuple(
+                WizardRule(key=str(n), name=ngettext("%(num)d month", "%(num)d months", n),
+                           credits=n * params["credits_per_month"], fields={"months": n})
+                for n in lengths if n < deem)),
+            WizardGroup(name=_("%(n)d months or more: the year is compliant", n=deem), rules=tuple(
+                WizardRule(key=str(n), name=ngettext("%(num)d month", "%(num)d months", n),
+                           credits=params["full_year_credits"], fields={"months": n})
+                for n in lengths if n >= deem)),
+        ]
+        return [g for g in groups if g.rules]
 
     def validate(self, data, params):
         if not params["min_months"] <= data["months"] <= params["max_months"]:
-            return {"months": [_("This category is for %(min)d to %(max)d months; for another length choose the matching category.",
+            return {"months": [_("This category is for %(min)d to %(max)d months; "
+                                 "for another length choose the matching category.",
                                  min=params["min_months"], max=params["max_months"])]}
         return {}
 
@@ -64,3 +80,8 @@ class MonthsAway(CreditType):
                          note=_("%(months)d months or more: this record deems the year compliant.",
                                 months=params["months_to_deem"]))
         return Score(credits=data["months"] * params["credits_per_month"])
+
+
+@hookimpl
+def register_credit_types():
+    return [MonthsAway]

@@ -1,6 +1,6 @@
-"""Evidence of a record: checking and storing uploads within the credit type's rules, files
-that wait for their record (the form came back with an error), removal, and finding a file
-only for someone who may see its record."""
+"""Attaching evidence files to credit records: checking and storing uploads within the credit
+type's rules, files that wait for their record (the form came back with an error), removal,
+and finding a file only for someone who may see its record."""
 from __future__ import annotations
 
 import datetime as dt
