@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEBIAN_PACKAGES := chromium fonts-noto-cjk poppler-utils zbar-tools libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 redis-server postgresql-client
 CATALOGS := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: setup system-packages run test bench translations catalog clean
+.PHONY: setup system-packages run test lint bench translations catalog clean
 
 setup: system-packages $(VENV)/.installed translations
 
@@ -47,6 +47,9 @@ run: setup
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
 
 bench: setup
 	@$(BIN)/python -m bench

@@ -121,7 +121,8 @@ class TestUsers:
         """A person; with ``initial`` they keep the random initial password (forced change),
         otherwise their password is PASSWORD."""
         with self.app.app_context():
-            admin = accounts.find_user("__factory__") or accounts.create_user("__factory__", "factory", [PROVINCE_ADMIN], password=PASSWORD)[0]
+            admin = (accounts.find_user("__factory__")
+                     or accounts.create_user("__factory__", "factory", [PROVINCE_ADMIN], password=PASSWORD)[0])
             number = fields.pop("id_number", None) or id_number()
             person, password = people.create(actor_for(admin), {
                 "unit_id": unit_id, "role": role, "name": name, "id_number": number, **fields,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import threading
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -327,7 +328,8 @@ def test_patch_merges_the_fields_and_a_stale_version_is_a_conflict(app, world):
     learner = world["learner"]
     record = create(app, learner, world["unit"])
     url = f"/api/v1/credits/{record['id']}"
-    changed = learner.patch(url, json={"version": 1, "fields": {"activity_name": "改名后的学习班", "credit_level": "县级继续医学教育项目"}})
+    changed = learner.patch(url, json={"version": 1,
+                                       "fields": {"activity_name": "改名后的学习班", "credit_level": "县级继续医学教育项目"}})
     assert changed.status_code == 200, changed.get_data(as_text=True)
     result = changed.json["result"]
     assert (result["version"], result["fields"]["activity_name"], result["class"], result["credits"]) == \
@@ -443,8 +445,8 @@ def test_two_unit_admins_deciding_at_once_leave_one_decision(app, world):
         record = submitted(app, world["learner"], world["unit"], activity_name=f"课程{n}")
         url = f"/api/v1/credits/{record['id']}/review"
         approve, reject = world["admin"].fresh(), world["admin2"].fresh()
-        responses = race(lambda: approve.post(url, json={"decision": "approve"}),
-                         lambda: reject.post(url, json={"decision": "reject", "comment": "材料不全"}))
+        responses = race(partial(approve.post, url, json={"decision": "approve"}),
+                         partial(reject.post, url, json={"decision": "reject", "comment": "材料不全"}))
         assert sorted(r.status_code for r in responses) == [200, 409], [r.get_data(as_text=True) for r in responses]
         assert next(r for r in responses if r.status_code == 409).json["code"] == "conflict"
         decisions = [a for a in actions(app, record["id"]) if a in ("approve", "reject")]
@@ -462,8 +464,8 @@ def test_an_edit_and_a_submission_of_the_same_version_leave_one_winner(app, worl
         learner.upload(record["id"], png(), "证书.png")
         url = f"/api/v1/credits/{record['id']}"
         editor, submitter = learner.fresh(), learner.fresh()
-        responses = race(lambda: editor.patch(url, json={"version": 1, "fields": {"activity_name": "并发修改"}}),
-                         lambda: submitter.post(f"{url}/submit", json={"version": 1}))
+        responses = race(partial(editor.patch, url, json={"version": 1, "fields": {"activity_name": "并发修改"}}),
+                         partial(submitter.post, f"{url}/submit", json={"version": 1}))
         assert sorted(r.status_code for r in responses) == [200, 409], [r.get_data(as_text=True) for r in responses]
         edited, submitted_ = responses[0].status_code == 200, responses[1].status_code == 200
         with app.app_context():
@@ -481,6 +483,6 @@ def test_a_submission_sent_twice_at_once_is_one_submission(app, world):
         learner.upload(record["id"], png(), "证书.png")
         first, second = learner.fresh(), learner.fresh()
         url = f"/api/v1/credits/{record['id']}/submit"
-        responses = race(lambda: first.post(url), lambda: second.post(url))
+        responses = race(partial(first.post, url), partial(second.post, url))
         assert [r.status_code for r in responses] == [200, 200], [r.get_data(as_text=True) for r in responses]
         assert actions(app, record["id"]).count("submit") == 1

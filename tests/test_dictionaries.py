@@ -43,7 +43,8 @@ def test_editor_refuses_a_credit_level_without_class_and_learners_cannot_open_it
     province = users.province_admin()
     login(client, province.username, PASSWORD)
     token = csrf_from(client.get("/dictionaries/add").get_data(as_text=True))
-    form = {"csrf_token": token, "dictionary": "credit_levels", "code": "town", "name": "乡镇级项目", "credit_class": "", "position": "9"}
+    form = {"csrf_token": token, "dictionary": "credit_levels", "code": "town", "name": "乡镇级项目", "credit_class": "",
+            "position": "9"}
     refused = client.post("/dictionaries/add", data=form, follow_redirects=True).get_data(as_text=True)
     assert "学分类别" in refused
     with app.app_context():

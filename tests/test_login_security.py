@@ -50,7 +50,8 @@ def test_lockout_after_five_failures_and_same_message_for_unknown_users(app, cli
     assert "用户名或密码错误" in _failure_text(unknown)
     # The API login is locked too, with the same 401 as an unknown user.
     locked_api = client.post("/api/v1/security/login", json={"username": person.username, "password": PASSWORD, "provider": "db"})
-    unknown_api = client.post("/api/v1/security/login", json={"username": "nobody-at-all", "password": PASSWORD, "provider": "db"})
+    unknown_api = client.post("/api/v1/security/login",
+                              json={"username": "nobody-at-all", "password": PASSWORD, "provider": "db"})
     assert locked_api.status_code == unknown_api.status_code == 401
     assert locked_api.json == unknown_api.json
     # After the lockout has passed the right password works again.
@@ -91,7 +92,8 @@ def test_first_login_forces_password_change_on_web_and_api(app, client, users):
     # A weak new password is refused with reasons; a good one is accepted and unblocks the API.
     weak = api.post("/api/v1/me/password", headers=bearer, json={"old_password": person.password, "new_password": "12345678"})
     assert weak.status_code == 400
-    done = api.post("/api/v1/me/password", headers=bearer, json={"old_password": person.password, "new_password": "Blue-heron-42x"})
+    done = api.post("/api/v1/me/password", headers=bearer,
+                    json={"old_password": person.password, "new_password": "Blue-heron-42x"})
     assert done.status_code == 200
     me = api.get("/api/v1/me", headers=bearer)
     assert me.status_code == 200 and me.json["result"]["role"] == "learner"
@@ -104,11 +106,14 @@ def test_password_change_page_checks_old_password_and_policy(client, users):
     login(client, person.username, PASSWORD)
     page = client.get("/account/password/")
     token = csrf_from(page.get_data(as_text=True))
-    wrong_old = client.post("/account/password/", data={"csrf_token": token, "old_password": "nope", "new_password": "Blue-heron-42x", "confirm": "Blue-heron-42x"})
+    wrong_old = client.post("/account/password/", data={"csrf_token": token, "old_password": "nope",
+                                                        "new_password": "Blue-heron-42x", "confirm": "Blue-heron-42x"})
     assert "当前密码" in wrong_old.get_data(as_text=True)
-    common = client.post("/account/password/", data={"csrf_token": token, "old_password": PASSWORD, "new_password": "password123", "confirm": "password123"})
+    common = client.post("/account/password/", data={"csrf_token": token, "old_password": PASSWORD,
+                                                     "new_password": "password123", "confirm": "password123"})
     assert "常见" in common.get_data(as_text=True)
-    ok = client.post("/account/password/", data={"csrf_token": token, "old_password": PASSWORD, "new_password": "Blue-heron-42x", "confirm": "Blue-heron-42x"})
+    ok = client.post("/account/password/", data={"csrf_token": token, "old_password": PASSWORD,
+                                                 "new_password": "Blue-heron-42x", "confirm": "Blue-heron-42x"})
     assert ok.status_code == 302
     client.get("/logout/")
     assert login(client, person.username, "Blue-heron-42x").status_code == 302

@@ -221,7 +221,9 @@ def test_api_lists_for_everyone_and_saves_for_the_provincial_admin(app, client, 
     created = client.post("/api/v1/rule-sets/", json=body, headers=admin)
     assert created.status_code == 201, created.json
     result = created.json["result"]
-    assert (result["caps"][0]["cap"], result["group"], result["enabled"]) == ("4.00", t(app, "Title level: %(levels)s", levels="高级"), True)
-    replaced = client.put(f"/api/v1/rule-sets/{result['id']}", json={**body, "min_credits": "22", "enabled": False}, headers=admin)
+    title_group = t(app, "Title level: %(levels)s", levels="高级")
+    assert (result["caps"][0]["cap"], result["group"], result["enabled"]) == ("4.00", title_group, True)
+    replaced = client.put(f"/api/v1/rule-sets/{result['id']}", json={**body, "min_credits": "22", "enabled": False},
+                          headers=admin)
     assert replaced.status_code == 200 and replaced.json["result"]["min_credits"] == "22.00"
     assert "接口标准" not in [r["name"] for r in client.get("/api/v1/rule-sets/", headers=headers).json["result"]]

@@ -25,7 +25,8 @@ def year(app, users):
     learner = users.person(unit, self_entry=True, name="王小明")
     made = {
         "learner": learner, "colleague": users.person(unit, self_entry=True, name="李四"),
-        "admin": users.person(unit, role="unit_admin", name="管理员"), "foreign": users.person(other, role="unit_admin", name="外单位"),
+        "admin": users.person(unit, role="unit_admin", name="管理员"),
+        "foreign": users.person(other, role="unit_admin", name="外单位"),
     }
     approved_record(app, learner.id, FREE, dt.date(2025, 3, 1), {"credits": "8", "hours": "24"}, "national",
                     name="国家级心血管学习班")

@@ -33,8 +33,10 @@ class ResearchProject(PointsTableType):
 
     class Fields(Form):
         level = SelectField(_l("Project level"), choices=[(v, v) for v in LEVELS])
-        rank = IntegerField(_l("Member rank"), [InputRequired(message=_l("Enter your rank in the project team.")),
-                                                NumberRange(1, RANKS, message=_l("The rank is a number from 1 to %(n)d.", n=RANKS))])
+        rank = IntegerField(_l("Member rank"), [
+            InputRequired(message=_l("Enter your rank in the project team.")),
+            NumberRange(1, RANKS, message=_l("The rank is a number from 1 to %(n)d.", n=RANKS)),
+        ])
 
     def group_name(self, row):
         return _("%(level)s research project", level=row)

@@ -74,7 +74,7 @@ class ExcelExporter(Exporter):
     def _write_row(sheet, row: int, table: Table, values, formats) -> None:
         """Dates and numbers typed by their column; anything else (a text column, or a label such
         as 合计 in a totals row) as text."""
-        for i, (column, value) in enumerate(zip(table.columns, values)):
+        for i, (column, value) in enumerate(zip(table.columns, values, strict=False)):
             if value is None or value == "":
                 continue
             if column.kind == "date" and isinstance(value, dt.date):

@@ -51,12 +51,13 @@ def _session_user_id() -> int | None:
 def init_app(app: Flask) -> None:
     @app.before_request
     def api_csrf():
-        if request.path.startswith("/api/") and request.method not in SAFE_METHODS and not _bearer():
-            if _session_user_id() is not None:
-                try:
-                    validate_csrf(request.headers.get("X-CSRFToken"))
-                except ValidationError:
-                    return jsonify(code="csrf_failed", message=_("The security token is missing or expired; reload the page and try again.")), 400
+        if (request.path.startswith("/api/") and request.method not in SAFE_METHODS and not _bearer()
+                and _session_user_id() is not None):
+            try:
+                validate_csrf(request.headers.get("X-CSRFToken"))
+            except ValidationError:
+                message = _("The security token is missing or expired; reload the page and try again.")
+                return jsonify(code="csrf_failed", message=message), 400
         return None
 
     @app.before_request

@@ -18,7 +18,8 @@ class ChangePasswordForm(FlaskForm):
     old_password = PasswordField(_l("Current password"), [DataRequired(message=_l("Enter your current password."))])
     new_password = PasswordField(
         _l("New password"), [DataRequired(message=_l("Enter a new password."))],
-        description=_l("At least %(n)d characters; not a common password, your username or digits of your ID number.", n=MIN_LENGTH),
+        description=_l("At least %(n)d characters; not a common password, your username or digits of your ID number.",
+                       n=MIN_LENGTH),
     )
     confirm = PasswordField(
         _l("New password again"), [DataRequired(message=_l("Enter the new password again.")),

@@ -15,10 +15,15 @@ class CategoryForm(FlaskForm):
                                description=_l("The free form takes the class of each record's credit level instead."))
     summary_node = SelectField(_l("Node in the credit summary"), choices=[], default="",
                                description=_l("Where its credits count in 各类学分汇总."))
-    yearly_cap = DecimalField(_l("Yearly cap"), [Optional(), NumberRange(min=0, message=_l("Enter a number of credits, 0 or more."))],
-                              places=2, description=_l("Most credits a person counts from it in a year; empty: no cap. A cap cuts what counts, never what is entered."))
-    cap_group = StringField(_l("Cap group"), [Optional(), Regexp(r"^[a-z0-9_]{1,40}$", message=_l("Use up to 40 lowercase letters, digits and underscores, e.g. unit_activities."))],
-                            description=_l("Categories with the same group share one yearly cap (e.g. unit activities and case discussions)."))
+    yearly_cap = DecimalField(
+        _l("Yearly cap"), [Optional(), NumberRange(min=0, message=_l("Enter a number of credits, 0 or more."))], places=2,
+        description=_l("Most credits a person counts from it in a year; empty: no cap. "
+                       "A cap cuts what counts, never what is entered."))
+    cap_group = StringField(
+        _l("Cap group"),
+        [Optional(), Regexp(r"^[a-z0-9_]{1,40}$",
+                            message=_l("Use up to 40 lowercase letters, digits and underscores, e.g. unit_activities."))],
+        description=_l("Categories with the same group share one yearly cap (e.g. unit activities and case discussions)."))
     enabled = BooleanField(_l("Enabled"), default=True, description=_l("Learners can choose only enabled categories."))
     valid_from = IntegerField(_l("Valid from (year)"), [Optional(), YEAR])
     valid_to = IntegerField(_l("Valid until (year)"), [Optional(), YEAR], description=_l("Empty: no limit."))

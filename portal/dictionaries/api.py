@@ -21,7 +21,10 @@ class DictionaryApi(BaseApi):
         ---
         get:
           parameters:
-          - {in: path, name: name, required: true, schema: {type: string, enum: [credit_levels, hosting_methods, disciplines, activity_types]}}
+          - in: path
+            name: name
+            required: true
+            schema: {type: string, enum: [credit_levels, hosting_methods, disciplines, activity_types]}
           responses:
             200: {description: The entries}
             404: {description: No such dictionary}

@@ -56,7 +56,7 @@ def send_table(table: Table, exporter_slug: str) -> Response:
     """Write ``table`` with the exporter ``exporter_slug`` and send it; the temporary file is
     removed when the response is closed."""
     exporter = exporter_class(exporter_slug)
-    file = tempfile.TemporaryFile()
+    file = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it once sent)
     try:
         exporter().write(table, file)
     except BaseException:

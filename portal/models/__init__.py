@@ -13,6 +13,7 @@ from portal.models.standards import RuleSet
 from portal.models.units import Unit
 
 __all__ = [
-    "AccountState", "AuditEntry", "CaptchaChallenge", "Certificate", "CreditCategory", "CreditForm", "CreditRecord", "CreditYear", "CreditYearBucket",
+    "AccountState", "AuditEntry", "CaptchaChallenge", "Certificate", "CreditCategory", "CreditForm", "CreditRecord",
+    "CreditYear", "CreditYearBucket",
     "DictionaryEntry", "EvidenceFile", "ExportJob", "Person", "PersonHistory", "RuleSet", "SmsCode", "Unit",
 ]

@@ -112,7 +112,8 @@ class PeopleApi(BaseApi):
         """
         actor = current_actor()
         person = services.get(actor, person_id)
-        return self.response(200, result={**person_dict(person, unmasked=actor.is_province_admin), "history": history_rows(person)})
+        shown = person_dict(person, unmasked=actor.is_province_admin)
+        return self.response(200, result={**shown, "history": history_rows(person)})
 
     @expose("/<int:person_id>", methods=["PUT"])
     @protect()

@@ -28,7 +28,8 @@ class SelfServiceForm(FlaskForm):
 
     mobile = StringField(_l("Mobile"), [Optional(), MOBILE])
     phone = StringField(_l("Telephone"), [Optional(), Length(max=32)])
-    email = StringField(_l("E-mail"), [Optional(), Email(message=_l("Enter an e-mail address such as name@example.com.")), Length(max=120)])
+    email = StringField(_l("E-mail"), [Optional(), Email(message=_l("Enter an e-mail address such as name@example.com.")),
+                                      Length(max=120)])
     ethnicity = StringField(_l("Ethnicity"), [Optional(), Length(max=32)])
     ic_card_no = StringField(_l("Former IC card number"), [Optional(), Length(max=32)])
 
@@ -38,7 +39,8 @@ class PersonForm(SelfServiceForm):
 
     name = StringField(_l("Name"), [DataRequired(message=_l("Enter the name.")), Length(max=64)])
     id_number = StringField(_l("ID number"), [DataRequired(message=_l("Enter the ID number.")), _valid_id_number])
-    person_no = StringField(_l("Staff number"), [Optional(), Length(max=32), Regexp(r"^[0-9A-Za-z-]+$", message=_l("Use letters, digits and hyphens only."))],
+    person_no = StringField(_l("Staff number"), [Optional(), Length(max=32),
+                                                 Regexp(r"^[0-9A-Za-z-]+$", message=_l("Use letters, digits and hyphens only."))],
                             description=_l("Leave empty to number automatically."))
     political_status = StringField(_l("Political status"), [Optional(), Length(max=32)])
     education = StringField(_l("Education"), [Optional(), Length(max=32)])
@@ -69,11 +71,13 @@ class PersonForm(SelfServiceForm):
 
 
 class CreatePersonForm(PersonForm):
-    username = StringField(_l("Username"), [Optional(), Length(min=3, max=64), Regexp(r"^[0-9A-Za-z_.-]+$", message=_l("Use letters, digits, _ . and - only."))],
+    username = StringField(_l("Username"), [Optional(), Length(min=3, max=64),
+                                            Regexp(r"^[0-9A-Za-z_.-]+$", message=_l("Use letters, digits, _ . and - only."))],
                            description=_l("Leave empty to use the staff number."))
 
 
 class StaffEditForm(PersonForm):
     """A unit admin's edit: the ID number is shown masked elsewhere and left empty here."""
 
-    id_number = StringField(_l("ID number"), [Optional(), _valid_id_number], description=_l("Leave empty to keep the current one."))
+    id_number = StringField(_l("ID number"), [Optional(), _valid_id_number],
+                            description=_l("Leave empty to keep the current one."))

@@ -120,7 +120,8 @@ class PeopleView(BaseView):
             else:
                 flash(_("Saved."), "success")
                 return redirect(url_for("PeopleView.detail", person_id=person.id))
-        return self.render_template("portal/person_form.html", title=_("Edit %(name)s", name=person.name), form=form, actor=actor, person=person)
+        return self.render_template("portal/person_form.html", title=_("Edit %(name)s", name=person.name), form=form,
+                                    actor=actor, person=person)
 
     @expose("/self-entry", methods=["POST"])
     @has_access
@@ -131,7 +132,8 @@ class PeopleView(BaseView):
             flash(_("Tick at least one person first."), "warning")
         else:
             count = services.set_self_entry(current_actor(), ids, granted)
-            message = _("Self-entry granted to %(n)d people.", n=count) if granted else _("Self-entry revoked for %(n)d people.", n=count)
+            message = (_("Self-entry granted to %(n)d people.", n=count) if granted
+                       else _("Self-entry revoked for %(n)d people.", n=count))
             flash(message, "success")
         return redirect(safe_next(request.form.get("next"), url_for("PeopleView.index")))
 

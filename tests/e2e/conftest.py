@@ -6,6 +6,7 @@ Tests ask for ``page`` (one context, 1366×768 unless parametrised indirectly wi
 signing in next to the first one. Every context starts without cookies."""
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import pytest
@@ -74,10 +75,9 @@ def new_page(browser, live_server, request):
             for m, p in enumerate(context.pages):
                 folder = SCREENSHOTS / "failures"
                 folder.mkdir(parents=True, exist_ok=True)
-                try:
+                # The page may be gone; the failure itself is what matters.
+                with contextlib.suppress(Exception):
                     p.screenshot(path=str(folder / f"{request.node.name}-{n}-{m}.png"), full_page=True)
-                except Exception:  # the page may be gone; the failure itself is what matters
-                    pass
         context.close()
 
 

@@ -40,7 +40,8 @@ def wide_elements(page: Page) -> list[str]:
             const r = el.getBoundingClientRect();
             if (r.width && r.right > window.innerWidth + 0.5) {
                 out.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}` +
-                         `${el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : ''}` +
+                         `${el.className && typeof el.className === 'string'
+                              ? '.' + el.className.trim().split(/\\s+/).join('.') : ''}` +
                          ` right=${Math.round(r.right)}`);
             }
         }

@@ -49,7 +49,7 @@ def test_learner_exports_certificates_and_a_phone_verifies_one(app, users, new_p
     units = users.units(TREE)
     users.province_admin()
     learner = users.person(units["330101"], self_entry=True, name="王小明")
-    for n, (name, level) in enumerate(zip(PROJECTS, ("national", "provincial", "city"))):
+    for n, (name, level) in enumerate(zip(PROJECTS, ("national", "provincial", "city"), strict=True)):
         approved_record(app, learner.id, "非向导录入", dt.date(2025, 3 + n, 1),
                         {"credits": str(4 + n), "hours": str(12 + 3 * n)}, level, name=name)
 

@@ -80,7 +80,8 @@ def test_learner_downloads_the_verification_table(page, learner, tmp_path):
     download.value.save_as(saved)
     assert saved.name.startswith("多年度学分验证表YZ-") and saved.suffix == ".pdf"
     text = "".join(subprocess.run(["pdftotext", str(saved), "-"], check=True, capture_output=True, text=True).stdout.split())
-    for expected in ("多年度学分验证表", "王小明", "2024年1月1日至2024年12月31日", "2025年1月1日至2025年12月31日", "达标", "不达标"):
+    for expected in ("多年度学分验证表", "王小明", "2024年1月1日至2024年12月31日", "2025年1月1日至2025年12月31日",
+                     "达标", "不达标"):
         assert expected in text, expected
     # The form is listed with the others, for the owner.
     page.goto("/forms/verification/")

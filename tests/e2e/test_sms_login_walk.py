@@ -38,7 +38,7 @@ def test_out_of_province_learner_signs_in_by_sms_and_downloads_a_certificate(app
     users.province_admin()
     number = id_number(region="310101", birth="19850612")
     visitor = users.person(units["330101"], name="沈沪生", id_number=number, mobile=PHONE_NUMBER, out_of_province=True)
-    for n, (name, level) in enumerate(zip(PROJECTS, ("provincial", "national"))):
+    for n, (name, level) in enumerate(zip(PROJECTS, ("provincial", "national"), strict=True)):
         approved_record(app, visitor.id, "非向导录入", dt.date(2025, 4 + n, 8), {"credits": str(3 + n), "hours": str(9 + 3 * n)},
                         level, name=name)
 
