@@ -67,27 +67,28 @@ def compliance_check(years: tuple[int, ...], fix: bool) -> None:
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 def backup(folder: Path) -> None:
     """Back up the database, then the instance folder's files, into a new FOLDER with a manifest."""
-    from portal.operations.backup import BackupError
-    from portal.operations.backup import backup as make_backup
+    from portal.operations import backup as backups
 
-    try:
-        manifest = make_backup(folder)
-    except BackupError as e:
-        raise click.ClickException(str(e)) from e
-    rows = sum(manifest["database"]["rows"].values())
-    click.echo(f"Backed up {rows} rows and {len(manifest['files'])} files into {folder}.")
+    rows, files = _counted(backups.backup, folder)
+    click.echo(f"Backed up {rows} rows and {files} files into {folder}.")
 
 
 @portal_cli.command("restore")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def restore(folder: Path) -> None:
     """Restore a backup FOLDER into an empty database and instance folder, and check it."""
+    from portal.operations import backup as backups
+
+    rows, files = _counted(backups.restore, folder)
+    click.echo(f"Restored {rows} rows and {files} files; they match the manifest.")
+
+
+def _counted(step, folder: Path) -> tuple[int, int]:
+    """Run a backup or restore: what the operator must fix is the command's error. (rows, files)"""
     from portal.operations.backup import BackupError
-    from portal.operations.backup import restore as restore_backup
 
     try:
-        manifest = restore_backup(folder)
+        manifest = step(folder)
     except BackupError as e:
         raise click.ClickException(str(e)) from e
-    rows = sum(manifest["database"]["rows"].values())
-    click.echo(f"Restored {rows} rows and {len(manifest['files'])} files; they match the manifest.")
+    return sum(manifest["database"]["rows"].values()), len(manifest["files"])
