@@ -272,7 +272,7 @@ def test_a_failed_job_says_so_and_keeps_no_file(app, client, learner, test_table
 
 def test_starting_a_job_tidies_up_old_ones(app, client, learner, test_table, inline_rows):
     """Files of jobs finished more than EXPORT_KEEP_DAYS (7) ago go, with their rows; a job left
-    running past the job timeout (its thread died with a restart) is marked failed."""
+    running with no heartbeat (its thread died with a restart) is marked failed, its file gone."""
     folder = Path(app.instance_path) / "exports"
     folder.mkdir(parents=True, exist_ok=True)
     with app.app_context():
@@ -284,7 +284,8 @@ def test_starting_a_job_tidies_up_old_ones(app, client, learner, test_table, inl
                                             ("stuck", "running", dt.timedelta(hours=7), None),
                                             ("busy", "running", dt.timedelta(minutes=5), None)):
             job = ExportJob(user_id=user_id, kind=KIND, params={}, exporter="xlsx", filename=f"{name}.xlsx",
-                            status=status, created_at=now - age, finished_at=now - finished if finished else None)
+                            status=status, created_at=now - age, finished_at=now - finished if finished else None,
+                            heartbeat_at=now if name == "busy" else None)
             db.session.add(job)
             db.session.flush()
             (folder / job.stored_name).write_bytes(b"x")
@@ -298,6 +299,7 @@ def test_starting_a_job_tidies_up_old_ones(app, client, learner, test_table, inl
         assert jobs_left[made["recent"][0]].status == "done" and (folder / made["recent"][1]).exists()
         stuck = jobs_left[made["stuck"][0]]
         assert stuck.status == "failed" and "中断" in stuck.error and stuck.finished_at is not None
+        assert not (folder / made["stuck"][1]).exists()
         assert jobs_left[made["busy"][0]].status == "running"
     token = response.location.rsplit("/", 1)[1]
     assert wait_until_finished(lambda: client.get(f"/exports/jobs/{token}.json").json)["status"] == "done"
