@@ -9,6 +9,7 @@ never deleted: they are someone's evidence, whose file an operator restores from
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -81,10 +82,8 @@ def sweep(fix: bool = False) -> Sweep:
         for name in found.abandoned:
             store.discard(name)
         for name in found.unpublished:
-            try:
+            with suppress(FileNotFoundError):  # its own request moved it meanwhile
                 store.publish(name)
-            except FileNotFoundError:  # its own request moved it meanwhile
-                pass
     db.session.rollback()
     return found
 

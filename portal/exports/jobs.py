@@ -88,13 +88,9 @@ def fail_stale() -> list[int]:
     waiting = (ExportJob.status == "queued") & (ExportJob.created_at < now - QUEUED_TIMEOUT)
     found = db.session.execute(select(ExportJob.id, ExportJob.status).where(silent | waiting)).all()
     db.session.commit()
-    failed = []
-    for job_id, status in found:
-        if status == "running" and mark_failed(job_id, silent):
-            failed.append(job_id)
-        elif status == "queued" and mark_failed(job_id, waiting,
-                                                 error=_("The export could not be started. Try again later.")):
-            failed.append(job_id)
+    failed = [job_id for job_id, status in found if (
+        mark_failed(job_id, silent) if status == "running"
+        else mark_failed(job_id, waiting, error=_("The export could not be started. Try again later.")))]
     if failed:
         current_app.logger.warning("export jobs %s lost their worker and were marked failed", failed)
     return failed
