@@ -53,6 +53,8 @@ REDIS_URL = os.environ.get("PORTAL_REDIS_URL", "")
 EXPORT_INLINE_ROWS = int(os.environ.get("PORTAL_EXPORT_INLINE_ROWS", "50000"))
 # An export job's file (and its row) is deleted this many days after it finished.
 EXPORT_KEEP_DAYS = int(os.environ.get("PORTAL_EXPORT_KEEP_DAYS", "7"))
+# A running export job beats every few seconds; one silent this long lost its worker and is marked failed.
+EXPORT_STALE_SECONDS = float(os.environ.get("PORTAL_EXPORT_STALE_SECONDS", "60"))
 # Host names the portal answers to (comma-separated); empty accepts any Host header.
 TRUSTED_HOSTS = [h.strip() for h in os.environ.get("PORTAL_TRUSTED_HOSTS", "").split(",") if h.strip()] or None
 # How many reverse proxies sit in front of the portal: their X-Forwarded-For gives the client

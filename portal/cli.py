@@ -1,4 +1,5 @@
-"""`flask --app run.py portal ...`: create a provincial admin, load the demo province."""
+"""`flask --app run.py portal ...`: create a provincial admin, load the demo province, and the
+operator's checks and repairs (compliance, evidence, export jobs, backup and restore)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -41,7 +42,6 @@ def demo_data() -> None:
     load_demo_data(print_credentials=True)
 
 
-
 @portal_cli.command("compliance-check")
 @click.option("--year", "years", type=int, multiple=True, help="A year to check (repeatable); default: all years.")
 @click.option("--fix", is_flag=True, help="Rebuild the checked years from the records.")
@@ -61,6 +61,33 @@ def compliance_check(years: tuple[int, ...], fix: bool) -> None:
     written = summaries.rebuild(chosen)
     db.session.commit()
     click.echo(f"Rebuilt: {written} person-years written.")
+
+
+@portal_cli.command("evidence-sweep")
+@click.option("--fix", is_flag=True, help="Remove files without a row and move committed files into place.")
+def evidence_sweep(fix: bool) -> None:
+    """Compare the evidence folder with the database: files without a row (older than an hour),
+    rows without a file (reported, never deleted: restore their files from a backup)."""
+    from portal.evidence.sweep import sweep
+
+    found = sweep(fix)
+    for line in found.lines():
+        click.echo(line)
+    click.echo(found.summary())
+    if found.missing or (not fix and not found.clean):
+        raise click.ClickException("run again with --fix to act on the files" if not found.missing
+                                   else "rows without a file: restore their files from a backup")
+
+
+@portal_cli.command("jobs-check")
+def jobs_check() -> None:
+    """Mark failed the export jobs whose worker stopped beating (or that no worker took), and delete their files."""
+    from portal.exports.jobs import fail_stale
+
+    failed = fail_stale()
+    for job in failed:
+        click.echo(f"export job {job} marked failed")
+    click.echo(f"{len(failed)} export jobs marked failed.")
 
 
 @portal_cli.command("backup")

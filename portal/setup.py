@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from portal.accounts.roles import ROLES
 from portal.compliance import summaries
+from portal.evidence.sweep import sweep
 from portal.extensions import db
 from portal.models import CreditRecord, CreditYear, Person
 
@@ -21,12 +22,13 @@ def sync_roles() -> None:
 
 
 def prepare_database(app: Flask) -> None:
-    """Upgrade the schema, sync roles, and load the demo province into an empty database
-    when PORTAL_DEMO_DATA is on."""
+    """Upgrade the schema, sync roles, report what the evidence sweep finds, and load the demo
+    province into an empty database when PORTAL_DEMO_DATA is on."""
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         sync_roles()
         _fill_summaries()
+        _report_evidence(app)
         if app.config["DEMO_DATA"] and not db.session.scalar(select(func.count(Person.id))):
             from portal.demo import load_demo_data
 
@@ -40,3 +42,14 @@ def _fill_summaries() -> None:
     if db.session.scalar(select(CreditYear.person_id).limit(1)) is None:
         summaries.rebuild()
         db.session.commit()
+
+
+def _report_evidence(app: Flask) -> None:
+    """The evidence sweep, report only (``portal evidence-sweep --fix`` acts on it)."""
+    found = sweep()
+    if found.clean:
+        app.logger.info(found.summary())
+        return
+    app.logger.warning("%s; run `flask --app run.py portal evidence-sweep` for the list", found.summary())
+    for line in found.lines():
+        app.logger.warning("evidence sweep: %s", line)

@@ -251,6 +251,7 @@ def test_an_image_is_stored_under_a_random_name_with_a_thumbnail(tmp_path):
     data = inspect(jpeg((1000, 500)), "scan.jpg", MAX).data
 
     name = store.save(data, "jpg")
+    store.publish(name)
 
     assert re.fullmatch(r"[0-9a-f]{32}\.jpg", name)
     assert (tmp_path / name[:2] / name).read_bytes() == data
@@ -265,6 +266,7 @@ def test_an_image_is_stored_under_a_random_name_with_a_thumbnail(tmp_path):
 def test_a_transparent_png_gets_a_thumbnail_on_white(tmp_path):
     store = LocalEvidenceStore(tmp_path)
     name = store.save(inspect(png(Image.new("RGBA", (10, 10), (0, 0, 0, 0))), "stamp.png", MAX).data, "png")
+    store.publish(name)
     thumbnail = Image.open(io.BytesIO(store.thumbnail(name)))
     assert thumbnail.mode == "RGB" and min(thumbnail.getpixel((5, 5))) > 245
 
@@ -272,6 +274,7 @@ def test_a_transparent_png_gets_a_thumbnail_on_white(tmp_path):
 def test_a_pdf_has_no_thumbnail(tmp_path):
     store = LocalEvidenceStore(tmp_path)
     name = store.save(pdf(), "pdf")
+    store.publish(name)
     assert store.thumbnail(name) is None
     assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [name]
 
@@ -279,6 +282,7 @@ def test_a_pdf_has_no_thumbnail(tmp_path):
 def test_delete_removes_the_file_and_its_thumbnail(tmp_path):
     store = LocalEvidenceStore(tmp_path)
     name = store.save(jpeg(), "jpg")
+    store.publish(name)
     store.delete(name)
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]
     with pytest.raises(FileNotFoundError):
@@ -309,6 +313,7 @@ def test_the_app_stores_evidence_in_its_instance_folder_not_a_static_one(app):
     with app.app_context():
         store = evidence_store()
         name = store.save(pdf(), "pdf")
+        store.publish(name)
     path = Path(app.instance_path) / "evidence" / name[:2] / name
     assert path.is_file()
     assert not path.resolve().is_relative_to(Path(app.static_folder).resolve())

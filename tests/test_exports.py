@@ -1,10 +1,12 @@
 """Exports through the pages and the API: a small table is sent at once, a large one becomes a
-job (in a thread, or on RQ) with a progress page; jobs and their files are their owner's only."""
+job (in a thread, or on RQ) with a progress page; jobs and their files are their owner's only;
+a job whose worker is killed is marked failed within seconds, its file gone, and exported again."""
 from __future__ import annotations
 
 import datetime as dt
 import io
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -17,6 +19,7 @@ import pytest
 import redis
 from flask import abort
 from rq import Queue, SimpleWorker
+from rq.registry import StartedJobRegistry
 from sqlalchemy import func, select, text
 
 from portal import worker
@@ -40,7 +43,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def build_rows(actor, params) -> Table:
     """``n`` rows read from the database (so a job streams a query while it reports progress),
-    each naming the actor; ``fail_after`` breaks the rows part way; ``secret`` is not for anyone."""
+    each naming the actor; ``fail_after`` breaks the rows part way; ``pause`` seconds pass before
+    each row; ``secret`` is not for anyone."""
     if "secret" in params:
         abort(404)
     try:
@@ -48,6 +52,7 @@ def build_rows(actor, params) -> Table:
     except ValueError:
         raise ValueError("n 必须是整数") from None
     fail_after = int(params.get("fail_after", "0"))
+    pause = float(params.get("pause", "0"))
     username = actor.user.username
 
     def rows():
@@ -57,6 +62,7 @@ def build_rows(actor, params) -> Table:
         for i, name in result:
             if i == fail_after:
                 raise RuntimeError("the database went away")
+            time.sleep(pause)
             yield (f"{name}张三", dt.date(2024, 1, 1) + dt.timedelta(days=i % 300), Decimal("1.67"), Decimal("2.5"), i,
                    DANGEROUS[i % len(DANGEROUS)])
 
@@ -272,7 +278,7 @@ def test_a_failed_job_says_so_and_keeps_no_file(app, client, learner, test_table
 
 def test_starting_a_job_tidies_up_old_ones(app, client, learner, test_table, inline_rows):
     """Files of jobs finished more than EXPORT_KEEP_DAYS (7) ago go, with their rows; a job left
-    running past the job timeout (its thread died with a restart) is marked failed."""
+    running with no heartbeat (its thread died with a restart) is marked failed, its file gone."""
     folder = Path(app.instance_path) / "exports"
     folder.mkdir(parents=True, exist_ok=True)
     with app.app_context():
@@ -284,7 +290,8 @@ def test_starting_a_job_tidies_up_old_ones(app, client, learner, test_table, inl
                                             ("stuck", "running", dt.timedelta(hours=7), None),
                                             ("busy", "running", dt.timedelta(minutes=5), None)):
             job = ExportJob(user_id=user_id, kind=KIND, params={}, exporter="xlsx", filename=f"{name}.xlsx",
-                            status=status, created_at=now - age, finished_at=now - finished if finished else None)
+                            status=status, created_at=now - age, finished_at=now - finished if finished else None,
+                            heartbeat_at=now if name == "busy" else None)
             db.session.add(job)
             db.session.flush()
             (folder / job.stored_name).write_bytes(b"x")
@@ -298,6 +305,7 @@ def test_starting_a_job_tidies_up_old_ones(app, client, learner, test_table, inl
         assert jobs_left[made["recent"][0]].status == "done" and (folder / made["recent"][1]).exists()
         stuck = jobs_left[made["stuck"][0]]
         assert stuck.status == "failed" and "中断" in stuck.error and stuck.finished_at is not None
+        assert not (folder / made["stuck"][1]).exists()
         assert jobs_left[made["busy"][0]].status == "running"
     token = response.location.rsplit("/", 1)[1]
     assert wait_until_finished(lambda: client.get(f"/exports/jobs/{token}.json").json)["status"] == "done"
@@ -383,3 +391,119 @@ def test_api_compliance_route_gives_the_year(app, learner, monkeypatch):
     response = app.test_client().get("/api/v1/exports/compliance/2024.xlsx?unit=5", headers=bearer_of(app, learner))
     assert response.status_code == 200 and seen == {"year": "2024", "unit": "5"}
     assert read_back(response.data)["A2"].value == 2024
+
+
+# --- a worker killed mid-job ---------------------------------------------------------------------
+
+STALE_SECONDS = 2
+
+
+@pytest.fixture
+def stale_after(app):
+    """A running job silent for STALE_SECONDS lost its worker (a minute in production)."""
+    saved = app.config["EXPORT_STALE_SECONDS"]
+    app.config["EXPORT_STALE_SECONDS"] = STALE_SECONDS
+    yield
+    app.config["EXPORT_STALE_SECONDS"] = saved
+
+
+def killable_worker(app, database_url, client, token: str) -> subprocess.Popen:
+    """``rq worker exports`` in a process of its own that runs the job in itself (SimpleWorker,
+    so killing the process kills the job), started on the job ``token`` and left once the job
+    is running with its file begun."""
+    env = {"PATH": os.environ["PATH"], "PORTAL_DATABASE_URL": database_url, "PORTAL_INSTANCE_PATH": app.instance_path,
+           "PORTAL_SECRET_KEY": app.config["SECRET_KEY"], "PORTAL_EXPORT_STALE_SECONDS": str(STALE_SECONDS)}
+    script = ("from tests.test_exports import worker_with_test_table; worker_with_test_table(); from rq.cli import main; "
+              f"main(['worker', '{jobs.QUEUE}', '--burst', '--url', '{REDIS_TEST_URL}', '-w', 'rq.worker.SimpleWorker'])")
+    process = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while client.get(f"/exports/jobs/{token}.json").json["status"] != "running" or not partial_file(app, token).exists():
+        assert process.poll() is None, process.stderr.read().decode()
+        assert time.monotonic() < deadline, "the worker did not start the job"
+        time.sleep(0.05)
+    return process
+
+
+def partial_file(app, token: str) -> Path:
+    with app.app_context():
+        return Path(app.instance_path) / "exports" / db.session.scalar(
+            select(ExportJob.stored_name).where(ExportJob.token == token))
+
+
+def test_a_job_whose_worker_is_killed_reads_failed_within_seconds_and_is_exported_again(
+        app, database_url, client, learner, test_table, inline_rows, rq_queue, stale_after):
+    token = post_export(client, n="300", pause="0.02").location.rsplit("/", 1)[1]
+    worker_process = killable_worker(app, database_url, client, token)
+    # Longer than the stale time without a progress report (one per 1,000 rows): the heartbeat keeps it alive.
+    time.sleep(STALE_SECONDS + 1)
+    assert client.get(f"/exports/jobs/{token}.json").json["status"] == "running"
+
+    worker_process.send_signal(signal.SIGKILL)
+    worker_process.wait()
+    killed = time.monotonic()
+    status = wait_until_finished(lambda: client.get(f"/exports/jobs/{token}.json").json, timeout=30)
+
+    assert time.monotonic() - killed < STALE_SECONDS + 5
+    assert status["status"] == "failed" and status["error"] == "导出被中断，请重新导出。"
+    assert status["download_url"] is None and not partial_file(app, token).exists()
+    page = client.get(f"/exports/jobs/{token}").get_data(as_text=True)
+    assert "导出被中断，请重新导出。" in page and "重新导出</button>" in page and 'class="export-again"' in page
+
+    again = client.post(f"/exports/jobs/{token}/again", data={"csrf_token": token_of(client)})
+    assert again.status_code == 302 and "/exports/jobs/" in again.location
+    new_token = again.location.rsplit("/", 1)[1]
+    assert new_token != token
+    SimpleWorker([rq_queue], connection=rq_queue.connection).work(burst=True)
+    status = client.get(f"/exports/jobs/{new_token}.json").json
+    assert status["status"] == "done" and status["rows_done"] == 300
+    check_workbook(read_back(client.get(status["download_url"]).data), 300, learner.username)
+    assert client.post(f"/exports/jobs/{new_token}/again", data={"csrf_token": token_of(client)}).status_code == 404
+
+
+def test_rq_finding_the_killed_job_abandoned_marks_it_failed_at_once(app, database_url, client, learner, test_table,
+                                                                     inline_rows, rq_queue):
+    """RQ's failure callback (here called by RQ's clean-up of abandoned jobs) marks the job
+    failed without waiting for its heartbeat to go stale (a minute here)."""
+    token = post_export(client, n="300", pause="0.02").location.rsplit("/", 1)[1]
+    worker_process = killable_worker(app, database_url, client, token)
+    worker_process.send_signal(signal.SIGKILL)
+    worker_process.wait()
+    assert client.get(f"/exports/jobs/{token}.json").json["status"] == "running"
+
+    StartedJobRegistry(jobs.QUEUE, connection=rq_queue.connection).cleanup(time.time() + 24 * 3600)
+
+    status = client.get(f"/exports/jobs/{token}.json").json
+    assert status["status"] == "failed" and status["error"] == "导出被中断，请重新导出。"
+    assert not partial_file(app, token).exists()
+
+
+def test_jobs_check_marks_stale_jobs_failed_from_the_command_line(app, learner, test_table):
+    """``portal jobs-check``: a running job silent for a minute and a job queued for an hour
+    no worker took are failed, their files deleted; a job beating now is left alone."""
+    folder = Path(app.instance_path) / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    with app.app_context():
+        now = db.session.scalar(select(func.now()))
+        user_id = db.session.get(Person, learner.id).user_id
+        made = {}
+        for name, status, age, beat in (("silent", "running", dt.timedelta(minutes=5), dt.timedelta(minutes=2)),
+                                        ("alive", "running", dt.timedelta(minutes=5), dt.timedelta(0)),
+                                        ("untaken", "queued", dt.timedelta(hours=2), None),
+                                        ("waiting", "queued", dt.timedelta(minutes=2), None)):
+            job = ExportJob(user_id=user_id, kind=KIND, params={}, exporter="xlsx", filename=f"{name}.xlsx",
+                            status=status, created_at=now - age, heartbeat_at=now - beat if beat is not None else None)
+            db.session.add(job)
+            db.session.flush()
+            (folder / job.stored_name).write_bytes(b"x")
+            made[name] = (job.id, job.stored_name)
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["portal", "jobs-check"])
+    assert result.exit_code == 0 and "2 export jobs marked failed." in result.output
+    with app.app_context():
+        found = {name: db.session.get(ExportJob, made[name][0]) for name in made}
+        assert found["silent"].status == "failed" and found["silent"].error == "导出被中断，请重新导出。"
+        assert found["untaken"].status == "failed" and found["untaken"].error == "导出未能开始,请稍后重试。"
+        assert (found["alive"].status, found["waiting"].status) == ("running", "queued")
+    assert [(folder / made[name][1]).exists() for name in ("silent", "untaken", "alive", "waiting")] == [
+        False, False, True, True]

@@ -23,7 +23,7 @@ from portal.credits.forms import entry_fields
 from portal.credits.query import QueryInvalid
 from portal.credits.records import RecordConflict, RecordInvalid, status_label
 from portal.dictionaries import services as dictionaries
-from portal.evidence import EvidenceRejected
+from portal.evidence import EvidenceRejected, StorageFull
 from portal.extensions import db
 from portal.jsonapi import answer, json_body
 from portal.models import CreditCategory, CreditRecord, EvidenceFile
@@ -354,6 +354,7 @@ class CreditApi(BaseApi):
             403: {description: No self-entry permission}
             404: {description: Not found or not yours}
             409: {description: The record is submitted or approved}
+            507: {description: "The evidence disk is full, nothing stored: {code: insufficient_storage, message}"}
         """
         actor = current_actor()
         if (refusal := _self_entry_refusal(actor)) is not None:
@@ -380,6 +381,9 @@ class CreditApi(BaseApi):
         except RecordConflict as e:
             db.session.rollback()
             return _conflict(e)
+        except StorageFull as e:
+            db.session.rollback()
+            return answer(507, code="insufficient_storage", message=e.message())
         return answer(201, id=file.id, result=evidence_dict(file))
 
     @expose("/<int:record_id>/submit", methods=["POST"])

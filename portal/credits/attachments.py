@@ -1,6 +1,7 @@
 """Attaching evidence files to credit records: checking and storing uploads within the credit
 type's rules, files that wait for their record (the form came back with an error), removal,
-and finding a file only for someone who may see its record."""
+and finding a file only for someone who may see its record. A file is moved into place only
+when the transaction that adds its row commits (``save_in_transaction``)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -14,7 +15,7 @@ from portal.accounts.actor import Actor
 from portal.contracts import EvidenceRules
 from portal.credits import audit
 from portal.credits.records import EDITABLE, RecordConflict, visible
-from portal.evidence import EvidenceRejected, evidence_store, inspect
+from portal.evidence import EvidenceRejected, evidence_store, inspect, save_in_transaction
 from portal.extensions import db
 from portal.models import CreditRecord, EvidenceFile
 from portal.models.clock import now
@@ -24,8 +25,9 @@ PENDING_FOR = dt.timedelta(days=1)
 
 def add(actor: Actor, rules: EvidenceRules, filename: str, data: bytes, record: CreditRecord | None,
         already: int) -> EvidenceFile:
-    """Check and store one upload. With ``record`` None the file waits for its record.
-    ``already`` is how many files the record has (or will have) besides this one."""
+    """Check and store one upload; the file is in place once the caller commits. With ``record``
+    None the file waits for its record. ``already`` is how many files the record has (or will
+    have) besides this one. StorageFull when the disk has no room (nothing is stored)."""
     if already >= rules.max_files:
         raise EvidenceRejected(_("A record has at most %(n)d evidence files; remove one before adding another.",
                                  n=rules.max_files))
@@ -34,7 +36,7 @@ def add(actor: Actor, rules: EvidenceRules, filename: str, data: bytes, record: 
     checked = inspect(data, filename, rules.max_bytes)
     before = audit.snapshot(record) if record is not None else None
     file = EvidenceFile(record_id=record.id if record else None, person_id=actor.person.id,
-                        stored_name=evidence_store().save(checked.data, checked.extension),
+                        stored_name=save_in_transaction(checked.data, checked.extension),
                         original_name=PurePath(filename or "").name[:200] or f"evidence.{checked.extension}",
                         media_type=checked.media_type, size=checked.size, sha256=checked.sha256)
     db.session.add(file)

@@ -16,7 +16,7 @@ from portal.contracts import CreditType
 from portal.credits import attachments, records
 from portal.credits.forms import CommonFields
 from portal.credits.records import RecordConflict, RecordInvalid
-from portal.evidence import EvidenceRejected
+from portal.evidence import EvidenceRejected, StorageFull
 from portal.extensions import db
 from portal.models import CreditCategory, CreditRecord, EvidenceFile
 
@@ -71,6 +71,8 @@ def save(actor: Actor, entry: EntryForm, record: CreditRecord | None) -> CreditR
             already += 1
         except EvidenceRejected as e:
             entry.upload_errors.append(str(e))
+        except StorageFull as e:
+            entry.upload_errors.append(e.message())
     db.session.commit()
     if not entry.common.validate() or entry.upload_errors:
         entry.fields.validate()

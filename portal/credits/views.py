@@ -3,7 +3,7 @@ detail with its evidence and audit trail, and the evidence files themselves. Ent
 needs the unit's self-entry permission; without it the pages say so."""
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, jsonify, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,7 +19,7 @@ from portal.credits.forms import FreeFormFields, WizardFields, entry_fields
 from portal.credits.records import RecordConflict, RecordInvalid, status_label
 from portal.evidence import evidence_store
 from portal.extensions import db
-from portal.models import CreditCategory, CreditRecord, Unit
+from portal.models import CreditCategory, CreditRecord, EvidenceFile, Unit
 from portal.pagination import paginate
 
 PER_PAGE = 20
@@ -197,19 +197,31 @@ class CreditEntryView(BaseView):
     @has_access
     def evidence_file(self, file_id: int):
         file = attachments.find(current_actor(), file_id)
-        return send_file(evidence_store().open(file.stored_name), mimetype=file.media_type,
-                         download_name=file.original_name, max_age=0)
+        try:
+            stored = evidence_store().open(file.stored_name)
+        except FileNotFoundError:
+            return self._evidence_missing(file)
+        return send_file(stored, mimetype=file.media_type, download_name=file.original_name, max_age=0)
 
     @expose("/evidence/<int:file_id>/thumbnail")
     @has_access
     def evidence_thumbnail(self, file_id: int):
         file = attachments.find(current_actor(), file_id)
-        thumbnail = evidence_store().thumbnail(file.stored_name)
+        try:
+            thumbnail = evidence_store().thumbnail(file.stored_name)
+        except FileNotFoundError:
+            return self._evidence_missing(file)
         if thumbnail is None:
             abort(404)
         response = self.appbuilder.get_app.response_class(thumbnail, mimetype="image/jpeg")
         response.headers["Cache-Control"] = "private, max-age=3600"
         return response
+
+    def _evidence_missing(self, file: EvidenceFile):
+        """404 in words when a row's file is gone (a database restored without its instance folder)."""
+        current_app.logger.warning("evidence file %s (row %d) is missing: restore it from a backup",
+                                   file.stored_name, file.id)
+        return self.render_template("portal/evidence/missing.html", title=_("Evidence file missing"), file=file), 404
 
     @expose("/units")
     @has_access

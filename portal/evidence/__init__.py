@@ -1,5 +1,6 @@
-"""Evidence files of credit records: content checks and storage."""
+"""Evidence files of credit records: content checks, storage and the sweep of what is left over."""
 from portal.evidence.checks import Checked, EvidenceRejected, inspect
-from portal.evidence.storage import EvidenceStore, LocalEvidenceStore, evidence_store
+from portal.evidence.storage import EvidenceStore, LocalEvidenceStore, StorageFull, evidence_store, save_in_transaction
 
-__all__ = ["Checked", "EvidenceRejected", "EvidenceStore", "LocalEvidenceStore", "evidence_store", "inspect"]
+__all__ = ["Checked", "EvidenceRejected", "EvidenceStore", "LocalEvidenceStore", "StorageFull", "evidence_store",
+           "inspect", "save_in_transaction"]

@@ -1,6 +1,7 @@
 """The export pages: a page's export button posts its filters to ``/exports/<kind>.<exporter>``
 (see the ``export_button`` macro in portal/templates/portal/exports/macros.html) and gets the
-file, or the job's page, which shows the progress and the download link when it is done."""
+file, or the job's page, which shows the progress and the download link when it is done, or
+the failure with a button that starts the same export again."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -43,6 +44,19 @@ class ExportView(BaseView):
     @has_access
     def job_status(self, token: str):
         return jsonify(jobs.job_status(jobs.own_job(current_actor(), token), "ExportView.file"))
+
+    @expose("/jobs/<token>/again", methods=["POST"])
+    @has_access
+    def again(self, token: str):
+        """重新导出: the same export as a failed job, as a new job (or the file, when small now)."""
+        try:
+            result = jobs.again(current_actor(), token)
+        except ValueError as e:
+            flash(str(e), "danger")
+            return redirect(url_for("ExportView.job", token=token))
+        if isinstance(result, ExportJob):
+            return redirect(url_for("ExportView.job", token=result.token))
+        return result
 
     @expose("/jobs/<token>/file")
     @has_access

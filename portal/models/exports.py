@@ -1,6 +1,7 @@
 """Export jobs: an export too large to send at once is made in the background, and its owner
 follows it by ``token`` (the public handle) and downloads the file when it is done. The file
-lives under ``instance/exports/`` with the random ``stored_name``."""
+lives under ``instance/exports/`` with the random ``stored_name``. A running job beats
+(``heartbeat_at``); one whose worker died is marked failed (portal.exports.jobs.fail_stale)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -31,3 +32,5 @@ class ExportJob(Model):
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Written every few seconds while the job runs: a running job whose heartbeat stopped lost its worker.
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -1,5 +1,6 @@
 /* The export job page: asks for the job's status every two seconds until the file is ready or
-   the export failed, and updates the progress bar, the row count and the download link. */
+   the export failed, and updates the progress bar, the row count and the download link (or the
+   button that exports again). */
 (function () {
   var box = document.getElementById("export-job");
   if (!box) return;
@@ -20,6 +21,7 @@
       link.href = job.download_url;
       link.classList.remove("hidden");
     }
+    if (job.status === "failed") box.querySelector(".export-again").classList.remove("hidden");
     var finished = job.status === "done" || job.status === "failed";
     if (finished) box.querySelector(".export-wait").classList.add("hidden");
     return finished;
