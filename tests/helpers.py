@@ -121,7 +121,8 @@ class TestUsers:
         """A person; with ``initial`` they keep the random initial password (forced change),
         otherwise their password is PASSWORD."""
         with self.app.app_context():
-            admin = accounts.find_user("__factory__") or accounts.create_user("__factory__", "factory", [PROVINCE_ADMIN], password=PASSWORD)[0]
+            admin = (accounts.find_user("__factory__")
+                     or accounts.create_user("__factory__", "factory", [PROVINCE_ADMIN], password=PASSWORD)[0])
             number = fields.pop("id_number", None) or id_number()
             person, password = people.create(actor_for(admin), {
                 "unit_id": unit_id, "role": role, "name": name, "id_number": number, **fields,
@@ -159,8 +160,9 @@ def approved_record(app, learner_id: int, category_name: str, day, fields: dict,
     summary is written as in production. Returns the record's id."""
     from sqlalchemy import select
 
-    from portal.credits import records
+    from portal.credits import services as credits
     from portal.models import CreditCategory, EvidenceFile, Person
+    from portal.review import services as review
 
     with app.test_request_context():
         person = db.session.get(Person, learner_id)
@@ -168,10 +170,10 @@ def approved_record(app, learner_id: int, category_name: str, day, fields: dict,
         reviewer = actor_for(accounts.find_user(reviewer_username))
         category = db.session.scalar(select(CreditCategory).where(CreditCategory.name == category_name))
         common = {"activity_name": name, "activity_date": day, "credit_level": credit_level, "issuing_unit_id": None}
-        record = records.create(learner, category, common, fields, wizard_rule)
+        record = credits.create(learner, category, common, fields, wizard_rule)
         db.session.add(EvidenceFile(record_id=record.id, person_id=learner_id, stored_name=secrets.token_hex(16),
                                     original_name="证书.jpg", media_type="image/jpeg", size=10, sha256="0" * 64))
         db.session.commit()
-        records.submit(learner, [record])
-        records.review(reviewer, [record], "approve")
+        credits.submit(learner, [record])
+        review.decide(reviewer, [record], "approve")
         return record.id

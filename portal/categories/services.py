@@ -22,6 +22,11 @@ def credit_type(category: CreditCategory) -> CreditType | None:
     return cls() if cls else None
 
 
+def everything() -> list[CreditCategory]:
+    """Every category, enabled or not, in the order the admin set."""
+    return list(db.session.scalars(select(CreditCategory).order_by(CreditCategory.position, CreditCategory.id)))
+
+
 def enabled(year: int | None = None) -> list[CreditCategory]:
     """Categories learners may choose (for ``year``, when given), whose type is installed."""
     query = select(CreditCategory).where(CreditCategory.enabled.is_(True)).order_by(CreditCategory.position, CreditCategory.id)

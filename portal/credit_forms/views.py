@@ -4,16 +4,14 @@ provincial admin anyone's (``person_id``)."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_appbuilder import AppBuilder, BaseView, expose, has_access
+from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from portal.accounts.actor import current_actor
 from portal.compliance import stats, summaries
 from portal.compliance.views import first_record_year
 from portal.credit_forms import files, services
-from portal.credit_forms.api import CreditFormApi
 from portal.credit_forms.services import YearsInvalid
 from portal.credit_forms.statement import person_line
 from portal.models import CreditForm
@@ -81,11 +79,3 @@ class CreditFormView(BaseView):
     @has_access
     def pdf(self, number: str):
         return files.send_pdf(services.find(current_actor(), number))
-
-
-def register(appbuilder: AppBuilder) -> None:
-    appbuilder.add_view(CreditFormView, "CreditForms", label=_l("Print credit registration form"), icon="fa-print",
-                        category="Statistics")
-    appbuilder.add_link("VerificationTable", label=_l("Multi-year credit verification table"),
-                        href="/forms/verification/", icon="fa-table", category="Statistics")
-    appbuilder.add_api(CreditFormApi)
