@@ -18,7 +18,8 @@ class ChangePasswordForm(FlaskForm):
     old_password = PasswordField(_l("Current password"), [DataRequired(message=_l("Enter your current password."))])
     new_password = PasswordField(
         _l("New password"), [DataRequired(message=_l("Enter a new password."))],
-        description=_l("At least %(n)d characters; not a common password, your username or digits of your ID number.", n=MIN_LENGTH),
+        description=_l("At least %(n)d characters; not a common password, your username or digits of your ID number.",
+                       n=MIN_LENGTH),
     )
     confirm = PasswordField(
         _l("New password again"), [DataRequired(message=_l("Enter the new password again.")),
@@ -46,4 +47,4 @@ class PasswordView(BaseView):
                 flash(_("Your password was changed."), "success")
                 return redirect(self.appbuilder.get_url_for_index)
             form.new_password.errors = list(form.new_password.errors) + problems
-        return self.render_template("portal/password.html", title=_("Change password"), form=form, forced=forced)
+        return self.render_template("portal/accounts/password.html", title=_("Change password"), form=form, forced=forced)

@@ -27,13 +27,13 @@ class CategoryView(BaseView):
     @has_access
     def index(self):
         categories = db.session.scalars(select(CreditCategory).order_by(CreditCategory.position, CreditCategory.id)).all()
-        return self.render_template("portal/categories_list.html", title=_("Credit categories"), categories=categories,
+        return self.render_template("portal/categories/list.html", title=_("Credit categories"), categories=categories,
                                     types=services.credit_types(), class_labels=CLASS_LABELS)
 
     @expose("/new")
     @has_access
     def choose_type(self):
-        return self.render_template("portal/category_types.html", title=_("New credit category"),
+        return self.render_template("portal/categories/types.html", title=_("New credit category"),
                                     types=sorted(services.credit_types().values(), key=lambda t: t.slug))
 
     @expose("/new/<slug>", methods=["GET", "POST"])
@@ -80,7 +80,7 @@ class CategoryView(BaseView):
                 return redirect(url_for("CategoryView.index"))
         preview = credit_type.wizard(credit_type.params(to_json(params.data))) if not params.errors else []
         return self.render_template(
-            "portal/category_form.html", title=category.name or _("New credit category"), form=form, params=params,
+            "portal/categories/form.html", title=category.name or _("New credit category"), form=form, params=params,
             credit_type=credit_type, preview=preview, learner_fields=credit_type.Fields(), category=category,
         )
 

@@ -40,7 +40,7 @@ class ComplianceView(BaseView):
         deeming = next((r for r in counted if r.id == verdict.deemed_by), None)
         dictionaries = record_dictionaries()
         return self.render_template(
-            "portal/statistics/compliance.html", title=_("Compliance query"), person=person, year=year,
+            "portal/compliance/query.html", title=_("Compliance query"), person=person, year=year,
             own=actor.is_person(person.id), years=stats.years_offered(year, first_record_year(person.id)),
             span=summaries.year_range(year), verdict=verdict, deeming=deeming,
             rules=describe(verdict.rule_set, ctx) if verdict.rule_set else [],

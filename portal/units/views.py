@@ -25,7 +25,8 @@ class UnitModelView(ModelView):
     add_columns = edit_columns = ["code", "name", "kind", "level", "parent"]
     show_columns = ["code", "name", "kind", "level", "parent"]
     order_columns = ["code", "name"]
-    label_columns = {"code": _l("Unit code"), "name": _l("Unit name"), "kind": _l("Kind"), "level": _l("Level"), "parent": _l("Parent unit")}
+    label_columns = {"code": _l("Unit code"), "name": _l("Unit name"), "kind": _l("Kind"), "level": _l("Level"),
+                     "parent": _l("Parent unit")}
     description_columns = {
         "code": _l("Unique code, also the prefix of generated staff numbers."),
         "kind": _l("Province, city, county or institution (hospital, health centre ...)."),
@@ -57,5 +58,5 @@ class UnitTreeView(BaseView):
         for unit in units:
             children.setdefault(unit.parent_id, []).append(unit)
         return self.render_template(
-            "portal/unit_tree.html", title=_("Unit tree"), children=children, staff=staff, kinds=KIND_LABELS,
+            "portal/units/tree.html", title=_("Unit tree"), children=children, staff=staff, kinds=KIND_LABELS,
         )
