@@ -10,7 +10,6 @@ from markupsafe import Markup
 
 from portal.accounts.actor import current_actor
 from portal.compliance import stats, summaries
-from portal.compliance.views import first_record_year
 from portal.credit_forms import files, services
 from portal.credit_forms.services import YearsInvalid
 from portal.credit_forms.statement import person_line
@@ -46,14 +45,14 @@ class CreditFormView(BaseView):
         return self.render_template(
             "portal/credit_forms/registration.html", title=_("Print credit registration form"), person=person,
             own=actor.is_person(person.id), line=person_line(person), year=year, span=summaries.year_range(year),
-            years=stats.years_offered(year, first_record_year(person.id)),
+            years=stats.years_offered(year, stats.first_record_year(person.id)),
             issued=services.of_person(person.id, REGISTRATION))
 
     @expose("/verification/", methods=["GET", "POST"])
     @has_access
     def verification(self):
         actor, person = self._person()
-        offered = stats.years_offered(stats.chosen_year(None), first_record_year(person.id))
+        offered = stats.years_offered(stats.chosen_year(None), stats.first_record_year(person.id))
         # After a refusal the page comes back with the same years ticked.
         ticked = [int(v) for v in request.form.getlist("years") if v.isdigit()]
         if request.method == "POST":
