@@ -95,7 +95,7 @@ FAB_ADD_SECURITY_API = True    # POST /api/v1/security/login gives the JWT
 FAB_API_SWAGGER_UI = True     # FAB registers /api/v1/_openapi only with its Swagger view
 FAB_PASSWORD_HASH_METHOD = "scrypt"
 FAB_BASE_TEMPLATE = "portal/base.html"
-FAB_INDEX_VIEW = "portal.home.HomeView"
+FAB_INDEX_VIEW = "portal.home.views.HomeView"
 FAB_SECURITY_MANAGER_CLASS = "portal.accounts.security.PortalSecurityManager"
 PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
 SESSION_COOKIE_HTTPONLY = True

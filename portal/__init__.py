@@ -16,9 +16,24 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     import config
     from portal import (
+        accounts,
+        categories,
+        certificates,
+        compliance,
+        credit_forms,
+        credits,
+        dictionaries,
+        documents,
         errors,
+        exports,
+        menu,
         models,  # noqa: F401  (registers the models on the metadata)
         operations,
+        out_of_province,
+        people,
+        review,
+        standards,
+        units,
     )
     from portal.accounts import guards
     from portal.accounts.roles import ROLES
@@ -28,7 +43,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from portal.out_of_province import sign_in
     from portal.people.masking import mask_id_number
     from portal.plugins import build_registry
-    from portal.views import register_views
 
     app = Flask(__name__, instance_path=str(config.INSTANCE_PATH))
     app.config.from_object(config)
@@ -57,7 +71,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         sqlite_wal(db.engine)
         appbuilder = AppBuilder()
         appbuilder.init_app(app, db.session)
-        register_views(appbuilder, registry)
+        # Each feature adds its pages, APIs and menu entries; this order is the order of the
+        # pages within a menu category (portal/menu.py orders the top of the menu).
+        for feature in (exports, credits, people, review, units, categories, dictionaries, compliance, standards,
+                        out_of_province, accounts, documents, certificates, credit_forms):
+            feature.register(appbuilder)
+        menu.arrange(appbuilder)
         registry.pm.hook.register_views(appbuilder=appbuilder)
     guards.init_app(app)
     errors.init_app(app)

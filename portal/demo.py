@@ -22,11 +22,13 @@ from portal.accounts.actor import actor_for
 from portal.accounts.roles import PROVINCE_ADMIN, SELF_ENTRY, UNIT_ADMIN
 from portal.categories import services as categories
 from portal.contracts import Entry
-from portal.credits import attachments, records
+from portal.credits import attachments
+from portal.credits import services as credits
 from portal.extensions import db
 from portal.models import Person, Unit
 from portal.people import services as people
 from portal.people.id_number import check_character
+from portal.review import services as review
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰红梅建国文斌宁海燕云飞鹏辉晨欣怡佳琪浩然子轩"
@@ -95,8 +97,8 @@ def _demo_records(rng: random.Random) -> None:
     for person in learners:
         made = _entered(rng, person, (("全省心血管疾病诊治进展学习班", "provincial"), ("医院感染防控培训班", "city"),
                                       ("急救技能复训", "county")))
-        records.submit(actor_for(person.user), made[:2])
-        records.review(admins[person.unit_id], made[:1], "approve")
+        credits.submit(actor_for(person.user), made[:2])
+        review.decide(admins[person.unit_id], made[:1], "approve")
 
 
 def _demo_visitor(rng: random.Random, province_admin) -> None:
@@ -108,8 +110,8 @@ def _demo_visitor(rng: random.Random, province_admin) -> None:
         "mobile": VISITOR["mobile"], "status": "正常", "transfer_status": "",
     })
     made = _entered(rng, person, (("全省急危重症护理新进展学习班", "provincial"), ("国家级麻醉学继续教育项目", "national")))
-    records.submit(actor_for(person.user), made)
-    records.review(_unit_admins()[unit_id], made, "approve")
+    credits.submit(actor_for(person.user), made)
+    review.decide(_unit_admins()[unit_id], made, "approve")
 
 
 def _unit_admins() -> dict:
@@ -126,7 +128,7 @@ def _entered(rng: random.Random, person: Person, projects: tuple[tuple[str, str]
         common = {"activity_name": name, "activity_number": f"2025-{rng.randrange(100, 999)}",
                   "activity_date": dt.date(2025, 3 + 2 * n, 10 + n), "credit_level": level, "hosting_method": "h01",
                   "discipline": "02", "sub_discipline": "0201", "issuing_unit_id": person.unit_id, "remarks": ""}
-        record = records.create(actor, free_form, common, {"credits": str(2 + n), "hours": str(6 + 3 * n)})
+        record = credits.create(actor, free_form, common, {"credits": str(2 + n), "hours": str(6 + 3 * n)})
         attachments.add(actor, rules, "证书.png", _certificate(), record, 0)
         db.session.commit()
         made.append(record)

@@ -160,8 +160,9 @@ def approved_record(app, learner_id: int, category_name: str, day, fields: dict,
     summary is written as in production. Returns the record's id."""
     from sqlalchemy import select
 
-    from portal.credits import records
+    from portal.credits import services as credits
     from portal.models import CreditCategory, EvidenceFile, Person
+    from portal.review import services as review
 
     with app.test_request_context():
         person = db.session.get(Person, learner_id)
@@ -169,10 +170,10 @@ def approved_record(app, learner_id: int, category_name: str, day, fields: dict,
         reviewer = actor_for(accounts.find_user(reviewer_username))
         category = db.session.scalar(select(CreditCategory).where(CreditCategory.name == category_name))
         common = {"activity_name": name, "activity_date": day, "credit_level": credit_level, "issuing_unit_id": None}
-        record = records.create(learner, category, common, fields, wizard_rule)
+        record = credits.create(learner, category, common, fields, wizard_rule)
         db.session.add(EvidenceFile(record_id=record.id, person_id=learner_id, stored_name=secrets.token_hex(16),
                                     original_name="证书.jpg", media_type="image/jpeg", size=10, sha256="0" * 64))
         db.session.commit()
-        records.submit(learner, [record])
-        records.review(reviewer, [record], "approve")
+        credits.submit(learner, [record])
+        review.decide(reviewer, [record], "approve")
         return record.id

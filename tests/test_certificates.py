@@ -13,11 +13,12 @@ from sqlalchemy import func, select, update
 from portal.accounts.actor import actor_for
 from portal.certificates import services
 from portal.contracts import CertificateStatement
-from portal.credits import records
+from portal.credits import services as credits
 from portal.documents import services as documents
 from portal.extensions import db
 from portal.models import Certificate, CreditCategory, CreditRecord, EvidenceFile, Person, Unit
 from portal.people.masking import mask_name
+from portal.review import services as review
 from tests.conftest import csrf_from
 from tests.helpers import PASSWORD, api_token, approved_record, id_number, login
 
@@ -54,13 +55,13 @@ def _rejected(app, person_id):
     with app.test_request_context():
         me, padmin = _actor(app, person_id), actor_for(app.appbuilder.sm.find_user("padmin"))
         free = db.session.scalar(select(CreditCategory).where(CreditCategory.name == FREE))
-        record = records.create(me, free, {"activity_name": "被退回", "activity_date": dt.date(2025, 4, 1),
+        record = credits.create(me, free, {"activity_name": "被退回", "activity_date": dt.date(2025, 4, 1),
                                            "credit_level": "city"}, {"credits": "1", "hours": "1"})
         db.session.add(EvidenceFile(record_id=record.id, person_id=person_id, stored_name="r" * 32, original_name="a.jpg",
                                     media_type="image/jpeg", size=1, sha256="0" * 64))
         db.session.commit()
-        records.submit(me, [record])
-        records.review(padmin, [record], "reject", "材料不清")
+        credits.submit(me, [record])
+        review.decide(padmin, [record], "reject", "材料不清")
         return record.id
 
 

@@ -9,9 +9,10 @@ from sqlalchemy import select, update
 
 from portal.accounts.actor import actor_for
 from portal.compliance import services, summaries
-from portal.credits import records
+from portal.credits import services as credits
 from portal.extensions import db
 from portal.models import CreditRecord, CreditYear, Person
+from portal.review import services as review
 from tests.helpers import approved_record
 
 FREE = "非向导录入"
@@ -84,13 +85,13 @@ def test_only_approved_records_count(app, learner, users):
         common = {"activity_name": "未通过", "activity_date": dt.date(2015, 7, 1), "credit_level": "city"}
         from portal.models import CreditCategory, EvidenceFile
         free = db.session.scalar(select(CreditCategory).where(CreditCategory.name == FREE))
-        rejected, waiting, draft = (records.create(me, free, common, {"credits": "5", "hours": "0"}) for _ in range(3))
+        rejected, waiting, draft = (credits.create(me, free, common, {"credits": "5", "hours": "0"}) for _ in range(3))
         for record in (rejected, waiting):
             db.session.add(EvidenceFile(record_id=record.id, person_id=person.id, stored_name=f"f{record.id:030d}",
                                         original_name="a.jpg", media_type="image/jpeg", size=1, sha256="0" * 64))
         db.session.commit()
-        records.submit(me, [rejected, waiting])
-        records.review(admin, [rejected], "reject", "证明不清楚")
+        credits.submit(me, [rejected, waiting])
+        review.decide(admin, [rejected], "reject", "证明不清楚")
     v = verdict(app, learner, 2015)
     assert (v.records, v.credits, v.class_2) == (2, Decimal("25.00"), Decimal("20.00"))
 
@@ -143,16 +144,16 @@ def test_an_approved_correction_replaces_the_record_it_corrects(app, learner):
     with app.test_request_context():
         person = db.session.get(Person, learner.id)
         me, admin = actor_for(person.user), actor_for(app.appbuilder.sm.find_user("padmin"))
-        correction = records.correct(me, db.session.get(CreditRecord, original))
-        records.update(me, correction, correction.version, correction.category,
+        correction = credits.correct(me, db.session.get(CreditRecord, original))
+        credits.update(me, correction, correction.version, correction.category,
                        {"activity_date": dt.date(2015, 6, 1), "credit_level": "city"}, {"credits": "16", "hours": "0"})
         from portal.models import EvidenceFile
         db.session.add(EvidenceFile(record_id=correction.id, person_id=person.id, stored_name=f"c{correction.id:030d}",
                                     original_name="a.jpg", media_type="image/jpeg", size=1, sha256="0" * 64))
         db.session.commit()
-        records.submit(me, [correction])
+        credits.submit(me, [correction])
         assert services.person_year(person, 2015).credits == Decimal("25.00")  # waiting: the original still counts
-        records.review(admin, [correction], "approve")
+        review.decide(admin, [correction], "approve")
     v = verdict(app, learner, 2015)
     assert (v.records, v.class_2, v.credits) == (2, Decimal("16.00"), Decimal("21.00"))
 
@@ -216,8 +217,8 @@ def test_the_summary_matches_the_records_and_drift_is_reported(app, learner):
         assert summaries.drift() == []
         db.session.execute(update(CreditYear).where(CreditYear.year == 2016).values(credits=Decimal("19.00")))
         db.session.commit()
-        drifted = [(year, what.split(",")[0]) for _, year, what in summaries.drift()]
-        assert drifted == [(2016, "stored 19.00 credits in 1 records")]
+        drift = [(year, what.split(",")[0]) for _, year, what in summaries.drift()]
+        assert drift == [(2016, "stored 19.00 credits in 1 records")]
         assert summaries.rebuild([2016]) == 1
         db.session.commit()
         assert summaries.drift() == []
@@ -248,13 +249,13 @@ def test_concurrent_approvals_of_one_persons_year_both_count(app, learner):
         me = actor_for(person.user)
         free = db.session.scalar(select(CreditCategory).where(CreditCategory.name == FREE))
         made = []
-        for n, credits in enumerate(("5", "7.5")):
-            record = records.create(me, free, {"activity_name": f"同时审核{n}", "activity_date": dt.date(2025, 4, 1 + n),
-                                               "credit_level": "city"}, {"credits": credits, "hours": "1"})
+        for n, amount in enumerate(("5", "7.5")):
+            record = credits.create(me, free, {"activity_name": f"同时审核{n}", "activity_date": dt.date(2025, 4, 1 + n),
+                                               "credit_level": "city"}, {"credits": amount, "hours": "1"})
             db.session.add(EvidenceFile(record_id=record.id, person_id=person.id, stored_name=f"t{record.id:030d}",
                                         original_name="a.jpg", media_type="image/jpeg", size=1, sha256="0" * 64))
             db.session.commit()
-            records.submit(me, [record])
+            credits.submit(me, [record])
             made.append(record.id)
     barrier, errors = threading.Barrier(2), []
 
@@ -264,7 +265,7 @@ def test_concurrent_approvals_of_one_persons_year_both_count(app, learner):
                 admin = actor_for(app.appbuilder.sm.find_user("padmin"))
                 record = db.session.get(CreditRecord, record_id)
                 barrier.wait(timeout=10)
-                records.review(admin, [record], "approve")
+                review.decide(admin, [record], "approve")
                 db.session.remove()
         except Exception as error:  # reported below, with the thread's own traceback lost
             errors.append(error)

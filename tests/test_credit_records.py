@@ -10,12 +10,13 @@ from sqlalchemy.orm import Session
 
 from portal.accounts.actor import actor_for
 from portal.contracts import ActorInfo, RecordInfo
-from portal.credits import records
-from portal.credits.records import RecordConflict, RecordInvalid
+from portal.credits import services as credits
+from portal.credits.services import RecordConflict, RecordInvalid
 from portal.extensions import db
 from portal.hookspecs import hookimpl
 from portal.models import AuditEntry, CreditCategory, CreditRecord, EvidenceFile
 from portal.models.people import Person
+from portal.review import services as review
 
 COMMON = {"activity_name": "省级课题", "activity_date": dt.date(2025, 5, 1), "credit_level": "provincial",
           "issuing_unit_id": None}
@@ -43,15 +44,15 @@ def with_evidence(record):
 
 
 def test_wizard_entry_is_scored_by_the_category(world):
-    record = records.create(world["learner"], category("科研立项"), COMMON, {}, wizard_rule="省级:2")
+    record = credits.create(world["learner"], category("科研立项"), COMMON, {}, wizard_rule="省级:2")
     assert (record.credits, record.credit_class, record.status) == (Decimal("7.00"), "II", "draft")
     assert record.fields == {"level": "省级", "rank": 2}
 
 
 def test_free_form_takes_its_class_from_the_credit_level(world):
-    national = records.create(world["learner"], category("非向导录入"), {**COMMON, "credit_level": "national"},
+    national = credits.create(world["learner"], category("非向导录入"), {**COMMON, "credit_level": "national"},
                               {"credits": "3.5", "hours": "10"})
-    county = records.create(world["learner"], category("非向导录入"), {**COMMON, "credit_level": "county"},
+    county = credits.create(world["learner"], category("非向导录入"), {**COMMON, "credit_level": "county"},
                             {"credits": "1", "hours": "2"})
     assert (national.credit_class, national.credits, national.hours) == ("I", Decimal("3.50"), Decimal("10.0"))
     assert county.credit_class == "II"
@@ -59,69 +60,69 @@ def test_free_form_takes_its_class_from_the_credit_level(world):
 
 def test_invalid_fields_are_refused_with_messages_per_field(world):
     with pytest.raises(RecordInvalid) as error:
-        records.create(world["learner"], category("科研立项"), COMMON, {"level": "省级", "rank": "9"})
+        credits.create(world["learner"], category("科研立项"), COMMON, {"level": "省级", "rank": "9"})
     assert "rank" in error.value.errors
     with pytest.raises(RecordInvalid) as error:
-        records.create(world["learner"], category("科研立项"), COMMON, {}, wizard_rule="乡级:1")
+        credits.create(world["learner"], category("科研立项"), COMMON, {}, wizard_rule="乡级:1")
     assert "wizard_rule" in error.value.errors
     assert db.session.scalar(select(CreditRecord).where(CreditRecord.person_id == world["learner"].person.id)) is None
 
 
 def test_full_workflow_with_rejection_and_resubmission(world):
     learner, admin = world["learner"], world["admin"]
-    record = with_evidence(records.create(learner, category("科研立项"), COMMON, {}, wizard_rule="省级:2"))
-    records.submit(learner, [record])
-    records.submit(learner, [record])  # a double click: still one submission
+    record = with_evidence(credits.create(learner, category("科研立项"), COMMON, {}, wizard_rule="省级:2"))
+    credits.submit(learner, [record])
+    credits.submit(learner, [record])  # a double click: still one submission
     assert record.status == "submitted"
     with pytest.raises(RecordInvalid):
-        records.review(admin, [record], "reject", "  ")
-    records.review(admin, [record], "reject", "证明材料不清晰")
+        review.decide(admin, [record], "reject", "  ")
+    review.decide(admin, [record], "reject", "证明材料不清晰")
     assert (record.status, record.review_comment) == ("rejected", "证明材料不清晰")
-    records.update(learner, record, record.version, category("科研立项"), COMMON, {}, wizard_rule="省级:1")
-    records.submit(learner, [record])
-    records.review(admin, [record], "approve")
+    credits.update(learner, record, record.version, category("科研立项"), COMMON, {}, wizard_rule="省级:1")
+    credits.submit(learner, [record])
+    review.decide(admin, [record], "approve")
     assert (record.status, record.credits) == ("approved", Decimal("8.00"))
     actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.record_id == record.id).order_by(AuditEntry.id)).all()
     assert actions == ["create", "submit", "reject", "edit", "submit", "approve"]
     rejected = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "reject")).one()
     assert (rejected.before["status"], rejected.after["status"], rejected.role) == ("submitted", "rejected", "unit_admin")
     with pytest.raises(RecordConflict):  # approved records never change
-        records.update(learner, record, record.version, category("科研立项"), COMMON, {}, wizard_rule="省级:3")
+        credits.update(learner, record, record.version, category("科研立项"), COMMON, {}, wizard_rule="省级:3")
 
 
 def test_submitting_needs_evidence(world):
-    record = records.create(world["learner"], category("科研立项"), COMMON, {}, wizard_rule="省级:2")
+    record = credits.create(world["learner"], category("科研立项"), COMMON, {}, wizard_rule="省级:2")
     with pytest.raises(RecordInvalid) as error:
-        records.submit(world["learner"], [record])
+        credits.submit(world["learner"], [record])
     assert "evidence" in error.value.errors and record.status == "draft"
 
 
 def test_a_stale_version_is_a_conflict(world):
-    record = records.create(world["learner"], category("科研立项"), COMMON, {}, wizard_rule="省级:2")
+    record = credits.create(world["learner"], category("科研立项"), COMMON, {}, wizard_rule="省级:2")
     stale = record.version
-    records.update(world["learner"], record, stale, category("科研立项"), COMMON, {}, wizard_rule="省级:3")
+    credits.update(world["learner"], record, stale, category("科研立项"), COMMON, {}, wizard_rule="省级:3")
     with pytest.raises(RecordConflict):
-        records.update(world["learner"], record, stale, category("科研立项"), COMMON, {}, wizard_rule="省级:1")
+        credits.update(world["learner"], record, stale, category("科研立项"), COMMON, {}, wizard_rule="省级:1")
     assert record.credits == Decimal("6.00")
 
 
 def test_a_concurrent_change_in_the_database_makes_the_later_writer_lose(app, world):
     learner, admin = world["learner"], world["admin"]
-    record = with_evidence(records.create(learner, category("科研立项"), COMMON, {}, wizard_rule="省级:2"))
-    records.submit(learner, [record])
+    record = with_evidence(credits.create(learner, category("科研立项"), COMMON, {}, wizard_rule="省级:2"))
+    credits.submit(learner, [record])
     # Another worker approves it between our read and our write.
     with Session(db.engine) as other:
         other.execute(update(CreditRecord).where(CreditRecord.id == record.id)
                       .values(status="approved", version=CreditRecord.version + 1))
         other.commit()
     with pytest.raises(RecordConflict):
-        records.review(admin, [record], "reject", "重复")
+        review.decide(admin, [record], "reject", "重复")
     db.session.expire_all()
     assert db.session.get(CreditRecord, record.id).status == "approved"
 
 
 def test_changed_parameters_do_not_rescore_existing_records(world):
-    record = records.create(world["learner"], category("科研立项"), COMMON, {}, wizard_rule="省级:2")
+    record = credits.create(world["learner"], category("科研立项"), COMMON, {}, wizard_rule="省级:2")
     research = category("科研立项")
     original = research.params
     research.params = {**original, "table": {**original["table"], "省级": ["1", "1", "1", "1", "1"]}}
@@ -138,26 +139,26 @@ def test_changed_parameters_do_not_rescore_existing_records(world):
 def test_others_records_are_not_found(world):
     from werkzeug.exceptions import NotFound
 
-    record = with_evidence(records.create(world["learner"], category("科研立项"), COMMON, {}, wizard_rule="省级:2"))
+    record = with_evidence(credits.create(world["learner"], category("科研立项"), COMMON, {}, wizard_rule="省级:2"))
     with pytest.raises(NotFound):
-        records.get(world["other"], record.id)
+        credits.get(world["other"], record.id)
     with pytest.raises(NotFound):
-        records.get_own(world["admin"], record.id)  # the reviewer sees it but cannot edit it
-    assert records.get(world["admin"], record.id) is record
-    records.submit(world["learner"], [record])
+        credits.get_own(world["admin"], record.id)  # the reviewer sees it but cannot edit it
+    assert credits.get(world["admin"], record.id) is record
+    credits.submit(world["learner"], [record])
     with pytest.raises(NotFound):
-        records.review(world["foreign_admin"], [record], "approve")
+        review.decide(world["foreign_admin"], [record], "approve")
     with pytest.raises(NotFound):
-        records.get(world["foreign_admin"], record.id)
+        credits.get(world["foreign_admin"], record.id)
 
 
 def test_a_deleted_draft_disappears_but_keeps_its_audit_trail(world):
-    record = records.create(world["learner"], category("科研立项"), COMMON, {}, wizard_rule="省级:2")
-    records.delete_draft(world["learner"], record, record.version)
+    record = credits.create(world["learner"], category("科研立项"), COMMON, {}, wizard_rule="省级:2")
+    credits.delete_draft(world["learner"], record, record.version)
     from werkzeug.exceptions import NotFound
 
     with pytest.raises(NotFound):
-        records.get(world["learner"], record.id)
+        credits.get(world["learner"], record.id)
     actions = select(AuditEntry.action).where(AuditEntry.record_id == record.id).order_by(AuditEntry.id)
     assert db.session.scalars(actions).all() == ["create", "delete"]
 
@@ -184,9 +185,9 @@ def test_submission_and_review_are_plugin_events(app, world):
     pm = app.extensions["portal"].pm
     pm.register(listener, name="test-listener")
     try:
-        record = with_evidence(records.create(world["learner"], category("科研立项"), COMMON, {}, wizard_rule="省级:2"))
-        records.submit(world["learner"], [record])
-        records.review(world["admin"], [record], "approve")
+        record = with_evidence(credits.create(world["learner"], category("科研立项"), COMMON, {}, wizard_rule="省级:2"))
+        credits.submit(world["learner"], [record])
+        review.decide(world["admin"], [record], "approve")
     finally:
         pm.unregister(name="test-listener")
     assert listener.events == [("submitted", record.id, "learner"), ("approved", record.id, "unit_admin")]
@@ -202,10 +203,10 @@ def test_submission_and_review_are_plugin_events(app, world):
 
 def test_nobody_reviews_their_own_record_but_the_province_may(app, world, users):
     admin = world["admin"]
-    own = with_evidence(records.create(admin, category("科研立项"), COMMON, {}, wizard_rule="省级:2"))
-    records.submit(admin, [own])
+    own = with_evidence(credits.create(admin, category("科研立项"), COMMON, {}, wizard_rule="省级:2"))
+    credits.submit(admin, [own])
     with pytest.raises(RecordConflict):
-        records.review(admin, [own], "approve")
+        review.decide(admin, [own], "approve")
     province = actor_for(app.appbuilder.sm.find_user(username=users.province_admin().username))
-    records.review(province, [own], "approve")
+    review.decide(province, [own], "approve")
     assert own.status == "approved" and own.reviewed_by == province.user.id

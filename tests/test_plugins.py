@@ -20,10 +20,11 @@ from sqlalchemy import delete, func, select
 
 from portal import hookspecs
 from portal.accounts.actor import actor_for
-from portal.credits import records
+from portal.credits import services as credits
 from portal.extensions import db
 from portal.models import AuditEntry, CreditCategory, CreditRecord, CreditYearBucket, Person
 from portal.plugins import PluginError, build_registry, builtin_plugin_names
+from portal.review import services as review
 from tests import helpers
 from tests.helpers import login, make_test_app
 
@@ -455,11 +456,11 @@ def test_a_third_party_credit_type_is_configured_and_used_end_to_end(example_app
         category = db.session.scalar(select(CreditCategory).where(CreditCategory.name == "院内示范讲座"))
         try:
             owner = actor_for(db.session.get(Person, learner.id).user)
-            record = records.create(owner, category, {"activity_name": "讲座", "activity_date": dt.date(2025, 6, 1)},
+            record = credits.create(owner, category, {"activity_name": "讲座", "activity_date": dt.date(2025, 6, 1)},
                                     {"sessions": "3"})
             assert (str(record.credits), record.credit_class) == ("1.50", "II")
-            records.submit(owner, [record])
-            records.review(actor_for(db.session.get(Person, reviewer.id).user), [record], "approve")
+            credits.submit(owner, [record])
+            review.decide(actor_for(db.session.get(Person, reviewer.id).user), [record], "approve")
             assert record.status == "approved"
         finally:  # categories outlive a test's data: remove this one and what refers to it
             ids = select(CreditRecord.id).where(CreditRecord.category_id == category.id)

@@ -4,7 +4,8 @@ filters, the detail with evidence, and batch decisions (a rejection needs a comm
 from sqlalchemy import select
 
 from portal.accounts.actor import actor_for
-from portal.credits import attachments, records
+from portal.credits import attachments
+from portal.credits import services as credits
 from portal.extensions import db
 from portal.models import CreditCategory, CreditRecord, Person
 from tests.conftest import csrf_from
@@ -20,10 +21,10 @@ def submitted(app, made, name):
         person = db.session.get(Person, made.id)
         actor = actor_for(person.user)
         category = db.session.scalar(select(CreditCategory).where(CreditCategory.type_slug == "free_form"))
-        record = records.create(actor, category, {**COMMON, "activity_name": name}, {"credits": "1", "hours": "2"})
+        record = credits.create(actor, category, {**COMMON, "activity_name": name}, {"credits": "1", "hours": "2"})
         file = attachments.add(actor, category_rules(category), "证书.png", png_bytes(), record, 0)
         db.session.commit()
-        records.submit(actor, [record])
+        credits.submit(actor, [record])
         return record.id, file.id
 
 

@@ -16,10 +16,11 @@ from sqlalchemy import select
 
 from portal.accounts.actor import actor_for
 from portal.accounts.roles import OUT_OF_PROVINCE
-from portal.credits import records
+from portal.credits import services as credits
 from portal.extensions import db
 from portal.models import CreditRecord, EvidenceFile, Person, SmsCode
 from portal.out_of_province.sign_in import SENDER
+from portal.review import services as review
 from portal_plugins.auth.sms import codes
 from tests import helpers
 from tests.conftest import csrf_from
@@ -314,7 +315,7 @@ def test_only_counted_records_are_listed(app, world, clock):
     old = approved_record(app, visitor.id, FREE, dt.date(2025, 3, 1), {"credits": "4", "hours": "12"}, name="原记录")
     with app.test_request_context():
         person = db.session.get(Person, visitor.id)
-        correction = records.correct(actor_for(person.user), db.session.get(CreditRecord, old))
+        correction = credits.correct(actor_for(person.user), db.session.get(CreditRecord, old))
         correction.activity_name = "更正后的记录"
         db.session.commit()
         correction_id = correction.id
@@ -328,8 +329,8 @@ def test_only_counted_records_are_listed(app, world, clock):
         db.session.add(EvidenceFile(record_id=correction_id, person_id=visitor.id, stored_name="c" * 32,
                                     original_name="a.jpg", media_type="image/jpeg", size=1, sha256="0" * 64))
         db.session.commit()
-        records.submit(learner, [correction])
-        records.review(actor_for(app.appbuilder.sm.find_user("padmin")), [correction], "approve")
+        credits.submit(learner, [correction])
+        review.decide(actor_for(app.appbuilder.sm.find_user("padmin")), [correction], "approve")
     html = client.get("/out-of-province/").get_data(as_text=True)
     assert "原记录" not in html and "更正后的记录" in html
 

@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from portal.accounts.actor import actor_for
-from portal.credits import records
+from portal.credits import services as credits
 from portal.extensions import db
 from portal.models import CreditCategory, Person
+from portal.review import services as review
 from tests.conftest import csrf_from
 from tests.helpers import PASSWORD, api_token, approved_record, login
 
@@ -38,14 +39,14 @@ def year(app, users):
         me, padmin = actor_for(person.user), actor_for(app.appbuilder.sm.find_user("padmin"))
         free = db.session.scalar(select(CreditCategory).where(CreditCategory.name == FREE))
         common = {"activity_name": "草稿", "activity_date": dt.date(2025, 7, 1), "credit_level": "city"}
-        records.create(me, free, common, {"credits": "1", "hours": "1"})
+        credits.create(me, free, common, {"credits": "1", "hours": "1"})
         from portal.models import EvidenceFile
-        rejected = records.create(me, free, {**common, "activity_name": "被退回"}, {"credits": "3", "hours": "3"})
+        rejected = credits.create(me, free, {**common, "activity_name": "被退回"}, {"credits": "3", "hours": "3"})
         db.session.add(EvidenceFile(record_id=rejected.id, person_id=person.id, stored_name="r" * 32, original_name="a.jpg",
                                     media_type="image/jpeg", size=1, sha256="0" * 64))
         db.session.commit()
-        records.submit(me, [rejected])
-        records.review(padmin, [rejected], "reject", "请补充证明")
+        credits.submit(me, [rejected])
+        review.decide(padmin, [rejected], "reject", "请补充证明")
     return made
 
 

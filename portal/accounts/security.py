@@ -36,7 +36,7 @@ class LoginForm(FlaskForm):
 
 
 class PortalAuthDBView(AuthDBView):
-    login_template = "portal/login.html"
+    login_template = "portal/accounts/login.html"
     invalid_login_message = LOGIN_FAILED
 
     @expose("/login/", methods=["GET", "POST"])

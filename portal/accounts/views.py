@@ -47,4 +47,4 @@ class PasswordView(BaseView):
                 flash(_("Your password was changed."), "success")
                 return redirect(self.appbuilder.get_url_for_index)
             form.new_password.errors = list(form.new_password.errors) + problems
-        return self.render_template("portal/password.html", title=_("Change password"), form=form, forced=forced)
+        return self.render_template("portal/accounts/password.html", title=_("Change password"), form=form, forced=forced)

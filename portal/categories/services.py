@@ -1,5 +1,5 @@
-"""Credit categories: finding each one's credit type, and describing a category to a learner's
-form or the API (fields, wizard choices)."""
+"""Credit categories: finding each one's credit type, describing a category to a learner's form
+or the API (fields, wizard choices), and saving the admin's edits."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,6 +7,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import or_, select
 
+from portal.compliance import summaries
 from portal.contracts import CreditType, Entry, WizardGroup, to_json
 from portal.extensions import db
 from portal.models import CreditCategory
@@ -20,6 +21,15 @@ def credit_type(category: CreditCategory) -> CreditType | None:
     """The category's credit type, or None when its plugin is not installed."""
     cls = credit_types().get(category.type_slug)
     return cls() if cls else None
+
+
+def get(category_id: int) -> CreditCategory:
+    return db.get_or_404(CreditCategory, category_id)
+
+
+def everything() -> list[CreditCategory]:
+    """Every category, enabled or not, in the order the admin set."""
+    return list(db.session.scalars(select(CreditCategory).order_by(CreditCategory.position, CreditCategory.id)))
 
 
 def enabled(year: int | None = None) -> list[CreditCategory]:
@@ -71,3 +81,23 @@ def describe(category: CreditCategory) -> dict[str, Any]:
         "fields": field_schema(credit_type_) if credit_type_ else [],
         "wizard": wizard_json(wizard(category)),
     }
+
+
+def name_taken(name: str, category_id: int | None) -> bool:
+    """Whether another category than ``category_id`` has this name."""
+    query = select(CreditCategory.id).where(CreditCategory.name == name)
+    if category_id:
+        query = query.where(CreditCategory.id != category_id)
+    return db.session.scalar(query) is not None
+
+
+def save(category: CreditCategory, params: dict[str, Any], node_before: str) -> None:
+    """Store a category the admin's form has filled in, with its type's parameters, in one commit.
+    When it moved to another 各类学分汇总 node, the years its records count in are recomputed."""
+    category.summary_node = category.summary_node or ""
+    category.cap_group = category.cap_group or ""
+    category.params = to_json(params)
+    db.session.add(category)
+    if category.id and category.summary_node != node_before:
+        summaries.refresh_category(category.id)
+    db.session.commit()

@@ -6,13 +6,10 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from portal.categories import services
 from portal.categories.forms import CategoryForm, summary_node_choices
-from portal.compliance import summaries
 from portal.contracts import CLASS_LABELS, to_json
-from portal.extensions import db
 from portal.models import CreditCategory
 
 PARAMS_PREFIX = "params-"
@@ -26,14 +23,14 @@ class CategoryView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        categories = db.session.scalars(select(CreditCategory).order_by(CreditCategory.position, CreditCategory.id)).all()
-        return self.render_template("portal/categories_list.html", title=_("Credit categories"), categories=categories,
+        return self.render_template("portal/categories/list.html", title=_("Credit categories"),
+                                    categories=services.everything(),
                                     types=services.credit_types(), class_labels=CLASS_LABELS)
 
     @expose("/new")
     @has_access
     def choose_type(self):
-        return self.render_template("portal/category_types.html", title=_("New credit category"),
+        return self.render_template("portal/categories/types.html", title=_("New credit category"),
                                     types=sorted(services.credit_types().values(), key=lambda t: t.slug))
 
     @expose("/new/<slug>", methods=["GET", "POST"])
@@ -46,9 +43,7 @@ class CategoryView(BaseView):
     @expose("/<int:category_id>/edit", methods=["GET", "POST"])
     @has_access
     def edit(self, category_id: int):
-        category = db.session.get(CreditCategory, category_id)
-        if category is None:
-            abort(404)
+        category = services.get(category_id)
         if services.credit_type(category) is None:
             flash(_("The credit type of this category is not installed; it cannot be edited."), "warning")
             return redirect(url_for("CategoryView.index"))
@@ -65,28 +60,15 @@ class CategoryView(BaseView):
         # A preview needs valid parameters only; saving validates both forms, neither
         # short-circuited, so that every error shows at once.
         if request.method == "POST" and request.form.get("action") != "preview" and form.validate() & params_ok:
-            if self._name_taken(form.name.data, category.id):
+            if services.name_taken(form.name.data, category.id):
                 form.name.errors = [*form.name.errors, _("Another category has this name.")]
             else:
                 form.populate_obj(category)
-                category.summary_node = category.summary_node or ""
-                category.cap_group = category.cap_group or ""
-                category.params = to_json(params.data)
-                db.session.add(category)
-                if category.id and category.summary_node != node_before:
-                    summaries.refresh_category(category.id)
-                db.session.commit()
+                services.save(category, params.data, node_before)
                 flash(_("Category saved. Records already approved keep the parameters they were scored with."), "success")
                 return redirect(url_for("CategoryView.index"))
         preview = credit_type.wizard(credit_type.params(to_json(params.data))) if not params.errors else []
         return self.render_template(
-            "portal/category_form.html", title=category.name or _("New credit category"), form=form, params=params,
+            "portal/categories/form.html", title=category.name or _("New credit category"), form=form, params=params,
             credit_type=credit_type, preview=preview, learner_fields=credit_type.Fields(), category=category,
         )
-
-    @staticmethod
-    def _name_taken(name: str, category_id: int | None) -> bool:
-        query = select(CreditCategory.id).where(CreditCategory.name == name)
-        if category_id:
-            query = query.where(CreditCategory.id != category_id)
-        return db.session.scalar(query) is not None

@@ -15,7 +15,7 @@ from sqlalchemy import Select, select
 from portal.accounts.actor import Actor
 from portal.certificates.statement import statement
 from portal.compliance.summaries import COUNTED
-from portal.credits import records
+from portal.credits import services as credits
 from portal.documents import services as documents
 from portal.extensions import db
 from portal.models import Certificate, CreditRecord
@@ -28,7 +28,7 @@ class RevokeInvalid(ValueError):
 
 def visible(actor: Actor) -> Select:
     """Certificates of the records the actor may see (own; the unit's staff; all for the province)."""
-    return select(Certificate).where(Certificate.record_id.in_(records.visible(actor).with_only_columns(CreditRecord.id)))
+    return select(Certificate).where(Certificate.record_id.in_(credits.visible(actor).with_only_columns(CreditRecord.id)))
 
 
 def find(actor: Actor, numbers: Iterable[str]) -> list[Certificate]:
@@ -51,7 +51,7 @@ def issue(actor: Actor, record_ids: Iterable[int]) -> list[Certificate]:
     approved, still counted (no approved correction replaced it) and one the actor may see;
     anything else is a 404, with nothing issued."""
     ids = list(dict.fromkeys(int(i) for i in record_ids))
-    chosen = {r.id: r for r in db.session.scalars(records.visible(actor).where(CreditRecord.id.in_(ids), COUNTED))} if ids else {}
+    chosen = {r.id: r for r in db.session.scalars(credits.visible(actor).where(CreditRecord.id.in_(ids), COUNTED))} if ids else {}
     if not ids or len(chosen) != len(ids):
         abort(404)
     return [of_record(i) or _issue_one(chosen[i]) for i in ids]

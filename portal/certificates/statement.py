@@ -6,7 +6,7 @@ import datetime as dt
 from flask import current_app
 
 from portal.contracts import CertificateStatement
-from portal.credits import records
+from portal.credits import services as credits
 from portal.dictionaries.services import names
 from portal.documents.statement import province_name, verify_url
 from portal.models import CreditRecord
@@ -21,7 +21,7 @@ def title() -> str:
 
 def _period(record: CreditRecord) -> tuple[str, str]:
     """The project's first and last day, as the record's credit type states them."""
-    period = records.period(record)
+    period = credits.period(record)
     return period.first.isoformat(), period.last.isoformat()
 
 

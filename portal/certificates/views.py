@@ -3,14 +3,12 @@ provincial admin's list with revocation. Their verification page is portal.docum
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
-from flask_appbuilder import AppBuilder, BaseView, expose, has_access
+from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from portal.accounts.actor import current_actor
 from portal.accounts.redirects import safe_next
 from portal.certificates import files, services
-from portal.certificates.api import CertificateApi
 from portal.certificates.services import RevokeInvalid
 from portal.extensions import db
 from portal.models import Certificate
@@ -86,11 +84,3 @@ class CertificateAdminView(BaseView):
         except RevokeInvalid as e:
             flash(str(e), "danger")
         return redirect(url_for("CertificateAdminView.index", q=certificate.number))
-
-
-def register(appbuilder: AppBuilder) -> None:
-    """Add the certificate pages and API."""
-    appbuilder.add_view_no_menu(CertificateView)
-    appbuilder.add_view(CertificateAdminView, "Certificates", label=_l("Certificates"), icon="fa-certificate",
-                        category="Statistics")
-    appbuilder.add_api(CertificateApi)

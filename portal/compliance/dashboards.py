@@ -6,12 +6,9 @@ from __future__ import annotations
 from flask import abort, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from portal.accounts.actor import current_actor
 from portal.compliance import services, stats, unit_export
-from portal.extensions import db
-from portal.models import Unit
 from portal.pagination import paginate_list
 
 PER_PAGE = 50
@@ -52,7 +49,7 @@ class ProvinceDashboardView(BaseView):
     @has_access
     def index(self):
         year = stats.chosen_year(request.args.get("year"))
-        units = db.session.execute(select(Unit.id, Unit.name, Unit.kind, Unit.parent_id).order_by(Unit.code)).all()
+        units = stats.units()
         city_of = stats.city_of_each(units)
         city_id = request.args.get("city_id", type=int)
         if city_id is None:

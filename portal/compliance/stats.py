@@ -12,11 +12,12 @@ from typing import Any
 
 from flask import abort
 from flask_babel import gettext as _
+from sqlalchemy import func, select
 
 from portal.accounts.actor import Actor
 from portal.compliance.services import PersonResult, rate
 from portal.extensions import db
-from portal.models import Unit
+from portal.models import CreditRecord, Unit
 from portal.models.people import TITLE_LEVELS
 
 YEARS_OFFERED = 10
@@ -40,6 +41,12 @@ def years_offered(chosen: int, earliest: int | None = None) -> list[int]:
     first = min(this - YEARS_OFFERED + 1, earliest or this)
     years = list(range(this, first - 1, -1))
     return years if chosen in years else sorted(years + [chosen], reverse=True)
+
+
+def first_record_year(person_id: int) -> int | None:
+    """The year of the person's earliest record, if any (the first year a year select offers)."""
+    first = db.session.scalar(select(func.min(CreditRecord.activity_date)).where(CreditRecord.person_id == person_id))
+    return first.year if first else None
 
 
 def unit_in_scope(actor: Actor, unit_id: int | None) -> Unit:
@@ -87,6 +94,11 @@ def by_department(answers: list[PersonResult]) -> list[Group]:
     departments = sorted({a.department for a in answers if a.department})
     labels = {**{d: d for d in departments}, "": _("Not filled in")}
     return grouped(answers, lambda a: a.department or "", labels)
+
+
+def units() -> list[Any]:
+    """Every unit's id, name, kind and parent_id, by code."""
+    return db.session.execute(select(Unit.id, Unit.name, Unit.kind, Unit.parent_id).order_by(Unit.code)).all()
 
 
 def city_of_each(units: Iterable[Any]) -> dict[int, int | None]:

@@ -6,21 +6,13 @@ from __future__ import annotations
 from flask import request
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 
 from portal.accounts.actor import current_actor
 from portal.compliance import services, stats, summaries
 from portal.compliance.rules import describe
 from portal.compliance.year_records import RECORD_KEYS, record_dictionaries, record_labels, record_row
 from portal.contracts import CLASS_LABELS
-from portal.extensions import db
-from portal.models import CreditRecord
 from portal.people import services as people
-
-
-def first_record_year(person_id: int) -> int | None:
-    first = db.session.scalar(select(func.min(CreditRecord.activity_date)).where(CreditRecord.person_id == person_id))
-    return first.year if first else None
 
 
 class ComplianceView(BaseView):
@@ -40,8 +32,8 @@ class ComplianceView(BaseView):
         deeming = next((r for r in counted if r.id == verdict.deemed_by), None)
         dictionaries = record_dictionaries()
         return self.render_template(
-            "portal/statistics/compliance.html", title=_("Compliance query"), person=person, year=year,
-            own=actor.is_person(person.id), years=stats.years_offered(year, first_record_year(person.id)),
+            "portal/compliance/query.html", title=_("Compliance query"), person=person, year=year,
+            own=actor.is_person(person.id), years=stats.years_offered(year, stats.first_record_year(person.id)),
             span=summaries.year_range(year), verdict=verdict, deeming=deeming,
             rules=describe(verdict.rule_set, ctx) if verdict.rule_set else [],
             tree=services.summary_tree(verdict, ctx), labels=record_labels(), keys=RECORD_KEYS,

@@ -4,16 +4,13 @@ provincial admin anyone's (``person_id``)."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_appbuilder import AppBuilder, BaseView, expose, has_access
+from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from portal.accounts.actor import current_actor
 from portal.compliance import stats, summaries
-from portal.compliance.views import first_record_year
 from portal.credit_forms import files, services
-from portal.credit_forms.api import CreditFormApi
 from portal.credit_forms.services import YearsInvalid
 from portal.credit_forms.statement import person_line
 from portal.models import CreditForm
@@ -48,14 +45,14 @@ class CreditFormView(BaseView):
         return self.render_template(
             "portal/credit_forms/registration.html", title=_("Print credit registration form"), person=person,
             own=actor.is_person(person.id), line=person_line(person), year=year, span=summaries.year_range(year),
-            years=stats.years_offered(year, first_record_year(person.id)),
+            years=stats.years_offered(year, stats.first_record_year(person.id)),
             issued=services.of_person(person.id, REGISTRATION))
 
     @expose("/verification/", methods=["GET", "POST"])
     @has_access
     def verification(self):
         actor, person = self._person()
-        offered = stats.years_offered(stats.chosen_year(None), first_record_year(person.id))
+        offered = stats.years_offered(stats.chosen_year(None), stats.first_record_year(person.id))
         # After a refusal the page comes back with the same years ticked.
         ticked = [int(v) for v in request.form.getlist("years") if v.isdigit()]
         if request.method == "POST":
@@ -81,11 +78,3 @@ class CreditFormView(BaseView):
     @has_access
     def pdf(self, number: str):
         return files.send_pdf(services.find(current_actor(), number))
-
-
-def register(appbuilder: AppBuilder) -> None:
-    appbuilder.add_view(CreditFormView, "CreditForms", label=_l("Print credit registration form"), icon="fa-print",
-                        category="Statistics")
-    appbuilder.add_link("VerificationTable", label=_l("Multi-year credit verification table"),
-                        href="/forms/verification/", icon="fa-table", category="Statistics")
-    appbuilder.add_api(CreditFormApi)

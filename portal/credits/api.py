@@ -1,7 +1,7 @@
 """REST API of credit records: entering them (/api/v1/credits/), their evidence, submitting
-them, reading one with its audit trail, and reviewing them (/api/v1/credits/<id>/review,
-/api/v1/reviews/). Validation is the web forms' own, the workflow and the scoping are the
-services' (portal/credits/records.py, attachments.py): this module only translates JSON."""
+them, reading one with its audit trail (reviewing them is portal/review/api.py). Validation is
+the web forms' own, the workflow and the scoping are the services' (portal/credits/services.py,
+attachments.py): this module only translates JSON."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -17,11 +17,11 @@ from werkzeug.datastructures import MultiDict
 from portal.accounts.actor import Actor, current_actor
 from portal.categories import services as categories
 from portal.contracts import Common, Entry, round_credits, round_hours
-from portal.credits import attachments, audit, records
+from portal.credits import attachments, audit, services
 from portal.credits import query as credit_query
 from portal.credits.forms import entry_fields
 from portal.credits.query import QueryInvalid
-from portal.credits.records import RecordConflict, RecordInvalid, status_label
+from portal.credits.services import RecordConflict, RecordInvalid, status_label
 from portal.dictionaries import services as dictionaries
 from portal.evidence import EvidenceRejected, StorageFull
 from portal.extensions import db
@@ -41,14 +41,14 @@ DICTIONARY_FIELDS = (("credit_level", "credit_levels"), ("hosting_method", "host
 
 # --- answers ---------------------------------------------------------------------------------------
 
-def _invalid(errors: Mapping[str, list[str]]):
+def invalid(errors: Mapping[str, list[str]]):
     """400 with the messages per field, as the people API answers (``wizard_rule`` is
     ``wizard_choice`` here)."""
     errors = {("wizard_choice" if k == "wizard_rule" else k): [str(m) for m in v] for k, v in errors.items()}
     return answer(400, message=errors)
 
 
-def _conflict(error: RecordConflict):
+def conflict(error: RecordConflict):
     return answer(409, code="conflict", message=str(error))
 
 
@@ -64,7 +64,7 @@ def _integer(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _ids(data: Mapping[str, Any]) -> list[int] | None:
+def given_ids(data: Mapping[str, Any]) -> list[int] | None:
     ids = data.get("ids")
     if not isinstance(ids, list) or not ids or any(_integer(i) is None for i in ids):
         return None
@@ -249,15 +249,15 @@ class CreditApi(BaseApi):
         data = json_body()
         category = next((c for c in categories.enabled() if c.id == _integer(data.get("category_id"))), None)
         if category is None:
-            return _invalid({"category_id": [_("Choose the credit category")]})
+            return invalid({"category_id": [_("Choose the credit category")]})
         fields, rule, problems = _given(data, "")
         if problems:
-            return _invalid(problems)
+            return invalid(problems)
         common, raw, errors = _read_entry(category, fields, rule)
         try:
-            record = records.create(actor, category, common, raw, rule, common_errors=errors)
+            record = services.create(actor, category, common, raw, rule, common_errors=errors)
         except RecordInvalid as e:
-            return _invalid(e.errors)
+            return invalid(e.errors)
         return answer(201, id=record.id, result=record_dict(record))
 
     @expose("/<int:record_id>", methods=["GET"])
@@ -275,7 +275,7 @@ class CreditApi(BaseApi):
                   (who, role, action, at, before, after)"}
             404: {description: Not found or not yours to see}
         """
-        record = records.get(current_actor(), record_id)
+        record = services.get(current_actor(), record_id)
         return answer(200, result=detail_dict(record))
 
     @expose("/<int:record_id>", methods=["PATCH"])
@@ -309,25 +309,25 @@ class CreditApi(BaseApi):
         actor = current_actor()
         if (refusal := _self_entry_refusal(actor)) is not None:
             return refusal
-        record = records.get_own(actor, record_id)
+        record = services.get_own(actor, record_id)
         data = json_body()
         version = _integer(data.get("version"))
         if version is None:
-            return _invalid({"version": [_("Give the version of the record as you read it.")]})
+            return invalid({"version": [_("Give the version of the record as you read it.")]})
         try:
-            records._expect(record, version, records.EDITABLE)  # a stale or locked record is a 409 before any field check
+            services.expect(record, version, services.EDITABLE)  # a stale or locked record is a 409 before any field check
         except RecordConflict as e:
-            return _conflict(e)
+            return conflict(e)
         fields, rule, problems = _given(data, record.wizard_rule)
         if problems:
-            return _invalid(problems)
+            return invalid(problems)
         common, raw, errors = _read_entry(record.category, {**_stored(record), **fields}, rule)
         try:
-            records.update(actor, record, version, record.category, common, raw, rule, common_errors=errors)
+            services.update(actor, record, version, record.category, common, raw, rule, common_errors=errors)
         except RecordInvalid as e:
-            return _invalid(e.errors)
+            return invalid(e.errors)
         except RecordConflict as e:
-            return _conflict(e)
+            return conflict(e)
         return answer(200, result=record_dict(record))
 
     @expose("/<int:record_id>/evidence", methods=["POST"])
@@ -359,28 +359,28 @@ class CreditApi(BaseApi):
         actor = current_actor()
         if (refusal := _self_entry_refusal(actor)) is not None:
             return refusal
-        record = records.get_own(actor, record_id)
+        record = services.get_own(actor, record_id)
         credit_type = categories.credit_type(record.category)
         if credit_type is None:
-            return _invalid({"category_id": [_("This category's credit type is not installed.")]})
+            return invalid({"category_id": [_("This category's credit type is not installed.")]})
         rules = credit_type.evidence
         # Refuse an oversized body before reading it; a body of unknown length stops at the same size (413).
         limit = rules.max_bytes + UPLOAD_OVERHEAD
         if request.content_length is not None and request.content_length > limit:
-            return _invalid({"file": [_("The file is larger than %(mb)d MB.", mb=rules.max_bytes // MB)]})
+            return invalid({"file": [_("The file is larger than %(mb)d MB.", mb=rules.max_bytes // MB)]})
         request.max_content_length = limit
         upload = request.files.get("file")
         if upload is None or not upload.filename:
-            return _invalid({"file": [_("Send the file as the multipart field \"file\".")]})
+            return invalid({"file": [_("Send the file as the multipart field \"file\".")]})
         try:
             file = attachments.add(actor, rules, upload.filename, upload.read(), record, len(record.evidence))
             db.session.commit()
         except EvidenceRejected as e:
             db.session.rollback()
-            return _invalid({"file": [str(e)]})
+            return invalid({"file": [str(e)]})
         except RecordConflict as e:
             db.session.rollback()
-            return _conflict(e)
+            return conflict(e)
         except StorageFull as e:
             db.session.rollback()
             return answer(507, code="insufficient_storage", message=e.message())
@@ -412,7 +412,7 @@ class CreditApi(BaseApi):
         data = json_body()
         version = data.get("version")
         if version is not None and _integer(version) is None:
-            return _invalid({"version": [_("Give the version of the record as you read it.")]})
+            return invalid({"version": [_("Give the version of the record as you read it.")]})
         return self._submit([record_id], version)
 
     @expose("/submit", methods=["POST"])
@@ -438,112 +438,31 @@ class CreditApi(BaseApi):
             404: {description: One of them not found or not yours}
             409: {description: One of them approved}
         """
-        ids = _ids(json_body())
+        ids = given_ids(json_body())
         if ids is None:
-            return _invalid({"ids": [_("Give the ids of the records, e.g. [12, 13].")]})
+            return invalid({"ids": [_("Give the ids of the records, e.g. [12, 13].")]})
         return self._submit(ids, None)
 
     def _submit(self, ids: list[int], version: int | None):
         actor = current_actor()
         if (refusal := _self_entry_refusal(actor)) is not None:
             return refusal
-        chosen = [records.get_own(actor, i) for i in ids]
+        chosen = [services.get_own(actor, i) for i in ids]
         try:
             if version is not None and chosen[0].status != "submitted":
-                records._expect(chosen[0], version, records.EDITABLE)
+                services.expect(chosen[0], version, services.EDITABLE)
             try:
-                records.submit(actor, chosen)
+                services.submit(actor, chosen)
             except RecordConflict:
                 if version is not None:
                     raise
                 # Another request changed them meanwhile (often the same submission, clicked twice):
                 # read them again and submit what is still to submit.
                 db.session.rollback()
-                chosen = [records.get_own(actor, i) for i in ids]
-                records.submit(actor, chosen)
+                chosen = [services.get_own(actor, i) for i in ids]
+                services.submit(actor, chosen)
         except RecordInvalid as e:
-            return _invalid(e.errors)
+            return invalid(e.errors)
         except RecordConflict as e:
-            return _conflict(e)
+            return conflict(e)
         return answer(200, result=[{"id": r.id, "status": r.status, "version": r.version} for r in chosen])
-
-
-class ReviewApi(BaseApi):
-    """The unit admin's decisions on the unit's submitted records."""
-
-    route_base = "/api/v1"
-    resource_name = "reviews"
-    class_permission_name = "ReviewApi"
-    allow_browser_login = True
-    openapi_spec_tag = "Credit review"
-
-    @expose("/credits/<int:record_id>/review", methods=["POST"])
-    @protect()
-    @permission_name("post")
-    def review_one(self, record_id: int):
-        """Approve or reject a submitted record of one's unit (a rejection needs a comment).
-        ---
-        post:
-          parameters:
-          - {in: path, name: record_id, required: true, schema: {type: integer}}
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema:
-                  type: object
-                  required: [decision]
-                  properties:
-                    decision: {type: string, enum: [approve, reject]}
-                    comment: {type: string}
-          responses:
-            200: {description: "The record's status: {result: [{id, status, version, review_comment}]}"}
-            400: {description: No decision, or a rejection without a comment}
-            404: {description: Not a record of one's unit}
-            409: {description: Not waiting for review (decided meanwhile)}
-        """
-        return self._review([record_id], json_body())
-
-    @expose("/reviews/", methods=["POST"])
-    @protect()
-    @permission_name("post")
-    def review_many(self):
-        """Approve or reject several submitted records of one's unit at once (all or none).
-        ---
-        post:
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema:
-                  type: object
-                  required: [ids, decision]
-                  properties:
-                    ids: {type: array, items: {type: integer}}
-                    decision: {type: string, enum: [approve, reject]}
-                    comment: {type: string}
-          responses:
-            200: {description: "The records' statuses: {result: [{id, status, version, review_comment}]}"}
-            400: {description: No ids or decision, or a rejection without a comment}
-            404: {description: One of them not a record of one's unit}
-            409: {description: One of them not waiting for review}
-        """
-        data = json_body()
-        ids = _ids(data)
-        if ids is None:
-            return _invalid({"ids": [_("Give the ids of the records, e.g. [12, 13].")]})
-        return self._review(ids, data)
-
-    def _review(self, ids: list[int], data: Mapping[str, Any]):
-        actor = current_actor()
-        chosen = [records.get(actor, i) for i in ids]
-        decision, comment = data.get("decision"), data.get("comment")
-        try:
-            records.review(actor, chosen, decision if isinstance(decision, str) else "",
-                           comment if isinstance(comment, str) else "")
-        except RecordInvalid as e:
-            return _invalid(e.errors)
-        except RecordConflict as e:
-            return _conflict(e)
-        return answer(200, result=[{"id": r.id, "status": r.status, "version": r.version,
-                                     "review_comment": r.review_comment} for r in chosen])

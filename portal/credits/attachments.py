@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from portal.accounts.actor import Actor
 from portal.contracts import EvidenceRules
 from portal.credits import audit
-from portal.credits.records import EDITABLE, RecordConflict, visible
+from portal.credits.services import EDITABLE, RecordConflict, visible
 from portal.evidence import EvidenceRejected, evidence_store, inspect, save_in_transaction
 from portal.extensions import db
 from portal.models import CreditRecord, EvidenceFile

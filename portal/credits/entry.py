@@ -13,9 +13,9 @@ from wtforms import Form
 from portal.accounts.actor import Actor
 from portal.categories import services as categories
 from portal.contracts import CreditType
-from portal.credits import attachments, records
+from portal.credits import attachments, services
 from portal.credits.forms import CommonFields
-from portal.credits.records import RecordConflict, RecordInvalid
+from portal.credits.services import RecordConflict, RecordInvalid
 from portal.evidence import EvidenceRejected, StorageFull
 from portal.extensions import db
 from portal.models import CreditCategory, CreditRecord, EvidenceFile
@@ -82,9 +82,9 @@ def save(actor: Actor, entry: EntryForm, record: CreditRecord | None) -> CreditR
     rule_key = entry.rule.key if entry.rule else ""
     try:
         if record is None:
-            record = records.create(actor, entry.category, common, raw, rule_key)
+            record = services.create(actor, entry.category, common, raw, rule_key)
         else:
-            records.update(actor, record, request.form.get("version", type=int), entry.category, common, raw, rule_key)
+            services.update(actor, record, request.form.get("version", type=int), entry.category, common, raw, rule_key)
         attachments.attach(actor, record, entry.pending)
         db.session.commit()
         entry.pending = []
@@ -100,7 +100,7 @@ def save(actor: Actor, entry: EntryForm, record: CreditRecord | None) -> CreditR
 def submit_saved(actor: Actor, record: CreditRecord) -> str | None:
     """Submit a record just saved; the reason it stays a draft, or None when it was submitted."""
     try:
-        records.submit(actor, [record])
+        services.submit(actor, [record])
     except (RecordInvalid, RecordConflict) as e:
         return _("Saved as a draft but not submitted: %(reason)s", reason=str(e))
     return None

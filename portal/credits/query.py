@@ -14,8 +14,8 @@ from sqlalchemy import Select, func, select
 
 from portal.accounts.actor import Actor
 from portal.contracts import Column, Table
-from portal.credits import records
-from portal.credits.records import status_label
+from portal.credits import services
+from portal.credits.services import status_label
 from portal.dictionaries.services import names
 from portal.extensions import db
 from portal.models import CreditRecord, Person, Unit
@@ -64,7 +64,7 @@ def parse(actor: Actor, params: Mapping[str, str]) -> CreditQuery:
 
 def statement(actor: Actor, query: CreditQuery) -> Select:
     """The matching records (scoped to what the actor may see), as ORM rows."""
-    stmt = records.visible(actor).where(CreditRecord.person_id == query.person.id)
+    stmt = services.visible(actor).where(CreditRecord.person_id == query.person.id)
     if query.first:
         stmt = stmt.where(CreditRecord.activity_date >= query.first)
     if query.last:

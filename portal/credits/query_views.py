@@ -33,10 +33,10 @@ class CreditQueryView(BaseView):
         try:
             query = credit_query.parse(actor, request.args)
         except QueryInvalid as error:
-            return self.render_template("portal/statistics/credit_query.html", title=_("Credit query"), error=str(error),
+            return self.render_template("portal/credits/query.html", title=_("Credit query"), error=str(error),
                                         query=credit_query.CreditQuery(person, None, None, "all"), **context)
         sums = credit_query.totals(actor, query)
         number = page_number()
         page = Page(list(credit_query.rows(actor, query, PER_PAGE, (number - 1) * PER_PAGE)), sums.count, number, PER_PAGE)
-        return self.render_template("portal/statistics/credit_query.html", title=_("Credit query"), query=query,
+        return self.render_template("portal/credits/query.html", title=_("Credit query"), query=query,
                                     sums=sums, page=page, error=None, **context)

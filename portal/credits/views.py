@@ -13,10 +13,10 @@ from sqlalchemy.orm import joinedload
 from portal.accounts.actor import current_actor
 from portal.categories import services as categories
 from portal.contracts import CLASS_LABELS, Entry
-from portal.credits import attachments, audit, records
+from portal.credits import attachments, audit, services
 from portal.credits import entry as entries
 from portal.credits.forms import FreeFormFields, WizardFields, entry_fields
-from portal.credits.records import RecordConflict, RecordInvalid, status_label
+from portal.credits.services import RecordConflict, RecordInvalid, status_label
 from portal.evidence import evidence_store
 from portal.extensions import db
 from portal.models import CreditCategory, CreditRecord, EvidenceFile, Unit
@@ -83,8 +83,8 @@ class CreditEntryView(BaseView):
         if (refusal := self._needs_permission()) is not None:
             return refusal
         actor = current_actor()
-        record = records.get_own(actor, record_id)
-        if record.status not in records.EDITABLE:
+        record = services.get_own(actor, record_id)
+        if record.status not in services.EDITABLE:
             flash(_("A record that is %(status)s cannot be changed.", status=status_label(record.status)), "warning")
             return redirect(url_for("CreditEntryView.detail", record_id=record.id))
         entry = entries.build(entry_fields(bool(record.wizard_rule)), record.category, record, record.wizard_rule)
@@ -116,7 +116,7 @@ class CreditEntryView(BaseView):
         if (refusal := self._needs_permission()) is not None:
             return refusal
         actor = current_actor()
-        query = records.visible(actor).where(CreditRecord.person_id == actor.person.id)
+        query = services.visible(actor).where(CreditRecord.person_id == actor.person.id)
         page = paginate(query, (CreditRecord.activity_date.desc(), CreditRecord.id.desc()), PER_PAGE,
                         (joinedload(CreditRecord.category),))
         return self.render_template("portal/credits/mine.html", title=_("My entered credits"),
@@ -127,12 +127,12 @@ class CreditEntryView(BaseView):
     def submit(self):
         actor = current_actor()
         ids = [int(i) for i in request.form.getlist("record_id") if i.isdigit()]
-        chosen = [records.get_own(actor, i) for i in ids]
+        chosen = [services.get_own(actor, i) for i in ids]
         if not chosen:
             flash(_("Tick at least one draft first."), "warning")
         else:
             try:
-                done = records.submit(actor, chosen)
+                done = services.submit(actor, chosen)
                 flash(_("%(n)d records submitted for review.", n=len(done)), "success")
             except (RecordInvalid, RecordConflict) as e:
                 flash(str(e), "danger")
@@ -144,9 +144,9 @@ class CreditEntryView(BaseView):
         if (refusal := self._needs_permission()) is not None:
             return refusal
         actor = current_actor()
-        record = records.get_own(actor, record_id)
+        record = services.get_own(actor, record_id)
         try:
-            correction = records.correct(actor, record)
+            correction = services.correct(actor, record)
         except (RecordInvalid, RecordConflict) as e:
             flash(str(e), "danger")
             return redirect(url_for("CreditEntryView.detail", record_id=record.id))
@@ -158,9 +158,9 @@ class CreditEntryView(BaseView):
     @has_access
     def delete(self, record_id: int):
         actor = current_actor()
-        record = records.get_own(actor, record_id)
+        record = services.get_own(actor, record_id)
         try:
-            records.delete_draft(actor, record, request.form.get("version", type=int))
+            services.delete_draft(actor, record, request.form.get("version", type=int))
             flash(_("The draft was deleted."), "success")
         except RecordConflict as e:
             flash(str(e), "danger")
@@ -172,7 +172,7 @@ class CreditEntryView(BaseView):
     @has_access
     def detail(self, record_id: int):
         actor = current_actor()
-        record = records.get(actor, record_id)
+        record = services.get(actor, record_id)
         trail, users = audit.trail(record)
         credit_type = categories.credit_type(record.category)
         return self.render_template(
@@ -185,7 +185,7 @@ class CreditEntryView(BaseView):
     @has_access
     def remove_evidence(self, record_id: int, file_id: int):
         actor = current_actor()
-        record = records.get_own(actor, record_id)
+        record = services.get_own(actor, record_id)
         try:
             attachments.remove(actor, record, file_id)
             flash(_("The file was removed."), "success")

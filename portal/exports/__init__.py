@@ -6,8 +6,6 @@ from flask import current_app
 from flask_appbuilder import AppBuilder
 
 from portal.contracts import Exporter
-from portal.exports.api import ExportApi
-from portal.exports.views import ExportView
 
 
 def table_exporters() -> list[type[Exporter]]:
@@ -16,6 +14,9 @@ def table_exporters() -> list[type[Exporter]]:
 
 
 def register(appbuilder: AppBuilder) -> None:
+    from portal.exports.api import ExportApi
+    from portal.exports.views import ExportView
+
     appbuilder.add_view_no_menu(ExportView)
     appbuilder.add_api(ExportApi)
     current_app.add_template_global(table_exporters)

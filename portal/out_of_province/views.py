@@ -10,7 +10,7 @@ from sqlalchemy import func
 from portal.accounts.actor import current_actor
 from portal.compliance.summaries import COUNTED
 from portal.credits import query as credit_query
-from portal.credits import records
+from portal.credits import services as credits
 from portal.extensions import db
 from portal.pagination import Page, page_number
 
@@ -28,7 +28,7 @@ class OutOfProvinceView(BaseView):
     @has_access
     def index(self):
         actor = current_actor()
-        counted = records.visible(actor).where(COUNTED)
+        counted = credits.visible(actor).where(COUNTED)
         total = db.session.scalar(counted.with_only_columns(func.count()).order_by(None)) or 0
         number = page_number()
         rows = list(credit_query.shown(counted, PER_PAGE, (number - 1) * PER_PAGE))

@@ -39,7 +39,7 @@ class ProfileView(BaseView):
                 flash(_("Your profile was saved."), "success")
                 return redirect(url_for("ProfileView.show"))
         return self.render_template(
-            "portal/profile.html", title=_("My profile"), person=person_dict(person, unmasked=True),
+            "portal/people/profile.html", title=_("My profile"), person=person_dict(person, unmasked=True),
             history=history_rows(person), form=form, photo=person.photo,
         )
 
@@ -65,7 +65,7 @@ class PeopleView(BaseView):
         role = request.args.get("role") or None
         page = services.search(actor, request.args.get("q", ""), unit_id, role, request.args.get("page", 1, type=int))
         return self.render_template(
-            "portal/people_list.html", title=_("Staff") if not actor.is_province_admin else _("People search"),
+            "portal/people/list.html", title=_("Staff") if not actor.is_province_admin else _("People search"),
             page=page, actor=actor, units=services.units_for(actor) if actor.is_province_admin else [],
         )
 
@@ -85,9 +85,9 @@ class PeopleView(BaseView):
                             name=person.name), "success")
                     return redirect(url_for("PeopleView.detail", person_id=person.id))
                 return self.render_template(
-                    "portal/initial_password.html", title=_("Account created"), person=person, password=password,
+                    "portal/people/initial_password.html", title=_("Account created"), person=person, password=password,
                 )
-        return self.render_template("portal/person_form.html", title=_("New staff member"), form=form, actor=actor, person=None)
+        return self.render_template("portal/people/form.html", title=_("New staff member"), form=form, actor=actor, person=None)
 
     @expose("/<int:person_id>")
     @has_access
@@ -95,7 +95,7 @@ class PeopleView(BaseView):
         actor = current_actor()
         person = services.get(actor, person_id)
         return self.render_template(
-            "portal/person_detail.html", title=person.name,
+            "portal/people/detail.html", title=person.name,
             person=person_dict(person, unmasked=actor.is_province_admin), history=history_rows(person),
             photo=person.photo,
         )
@@ -120,7 +120,7 @@ class PeopleView(BaseView):
             else:
                 flash(_("Saved."), "success")
                 return redirect(url_for("PeopleView.detail", person_id=person.id))
-        return self.render_template("portal/person_form.html", title=_("Edit %(name)s", name=person.name), form=form,
+        return self.render_template("portal/people/form.html", title=_("Edit %(name)s", name=person.name), form=form,
                                     actor=actor, person=person)
 
     @expose("/self-entry", methods=["POST"])
@@ -146,7 +146,8 @@ class PeopleView(BaseView):
             flash(_("Out-of-province learners have no password: they sign in with an SMS code."), "warning")
             return redirect(url_for("PeopleView.detail", person_id=person.id))
         password = services.reset_password(actor, person)
-        return self.render_template("portal/initial_password.html", title=_("Password reset"), person=person, password=password)
+        return self.render_template("portal/people/initial_password.html", title=_("Password reset"), person=person,
+                                    password=password)
 
     @expose("/<int:person_id>/photo")
     @has_access

@@ -8,19 +8,18 @@ import datetime as dt
 from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.actor import current_actor
 from portal.accounts.redirects import safe_next
 from portal.categories import services as categories
 from portal.contracts import CLASS_LABELS
-from portal.credits import records
-from portal.credits.records import RecordConflict, RecordInvalid, status_label
+from portal.credits import services as credits
+from portal.credits.services import RecordConflict, RecordInvalid, status_label
 from portal.dictionaries import services as dictionaries
-from portal.extensions import db
-from portal.models import CreditCategory, CreditRecord, Person
+from portal.models import CreditRecord
 from portal.pagination import paginate
+from portal.review import services as review
 
 PER_PAGE = 20
 
@@ -32,12 +31,6 @@ def _date(name: str) -> dt.date | None:
         return None
 
 
-def waiting(actor) -> int:
-    """How many records of the actor's unit wait for review."""
-    return db.session.scalar(select(func.count(CreditRecord.id)).where(
-        CreditRecord.unit_id == actor.unit_id, CreditRecord.status == "submitted")) or 0
-
-
 class ReviewView(BaseView):
     route_base = "/review"
     class_permission_name = "Review"
@@ -47,32 +40,23 @@ class ReviewView(BaseView):
     @has_access
     def queue(self):
         actor = current_actor()
-        # No join in the query itself: its count then reads the (unit, status, date) index alone.
-        query = select(CreditRecord).where(CreditRecord.unit_id == actor.unit_id, CreditRecord.status == "submitted")
-        if person := request.args.get("person", "").strip():
-            query = query.where(CreditRecord.person.has(Person.name.contains(person)))
-        if category_id := request.args.get("category_id", type=int):
-            query = query.where(CreditRecord.category_id == category_id)
-        if level := request.args.get("credit_level", ""):
-            query = query.where(CreditRecord.credit_level == level)
-        if start := _date("from"):
-            query = query.where(CreditRecord.activity_date >= start)
-        if end := _date("to"):
-            query = query.where(CreditRecord.activity_date <= end)
+        query = review.queue(actor, person=request.args.get("person", "").strip(),
+                             category_id=request.args.get("category_id", type=int),
+                             credit_level=request.args.get("credit_level", ""), start=_date("from"), end=_date("to"))
         page = paginate(query, (CreditRecord.submitted_at, CreditRecord.id), PER_PAGE,
                         (joinedload(CreditRecord.person, innerjoin=True), joinedload(CreditRecord.category),
                          selectinload(CreditRecord.evidence)))
         return self.render_template(
             "portal/review/queue.html", title=_("Credit review"), page=page,
-            categories=db.session.scalars(select(CreditCategory).order_by(CreditCategory.position)).all(),
-            levels=dictionaries.tree("credit_levels"), waiting=waiting(actor),
+            categories=categories.everything(), levels=dictionaries.tree("credit_levels"),
+            waiting=review.waiting(actor),
         )
 
     @expose("/<int:record_id>")
     @has_access
     def detail(self, record_id: int):
         actor = current_actor()
-        record = records.get(actor, record_id)
+        record = credits.get(actor, record_id)
         if record.unit_id != actor.unit_id:
             return redirect(url_for("CreditEntryView.detail", record_id=record.id))
         return self.render_template("portal/review/detail.html", title=record.activity_name, record=record,
@@ -88,10 +72,10 @@ class ReviewView(BaseView):
         if not ids:
             flash(_("Tick at least one record first."), "warning")
             return redirect(back)
-        chosen = [records.get(actor, i) for i in ids]
+        chosen = [credits.get(actor, i) for i in ids]
         decision = request.form.get("decision", "")
         try:
-            records.review(actor, chosen, decision, request.form.get("comment", ""))
+            review.decide(actor, chosen, decision, request.form.get("comment", ""))
         except (RecordInvalid, RecordConflict) as e:
             flash(str(e), "danger")
             return redirect(back)

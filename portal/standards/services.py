@@ -1,5 +1,6 @@
 """Rule sets as people read them (years and group in words, the plain-language sentences, the
-browse page's periods, the API's JSON), saving one, and the rule sets that compete with one."""
+browse page's periods, the API's JSON), saving and enabling one, and the rule sets that compete
+with one."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -75,6 +76,15 @@ def as_json(rule_set: RuleSet, context: Context) -> dict[str, Any]:
         "caps": rule_set.caps, "multi_year": rule_set.multi_year, "deeming_categories": rule_set.deeming_categories,
         "enabled": rule_set.enabled, "description_lines": describe(rule_set, context),
     }
+
+
+def get(rule_set_id: int) -> RuleSet:
+    return db.get_or_404(RuleSet, rule_set_id)
+
+
+def set_enabled(rule_set: RuleSet, enabled: bool) -> None:
+    rule_set.enabled = enabled
+    db.session.commit()
 
 
 def save(rule_set: RuleSet, values: dict[str, Any]) -> None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 
 from portal.accounts.actor import current_actor
 from portal.compliance.rules import choose, describe
 from portal.compliance.services import context, rule_sets
-from portal.extensions import db
 from portal.models import RuleSet
 from portal.standards import services
 from portal.standards.forms import RuleSetForm, initial
@@ -39,14 +38,13 @@ class StandardsView(BaseView):
     @expose("/<int:rule_set_id>/edit", methods=["GET", "POST"])
     @has_access
     def edit(self, rule_set_id: int):
-        return self._edit(self._get(rule_set_id))
+        return self._edit(services.get(rule_set_id))
 
     @expose("/<int:rule_set_id>/enabled", methods=["POST"])
     @has_access
     def set_enabled(self, rule_set_id: int):
-        rule_set = self._get(rule_set_id)
-        rule_set.enabled = request.form.get("enabled") == "1"
-        db.session.commit()
+        rule_set = services.get(rule_set_id)
+        services.set_enabled(rule_set, request.form.get("enabled") == "1")
         if rule_set.enabled:
             flash(_("“%(name)s” is enabled.", name=rule_set.name), "success")
             for warning in services.competing(rule_set):
@@ -54,13 +52,6 @@ class StandardsView(BaseView):
         else:
             flash(_("“%(name)s” is disabled: it no longer judges compliance.", name=rule_set.name), "success")
         return redirect(url_for("StandardsView.index"))
-
-    @staticmethod
-    def _get(rule_set_id: int) -> RuleSet:
-        rule_set = db.session.get(RuleSet, rule_set_id)
-        if rule_set is None:
-            abort(404)
-        return rule_set
 
     def _edit(self, rule_set: RuleSet):
         posted = request.method == "POST"

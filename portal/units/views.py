@@ -5,12 +5,11 @@ from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
 from wtforms import SelectField
 
-from portal.extensions import db
-from portal.models import Person, Unit
+from portal.models import Unit
 from portal.models.units import UNIT_KINDS, UNIT_LEVELS
+from portal.units import services
 
 KIND_LABELS = {"province": _l("Province"), "city": _l("City"), "county": _l("County"), "institution": _l("Institution")}
 
@@ -40,7 +39,7 @@ class UnitModelView(ModelView):
     base_order = ("code", "asc")
 
     def pre_delete(self, item):
-        if item.children or db.session.scalar(select(func.count(Person.id)).where(Person.unit_id == item.id)):
+        if item.children or services.has_staff(item.id):
             raise ValueError(_("A unit with sub-units or staff cannot be deleted."))
 
 
@@ -52,11 +51,7 @@ class UnitTreeView(BaseView):
     @expose("/")
     @has_access
     def tree(self):
-        units = db.session.scalars(select(Unit).order_by(Unit.code)).all()
-        staff = dict(db.session.execute(select(Person.unit_id, func.count(Person.id)).group_by(Person.unit_id)).all())
-        children: dict[int | None, list[Unit]] = {}
-        for unit in units:
-            children.setdefault(unit.parent_id, []).append(unit)
         return self.render_template(
-            "portal/unit_tree.html", title=_("Unit tree"), children=children, staff=staff, kinds=KIND_LABELS,
+            "portal/units/tree.html", title=_("Unit tree"), children=services.children(), staff=services.staff_counts(),
+            kinds=KIND_LABELS,
         )

@@ -1,6 +1,7 @@
-"""Credit records: scoring an entry through its category's credit type, the workflow
-draft → submitted → approved | rejected (rejected → edited → submitted again), optimistic
-locking, and who may see and change what. Every change writes an audit row."""
+"""Credit records, the code that writes them: scoring an entry through its category's credit
+type, the workflow draft → submitted (rejected → edited → submitted again; the decision is
+portal.review's), optimistic locking, and who may see and change what. Every change writes an
+audit row."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -18,7 +19,6 @@ from werkzeug.datastructures import MultiDict
 from portal import events
 from portal.accounts.actor import Actor
 from portal.categories import services as categories
-from portal.compliance import summaries
 from portal.contracts import Common, CreditType, Period, ScoringContext, to_json
 from portal.credits import audit
 from portal.dictionaries.services import level_classes
@@ -171,9 +171,9 @@ def update(actor: Actor, record: CreditRecord, version: int, category: CreditCat
            common: Mapping[str, Any], raw_fields: Mapping[str, Any], wizard_rule: str = "",
            common_errors: Mapping[str, list[str]] | None = None) -> CreditRecord:
     """Edit a draft or a rejected record of the actor's own; an approved one never changes."""
-    _expect(record, version, EDITABLE)
+    expect(record, version, EDITABLE)
     scored = score(category, raw_fields, common, wizard_rule, common_errors)
-    with _saving():
+    with saving():
         before = audit.snapshot(record)
         _apply(record, category, common, scored, wizard_rule)
         audit.write(record, actor, "edit", before, audit.snapshot(record))
@@ -187,13 +187,13 @@ def submit(actor: Actor, records: list[CreditRecord]) -> list[CreditRecord]:
     for record in records:
         if record.status == "submitted":
             continue
-        _expect(record, record.version, EDITABLE)
+        expect(record, record.version, EDITABLE)
         credit_type = categories.credit_type(record.category)
         if credit_type is not None and credit_type.evidence.required and not record.evidence:
             raise RecordInvalid({"evidence": [_("Add at least one evidence file before submitting \"%(name)s\".",
                                                 name=record.activity_name)]})
         changed.append(record)
-    with _saving():
+    with saving():
         for record in changed:
             before = audit.snapshot(record)
             record.status, record.submitted_at = "submitted", now()
@@ -203,45 +203,15 @@ def submit(actor: Actor, records: list[CreditRecord]) -> list[CreditRecord]:
     return changed
 
 
-def review(actor: Actor, records: list[CreditRecord], decision: str, comment: str = "") -> list[CreditRecord]:
-    """Approve or reject submitted records (a comment is required to reject). A unit admin reviews
-    the unit's records but never their own; the provincial admin may review any record, which
-    is also how a unit's only admin gets their own records reviewed."""
-    if decision not in ("approve", "reject"):
-        raise RecordInvalid({"decision": [_("Choose approve or reject.")]})
-    comment = (comment or "").strip()
-    if decision == "reject" and not comment:
-        raise RecordInvalid({"comment": [_("Say why the record is rejected, so the learner can correct it.")]})
-    for record in records:
-        if not actor.is_province_admin:
-            if not (actor.is_unit_admin and record.unit_id == actor.unit_id):
-                abort(404)
-            if record.person_id == actor.person.id:
-                raise RecordConflict(
-                    _("Nobody reviews their own record: another admin of your unit, or the province, reviews it."))
-        if record.status != "submitted":
-            raise RecordConflict(_("\"%(name)s\" is no longer waiting for review.", name=record.activity_name))
-    with _saving():
-        for record in records:
-            before = audit.snapshot(record)
-            record.status = "approved" if decision == "approve" else "rejected"
-            record.review_comment, record.reviewed_by, record.reviewed_at = comment, actor.user.id, now()
-            audit.write(record, actor, decision, before, audit.snapshot(record))
-        if decision == "approve":
-            summaries.refresh(records)
-    for record in records:
-        events.credit_reviewed(record, actor)
-    return records
-
-
 def delete_draft(actor: Actor, record: CreditRecord, version: int) -> None:
-    _expect(record, version, ("draft",))
-    with _saving():
+    expect(record, version, ("draft",))
+    with saving():
         audit.write(record, actor, "delete", audit.snapshot(record), None)
         record.status = "deleted"
 
 
-def _expect(record: CreditRecord, version: int, statuses: tuple[str, ...]) -> None:
+def expect(record: CreditRecord, version: int, statuses: tuple[str, ...]) -> None:
+    """A conflict unless the record is still at ``version`` and in one of ``statuses``."""
     if record.version != version:
         raise RecordConflict(_("This record was changed meanwhile; reload it and try again."))
     if record.status not in statuses:
@@ -249,7 +219,7 @@ def _expect(record: CreditRecord, version: int, statuses: tuple[str, ...]) -> No
 
 
 @contextmanager
-def _saving():
+def saving():
     """Make the changes of the block and commit them; a record that another request changed in
     the database meanwhile (its version moved on) makes it a conflict, with nothing saved."""
     try:

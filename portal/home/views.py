@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from portal.accounts.actor import current_actor
 from portal.compliance import services as compliance
-from portal.review.views import waiting
+from portal.review import services as review
 
 
 class HomeView(IndexView):
@@ -23,5 +23,5 @@ class HomeView(IndexView):
         if actor.is_out_of_province:
             return redirect(url_for("OutOfProvinceView.index"))
         this_year = compliance.person_year(actor.person, dt.date.today().year) if actor.person else None
-        return self.render_template("portal/home.html", title=_("Home"), actor=actor, this_year=this_year,
-                                    waiting=waiting(actor) if actor.is_unit_admin else 0)
+        return self.render_template("portal/home/index.html", title=_("Home"), actor=actor, this_year=this_year,
+                                    waiting=review.waiting(actor) if actor.is_unit_admin else 0)

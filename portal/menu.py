@@ -1,0 +1,25 @@
+"""The menu users know (the provincial system's): its categories, which a feature names when it
+adds a page under one, and the order of the top entries. Features register in the order of
+create_app's list, which orders the pages within a category; ``arrange`` then puts the top
+entries in the order below, whichever feature happened to name a category first."""
+from __future__ import annotations
+
+from flask_appbuilder import AppBuilder
+from flask_babel import lazy_gettext as _l
+
+CREDIT_MANAGEMENT = {"category": "CreditManagement", "category_label": _l("Credit management"),
+                     "category_icon": "fa-graduation-cap"}
+UNITS = {"category": "Units", "category_label": _l("Units"), "category_icon": "fa-hospital"}
+CONFIGURATION = {"category": "Configuration", "category_label": _l("Configuration"), "category_icon": "fa-sliders-h"}
+STATISTICS = {"category": "Statistics", "category_label": _l("Statistics"), "category_icon": "fa-chart-bar"}
+SETTINGS = {"category": "Settings", "category_label": _l("Settings"), "category_icon": "fa-cog"}
+
+# The top entries, first to last (Security is Flask-AppBuilder's own); a plugin's come after them.
+TOP = ("Security", "CreditManagement", "Profile", "People", "Review", "Units", "Configuration", "Statistics",
+       "OutOfProvince", "Settings")
+
+
+def arrange(appbuilder: AppBuilder) -> None:
+    """Put the top entries in the order of ``TOP`` (entries not named there keep theirs, after)."""
+    rank = {name: n for n, name in enumerate(TOP)}
+    appbuilder.menu.menu.sort(key=lambda item: rank.get(item.name, len(rank)))
