@@ -45,8 +45,10 @@ catalog: $(VENV)/.installed
 run: setup
 	PORTAL_DEMO_DATA=$${PORTAL_DEMO_DATA:-1} $(BIN)/python run.py
 
+# Test files run in parallel, one process per core; a file's tests stay together (they share
+# module fixtures such as the gunicorn server). PYTEST_ARGS="-n 0" runs them in one process.
 test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -162,7 +162,7 @@ def test_verification_page_of_a_form_masks_the_person(app, world, client):
     data = public.get(f"/verify/{token}?format=json").json
     assert data["kind"] == "registration" and data["person_name"] == "张*明" and "person" not in data
     assert data["figures"]["credits"] == "26.00" and data["verification_count"] == 2
-    assert public.get(f"/verify/{token[:-1]}x").status_code == 404
+    assert public.get(f"/verify/{token[:-1]}{'y' if token.endswith('x') else 'x'}").status_code == 404
     # The owner sees that it was checked.
     assert "2次" in client.get("/forms/registration/?year=2025").get_data(as_text=True)
 
