@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from portal.accounts.actor import actor_for
 from portal.categories import services as categories
 from portal.credits import attachments
+from portal.credits import services as credit_services
 from portal.evidence import LocalEvidenceStore, evidence_store
 from portal.extensions import db
 from portal.models import CreditCategory, CreditRecord, EvidenceFile, Person
@@ -116,6 +118,30 @@ def test_a_full_disk_answers_a_clear_message_on_the_page_and_stores_nothing(app,
     make_room()
     assert post_free_form(client, token, unit, action="submit").status_code == 302
     assert rows(app, CreditRecord) == 1 and rows(app, EvidenceFile) == 1
+
+
+def test_a_database_lost_while_submitting_leaves_no_draft_behind_the_error_page(app, client, users, monkeypatch):
+    """Save and submit is one transaction: the connection dropped at the submission (as a
+    database restart does) answers the 503 page, and neither the draft nor its file is kept."""
+    unit = users.unit("330101")
+    signed_in(client, users.person(unit, self_entry=True))
+    token = csrf_from(client.get("/credits/new/free").get_data(as_text=True))
+    on_disk = files_in(evidence_folder(app))
+
+    def connection_lost(*args, **kwargs):
+        raise OperationalError("UPDATE credit_record ...", {}, ConnectionError("server closed the connection"))
+
+    monkeypatch.setattr(credit_services, "submit", connection_lost)
+    page = post_free_form(client, token, unit, action="submit", activity_name="重启时提交的学习班")
+
+    assert page.status_code == 503 and "本次操作未保存任何内容" in page.get_data(as_text=True)
+    assert rows(app, CreditRecord) == 0
+    # The certificate photo was kept for the form (a waiting file, attached to nothing), as after any error.
+    with app.app_context():
+        assert db.session.scalar(select(func.count(EvidenceFile.id)).where(EvidenceFile.record_id.isnot(None))) == 0
+    monkeypatch.undo()
+    assert post_free_form(client, token, unit, action="submit").status_code == 302
+    assert rows(app, CreditRecord) == 1 and len(files_in(evidence_folder(app))) >= len(on_disk) + 1
 
 
 def test_a_full_disk_answers_507_on_the_api_and_stores_nothing(app, world, full_disk):

@@ -258,6 +258,7 @@ class CreditApi(BaseApi):
             record = services.create(actor, category, common, raw, rule, common_errors=errors)
         except RecordInvalid as e:
             return invalid(e.errors)
+        db.session.commit()
         return answer(201, id=record.id, result=record_dict(record))
 
     @expose("/<int:record_id>", methods=["GET"])

@@ -57,9 +57,11 @@ def build(common_class: type[CommonFields], category: CreditCategory, record: Cr
     return EntryForm(category=category, credit_type=credit_type, common=common, fields=fields, rule=rule)
 
 
-def save(actor: Actor, entry: EntryForm, record: CreditRecord | None) -> CreditRecord | None:
-    """Store the uploads first (so none is lost), then create or update the record and, when
-    asked, submit it. Returns the record, or None when the form must come back with errors."""
+def save(actor: Actor, entry: EntryForm, record: CreditRecord | None, submit: bool) -> tuple[CreditRecord | None, str]:
+    """Store the uploads first (so none is lost), then create or update the record, attach them
+    and, when asked, submit it, in one transaction: a fault on the way leaves no new draft behind
+    an error page. Returns the record (None when the form must come back with errors) and why it
+    stays a draft when it could not be submitted."""
     entry.pending = attachments.pending(actor, [int(i) for i in request.form.getlist("pending") if i.isdigit()])
     already = len(entry.pending) + (len(record.evidence) if record is not None else 0)
     for upload in request.files.getlist("evidence"):
@@ -76,7 +78,7 @@ def save(actor: Actor, entry: EntryForm, record: CreditRecord | None) -> CreditR
     db.session.commit()
     if not entry.common.validate() or entry.upload_errors:
         entry.fields.validate()
-        return None
+        return None, ""
     common = {name: f.data for name, f in entry.common._fields.items() if name != "csrf_token"}
     raw = {name: request.form.get(TYPE_PREFIX + name, "") for name in entry.fields._fields}
     rule_key = entry.rule.key if entry.rule else ""
@@ -86,24 +88,28 @@ def save(actor: Actor, entry: EntryForm, record: CreditRecord | None) -> CreditR
         else:
             services.update(actor, record, request.form.get("version", type=int), entry.category, common, raw, rule_key)
         attachments.attach(actor, record, entry.pending)
-        db.session.commit()
-        entry.pending = []
     except RecordInvalid as e:
+        db.session.rollback()
         _show(entry, e.errors)
-        return None
+        return None, ""
     except RecordConflict as e:
+        db.session.rollback()
         entry.form_errors.append(str(e))
-        return None
-    return record
+        return None, ""
+    entry.pending = []
+    problem = _submitted(actor, record) if submit else ""
+    db.session.commit()
+    return record, problem
 
 
-def submit_saved(actor: Actor, record: CreditRecord) -> str | None:
-    """Submit a record just saved; the reason it stays a draft, or None when it was submitted."""
+def _submitted(actor: Actor, record: CreditRecord) -> str:
+    """Submit the record with the rest of the transaction; why it stays a draft, if it does (the
+    draft itself is still saved)."""
     try:
         services.submit(actor, [record])
     except (RecordInvalid, RecordConflict) as e:
         return _("Saved as a draft but not submitted: %(reason)s", reason=str(e))
-    return None
+    return ""
 
 
 def _show(entry: EntryForm, errors: dict[str, list[str]]) -> None:

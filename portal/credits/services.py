@@ -144,7 +144,8 @@ def _apply(record: CreditRecord, category: CreditCategory, common: Mapping[str, 
 def create(actor: Actor, category: CreditCategory, common: Mapping[str, Any], raw_fields: Mapping[str, Any],
            wizard_rule: str = "", corrects: CreditRecord | None = None,
            common_errors: Mapping[str, list[str]] | None = None) -> CreditRecord:
-    """A new draft of the actor's own, scored now (see :func:`score` for ``common_errors``)."""
+    """A new draft of the actor's own, scored now (see :func:`score` for ``common_errors``). It is
+    part of the caller's transaction (its evidence, its submission): the caller commits."""
     if actor.person is None:
         abort(404)
     scored = score(category, raw_fields, common, wizard_rule, common_errors)
@@ -154,7 +155,6 @@ def create(actor: Actor, category: CreditCategory, common: Mapping[str, Any], ra
     db.session.add(record)
     db.session.flush()
     audit.write(record, actor, "create", None, audit.snapshot(record))
-    db.session.commit()
     return record
 
 
@@ -164,7 +164,9 @@ def correct(actor: Actor, record: CreditRecord) -> CreditRecord:
     if record.status != "approved":
         raise RecordConflict(_("Only an approved record is corrected this way; edit a draft or a rejected one directly."))
     common = {name: getattr(record, name) for name in COMMON_FIELDS}
-    return create(actor, record.category, common, record.fields, record.wizard_rule, corrects=record)
+    correction = create(actor, record.category, common, record.fields, record.wizard_rule, corrects=record)
+    db.session.commit()
+    return correction
 
 
 def update(actor: Actor, record: CreditRecord, version: int, category: CreditCategory,

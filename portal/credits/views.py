@@ -96,9 +96,8 @@ class CreditEntryView(BaseView):
         actor = current_actor()
         if request.method == "POST":
             attachments.forget_stale_pending()
-            saved = entries.save(actor, entry, record)
+            saved, problem = entries.save(actor, entry, record, submit=request.form.get("action") == "submit")
             if saved is not None:
-                problem = entries.submit_saved(actor, saved) if request.form.get("action") == "submit" else None
                 if problem:
                     flash(problem, "warning")
                     return redirect(url_for("CreditEntryView.edit", record_id=saved.id))
