@@ -24,8 +24,8 @@ from tests.helpers import CAPTCHA, SECRET
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 2
 CLIENTS = 6
-ROUND_SECONDS = 5
-ROUNDS = 3
+ROUND_SECONDS = 6
+ROUNDS = 5
 SERVER_CORE, CLIENT_CORE = {1}, {0}
 
 

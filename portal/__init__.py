@@ -26,6 +26,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         documents,
         errors,
         exports,
+        i18n,
         menu,
         models,  # noqa: F401  (registers the models on the metadata)
         operations,
@@ -71,6 +72,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         sqlite_wal(db.engine)
         appbuilder = AppBuilder()
         appbuilder.init_app(app, db.session)
+        i18n.init_app(app)
         # Each feature adds its pages, APIs and menu entries; this order is the order of the
         # pages within a menu category (portal/menu.py orders the top of the menu).
         for feature in (exports, credits, people, review, units, categories, dictionaries, compliance, standards,

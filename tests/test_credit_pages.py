@@ -43,6 +43,25 @@ def signed_in(client, made):
     return client
 
 
+def test_self_entry_given_or_taken_counts_from_the_learners_next_request(app, client, users):
+    """Permissions are remembered per set of roles, never per session: a learner already signed
+    in gets the entry pages on the request after the grant, and loses them on the one after the
+    revocation, without signing in again."""
+    unit = users.unit("330101")
+    admin = users.person(unit, role="unit_admin")
+    learner = users.person(unit, name="李本院")
+    signed_in(client, learner)
+    assert client.get("/credits/mine").status_code == 403
+    assert 'href="/credits/new/free"' not in client.get("/").get_data(as_text=True)
+
+    admin_client = signed_in(app.test_client(), admin)
+    token = csrf_from(admin_client.get("/people/").get_data(as_text=True))
+    for grant, status, shown in (("1", 200, True), ("0", 403, False)):
+        admin_client.post("/people/self-entry", data={"csrf_token": token, "grant": grant, "person_id": [learner.id]})
+        assert client.get("/credits/mine").status_code == status
+        assert ('href="/credits/new/free"' in client.get("/").get_data(as_text=True)) is shown
+
+
 def test_without_the_permission_the_pages_explain_and_the_menu_is_absent(client, users):
     learner = users.person(users.unit("330101"))
     signed_in(client, learner)

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import abort
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
@@ -232,6 +233,10 @@ def saving():
         raise RecordConflict(_("This record was changed meanwhile; reload it and try again.")) from None
 
 
+STATUS_LABELS = {"draft": _l("Draft"), "submitted": _l("Awaiting review"), "approved": _l("Approved"),
+                 "rejected": _l("Rejected"), "deleted": _l("Deleted")}
+
+
 def status_label(status: str) -> str:
-    return {"draft": _("Draft"), "submitted": _("Awaiting review"), "approved": _("Approved"),
-            "rejected": _("Rejected"), "deleted": _("Deleted")}.get(status, status)
+    # Translates the one label asked for: a list page asks once a row.
+    return str(STATUS_LABELS[status]) if status in STATUS_LABELS else status
