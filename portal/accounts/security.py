@@ -12,7 +12,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -84,12 +83,6 @@ def _out_of_province(user) -> bool:
 
 class PortalSecurityManager(SecurityManager):
     authdbview = PortalAuthDBView
-
-    def get_user_by_id(self, pk):
-        # The user of every request, with the roles and groups its permissions are read from in
-        # the same query (FAB loads each lazily: two more queries a request).
-        return self.session.get(self.user_model, pk,
-                                options=[joinedload(self.user_model.roles), joinedload(self.user_model.groups)])
 
     def has_access(self, permission_name: str, view_name: str) -> bool:
         """FAB's answer, kept per set of roles. The roles are the configured ones (FAB_ROLES):
