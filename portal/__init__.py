@@ -85,6 +85,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.add_template_filter(mask_id_number, "mask_id")
     app.add_template_filter(plain, "plain")
     app.add_template_global(registry.login_methods.values, "login_methods")
+    app.add_template_global(menu.rendered, "portal_menu")
     app.context_processor(_page_language)
     app.cli.add_command(portal_cli)
     return app

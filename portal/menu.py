@@ -4,8 +4,11 @@ create_app's list, which orders the pages within a category; ``arrange`` then pu
 entries in the order below, whichever feature happened to name a category first."""
 from __future__ import annotations
 
+from flask import current_app, render_template, request
 from flask_appbuilder import AppBuilder
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 CREDIT_MANAGEMENT = {"category": "CreditManagement", "category_label": _l("Credit management"),
                      "category_icon": "fa-graduation-cap"}
@@ -23,3 +26,19 @@ def arrange(appbuilder: AppBuilder) -> None:
     """Put the top entries in the order of ``TOP`` (entries not named there keep theirs, after)."""
     rank = {name: n for n, name in enumerate(TOP)}
     appbuilder.menu.menu.sort(key=lambda item: rank.get(item.name, len(rank)))
+
+
+def rendered() -> Markup:
+    """The menu's markup (FAB's appbuilder/navbar_menu.html). What it shows depends only on the
+    user's roles (which pages they may open), the language and where the portal is mounted, so
+    it is made once for each of those and kept; anyone whose roles are not all configured ones
+    gets it made afresh."""
+    appbuilder = current_app.appbuilder
+    roles = appbuilder.sm.request_roles()
+    if roles is None:
+        return Markup(render_template("appbuilder/navbar_menu.html", menu=appbuilder.menu))
+    key = (roles, str(get_locale()), request.script_root)
+    made = current_app.extensions.setdefault("portal.menu", {})
+    if key not in made:
+        made[key] = Markup(render_template("appbuilder/navbar_menu.html", menu=appbuilder.menu))
+    return made[key]

@@ -89,7 +89,7 @@ class PortalSecurityManager(SecurityManager):
         what they allow cannot change while the process runs, and the menu alone asks about 25
         times a page (a fifth of a list page's time). A signed-in user's roles are read once a
         request, so a role given or taken counts from their next request."""
-        roles = self._request_roles()
+        roles = self.request_roles()
         if roles is None:
             return super().has_access(permission_name, view_name)
         key = (roles, permission_name, view_name)
@@ -98,7 +98,7 @@ class PortalSecurityManager(SecurityManager):
             answers[key] = super().has_access(permission_name, view_name)
         return answers[key]
 
-    def _request_roles(self) -> tuple[str, ...] | None:
+    def request_roles(self) -> tuple[str, ...] | None:
         """The signed-in user's role names, when all are configured ones; None otherwise (FAB
         then answers as usual)."""
         if "_portal_roles" not in g:
