@@ -8,7 +8,6 @@ import http.cookiejar
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -19,7 +18,7 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.helpers import CAPTCHA, SECRET
+from tests.helpers import CAPTCHA, SECRET, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 2
@@ -31,9 +30,7 @@ SERVER_CORE, CLIENT_CORE = {1}, {0}
 
 @contextmanager
 def gunicorn(database_url: str, instance: Path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = {**os.environ, "PORTAL_DATABASE_URL": database_url, "PORTAL_INSTANCE_PATH": str(instance),
            "PORTAL_SECRET_KEY": SECRET}
     process = subprocess.Popen(

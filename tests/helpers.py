@@ -6,6 +6,7 @@ import functools
 import itertools
 import re
 import secrets
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +68,13 @@ def scratch_database(server: str, prefix: str):
         with admin.connect() as c:
             c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (for a server a test starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def id_number(region: str = "330102", birth: str = "19800101", seq: int | None = None) -> str:

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from portal.operations.logs import JsonFormatter, RequestIdFilter
-from tests.helpers import login, make_test_app
+from tests.helpers import free_port, login, make_test_app
 
 UNREACHABLE_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:1/nothing_listens_here"
 
@@ -89,9 +89,7 @@ class Redis:
     """A Redis server of the test's own, on a free port, that the test stops."""
 
     def __init__(self, folder):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
              "--dir", str(folder)], stdout=subprocess.DEVNULL)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ from sqlalchemy import func, select
 from portal.extensions import db, release_connections
 from portal.models import CreditCategory, CreditRecord, EvidenceFile
 from portal.setup import prepare_database
-from tests.helpers import PASSWORD, SECRET, TestUsers, make_test_app, scratch_database
+from tests.helpers import PASSWORD, SECRET, TestUsers, free_port, make_test_app, scratch_database
 from tests.test_credit_api import free_form, png
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +43,7 @@ class Portal:
 
     def __init__(self, url: str, instance: Path):
         self.url, self.instance = url, instance
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "PORTAL_DATABASE_URL": url, "PORTAL_INSTANCE_PATH": str(instance),
                "PORTAL_SECRET_KEY": SECRET, "PORTAL_LOGIN_RATE_LIMIT": "100000 per minute",
@@ -150,12 +149,6 @@ class Portal:
                 total.created += one.created
                 total.dropped_creates += one.dropped_creates
         return total
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _multipart(name: str, filename: str, data: bytes) -> tuple[bytes, str]:
