@@ -276,27 +276,38 @@ def test_a_failed_job_says_so_and_keeps_no_file(app, client, learner, test_table
         assert not (Path(app.instance_path) / "exports" / job.stored_name).exists()
 
 
-def test_starting_a_job_tidies_up_old_ones(app, client, learner, test_table, inline_rows):
-    """Files of jobs finished more than EXPORT_KEEP_DAYS (7) ago go, with their rows; a job left
-    running with no heartbeat (its thread died with a restart) is marked failed, its file gone."""
+def jobs_with_files(app, learner, specs: dict) -> tuple[Path, dict[str, tuple[int, str]]]:
+    """Export jobs of ``learner``, each with a file: name → (status, then how long before the
+    database's now it was created, finished and last beat; None for never). Returns the exports
+    folder and name → (job id, stored name)."""
     folder = Path(app.instance_path) / "exports"
     folder.mkdir(parents=True, exist_ok=True)
+    made = {}
     with app.app_context():
         now = db.session.scalar(select(func.now()))
         user_id = db.session.get(Person, learner.id).user_id
-        made = {}
-        for name, status, age, finished in (("old", "done", dt.timedelta(days=9), dt.timedelta(days=8)),
-                                            ("recent", "done", dt.timedelta(days=2), dt.timedelta(days=1)),
-                                            ("stuck", "running", dt.timedelta(hours=7), None),
-                                            ("busy", "running", dt.timedelta(minutes=5), None)):
+        for name, (status, age, finished, beat) in specs.items():
             job = ExportJob(user_id=user_id, kind=KIND, params={}, exporter="xlsx", filename=f"{name}.xlsx",
-                            status=status, created_at=now - age, finished_at=now - finished if finished else None,
-                            heartbeat_at=now if name == "busy" else None)
+                            status=status, created_at=now - age,
+                            finished_at=now - finished if finished is not None else None,
+                            heartbeat_at=now - beat if beat is not None else None)
             db.session.add(job)
             db.session.flush()
             (folder / job.stored_name).write_bytes(b"x")
             made[name] = (job.id, job.stored_name)
         db.session.commit()
+    return folder, made
+
+
+def test_starting_a_job_tidies_up_old_ones(app, client, learner, test_table, inline_rows):
+    """Files of jobs finished more than EXPORT_KEEP_DAYS (7) ago go, with their rows; a job left
+    running with no heartbeat (its thread died with a restart) is marked failed, its file gone."""
+    folder, made = jobs_with_files(app, learner, {
+        "old": ("done", dt.timedelta(days=9), dt.timedelta(days=8), None),
+        "recent": ("done", dt.timedelta(days=2), dt.timedelta(days=1), None),
+        "stuck": ("running", dt.timedelta(hours=7), None, None),
+        "busy": ("running", dt.timedelta(minutes=5), None, dt.timedelta(0)),
+    })
     response = post_export(client, n="2500")
     assert response.status_code == 302 and "/exports/jobs/" in response.location
     with app.app_context():
@@ -481,23 +492,12 @@ def test_rq_finding_the_killed_job_abandoned_marks_it_failed_at_once(app, databa
 def test_jobs_check_marks_stale_jobs_failed_from_the_command_line(app, learner, test_table):
     """``portal jobs-check``: a running job silent for a minute and a job queued for an hour
     no worker took are failed, their files deleted; a job beating now is left alone."""
-    folder = Path(app.instance_path) / "exports"
-    folder.mkdir(parents=True, exist_ok=True)
-    with app.app_context():
-        now = db.session.scalar(select(func.now()))
-        user_id = db.session.get(Person, learner.id).user_id
-        made = {}
-        for name, status, age, beat in (("silent", "running", dt.timedelta(minutes=5), dt.timedelta(minutes=2)),
-                                        ("alive", "running", dt.timedelta(minutes=5), dt.timedelta(0)),
-                                        ("untaken", "queued", dt.timedelta(hours=2), None),
-                                        ("waiting", "queued", dt.timedelta(minutes=2), None)):
-            job = ExportJob(user_id=user_id, kind=KIND, params={}, exporter="xlsx", filename=f"{name}.xlsx",
-                            status=status, created_at=now - age, heartbeat_at=now - beat if beat is not None else None)
-            db.session.add(job)
-            db.session.flush()
-            (folder / job.stored_name).write_bytes(b"x")
-            made[name] = (job.id, job.stored_name)
-        db.session.commit()
+    folder, made = jobs_with_files(app, learner, {
+        "silent": ("running", dt.timedelta(minutes=5), None, dt.timedelta(minutes=2)),
+        "alive": ("running", dt.timedelta(minutes=5), None, dt.timedelta(0)),
+        "untaken": ("queued", dt.timedelta(hours=2), None, None),
+        "waiting": ("queued", dt.timedelta(minutes=2), None, None),
+    })
     result = app.test_cli_runner().invoke(args=["portal", "jobs-check"])
     assert result.exit_code == 0 and "2 export jobs marked failed." in result.output
     with app.app_context():
