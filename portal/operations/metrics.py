@@ -23,9 +23,11 @@ LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
 
 class Metrics:
-    """One app's metrics, on a registry of its own (tests build many apps in one process)."""
+    """One app's metrics, on a registry of its own (tests build many apps in one process), and
+    the networks that may read them."""
 
-    def __init__(self) -> None:
+    def __init__(self, allowed: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> None:
+        self.allowed = allowed
         self.registry = CollectorRegistry()
         self.requests = Counter("portal_requests", "Requests answered, by route, method and status.",
                                 ["route", "method", "status"], registry=self.registry)
@@ -80,7 +82,7 @@ def _allowed(address: str | None) -> bool:
         ip = ipaddress.ip_address(address or "")
     except ValueError:
         return False
-    return any(ip in network for network in current_app.config["METRICS_ALLOW"])
+    return any(ip in network for network in current_app.extensions["metrics"].allowed)
 
 
 @blueprint.get("/metrics")
@@ -101,8 +103,7 @@ def failed_login() -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.config["METRICS_ALLOW"] = [ipaddress.ip_network(a, strict=False) for a in app.config["METRICS_ALLOW"]]
-    found = Metrics()
+    found = Metrics([ipaddress.ip_network(a, strict=False) for a in app.config["METRICS_ALLOW"]])
     if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         found.registry.register(JobCollector(app))
     app.extensions["metrics"] = found
