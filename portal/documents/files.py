@@ -3,14 +3,14 @@ plugin registered it): one file for several documents, or a ZIP of one file each
 from __future__ import annotations
 
 import io
-import tempfile
 import zipfile
 from collections.abc import Sequence
+from typing import BinaryIO
 
 from flask import Response, abort, current_app
 
 from portal.contracts import DocumentExporter, DocumentKind, Statement
-from portal.exports.responses import send_attachment
+from portal.exports.responses import send_written
 
 
 def exporter_of(kind: DocumentKind) -> DocumentExporter:
@@ -24,29 +24,22 @@ def exporter_of(kind: DocumentKind) -> DocumentExporter:
 def send(kind: DocumentKind, documents: Sequence[Statement], name: str) -> Response:
     """The documents in one file named ``name`` (the extension is the exporter's)."""
     exporter = exporter_of(kind)
-    file = tempfile.TemporaryFile()  # noqa: SIM115  (the response closes it once sent)
-    try:
-        exporter.write(list(documents), file)
-    except BaseException:
-        file.close()
-        raise
-    return send_attachment(file, exporter.media_type, f"{name}.{exporter.file_extension}")
+    return send_written(lambda out: exporter.write(list(documents), out), exporter.media_type,
+                        f"{name}.{exporter.file_extension}")
 
 
 def send_zip(kind: DocumentKind, documents: Sequence[tuple[str, Statement]], name: str) -> Response:
     """A ZIP named ``name`` with a file per (file name without extension, document)."""
     exporter = exporter_of(kind)
-    file = tempfile.TemporaryFile()  # noqa: SIM115  (the response closes it once sent)
-    try:
-        with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as archive:
+
+    def write(out: BinaryIO) -> None:
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
             for stem, document in documents:
                 page = io.BytesIO()
                 exporter.write([document], page)
                 archive.writestr(f"{stem}.{exporter.file_extension}", page.getvalue())
-    except BaseException:
-        file.close()
-        raise
-    return send_attachment(file, "application/zip", f"{name}.zip")
+
+    return send_written(write, "application/zip", f"{name}.zip")
 
 
 def page(kind: DocumentKind, documents: Sequence[Statement], toolbar: str) -> str:

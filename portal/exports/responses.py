@@ -6,6 +6,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from typing import BinaryIO
 from urllib.parse import quote
 
@@ -52,14 +53,20 @@ def send_attachment(file: BinaryIO, media_type: str, filename: str) -> Response:
     return response
 
 
-def send_table(table: Table, exporter_slug: str) -> Response:
-    """Write ``table`` with the exporter ``exporter_slug`` and send it; the temporary file is
-    removed when the response is closed."""
-    exporter = exporter_class(exporter_slug)
+def send_written(write: Callable[[BinaryIO], None], media_type: str, filename: str) -> Response:
+    """Have ``write`` fill a temporary file, then send it as the download ``filename``; the file is
+    removed when the response is closed (or at once, when writing fails)."""
     file = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it once sent)
     try:
-        exporter().write(table, file)
+        write(file)
     except BaseException:
         file.close()
         raise
-    return send_attachment(file, exporter.media_type, f"{table.filename}.{exporter.file_extension}")
+    return send_attachment(file, media_type, filename)
+
+
+def send_table(table: Table, exporter_slug: str) -> Response:
+    """Write ``table`` with the exporter ``exporter_slug`` and send it."""
+    exporter = exporter_class(exporter_slug)
+    return send_written(lambda out: exporter().write(table, out), exporter.media_type,
+                        f"{table.filename}.{exporter.file_extension}")
