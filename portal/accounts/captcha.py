@@ -2,7 +2,6 @@
 server and each challenge is consumed by the first check, right or wrong."""
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 
 from captcha.audio import AudioCaptcha
@@ -12,15 +11,12 @@ from sqlalchemy import delete
 
 from portal.extensions import db
 from portal.models import CaptchaChallenge
+from portal.models.clock import now
 
 # No 0/O, 1/I/L: easy to read for people who are not young, on small screens too.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 LENGTH = 4
 SESSION_KEY = "captcha_id"
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def new_challenge() -> bytes:
@@ -29,15 +25,15 @@ def new_challenge() -> bytes:
     answer = current_app.config.get("CAPTCHA_TEST_ANSWER") or "".join(
         secrets.choice(ALPHABET) for _ in range(LENGTH)
     )
-    now = _now()
+    moment = now()
     old = session.get(SESSION_KEY)
     db.session.execute(
         delete(CaptchaChallenge).where(
-            (CaptchaChallenge.expires_at < now) | (CaptchaChallenge.id == (old or ""))
+            (CaptchaChallenge.expires_at < moment) | (CaptchaChallenge.id == (old or ""))
         )
     )
     challenge = CaptchaChallenge(
-        id=secrets.token_urlsafe(32), answer=answer, expires_at=now + current_app.config["CAPTCHA_TTL"]
+        id=secrets.token_urlsafe(32), answer=answer, expires_at=moment + current_app.config["CAPTCHA_TTL"]
     )
     db.session.add(challenge)
     db.session.commit()
@@ -49,7 +45,7 @@ def current_audio() -> bytes | None:
     """The current challenge read aloud (WAV), the audio alternative to the picture."""
     challenge_id = session.get(SESSION_KEY)
     challenge = db.session.get(CaptchaChallenge, challenge_id) if challenge_id else None
-    if challenge is None or challenge.expires_at < _now():
+    if challenge is None or challenge.expires_at < now():
         return None
     return bytes(AudioCaptcha().generate(challenge.answer))
 
@@ -64,6 +60,6 @@ def check_answer(given: str) -> bool:
         return False
     db.session.delete(challenge)
     db.session.commit()
-    return challenge.expires_at >= _now() and secrets.compare_digest(
+    return challenge.expires_at >= now() and secrets.compare_digest(
         challenge.answer, (given or "").strip().upper()
     )
