@@ -84,6 +84,11 @@ def _out_of_province(user) -> bool:
 class PortalSecurityManager(SecurityManager):
     authdbview = PortalAuthDBView
 
+    def __init__(self, appbuilder):
+        super().__init__(appbuilder)
+        # (role names, permission, view) → FAB's answer; see has_access.
+        self._answers_by_roles: dict[tuple[tuple[str, ...], str, str], bool] = {}
+
     def has_access(self, permission_name: str, view_name: str) -> bool:
         """FAB's answer, kept per set of roles. The roles are the configured ones (FAB_ROLES):
         what they allow cannot change while the process runs, and the menu alone asks about 25
@@ -93,10 +98,9 @@ class PortalSecurityManager(SecurityManager):
         if roles is None:
             return super().has_access(permission_name, view_name)
         key = (roles, permission_name, view_name)
-        answers = self.__dict__.setdefault("_answers_by_roles", {})
-        if key not in answers:
-            answers[key] = super().has_access(permission_name, view_name)
-        return answers[key]
+        if key not in self._answers_by_roles:
+            self._answers_by_roles[key] = super().has_access(permission_name, view_name)
+        return self._answers_by_roles[key]
 
     def request_roles(self) -> tuple[str, ...] | None:
         """The signed-in user's role names, when all are configured ones; None otherwise (FAB
