@@ -9,7 +9,6 @@ import enum
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from enum import StrEnum
 from typing import Any, BinaryIO, ClassVar, TypedDict
 
 from flask import current_app
@@ -301,7 +300,7 @@ class Table:
     expected_rows: int | None = None
 
 
-class DocumentKind(StrEnum):
+class DocumentKind(enum.StrEnum):
     """What an exporter writes. The core asks for "the exporter of certificates", never for a slug:
     one exporter per kind of issued document, any number of table exporters (each is offered)."""
 
