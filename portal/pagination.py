@@ -30,8 +30,9 @@ def page_number() -> int:
 def paginate(query: Select, order_by: tuple, per_page: int, options: tuple = ()) -> Page:
     """The page named by ``?page=`` of ``query`` (ORM entities)."""
     number = page_number()
-    # COUNT(*), not COUNT(id): PostgreSQL can then answer from the index alone.
-    total = db.session.scalar(query.with_only_columns(func.count()).order_by(None)) or 0
+    # COUNT(*), not COUNT(id): PostgreSQL can then answer from the index alone. The FROM is kept
+    # from the entities: a query with no WHERE would otherwise count one row of no table.
+    total = db.session.scalar(query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)) or 0
     rows = db.session.scalars(query.options(*options).order_by(*order_by)
                               .limit(per_page).offset((number - 1) * per_page)).unique().all()
     return Page(rows, total, number, per_page)

@@ -312,3 +312,37 @@ def test_the_pdf_reads_back_and_its_qr_code_verifies(app, world, client, tmp_pat
         certificate = db.session.scalar(select(Certificate).where(Certificate.number == item["number"]))
         services.revoke(actor_for(app.appbuilder.sm.find_user("padmin")), certificate, "证明材料有误")
     assert "已撤销" in client.get(verify_path).get_data(as_text=True)
+
+
+def test_a_revoked_certificate_is_never_sent_again(app, world, client):
+    """After revocation the owner gets the reason, not a clean PDF: page, API, ZIP and re-issue alike."""
+    (number, _token), = _issue(app, world["learner"].id, [world["record"]])
+    with app.test_request_context():
+        certificate = db.session.scalar(select(Certificate).where(Certificate.number == number))
+        services.revoke(actor_for(app.appbuilder.sm.find_user("padmin")), certificate, "证明材料伪造")
+    login(client, world["learner"].username, PASSWORD)
+    for url in (f"/certificates/{number}.pdf", f"/certificates.pdf?numbers={number}", f"/certificates.zip?numbers={number}"):
+        response = client.get(url)
+        assert response.status_code == 302 and not response.data.startswith(b"%PDF"), url
+    shown = client.get(f"/certificates/{number}.pdf", follow_redirects=True).get_data(as_text=True)
+    assert f"证书 {number} 已于" in shown and "不能再下载" in shown
+    detail = client.get(f"/credits/{world['record']}").get_data(as_text=True)
+    assert "已撤销" in detail and f"/certificates/{number}.pdf" not in detail
+    client.get("/logout/")
+    headers = {"Authorization": f"Bearer {api_token(client, world['learner'].username, PASSWORD)}"}
+    assert client.get(f"/api/v1/certificates/{number}.pdf", headers=headers).status_code == 409
+    again = client.post("/api/v1/certificates/", json={"credit_ids": [world["record"]]}, headers=headers)
+    assert again.status_code == 409 and again.json["code"] == "revoked"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Certificate)) == 1
+
+
+@pytest.mark.parametrize("count", [0, 1, 45])
+def test_the_certificate_list_counts_what_it_lists(app, world, client, count):
+    records = [world["record"], *_copies(app, world["record"], count - 1)] if count else []
+    if records:
+        _issue(app, world["learner"].id, records)
+    login(client, "padmin", PASSWORD)
+    html = client.get("/certificates/").get_data(as_text=True)
+    assert f"共{count}条记录" in html.replace(" ", "")
+    assert html.count('name="reason"') == count

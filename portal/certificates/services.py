@@ -26,20 +26,36 @@ class RevokeInvalid(ValueError):
     """The revocation cannot be made (no reason, already revoked)."""
 
 
+class CertificateRevoked(ValueError):
+    """A revoked certificate was asked for: it is never issued again nor sent as a file."""
+
+    def __init__(self, certificate: Certificate):
+        super().__init__(_("Certificate %(number)s was revoked on %(date)s and can no longer be downloaded.",
+                           number=certificate.number, date=certificate.revoked_at.date().isoformat()))
+
+
+def _not_revoked(certificates: list[Certificate]) -> list[Certificate]:
+    revoked = next((c for c in certificates if c.revoked_at is not None), None)
+    if revoked is not None:
+        raise CertificateRevoked(revoked)
+    return certificates
+
+
 def visible(actor: Actor) -> Select:
     """Certificates of the records the actor may see (own; the unit's staff; all for the province)."""
     return select(Certificate).where(Certificate.record_id.in_(credits.visible(actor).with_only_columns(CreditRecord.id)))
 
 
 def find(actor: Actor, numbers: Iterable[str]) -> list[Certificate]:
-    """The certificates with these numbers, in that order; any the actor may not see is a 404."""
+    """The certificates with these numbers, in that order; any the actor may not see is a 404,
+    and a revoked one raises CertificateRevoked."""
     wanted = list(dict.fromkeys(n.strip().upper() for n in numbers if n.strip()))
     if not wanted:
         abort(404)
     found = {c.number: c for c in db.session.scalars(visible(actor).where(Certificate.number.in_(wanted)))}
     if len(found) != len(wanted):
         abort(404)
-    return [found[n] for n in wanted]
+    return _not_revoked([found[n] for n in wanted])
 
 
 def of_record(record_id: int) -> Certificate | None:
@@ -49,12 +65,13 @@ def of_record(record_id: int) -> Certificate | None:
 def issue(actor: Actor, record_ids: Iterable[int]) -> list[Certificate]:
     """A certificate for each record (the existing one when it has one). Each record must be
     approved, still counted (no approved correction replaced it) and one the actor may see;
-    anything else is a 404, with nothing issued."""
+    anything else is a 404, with nothing issued. A record whose certificate was revoked gets no
+    new one (CertificateRevoked)."""
     ids = list(dict.fromkeys(int(i) for i in record_ids))
     chosen = {r.id: r for r in db.session.scalars(credits.visible(actor).where(CreditRecord.id.in_(ids), COUNTED))} if ids else {}
     if not ids or len(chosen) != len(ids):
         abort(404)
-    return [of_record(i) or _issue_one(chosen[i]) for i in ids]
+    return _not_revoked([of_record(i) or _issue_one(chosen[i]) for i in ids])
 
 
 def _issue_one(record: CreditRecord) -> Certificate:
