@@ -42,7 +42,25 @@ def test_batch_self_entry_cannot_reach_another_unit(client, users):
     response = client.post("/people/self-entry", data={"csrf_token": token, "grant": "1", "person_id": [mine.id, theirs.id]},
                            follow_redirects=True)
     assert "已为 1 人开通" in response.get_data(as_text=True)
+    assert "跳过 1 人：不在您管理的人员中" in response.get_data(as_text=True)
     assert client.get(f"/people/{mine.id}").get_data(as_text=True).count("已开通") >= 1
+
+
+def test_batch_self_entry_reports_what_it_changed_and_what_it_skipped(client, users):
+    unit = users.unit("330101")
+    admin = users.person(unit, role="unit_admin")
+    granted = users.person(unit, self_entry=True, name="已开通者")
+    fresh = [users.person(unit, name=f"新人{i}") for i in range(3)]
+    visitor = users.person(unit, name="外省学员", out_of_province=True)
+    login(client, admin.username, PASSWORD)
+    token = csrf_from(client.get("/people/").get_data(as_text=True))
+    ticked = [granted.id, visitor.id, *(p.id for p in fresh)]
+    text = client.post("/people/self-entry", data={"csrf_token": token, "grant": "1", "person_id": ticked},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "已为 3 人开通" in text and "1 人原已开通" in text and "跳过 1 名外省人员" in text
+    text = client.post("/people/self-entry", data={"csrf_token": token, "grant": "0", "person_id": ticked},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "已取消 4 人" in text and "1 人原未开通" in text
 
 
 def test_learners_cannot_open_staff_pages_or_api(app, client, users):

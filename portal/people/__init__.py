@@ -7,9 +7,11 @@ from flask_babel import lazy_gettext as _l
 
 def register(appbuilder: AppBuilder) -> None:
     from portal.people.api import MeApi, PeopleApi
-    from portal.people.views import PeopleView, ProfileView
+    from portal.people.services import PersonNeeded
+    from portal.people.views import PeopleView, ProfileView, pick_person
 
     appbuilder.add_view(ProfileView, "Profile", label=_l("My profile"), icon="fa-id-card")
     appbuilder.add_view(PeopleView, "People", label=_l("Staff"), icon="fa-users")
     appbuilder.add_api(PeopleApi)
     appbuilder.add_api(MeApi)
+    appbuilder.app.register_error_handler(PersonNeeded, pick_person)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, current_app
@@ -29,6 +30,11 @@ HISTORY_FIELDS = ("unit_id", "title", "title_level", "status")
 # Identifiers an edit form may leave empty to mean "unchanged" (a unit admin never sees the ID number).
 KEEP_WHEN_EMPTY = ("id_number", "person_no")
 PER_PAGE = 20
+
+
+class PersonNeeded(LookupError):
+    """Someone with no person record (the provincial admin) opened a person's page without
+    naming whose: they are asked to pick one."""
 
 
 class PersonConflict(ValueError):
@@ -68,10 +74,11 @@ def get(actor: Actor, person_id: int) -> Person:
 
 def whose(actor: Actor, person_id: Any) -> Person:
     """The person whose credits are asked for: oneself by default; a unit admin's staff or, for the
-    provincial admin, anyone; any other id is a 404."""
+    provincial admin, anyone; any other id is a 404. Without an id and a person of one's own,
+    PersonNeeded."""
     if person_id in (None, ""):
         if actor.person is None:
-            abort(404)
+            raise PersonNeeded
         return actor.person
     try:
         wanted = int(person_id)
@@ -208,14 +215,32 @@ def update_own(person: Person, data: dict[str, Any]) -> None:
     db.session.commit()
 
 
-def set_self_entry(actor: Actor, person_ids: list[int], granted: bool) -> int:
-    """Grant or revoke the credit self-entry permission for several people; returns how many
-    of them the actor may manage (others are ignored, as if they did not exist)."""
-    people = list(db.session.scalars(scoped(actor).where(Person.id.in_(person_ids))))
+@dataclass
+class SelfEntryChange:
+    """What a batch grant or revoke did: ``changed`` people, and those it skipped, by why."""
+
+    changed: int = 0
+    already: int = 0           # had (or lacked) the permission already
+    out_of_province: int = 0   # they enter nothing: their records come from projects
+    not_found: int = 0         # not among the people the actor manages
+
+
+def set_self_entry(actor: Actor, person_ids: list[int], granted: bool) -> SelfEntryChange:
+    """Grant or revoke the credit self-entry permission for several people (ids the actor may not
+    manage are skipped, as if they did not exist)."""
+    wanted = set(person_ids)
+    people = list(db.session.scalars(scoped(actor).where(Person.id.in_(wanted))))
+    change = SelfEntryChange(not_found=len(wanted) - len(people))
     for person in people:
-        _set_self_entry(person, granted)
+        if granted and person.out_of_province:
+            change.out_of_province += 1
+        elif self_entry_of(person) == granted:
+            change.already += 1
+        else:
+            _set_self_entry(person, granted)
+            change.changed += 1
     db.session.commit()
-    return len(people)
+    return change
 
 
 def reset_password(actor: Actor, person: Person) -> str:

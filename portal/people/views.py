@@ -2,12 +2,13 @@
 (人员管理 for a unit admin, the province-wide search for the provincial admin)."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 
 from portal.accounts.actor import current_actor
 from portal.accounts.redirects import safe_next
+from portal.jsonapi import answer
 from portal.people import photos, services
 from portal.people.forms import CreatePersonForm, PersonForm, SelfServiceForm, StaffEditForm
 from portal.people.present import history_rows, person_dict
@@ -131,10 +132,18 @@ class PeopleView(BaseView):
         if not ids:
             flash(_("Tick at least one person first."), "warning")
         else:
-            count = services.set_self_entry(current_actor(), ids, granted)
-            message = (_("Self-entry granted to %(n)d people.", n=count) if granted
-                       else _("Self-entry revoked for %(n)d people.", n=count))
-            flash(message, "success")
+            change = services.set_self_entry(current_actor(), ids, granted)
+            parts = [_("Self-entry granted to %(n)d people.", n=change.changed) if granted
+                     else _("Self-entry revoked for %(n)d people.", n=change.changed)]
+            if change.already:
+                parts.append(_("%(n)d already had it.", n=change.already) if granted
+                             else _("%(n)d did not have it.", n=change.already))
+            if change.out_of_province:
+                parts.append(_("%(n)d out-of-province learners skipped: their credits come from projects.",
+                               n=change.out_of_province))
+            if change.not_found:
+                parts.append(_("%(n)d skipped: not among your staff.", n=change.not_found))
+            flash(" ".join(parts), "success" if change.changed else "info")
         return redirect(safe_next(request.form.get("next"), url_for("PeopleView.index")))
 
     @expose("/<int:person_id>/reset-password", methods=["POST"])
@@ -168,3 +177,18 @@ class PeopleView(BaseView):
             del form.out_of_province
         return form
 
+
+
+def pick_person(_error):
+    """For PersonNeeded: on a page, a search for the person the page should show (each match links
+    back to the same page with its person_id); on the API, 400 naming the missing parameter."""
+    if request.path.startswith("/api/"):
+        return answer(400, code="person_id_required", message=_("Name the person: person_id is required."))
+    actor, q = current_actor(), request.args.get("q", "").strip()
+    page = services.search(actor, q, page=request.args.get("page", 1, type=int)) if q else None
+    kept = {k: v for k, v in request.args.items() if k not in ("q", "page", "person_id")}
+    links = {r.id: url_for(request.endpoint, **(request.view_args or {}), **kept, person_id=r.id)
+             for r in (page.rows if page else [])}
+    appbuilder = current_app.appbuilder
+    return render_template("portal/people/pick.html", base_template=appbuilder.base_template, appbuilder=appbuilder,
+                           title=_("Whose credits?"), page=page, q=q, links=links)
