@@ -52,3 +52,55 @@ def test_editor_refuses_a_credit_level_without_class_and_learners_cannot_open_it
     client.post("/dictionaries/add", data={**form, "credit_class": "II", "enabled": "y"})
     with app.app_context():
         assert services.level_classes()["town"] == "II"
+
+
+def _entry(app, dictionary, code):
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.models import DictionaryEntry
+    with app.app_context():
+        entry = db.session.scalar(select(DictionaryEntry).where(DictionaryEntry.dictionary == dictionary,
+                                                                DictionaryEntry.code == code))
+        return None if entry is None else (entry.id, entry.name, entry.code, entry.enabled)
+
+
+def test_a_used_credit_level_is_neither_deleted_nor_recoded_and_a_duplicate_code_is_explained(app, client, users):
+    import datetime as dt
+
+    from tests.helpers import approved_record
+    province = users.province_admin()
+    learner = users.person(users.unit("330101"), self_entry=True)
+    for day in (1, 2):
+        approved_record(app, learner.id, "非向导录入", dt.date(2025, 3, day), {"credits": "2", "hours": "6"}, "provincial")
+    login(client, province.username, PASSWORD)
+    entry_id, name, _code, _enabled = _entry(app, "credit_levels", "provincial")
+    token = csrf_from(client.get("/dictionaries/list/").get_data(as_text=True))
+    refused = client.post(f"/dictionaries/delete/{entry_id}", data={"csrf_token": token}, follow_redirects=True)
+    text = refused.get_data(as_text=True)
+    assert f"已有 2 条学分记录使用“{name}”，不能删除" in text and "停用" in text
+    assert _entry(app, "credit_levels", "provincial")[0] == entry_id
+    form = {"csrf_token": token, "dictionary": "credit_levels", "code": "provincial2", "name": name, "credit_class": "I",
+            "position": "2", "enabled": "y"}
+    recoded = client.post(f"/dictionaries/edit/{entry_id}", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "已有 2 条学分记录使用编码 provincial" in recoded
+    assert _entry(app, "credit_levels", "provincial")[0] == entry_id and _entry(app, "credit_levels", "provincial2") is None
+    duplicate = client.post("/dictionaries/add", data={**form, "code": "national"}, follow_redirects=True)
+    text = duplicate.get_data(as_text=True)
+    assert "该字典中已有编码 national" in text and "IntegrityError" not in text and "SQL" not in text
+    # Disabling is the way out: the records keep their level's name.
+    unticked = {k: v for k, v in form.items() if k != "enabled"}
+    disabled = client.post(f"/dictionaries/edit/{entry_id}", data={**unticked, "code": "provincial"}, follow_redirects=True)
+    assert disabled.status_code == 200 and _entry(app, "credit_levels", "provincial")[3] is False
+    assert "/dictionaries/list/" in disabled.request.path
+
+
+def test_an_unused_entry_can_be_deleted(app, client, users):
+    province = users.province_admin()
+    login(client, province.username, PASSWORD)
+    token = csrf_from(client.get("/dictionaries/add").get_data(as_text=True))
+    client.post("/dictionaries/add", data={"csrf_token": token, "dictionary": "hosting_methods", "code": "tmp",
+                                           "name": "临时方式", "credit_class": "", "position": "9", "enabled": "y"})
+    entry_id = _entry(app, "hosting_methods", "tmp")[0]
+    client.post(f"/dictionaries/delete/{entry_id}", data={"csrf_token": token})
+    assert _entry(app, "hosting_methods", "tmp") is None

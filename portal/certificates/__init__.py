@@ -2,7 +2,7 @@
 freezing and verification by QR code are portal.documents'."""
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_appbuilder import AppBuilder
 from flask_babel import lazy_gettext as _l
 
@@ -20,7 +20,7 @@ def register(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(CertificateAdminView, "Certificates", label=_l("Certificates"), icon="fa-certificate",
                         **menu.STATISTICS)
     appbuilder.add_api(CertificateApi)
-    appbuilder.app.register_error_handler(CertificateRevoked, _revoked)
+    current_app.register_error_handler(CertificateRevoked, _revoked)
 
 
 def _revoked(error: Exception):

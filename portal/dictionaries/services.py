@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from portal.extensions import db
-from portal.models import DictionaryEntry
+from portal.models import CreditRecord, DictionaryEntry
+
+# The credit-record columns that store each dictionary's codes.
+RECORD_COLUMNS = {
+    "credit_levels": (CreditRecord.credit_level,),
+    "hosting_methods": (CreditRecord.hosting_method,),
+    "disciplines": (CreditRecord.discipline, CreditRecord.sub_discipline),
+    "activity_types": (CreditRecord.activity_type,),
+}
 
 
 def tree(dictionary: str) -> list[dict[str, Any]]:
@@ -47,3 +55,18 @@ def names(dictionary: str) -> dict[str, str]:
     return dict(db.session.execute(
         select(DictionaryEntry.code, DictionaryEntry.name).where(DictionaryEntry.dictionary == dictionary)
     ).all())
+
+
+def records_using(dictionary: str, code: str) -> int:
+    """How many credit records store ``code`` of ``dictionary`` (deleted ones too: their history names it)."""
+    columns = RECORD_COLUMNS.get(dictionary, ())
+    if not columns or not code:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(CreditRecord).where(or_(*(c == code for c in columns))))
+
+
+def code_taken(entry: DictionaryEntry) -> bool:
+    """Whether another entry of the same dictionary has ``entry``'s code."""
+    return db.session.scalar(select(func.count()).select_from(DictionaryEntry).where(
+        DictionaryEntry.dictionary == entry.dictionary, DictionaryEntry.code == entry.code,
+        DictionaryEntry.id != entry.id if entry.id else True)) > 0

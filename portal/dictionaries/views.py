@@ -1,14 +1,17 @@
 """字典维护: the provincial admin edits the reference dictionaries with FAB's CRUD."""
 from __future__ import annotations
 
-from flask_appbuilder import ModelView
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField
+from sqlalchemy import inspect
+from wtforms import BooleanField, SelectField
 
 from portal.contracts import CLASS_LABELS, CREDIT_CLASSES
+from portal.crud import PortalModelView
+from portal.dictionaries import services
+from portal.extensions import db
 from portal.models import DictionaryEntry
 from portal.models.dictionaries import DICTIONARIES
 
@@ -18,11 +21,12 @@ DICTIONARY_LABELS = {
 }
 
 
-class DictionaryModelView(ModelView):
+class DictionaryModelView(PortalModelView):
     datamodel = SQLAInterface(DictionaryEntry)
     class_permission_name = "Dictionaries"
     route_base = "/dictionaries"
     list_title = _l("Dictionaries")
+    add_title, edit_title, show_title = _l("Add dictionary entry"), _l("Edit dictionary entry"), _l("Dictionary entry")
     list_columns = ["dictionary", "code", "name", "credit_class", "parent", "position", "enabled"]
     add_columns = edit_columns = show_columns = ["dictionary", "code", "name", "credit_class", "parent", "position", "enabled"]
     search_columns = ["dictionary", "code", "name", "enabled"]
@@ -41,6 +45,8 @@ class DictionaryModelView(ModelView):
     add_form_extra_fields = edit_form_extra_fields = {
         "dictionary": SelectField(_l("Dictionary"), choices=[(d, DICTIONARY_LABELS[d]) for d in DICTIONARIES]),
         "credit_class": SelectField(_l("Credit class"), choices=[("", "—")] + [(c, CLASS_LABELS[c]) for c in CREDIT_CLASSES]),
+        # FAB would make the NOT NULL column a required tick box, so an entry could never be disabled.
+        "enabled": BooleanField(_l("Enabled"), default=True, description=description_columns["enabled"]),
     }
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "parent": [["dictionary", FilterEqual, "disciplines"], ["parent_id", FilterEqual, None]],
@@ -48,6 +54,8 @@ class DictionaryModelView(ModelView):
     formatters_columns = {
         "dictionary": lambda value: DICTIONARY_LABELS.get(value, value),
         "credit_class": lambda value: CLASS_LABELS.get(value, value or ""),
+        "parent": lambda value: value or "—",
+        "enabled": lambda value: _("Yes") if value else _("No"),
     }
 
     def pre_add(self, item):
@@ -59,9 +67,24 @@ class DictionaryModelView(ModelView):
     def pre_delete(self, item):
         if item.children:
             raise ValueError(_("This discipline has sub-disciplines; delete or move them first, or disable it instead."))
+        used = services.records_using(item.dictionary, item.code)
+        if used:
+            raise ValueError(_("%(n)d credit records use “%(name)s”: it cannot be deleted. Disable it instead: "
+                               "forms stop offering it and the records keep it.", n=used, name=item.name))
 
     @staticmethod
     def _check(item: DictionaryEntry) -> None:
+        # The checks query; a flush of the edited entry before them would lose what it was.
+        with db.session.no_autoflush:
+            if services.code_taken(item):
+                raise ValueError(_("The code %(code)s is already used in this dictionary.", code=item.code))
+            state = inspect(item)
+            if item.id and (state.attrs.code.history.deleted or state.attrs.dictionary.history.deleted):
+                was = {name: (state.attrs[name].history.deleted or [getattr(item, name)])[0] for name in ("dictionary", "code")}
+                used = services.records_using(was["dictionary"], was["code"])
+                if used:
+                    raise ValueError(_("%(n)d credit records use the code %(code)s: its code and dictionary cannot be changed.",
+                                       n=used, code=was["code"]))
         item.credit_class = item.credit_class or None
         if item.dictionary == "credit_levels" and not item.credit_class:
             raise ValueError(_("A credit level needs the credit class it gives."))

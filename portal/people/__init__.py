@@ -1,6 +1,7 @@
 """Staff (人员): the admins' list and editor, a person's own profile, and their API."""
 from __future__ import annotations
 
+from flask import current_app
 from flask_appbuilder import AppBuilder
 from flask_babel import lazy_gettext as _l
 
@@ -14,4 +15,4 @@ def register(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(PeopleView, "People", label=_l("Staff"), icon="fa-users")
     appbuilder.add_api(PeopleApi)
     appbuilder.add_api(MeApi)
-    appbuilder.app.register_error_handler(PersonNeeded, pick_person)
+    current_app.register_error_handler(PersonNeeded, pick_person)

@@ -1,12 +1,13 @@
 """单位管理 for the provincial admin: the unit tree, and FAB's CRUD for editing units."""
 from __future__ import annotations
 
-from flask_appbuilder import BaseView, ModelView, expose, has_access
+from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 
+from portal.crud import PortalModelView
 from portal.models import Unit
 from portal.models.units import UNIT_KINDS, UNIT_LEVELS
 from portal.units import services
@@ -14,11 +15,12 @@ from portal.units import services
 KIND_LABELS = {"province": _l("Province"), "city": _l("City"), "county": _l("County"), "institution": _l("Institution")}
 
 
-class UnitModelView(ModelView):
+class UnitModelView(PortalModelView):
     datamodel = SQLAInterface(Unit)
     class_permission_name = "Units"
     route_base = "/units/manage"
     list_title = _l("Units")
+    add_title, edit_title, show_title = _l("Add unit"), _l("Edit unit"), _l("Unit")
     list_columns = ["code", "name", "kind", "level", "parent"]
     search_columns = ["code", "name", "kind", "level"]
     add_columns = edit_columns = ["code", "name", "kind", "level", "parent"]
@@ -36,6 +38,8 @@ class UnitModelView(ModelView):
         "kind": SelectField(_l("Kind"), choices=[(k, KIND_LABELS[k]) for k in UNIT_KINDS]),
         "level": SelectField(_l("Level"), choices=[("", "—")] + [(v, v) for v in UNIT_LEVELS]),
     }
+    formatters_columns = {"kind": lambda value: KIND_LABELS.get(value, value), "level": lambda value: value or "—",
+                          "parent": lambda value: value or "—"}
     base_order = ("code", "asc")
 
     def pre_delete(self, item):
