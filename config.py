@@ -94,6 +94,8 @@ FAB_UPDATE_PERMS = False       # roles and permissions are synced in an explicit
 FAB_ADD_SECURITY_API = True    # POST /api/v1/security/login gives the JWT
 FAB_API_SWAGGER_UI = True     # FAB registers /api/v1/_openapi only with its Swagger view
 FAB_PASSWORD_HASH_METHOD = "scrypt"
+# Generated initial passwords (random, changed at first sign-in): see portal.accounts.services._set_hash.
+GENERATED_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 FAB_BASE_TEMPLATE = "portal/base.html"
 FAB_INDEX_VIEW = "portal.home.views.HomeView"
 FAB_SECURITY_MANAGER_CLASS = "portal.accounts.security.PortalSecurityManager"

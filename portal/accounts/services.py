@@ -32,25 +32,32 @@ def account_state(user: User) -> AccountState:
     return state
 
 
-def create_user(username: str, display_name: str, role_names: list[str], password: str | None = None) -> tuple[User, str]:
-    """A new active account. Without ``password`` it gets a random initial one that must be
-    changed at first login. Returns the user (flushed) and the password to show once."""
-    sm = current_app.appbuilder.sm
-    initial = password is None
+def new_user(username: str, display_name: str, roles: list, password: str | None = None) -> tuple[User, str]:
+    """An active account with ``roles``, not yet added to the session. Without ``password`` it
+    gets a random initial one. Returns the user and the password to show once."""
+    generated = password is None
     password = password or generate_initial_password()
-    user = sm.user_model()
+    user = current_app.appbuilder.sm.user_model()
     user.username = username
     user.first_name = display_name
     user.last_name = ""
     # FAB requires a unique e-mail on every account; people's real e-mail lives on their profile.
     user.email = f"{uuid.uuid4().hex}@accounts.invalid"
     user.active = True
-    user.roles = [sm.find_role(name) for name in role_names]
-    _set_hash(user, password)
+    user.roles = roles
+    _set_hash(user, password, generated)
+    return user, password
+
+
+def create_user(username: str, display_name: str, role_names: list[str], password: str | None = None) -> tuple[User, str]:
+    """A new active account (flushed). Without ``password`` it gets a random initial one that
+    must be changed at first login. Returns the user and the password to show once."""
+    sm = current_app.appbuilder.sm
+    user, password_shown = new_user(username, display_name, [sm.find_role(name) for name in role_names], password)
     db.session.add(user)
     db.session.flush()
-    account_state(user).must_change_password = initial
-    return user, password
+    account_state(user).must_change_password = password is None
+    return user, password_shown
 
 
 def set_password(user: User, password: str, must_change: bool) -> None:
@@ -100,9 +107,11 @@ def must_change_password(user_id: int) -> bool:
     return bool(state and state.must_change_password)
 
 
-def _set_hash(user: User, password: str) -> None:
+def _set_hash(user: User, password: str, generated: bool = False) -> None:
+    """A slow hash for passwords people choose. A generated initial password (about 69 random
+    bits) gains nothing from one against a stolen table, and scrypt would make importing 5,000
+    staff take minutes: it gets a salted PBKDF2 of GENERATED_HASH_METHOD, until its first change."""
+    method = current_app.config["GENERATED_PASSWORD_HASH_METHOD" if generated else "FAB_PASSWORD_HASH_METHOD"]
     user.password = generate_password_hash(
-        password,
-        method=current_app.config["FAB_PASSWORD_HASH_METHOD"],
-        salt_length=current_app.config.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16),
+        password, method=method, salt_length=current_app.config.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16),
     )

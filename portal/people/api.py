@@ -2,19 +2,22 @@
 Validation is the web forms' own; scoping is the same query as the pages."""
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from flask import g, request
 from flask_appbuilder.api import BaseApi, expose, protect
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
-from werkzeug.datastructures import MultiDict
 
 from portal.accounts import services as accounts
 from portal.accounts.actor import current_actor
-from portal.jsonapi import json_body
-from portal.people import services
-from portal.people.forms import CreatePersonForm, PersonForm
+from portal.exports.responses import send_written
+from portal.extensions import db
+from portal.jsonapi import answer, json_body
+from portal.people import importing, services
+from portal.people.forms import CreatePersonForm, PersonForm, validated
+from portal.people.importing import ImportUnreadable
 from portal.people.masking import mask_id_number
 from portal.people.present import history_rows, person_dict
 from portal.people.services import PersonConflict
@@ -24,16 +27,8 @@ ADMIN_ONLY = {"role", "unit_id", "out_of_province"}
 
 
 def _validated(form_class, data: dict[str, Any], actor):
-    # As form data, so that validators such as Optional() see the values exactly as on the web.
-    formdata = MultiDict({k: "" if v is None else str(v) for k, v in data.items()})
-    form = form_class(formdata=formdata, meta={"csrf": False})
-    if actor.is_province_admin:
-        form.unit_id.choices = [(u.id, u.name) for u in services.units_for(actor)]
-    else:
-        del form.unit_id
-        del form.role
-        del form.out_of_province
-    return form, form.validate()
+    units = [(u.id, u.name) for u in services.units_for(actor)] if actor.is_province_admin else []
+    return validated(form_class, data, actor.is_province_admin, units)
 
 
 class PeopleApi(BaseApi):
@@ -168,6 +163,55 @@ class PeopleApi(BaseApi):
         if person.out_of_province:
             return self.response_400(message=_("Out-of-province learners have no password: they sign in with an SMS code."))
         return self.response(200, initial_password=services.reset_password(actor, person))
+
+
+    @expose("/import-template.xlsx", methods=["GET"])
+    @protect()
+    @permission_name("get")
+    def import_template(self):
+        """The staff import template (the provincial admin's has a unit code column).
+        ---
+        get:
+          responses:
+            200: {description: An .xlsx workbook}
+        """
+        data = importing.template(current_actor())
+        return send_written(lambda out: out.write(data), importing.MEDIA_TYPE, "staff-import-template.xlsx")
+
+    @expose("/import", methods=["POST"])
+    @protect()
+    @permission_name("post")
+    def import_staff(self):
+        """Import staff from a filled-in template: all rows or none.
+        ---
+        post:
+          parameters:
+          - {in: query, name: dry_run, schema: {type: integer, enum: [0, 1]}, description: check only}
+          requestBody:
+            content:
+              multipart/form-data:
+                schema: {type: object, properties: {file: {type: string, format: binary}}}
+          responses:
+            200: {description: "dry run: {created: 0, checked: N, errors: []}"}
+            201: {description: "{created: N, errors: [], accounts: [{row, person_id, name, person_no, username,
+              initial_password}]}"}
+            400: {description: No file, or not a workbook of the template}
+            422: {description: "{created: 0, errors: [{row, column, message}]}: nothing was written"}
+        """
+        actor, upload = current_actor(), request.files.get("file")
+        if upload is None:
+            return answer(400, code="file_missing", message=_("Send the filled-in template as the multipart field file."))
+        try:
+            checked = importing.check(actor, importing.read(upload.stream, actor))
+        except ImportUnreadable as e:
+            return answer(400, code="unreadable", message=str(e))
+        if checked.problems:
+            return answer(422, created=0, errors=[asdict(p) for p in checked.problems])
+        if request.args.get("dry_run") in ("1", "true"):
+            return answer(200, created=0, checked=len(checked.rows), errors=[])
+        accounts = importing.create(actor, checked)
+        db.session.commit()
+        return answer(201, created=len(accounts), errors=[], accounts=accounts)
 
 
 class MeApi(BaseApi):

@@ -17,7 +17,7 @@ from portal.accounts import services as accounts
 from portal.accounts.actor import Actor
 from portal.accounts.roles import API_ROLES, LEARNER, OUT_OF_PROVINCE, SELF_ENTRY, UNIT_ADMIN
 from portal.extensions import db
-from portal.models import Person, PersonHistory, Unit
+from portal.models import AccountState, Person, PersonHistory, Unit
 from portal.pagination import Page
 from portal.people import id_number
 
@@ -175,6 +175,53 @@ def create(actor: Actor, data: dict[str, Any]) -> tuple[Person, str | None]:
     events.person_created(person, actor)
     db.session.commit()
     return person, password
+
+
+def create_many(actor: Actor, rows: list[dict[str, Any]]) -> list[tuple[Person, str]]:
+    """Learners from an import, already validated (``import_check``): one transaction, committed
+    by the caller, so that all of them are created or none. Returns each person with the initial
+    password to hand over once."""
+    learner = current_app.appbuilder.sm.find_role(LEARNER)
+    made = []
+    for row in rows:
+        parsed = id_number.parse(row["id_number"])
+        user, password = accounts.new_user(f"pending-{secrets.token_hex(8)}", row["name"], [learner])
+        person = Person(unit_id=row["unit_id"] if actor.is_province_admin else actor.unit_id, user=user,
+                        sex=parsed.sex, birth_date=parsed.birth_date, out_of_province=False)
+        for field in STAFF_FIELDS:
+            if row.get(field) is not None:
+                setattr(person, field, row[field])
+        person.id_number = parsed.number
+        # Unique until the person has an id to be numbered by (below).
+        person.person_no = person.person_no or user.username
+        made.append((person, password))
+    db.session.add_all(person for person, _password in made)
+    db.session.flush()
+    codes = dict(db.session.execute(select(Unit.id, Unit.code).where(Unit.id.in_({p.unit_id for p, _pw in made}))).all())
+    for person, _password in made:
+        if person.person_no == person.user.username:
+            person.person_no = f"{codes[person.unit_id]}-{person.id:06d}"
+        person.user.username = person.person_no
+        db.session.add(AccountState(user_id=person.user_id, must_change_password=True, failed_logins=0))
+        _record_history(person)
+        events.person_created(person, actor)
+    db.session.flush()
+    return made
+
+
+def import_conflicts(id_numbers: set[str], staff_numbers: set[str]) -> tuple[dict[str, str], set[str]]:
+    """What an import's rows clash with: ID number → the name of the unit that holds that person,
+    and the staff numbers already taken (as staff numbers, or as usernames in any case)."""
+    held, taken = {}, set()
+    if id_numbers:
+        held = dict(db.session.execute(select(Person.id_number, Unit.name).join(Unit, Unit.id == Person.unit_id)
+                                       .where(Person.id_number.in_(id_numbers))).all())
+    if staff_numbers:
+        used = set(db.session.scalars(select(Person.person_no).where(Person.person_no.in_(staff_numbers))))
+        used |= set(db.session.scalars(select(func.lower(User.username))
+                                       .where(func.lower(User.username).in_({n.lower() for n in staff_numbers}))))
+        taken = {n for n in staff_numbers if n in used or n.lower() in used}
+    return held, taken
 
 
 def update(actor: Actor, person: Person, data: dict[str, Any]) -> Person:
