@@ -74,6 +74,9 @@ SMS_SENDER = os.environ.get("PORTAL_SMS_SENDER", "log")
 SMS_DAILY_LIMIT_PER_ID = int(os.environ.get("PORTAL_SMS_DAILY_LIMIT_PER_ID", "10"))
 SMS_DAILY_LIMIT_PER_PHONE = int(os.environ.get("PORTAL_SMS_DAILY_LIMIT_PER_PHONE", "10"))
 SMS_RATE_LIMIT = os.environ.get("PORTAL_SMS_RATE_LIMIT", "20 per minute")
+# Notifier plugins (by slug) that deliver notices beside the portal's notice box, e.g. "sms".
+NOTIFIERS = [s.strip() for s in os.environ.get("PORTAL_NOTIFIERS", "").split(",") if s.strip()]
+NOTICE_DAILY_LIMIT = int(os.environ.get("PORTAL_NOTICE_DAILY_LIMIT", "3"))
 # Log lines as JSON objects ("json", the default in production) or plain text ("text").
 LOG_FORMAT = os.environ.get("PORTAL_LOG_FORMAT", "json" if PRODUCTION else "text")
 # /readyz answers "not ready" when the evidence folder has less free space than this.

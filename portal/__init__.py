@@ -29,6 +29,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         i18n,
         menu,
         models,  # noqa: F401  (registers the models on the metadata)
+        notices,
         operations,
         out_of_province,
         people,
@@ -76,7 +77,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         # Each feature adds its pages, APIs and menu entries; this order is the order of the
         # pages within a menu category (portal/menu.py orders the top of the menu).
         for feature in (exports, credits, people, review, units, categories, dictionaries, compliance, standards,
-                        out_of_province, accounts, documents, certificates, credit_forms):
+                        out_of_province, accounts, documents, certificates, credit_forms, notices):
             feature.register(appbuilder)
         menu.arrange(appbuilder)
         registry.pm.hook.register_views(appbuilder=appbuilder)

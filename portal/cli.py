@@ -90,6 +90,21 @@ def jobs_check() -> None:
     click.echo(f"{len(failed)} export jobs marked failed.")
 
 
+@portal_cli.command("send-reminders")
+@click.option("--year", type=int, required=True, help="The year whose compliance is judged.")
+@click.option("--deadline", type=click.DateTime(formats=["%Y-%m-%d"]), help="Say by when to enter credits (a deadline notice).")
+@click.option("--dry-run", is_flag=True, help="Only count the staff behind; send nothing.")
+def send_reminders(year: int, deadline, dry_run: bool) -> None:
+    """Remind every active staff member of the province who is behind in YEAR (for a timer, e.g. monthly)."""
+    from portal.notices import services as notices
+
+    if dry_run:
+        click.echo(f"{len(notices.behind(year, None))} people are behind in {year}; nothing sent.")
+        return
+    sent = notices.remind(year, None, None, deadline.date() if deadline else None)
+    click.echo(f"{sent} reminders sent.")
+
+
 @portal_cli.command("backup")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 def backup(folder: Path) -> None:

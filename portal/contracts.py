@@ -474,6 +474,24 @@ class SmsSender(Contract):
         raise NotImplementedError
 
 
+SMS_SENDER = "portal_sms_sender"  # the app's SmsSender instance (PORTAL_SMS_SENDER), in app.extensions
+
+
+class Notifier(Contract):
+    """Delivers a notice beyond the portal's own notice box (which always has it): SMS, e-mail, a
+    messaging app. ``PORTAL_NOTIFIERS`` names the slugs in use; the portal makes one instance per
+    app, ``notifier_class(app)``. ``send`` is called after the notice is saved, at most
+    ``PORTAL_NOTICE_DAILY_LIMIT`` times a day per person and notifier: return False when the person
+    cannot be reached this way (no mobile number ...), raise when delivery failed (the portal logs
+    it without personal data; the notice stays in the box)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def send(self, person: PersonInfo, notice: NoticeInfo) -> bool:
+        raise NotImplementedError
+
+
 # --- events: what the portal tells plugins (portal/hookspecs.py) -----------------------------------
 
 @dataclass(frozen=True)
@@ -519,6 +537,17 @@ class RecordInfo:
     hours: Decimal
     credit_class: str
     review_comment: str = ""
+
+
+@dataclass(frozen=True)
+class NoticeInfo:
+    """A notice as notifiers see it: ``kind`` is ``"review"``, ``"reminder"`` or ``"deadline"``;
+    ``title`` and ``body`` are in the portal's language, with no ID number in them."""
+
+    id: int
+    kind: str
+    title: str
+    body: str
 
 
 # --- what the core lends login methods ----------------------------------------------------------

@@ -32,6 +32,12 @@ def register_sms_senders():
 
 
 @hookspec
+def register_notifiers():
+    """Return a list of :class:`portal.contracts.Notifier` subclasses: ways to deliver notices
+    beside the portal's notice box. ``PORTAL_NOTIFIERS`` picks the ones in use by slug."""
+
+
+@hookspec
 def register_views(appbuilder):
     """Add views, REST APIs and menu entries to ``appbuilder`` (a Flask-AppBuilder instance).
 

@@ -14,7 +14,7 @@ from portal import hookspecs
 from portal.contracts import Contract, DocumentExporter, DocumentKind, Exporter
 
 BUILTIN_PACKAGE = "portal_plugins"
-BUILTIN_GROUPS = ("auth", "credit_types", "exporters")
+BUILTIN_GROUPS = ("auth", "credit_types", "exporters", "notifiers")
 ENTRY_POINT_GROUP = "portal"
 
 
@@ -31,6 +31,7 @@ class Registry:
     exporters: dict[str, type] = field(default_factory=dict)
     login_methods: dict[str, type] = field(default_factory=dict)
     sms_senders: dict[str, type] = field(default_factory=dict)
+    notifiers: dict[str, type] = field(default_factory=dict)
 
     def collect(self) -> None:
         for hook, target in (
@@ -38,6 +39,7 @@ class Registry:
             (self.pm.hook.register_exporters, self.exporters),
             (self.pm.hook.register_login_methods, self.login_methods),
             (self.pm.hook.register_sms_senders, self.sms_senders),
+            (self.pm.hook.register_notifiers, self.notifiers),
         ):
             # Each implementation is called on its own so that a failure names its plugin.
             for impl in hook.get_hookimpls():

@@ -45,6 +45,8 @@ HOOK_TESTS = {
                                "test_two_plugins_registering_the_same_slug_are_refused"),
     "register_sms_senders": ("tests.test_sms_login::test_the_sender_is_chosen_by_configuration",
                              "test_two_plugins_registering_the_same_slug_are_refused"),
+    "register_notifiers": ("tests.test_notices::test_sms_delivery_keeps_to_the_daily_limit_and_the_log_names_nobody",
+                           "tests.test_notices::test_an_unknown_notifier_stops_start_up"),
     "register_views": ("test_plugin_view_answers_the_province_admin_only",),
     "person_created": ("test_person_created_reaches_the_plugin",
                        "test_person_created_can_refuse_the_creation"),

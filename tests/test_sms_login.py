@@ -16,10 +16,10 @@ from sqlalchemy import select
 
 from portal.accounts.actor import actor_for
 from portal.accounts.roles import OUT_OF_PROVINCE
+from portal.contracts import SMS_SENDER as SENDER
 from portal.credits import services as credits
 from portal.extensions import db
 from portal.models import CreditRecord, EvidenceFile, Person, SmsCode
-from portal.out_of_province.sign_in import SENDER
 from portal.review import services as review
 from portal_plugins.auth.sms import codes
 from tests import helpers

@@ -26,12 +26,13 @@ def _keys(*names: str) -> list[list[str]]:
 _OWN_ACCOUNT = _keys("Profile", "Password", "MeApi", "Settings", "DictionaryApi", "CreditCategoryApi", "CreditEntry",
                      "CreditApi", "Exports", "ExportApi", "Statistics", "CreditQuery", "ComplianceQuery",
                      "ComplianceApi", "StandardsBrowse", "CertificateFiles",
-                     "CertificateApi", "CreditForms", "CreditFormApi", "VerificationTable") + [["^RuleSetApi$", "^can_get$"]]
+                     "CertificateApi", "CreditForms", "CreditFormApi", "VerificationTable", "Notices",
+                     "NoticeApi") + [["^RuleSetApi$", "^can_get$"]]
 
 ROLES = {
-    # Everything but the out-of-province learners' own page (which would only clutter their menu).
-    PROVINCE_ADMIN: [["^(?!OutOfProvince$)", ".*"]],
-    UNIT_ADMIN: _OWN_ACCOUNT + _keys("People", "PeopleApi", "ReviewApi", "Review", "UnitDashboard"),
+    # Everything but the out-of-province learners' own page and the notice box (notices go to people).
+    PROVINCE_ADMIN: [["^(?!(OutOfProvince|Notices)$)", ".*"]],
+    UNIT_ADMIN: _OWN_ACCOUNT + _keys("People", "PeopleApi", "ReviewApi", "Review", "UnitDashboard", "Reminders"),
     LEARNER: _OWN_ACCOUNT,
     # The entry pages themselves are open to every learner (and explain how to get the
     # permission); self-entry adds their menu.

@@ -7,13 +7,11 @@ from flask_appbuilder.security.sqla.models import User
 from flask_login import login_user
 from sqlalchemy import select
 
-from portal.contracts import LOGIN_SERVICES, Learner, LoginServices
+from portal.contracts import LOGIN_SERVICES, SMS_SENDER, Learner, LoginServices
 from portal.extensions import db
 from portal.models import Person
 from portal.people import id_number as id_numbers
 from portal.people.masking import mask_phone
-
-SENDER = "portal_sms_sender"  # the app's SmsSender instance, in app.extensions
 
 
 def init_app(app: Flask) -> None:
@@ -25,7 +23,7 @@ def init_app(app: Flask) -> None:
         known = ", ".join(sorted(senders)) or "none"
         raise RuntimeError(f"PORTAL_SMS_SENDER is {slug!r}, but no plugin registers an SMS sender with that slug "
                            f"(registered: {known})")
-    app.extensions[SENDER] = senders[slug](app)
+    app.extensions[SMS_SENDER] = senders[slug](app)
     app.extensions[LOGIN_SERVICES] = OutOfProvinceSignIn()
 
 
@@ -52,7 +50,7 @@ class OutOfProvinceSignIn(LoginServices):
 
     def send_sms(self, phone: str, text: str) -> bool:
         try:
-            current_app.extensions[SENDER].send(phone, text)
+            current_app.extensions[SMS_SENDER].send(phone, text)
         except Exception:
             current_app.logger.exception("the SMS to %s could not be sent", mask_phone(phone))
             return False

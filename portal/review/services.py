@@ -16,6 +16,7 @@ from portal.credits.services import RecordConflict, RecordInvalid, saving
 from portal.extensions import db
 from portal.models import CreditRecord, Person
 from portal.models.clock import now
+from portal.notices import services as notices
 
 
 def waiting(actor: Actor) -> int:
@@ -68,6 +69,7 @@ def decide(actor: Actor, records: list[CreditRecord], decision: str, comment: st
             audit.write(record, actor, decision, before, audit.snapshot(record))
         if decision == "approve":
             summaries.refresh(records)
+    notices.review_results(records)
     for record in records:
         events.credit_reviewed(record, actor)
     return records
