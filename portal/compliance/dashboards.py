@@ -12,6 +12,7 @@ from portal.compliance import services, stats, unit_export
 from portal.pagination import paginate_list
 
 PER_PAGE = 50
+TREND_YEARS = 5
 
 
 class UnitDashboardView(BaseView):
@@ -30,11 +31,13 @@ class UnitDashboardView(BaseView):
         unit = stats.unit_in_scope(actor, unit_id)
         answers = services.results(year, [unit.id])
         failing = [a for a in answers if not a.verdict.compliant]
+        trend = [stats.tally(y, str(y), answers if y == year else services.results(y, [unit.id]))
+                 for y in range(year - TREND_YEARS + 1, year + 1)]
         return self.render_template(
             "portal/compliance/unit.html", title=_("Unit compliance"), unit=unit, year=year,
             years=stats.years_offered(year), total=stats.tally(unit.id, unit.name, answers),
             without_rules=sum(1 for a in answers if a.verdict.compliant is None),
-            by_title=stats.by_title_level(answers), by_department=stats.by_department(answers),
+            by_title=stats.by_title_level(answers), by_department=stats.by_department(answers), trend=trend,
             page=paginate_list(failing, PER_PAGE), export_kind=unit_export.KIND,
             unit_param=unit.id if actor.is_province_admin else None,
         )
@@ -63,7 +66,9 @@ class ProvinceDashboardView(BaseView):
             if city is None:
                 abort(404)
             answers = services.results(year, [u.id for u in units if city_of.get(u.id) == city_id])
-            groups = stats.grouped(answers, lambda a: a.unit_id, {u.id: u.name for u in units})
+            # The city's units ranked: best rate first.
+            groups = sorted(stats.grouped(answers, lambda a: a.unit_id, {u.id: u.name for u in units}),
+                            key=lambda g: -(g.rate if g.rate is not None else -1))
         return self.render_template(
             "portal/compliance/province.html", title=_("Provincial compliance"), year=year,
             years=stats.years_offered(year), city=city, groups=groups,

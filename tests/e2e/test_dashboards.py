@@ -1,5 +1,6 @@
-"""The compliance dashboards in a browser, on a desktop and on a phone: the unit's rate, bar
-charts and list of staff not compliant yet; the province's rates per city and a city's units.
+"""The compliance dashboards in a browser, on a desktop and on a phone: the unit's rate, charts
+(drawn by ECharts) by title level, department and year, and list of staff not compliant yet;
+the province's rates per city and a city's units.
 Screenshots for a person to look at, and no sideways scrolling on the phone."""
 from __future__ import annotations
 
@@ -33,10 +34,15 @@ def test_unit_dashboard(app, users, page):
     sign_in(page, admin.username, admin.password)
     page.goto("/compliance/unit/?year=2025")
     expect(page.locator("#unit-rate .headline-number")).to_have_text("42.9%")  # 3 of 7
-    bars = page.locator("#by-title svg.bar rect.bar-fill")
-    expect(bars).to_have_count(4)  # 初级, 中级, 高级, 未填
+    # Drawn by ECharts (SVG), each bar labelled with its figures; the same figures as text for screen readers.
+    expect(page.locator("#by-title.drawn .chart svg")).to_have_count(1)
+    expect(page.locator("#by-title .chart svg")).to_contain_text("1/2 (50.0%)")
+    expect(page.locator("#by-title .bar-figures")).to_have_count(4)  # 初级, 中级, 高级, 未填
     expect(page.locator("#by-title .bar-figures").first).to_have_text("1/2 (50.0%)")
-    expect(page.locator("#by-department svg.bar")).to_have_count(5)
+    expect(page.locator("#by-department .bar-figures")).to_have_count(5)
+    expect(page.locator("#trend.drawn .chart svg")).to_contain_text("42.9%")
+    expect(page.locator("#trend .bar-figures").last).to_have_text("3/7 (42.9%)")
+    expect(page.locator("#trend .bar-label")).to_have_count(5)
     expect(page.locator("table.table-cards tbody tr")).to_have_count(4)
     expect(page.locator("table.table-cards tbody")).to_contain_text("王二")
     shoot(page, "unit-dashboard")
@@ -56,7 +62,8 @@ def test_provincial_dashboard(app, users, page):
     sign_in(page, "padmin", PASSWORD)
     page.goto("/compliance/province/?year=2025")
     expect(page.locator("#total-rate .headline-number")).to_have_text("50.0%")
-    expect(page.locator("#by-group svg.bar")).to_have_count(3)
+    expect(page.locator("#by-group.drawn .chart svg")).to_contain_text("1/2 (50.0%)")
+    expect(page.locator("#by-group .bar-figures")).to_have_count(3)
     shoot(page, "province-dashboard")
     if on_phone(page):
         fits_the_phone(page)
