@@ -159,3 +159,23 @@ def test_unit_list_exports_to_excel(client, province):
     refused = other.post("/exports/unit_compliance.xlsx",
                          data={"csrf_token": token, "year": "2025", "unit_id": str(units["33010801"])})
     assert refused.status_code == 404
+
+
+def test_the_province_exports_its_cities_and_a_city_s_ranked_units(client, province):
+    units, made = province
+    login(client, "padmin", PASSWORD)
+    token = csrf_from(client.get("/compliance/province/?year=2025").get_data(as_text=True))
+    whole = client.post("/exports/area_compliance.xlsx", data={"csrf_token": token, "year": "2025"})
+    rows = [r for r in load_workbook(io.BytesIO(whole.data)).active.iter_rows(values_only=True)]
+    header = next(i for i, row in enumerate(rows) if row[1] == "地市")
+    cities = {row[1]: row[2:] for row in rows[header + 1:] if row[1]}
+    assert cities["甲市卫健委"] == ("4", "2", "50.0%") and cities["乙市卫健委"] == ("3", "2", "66.7%")
+    city = client.post("/exports/area_compliance.xlsx", data={"csrf_token": token, "year": "2025",
+                                                              "city_id": str(units["3301"])})
+    rows = [r for r in load_workbook(io.BytesIO(city.data)).active.iter_rows(values_only=True)]
+    assert any(row[:2] == ("1", "医院甲") for row in rows)
+    # Only the province exports areas: a unit admin's request is not found.
+    other = client.application.test_client()
+    login(other, made["admin_a"].username, PASSWORD)
+    token = csrf_from(other.get("/compliance/unit/?year=2025").get_data(as_text=True))
+    assert other.post("/exports/area_compliance.xlsx", data={"csrf_token": token, "year": "2025"}).status_code == 404

@@ -9,7 +9,7 @@ from portal import menu
 
 
 def register(appbuilder: AppBuilder) -> None:
-    from portal.compliance import unit_export
+    from portal.compliance import areas, unit_export
     from portal.compliance.api import ComplianceApi
     from portal.compliance.dashboards import ProvinceDashboardView, UnitDashboardView
     from portal.compliance.views import ComplianceView
@@ -25,3 +25,4 @@ def register(appbuilder: AppBuilder) -> None:
     appbuilder.add_api(ComplianceApi)
     builders.add(current_app, "compliance", compliance_table)
     builders.add(current_app, unit_export.KIND, unit_export.unit_compliance)
+    builders.add(current_app, areas.KIND, areas.area_compliance)

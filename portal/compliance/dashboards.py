@@ -3,12 +3,12 @@ staff who are not compliant yet, Excel export) and the province's (rate per city
 down to the city's units). Each reads everyone's year with one ``services.results`` call."""
 from __future__ import annotations
 
-from flask import abort, redirect, request, url_for
+from flask import redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 
 from portal.accounts.actor import current_actor
-from portal.compliance import services, stats, unit_export
+from portal.compliance import areas, services, stats, unit_export
 from portal.pagination import paginate_list
 
 PER_PAGE = 50
@@ -52,25 +52,9 @@ class ProvinceDashboardView(BaseView):
     @has_access
     def index(self):
         year = stats.chosen_year(request.args.get("year"))
-        units = stats.units()
-        city_of = stats.city_of_each(units)
-        city_id = request.args.get("city_id", type=int)
-        if city_id is None:
-            answers = services.results(year)
-            labels = {u.id: u.name for u in units if u.kind == "city"}
-            labels[None] = _("Units directly under the province")
-            groups = stats.grouped(answers, lambda a: city_of.get(a.unit_id), labels)
-            city = None
-        else:
-            city = next((u for u in units if u.id == city_id and u.kind == "city"), None)
-            if city is None:
-                abort(404)
-            answers = services.results(year, [u.id for u in units if city_of.get(u.id) == city_id])
-            # The city's units ranked: best rate first.
-            groups = sorted(stats.grouped(answers, lambda a: a.unit_id, {u.id: u.name for u in units}),
-                            key=lambda g: -(g.rate if g.rate is not None else -1))
+        found = areas.area(year, request.args.get("city_id", type=int))
         return self.render_template(
             "portal/compliance/province.html", title=_("Provincial compliance"), year=year,
-            years=stats.years_offered(year), city=city, groups=groups,
-            total=stats.tally(city_id, city.name if city else "", answers),
+            years=stats.years_offered(year), city=found.city, groups=found.groups, total=found.total,
+            export_kind=areas.KIND,
         )
