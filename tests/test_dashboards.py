@@ -179,3 +179,11 @@ def test_the_province_exports_its_cities_and_a_city_s_ranked_units(client, provi
     login(other, made["admin_a"].username, PASSWORD)
     token = csrf_from(other.get("/compliance/unit/?year=2025").get_data(as_text=True))
     assert other.post("/exports/area_compliance.xlsx", data={"csrf_token": token, "year": "2025"}).status_code == 404
+
+
+def test_a_city_s_compliance_counts_everyone_below_it(client, province):
+    """The unit filter is hierarchical: 甲市卫健委 (a city) counts the staff of 医院甲, two levels down."""
+    units, _made = province
+    login(client, "padmin", PASSWORD)
+    html = _text(client.get(f"/compliance/unit/?year=2025&unit_id={units['3301']}"))
+    assert "在岗人员 4 人，已达标 2 人" in html

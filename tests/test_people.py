@@ -256,3 +256,16 @@ def test_province_admin_manages_units_in_the_tree(app, client, users):
     refused = client.post(f"/units/manage/delete/{city}", data={"csrf_token": token}, follow_redirects=True)
     assert "不能删除" in refused.get_data(as_text=True)
     assert "杭州市" in client.get("/units/").get_data(as_text=True)
+
+
+def test_the_province_s_unit_filter_takes_in_the_units_below(client, users):
+    users.province_admin()
+    ids = users.units([("33", "浙江省", "province", None, None), ("3301", "杭州市", "city", None, "33"),
+                       ("330106", "西湖区", "county", None, "3301"), ("33010601", "西湖区医院", "institution", "二级", "330106"),
+                       ("3302", "宁波市", "city", None, "33"), ("330201", "宁波医院", "institution", "三级", "3302")])
+    users.person(ids["33010601"], name="杭州医生")
+    users.person(ids["3301"], name="杭州市直人员")
+    users.person(ids["330201"], name="宁波医生")
+    login(client, "padmin", PASSWORD)
+    html = client.get(f"/people/?unit_id={ids['3301']}").get_data(as_text=True)
+    assert "杭州医生" in html and "杭州市直人员" in html and "宁波医生" not in html

@@ -29,9 +29,10 @@ class UnitDashboardView(BaseView):
         if actor.is_province_admin and unit_id is None:
             return redirect(url_for("ProvinceDashboardView.index", year=year))
         unit = stats.unit_in_scope(actor, unit_id)
-        answers = services.results(year, [unit.id])
+        unit_ids = stats.staff_units(actor, unit)
+        answers = services.results(year, unit_ids)
         failing = [a for a in answers if not a.verdict.compliant]
-        trend = [stats.tally(y, str(y), answers if y == year else services.results(y, [unit.id]))
+        trend = [stats.tally(y, str(y), answers if y == year else services.results(y, unit_ids))
                  for y in range(year - TREND_YEARS + 1, year + 1)]
         return self.render_template(
             "portal/compliance/unit.html", title=_("Unit compliance"), unit=unit, year=year,

@@ -17,7 +17,7 @@ def unit_compliance(actor: Actor, params: Mapping[str, str]) -> Table:
     year = stats.chosen_year(params.get("year"))
     unit_id = params.get("unit_id") or ""
     unit = stats.unit_in_scope(actor, int(unit_id) if unit_id.isdigit() else None)
-    answers = services.results(year, [unit.id])
+    answers = services.results(year, stats.staff_units(actor, unit))
     columns = (
         Column(_("Staff number"), "text", 14), Column(_("Name"), "text", 10), Column(_("Department"), "text", 14),
         Column(_("Title level"), "text", 8), Column(_("Compliant?"), "text", 12), Column(_("Total credits"), "credits", 10),

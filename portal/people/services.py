@@ -20,6 +20,7 @@ from portal.extensions import db
 from portal.models import AccountState, Person, PersonHistory, Unit
 from portal.pagination import Page
 from portal.people import id_number
+from portal.units import services as units
 
 SELF_SERVICE_FIELDS = ("mobile", "phone", "email", "ethnicity", "ic_card_no")
 STAFF_FIELDS = SELF_SERVICE_FIELDS + (
@@ -101,7 +102,7 @@ def search(actor: Actor, q: str = "", unit_id: int | None = None, role: str | No
         exact = select(Person.id).where(or_(Person.person_no == q, Person.id_number == normalised))
         query = query.where(or_(Person.name.contains(q), Person.id.in_(exact)))
     if unit_id:
-        query = query.where(Person.unit_id == unit_id)
+        query = query.where(Person.unit_id.in_(units.subtree(unit_id)))
     if role in API_ROLES:
         query = query.where(has_role(UNIT_ADMIN) if role == "unit_admin" else ~has_role(UNIT_ADMIN))
     total = db.session.scalar(query.with_only_columns(func.count(Person.id)).order_by(None))

@@ -2,7 +2,7 @@
 (portal/units/views.py), which checks a deletion first."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from portal.extensions import db
 from portal.models import Person, Unit
@@ -23,3 +23,15 @@ def staff_counts() -> dict[int, int]:
 
 def has_staff(unit_id: int) -> bool:
     return db.session.scalar(select(Person.id).where(Person.unit_id == unit_id).limit(1)) is not None
+
+
+def subtree(unit_id: int) -> Select:
+    """The ids of ``unit_id`` and every unit below it (a city: its counties and their hospitals),
+    as a subquery: choosing 杭州市 means everyone in Hangzhou, not only those attached to the city."""
+    tree = select(Unit.id).where(Unit.id == unit_id).cte("subtree", recursive=True)
+    tree = tree.union_all(select(Unit.id).where(Unit.parent_id == tree.c.id))
+    return select(tree.c.id)
+
+
+def subtree_ids(unit_id: int) -> list[int]:
+    return list(db.session.scalars(subtree(unit_id)))
