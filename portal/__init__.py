@@ -35,6 +35,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         people,
         review,
         standards,
+        transfers,
         units,
     )
     from portal.accounts import guards
@@ -77,7 +78,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         # Each feature adds its pages, APIs and menu entries; this order is the order of the
         # pages within a menu category (portal/menu.py orders the top of the menu).
         for feature in (exports, credits, people, review, units, categories, dictionaries, compliance, standards,
-                        out_of_province, accounts, documents, certificates, credit_forms, notices):
+                        out_of_province, accounts, documents, certificates, credit_forms, notices, transfers):
             feature.register(appbuilder)
         menu.arrange(appbuilder)
         registry.pm.hook.register_views(appbuilder=appbuilder)

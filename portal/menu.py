@@ -18,7 +18,7 @@ STATISTICS = {"category": "Statistics", "category_label": _l("Statistics"), "cat
 SETTINGS = {"category": "Settings", "category_label": _l("Settings"), "category_icon": "fa-cog"}
 
 # The top entries, first to last (Security is Flask-AppBuilder's own); a plugin's come after them.
-TOP = ("Security", "CreditManagement", "Profile", "People", "Review", "Units", "Configuration", "Statistics",
+TOP = ("Security", "CreditManagement", "Profile", "People", "Transfers", "Review", "Units", "Configuration", "Statistics",
        "OutOfProvince", "Settings")
 
 

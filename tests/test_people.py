@@ -124,7 +124,7 @@ def test_invalid_and_duplicate_id_numbers_are_explained_in_chinese(app, client, 
     assert bad.status_code == 400
     assert "校验位" in bad.json["message"]["id_number"][0] and "手机" in bad.json["message"]["mobile"][0]
     dup = api.post("/api/v1/people/", headers=headers, json={"name": "周五", "id_number": taken.lower()})
-    assert dup.status_code == 400 and "已存在" in dup.json["message"]["id_number"][0]
+    assert dup.status_code == 400 and "已在“单位330101”；如需调入本单位" in dup.json["message"]["id_number"][0]
     # The web form keeps what was typed beside the error.
     login(client, admin.username, PASSWORD)
     token = csrf_from(client.get("/people/new").get_data(as_text=True))

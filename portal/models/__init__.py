@@ -11,10 +11,11 @@ from portal.models.notices import Notice
 from portal.models.people import Person, PersonHistory
 from portal.models.sms import SmsCode
 from portal.models.standards import RuleSet
+from portal.models.transfers import Transfer
 from portal.models.units import Unit
 
 __all__ = [
     "AccountState", "AuditEntry", "CaptchaChallenge", "Certificate", "CreditCategory", "CreditForm", "CreditRecord",
     "CreditYear", "CreditYearBucket",
-    "DictionaryEntry", "EvidenceFile", "ExportJob", "Notice", "Person", "PersonHistory", "RuleSet", "SmsCode", "Unit",
+    "DictionaryEntry", "EvidenceFile", "ExportJob", "Notice", "Person", "PersonHistory", "RuleSet", "SmsCode", "Transfer", "Unit",
 ]

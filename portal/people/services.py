@@ -11,13 +11,14 @@ from flask import abort, current_app
 from flask_appbuilder.security.sqla.models import Role, User, assoc_user_role
 from flask_babel import gettext as _
 from sqlalchemy import Row, Select, exists, func, or_, select
+from sqlalchemy import update as update_rows
 
 from portal import events
 from portal.accounts import services as accounts
 from portal.accounts.actor import Actor
 from portal.accounts.roles import API_ROLES, LEARNER, OUT_OF_PROVINCE, SELF_ENTRY, UNIT_ADMIN
 from portal.extensions import db
-from portal.models import AccountState, Person, PersonHistory, Unit
+from portal.models import AccountState, CreditRecord, Person, PersonHistory, Unit
 from portal.pagination import Page
 from portal.people import id_number
 from portal.units import services as units
@@ -331,8 +332,11 @@ def _set_self_entry(person: Person, granted: bool) -> None:
 
 def _check_unique(person_id: int | None, number: str | None, person_no: str | None) -> None:
     others = select(Person.id).where(Person.id != person_id) if person_id else select(Person.id)
-    if number and db.session.scalar(others.where(Person.id_number == number)):
-        raise PersonConflict("id_number", _("A person with this ID number already exists."))
+    holder = db.session.scalar(select(Unit.name).join(Person, Person.unit_id == Unit.id)
+                               .where(Person.id_number == number, Person.id != (person_id or 0))) if number else None
+    if holder:
+        raise PersonConflict("id_number", _("A person with this ID number is already staff of %(unit)s; to bring them "
+                                            "here, ask for a transfer (人员调动).", unit=holder))
     if person_no and db.session.scalar(others.where(Person.person_no == person_no)):
         raise PersonConflict("person_no", _("This staff number is already in use."))
 
@@ -354,3 +358,14 @@ def _record_history(person: Person) -> None:
         person=person, year=dt.date.today().year, unit_id=person.unit_id,
         title=person.title, title_level=person.title_level, status=person.status,
     ))
+
+
+def move(person: Person, unit_id: int) -> None:
+    """An approved transfer: the person belongs to ``unit_id`` from now on (a history row says
+    since when). Records not yet approved go with them, to be reviewed there; approved ones stay
+    with the unit that approved them. The caller commits."""
+    person.unit_id = unit_id
+    db.session.execute(update_rows(CreditRecord).where(CreditRecord.person_id == person.id,
+                                                  CreditRecord.status.in_(("draft", "submitted", "rejected")))
+                       .values(unit_id=unit_id))
+    _record_history(person)
