@@ -269,3 +269,27 @@ def test_the_province_s_unit_filter_takes_in_the_units_below(client, users):
     login(client, "padmin", PASSWORD)
     html = client.get(f"/people/?unit_id={ids['3301']}").get_data(as_text=True)
     assert "杭州医生" in html and "杭州市直人员" in html and "宁波医生" not in html
+
+
+def test_select_all_matching_grants_exactly_the_matching_people_on_every_page(app, client, users):
+    """45 王 and 5 李 in the unit, 20 a page: "all matching 王" grants the 45, none of the 李."""
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.models import Person
+    from portal.people.services import self_entry_of
+    unit = users.unit("330101")
+    admin = users.person(unit, role="unit_admin", name="管理员")
+    for i in range(45):
+        users.person(unit, name=f"王{i:02d}")
+    for i in range(5):
+        users.person(unit, name=f"李{i}")
+    login(client, admin.username, PASSWORD)
+    page = client.get("/people/?q=王").get_data(as_text=True)
+    assert "全部符合当前条件的 45 人" in page
+    done = client.post("/people/self-entry", data={"csrf_token": csrf_from(page), "grant": "1", "all_matching": "1",
+                                                   "q": "王", "unit_id": "", "role": ""}, follow_redirects=True)
+    assert "已为 45 人开通" in done.get_data(as_text=True)
+    with app.app_context():
+        granted = {p.name for p in db.session.scalars(select(Person)) if self_entry_of(p)}
+    assert granted == {f"王{i:02d}" for i in range(45)}

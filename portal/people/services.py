@@ -32,6 +32,7 @@ HISTORY_FIELDS = ("unit_id", "title", "title_level", "status")
 # Identifiers an edit form may leave empty to mean "unchanged" (a unit admin never sees the ID number).
 KEEP_WHEN_EMPTY = ("id_number", "person_no")
 PER_PAGE = 20
+BATCH = 1000
 
 
 class PersonNeeded(LookupError):
@@ -91,9 +92,8 @@ def whose(actor: Actor, person_id: Any) -> Person:
     return get(actor, wanted)
 
 
-def search(actor: Actor, q: str = "", unit_id: int | None = None, role: str | None = None,
-           page: int = 1, per_page: int = PER_PAGE) -> Page:
-    """One page of people with their unit and account flags, in two queries (rows + count)."""
+def matching(actor: Actor, q: str = "", unit_id: int | None = None, role: str | None = None) -> Select:
+    """The people the actor may see who match the staff list's filters (all of them, every page)."""
     query = scoped(actor)
     q = (q or "").strip()
     if q:
@@ -106,6 +106,13 @@ def search(actor: Actor, q: str = "", unit_id: int | None = None, role: str | No
         query = query.where(Person.unit_id.in_(units.subtree(unit_id)))
     if role in API_ROLES:
         query = query.where(has_role(UNIT_ADMIN) if role == "unit_admin" else ~has_role(UNIT_ADMIN))
+    return query
+
+
+def search(actor: Actor, q: str = "", unit_id: int | None = None, role: str | None = None,
+           page: int = 1, per_page: int = PER_PAGE) -> Page:
+    """One page of people with their unit and account flags, in two queries (rows + count)."""
+    query = matching(actor, q, unit_id, role)
     total = db.session.scalar(query.with_only_columns(func.count(Person.id)).order_by(None))
     order = (Person.unit_id, Person.name, Person.id)
     # The page's ids first, then their details: the role flags are worked out for these rows
@@ -290,6 +297,19 @@ def set_self_entry(actor: Actor, person_ids: list[int], granted: bool) -> SelfEn
             change.changed += 1
     db.session.commit()
     return change
+
+
+def set_self_entry_matching(actor: Actor, q: str, unit_id: int | None, role: str | None,
+                            granted: bool) -> SelfEntryChange:
+    """``set_self_entry`` for everyone the filters match, pages never shown included, one
+    transaction per BATCH people."""
+    ids = db.session.scalars(matching(actor, q, unit_id, role).with_only_columns(Person.id).order_by(Person.id)).all()
+    total = SelfEntryChange()
+    for start in range(0, len(ids), BATCH):
+        change = set_self_entry(actor, ids[start:start + BATCH], granted)
+        for name in ("changed", "already", "out_of_province", "not_found"):
+            setattr(total, name, getattr(total, name) + getattr(change, name))
+    return total
 
 
 def reset_password(actor: Actor, person: Person) -> str:

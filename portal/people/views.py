@@ -129,10 +129,14 @@ class PeopleView(BaseView):
     def self_entry(self):
         granted = request.form.get("grant") == "1"
         ids = [int(i) for i in request.form.getlist("person_id") if i.isdigit()]
-        if not ids:
+        everyone = request.form.get("all_matching") == "1"
+        if not ids and not everyone:
             flash(_("Tick at least one person first."), "warning")
         else:
-            change = services.set_self_entry(current_actor(), ids, granted)
+            change = (services.set_self_entry_matching(current_actor(), request.form.get("q", ""),
+                                                       request.form.get("unit_id", type=int),
+                                                       request.form.get("role") or None, granted) if everyone
+                      else services.set_self_entry(current_actor(), ids, granted))
             parts = [_("Self-entry granted to %(n)d people.", n=change.changed) if granted
                      else _("Self-entry revoked for %(n)d people.", n=change.changed)]
             if change.already:
