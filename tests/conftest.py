@@ -47,7 +47,7 @@ def app(database_url, tmp_root):
         db.engine.dispose()
 
 
-DATA_TABLES = ("audit_entry", "notice", "evidence_file", "credit_year_bucket", "credit_year", "certificate", "credit_form",
+DATA_TABLES = ("audit_entry", "notice", "transfer", "evidence_file", "credit_year_bucket", "credit_year", "certificate", "credit_form",
                "credit_record", "person_history", "sms_code", "person", "account_state", "captcha_challenge", "export_job",
                "ab_user_role", "ab_user", "unit")
 
