@@ -13,6 +13,10 @@ SELF_ENTRY = "SelfEntry"
 OUT_OF_PROVINCE = "OutOfProvince"
 PUBLIC = "Public"
 
+# What a unit admin may grant, and so the only accounts whose password or roles they may
+# change: learners of their own unit, with or without self-entry. The province: anyone.
+UNIT_ADMIN_GRANTS = frozenset({LEARNER, SELF_ENTRY})
+
 # The API's names for the two roles a person account can have.
 API_ROLES = {"learner": LEARNER, "unit_admin": UNIT_ADMIN}
 

@@ -127,11 +127,11 @@ class PeopleApi(BaseApi):
           responses:
             200: {description: Changed}
             400: {description: Invalid fields}
-            403: {description: Field not yours to set}
+            403: {description: Field not yours to set, or an account beyond what the caller may grant}
             404: {description: Not found or not yours}
         """
         actor = current_actor()
-        person = services.get(actor, person_id)
+        person = services.managed(actor, person_id)
         data = json_body()
         if not actor.is_province_admin and (ADMIN_ONLY & data.keys()):
             return self.response(403, message=_("Only the provincial admin may set the unit or the role."))
@@ -161,10 +161,11 @@ class PeopleApi(BaseApi):
           responses:
             200: {description: The new initial password}
             400: {description: An out-of-province learner, who has no password}
+            403: {description: An account beyond what the caller may grant}
             404: {description: Not found or not yours}
         """
         actor = current_actor()
-        person = services.get(actor, person_id)
+        person = services.managed(actor, person_id)
         if person.out_of_province:
             return self.response_400(message=_("Out-of-province learners have no password: they sign in with an SMS code."))
         return self.response(200, initial_password=services.reset_password(actor, person))

@@ -14,7 +14,7 @@ from sqlalchemy import Row, Select, exists, func, or_, select
 from portal import events
 from portal.accounts import services as accounts
 from portal.accounts.actor import Actor
-from portal.accounts.roles import API_ROLES, LEARNER, OUT_OF_PROVINCE, SELF_ENTRY, UNIT_ADMIN
+from portal.accounts.roles import API_ROLES, LEARNER, OUT_OF_PROVINCE, SELF_ENTRY, UNIT_ADMIN, UNIT_ADMIN_GRANTS
 from portal.extensions import db
 from portal.models import Person, PersonHistory, Unit
 from portal.pagination import Page
@@ -63,6 +63,24 @@ def get(actor: Actor, person_id: int) -> Person:
     person = db.session.scalar(scoped(actor).where(Person.id == person_id))
     if person is None:
         abort(404)
+    return person
+
+
+def may_manage_account(actor: Actor, person: Person) -> bool:
+    """Whether the actor may reset the person's password, change their roles or edit them: the
+    province anyone; a unit admin (who sees their unit's staff, ``get``) only accounts whose
+    roles are all ones they may grant, so never a fellow unit admin or a provincial admin."""
+    if actor.is_province_admin:
+        return True
+    return actor.is_unit_admin and {r.name for r in person.user.roles} <= UNIT_ADMIN_GRANTS
+
+
+def managed(actor: Actor, person_id: int) -> Person:
+    """The person, for a change of their account: 404 when not visible, 403 when visible but
+    beyond what the actor may grant."""
+    person = get(actor, person_id)
+    if not may_manage_account(actor, person):
+        abort(403)
     return person
 
 
@@ -172,7 +190,9 @@ def create(actor: Actor, data: dict[str, Any]) -> tuple[Person, str | None]:
 
 def update(actor: Actor, person: Person, data: dict[str, Any]) -> Person:
     """Change the fields an admin may change; unit, role and out-of-province only for the
-    provincial admin."""
+    provincial admin; nothing for an account beyond the actor's grant (403)."""
+    if not may_manage_account(actor, person):
+        abort(403)
     before = {f: getattr(person, f) for f in HISTORY_FIELDS}
     if "id_number" in data and data["id_number"]:
         parsed = id_number.parse(data["id_number"])
@@ -210,8 +230,10 @@ def update_own(person: Person, data: dict[str, Any]) -> None:
 
 def set_self_entry(actor: Actor, person_ids: list[int], granted: bool) -> int:
     """Grant or revoke the credit self-entry permission for several people; returns how many
-    of them the actor may manage (others are ignored, as if they did not exist)."""
-    people = list(db.session.scalars(scoped(actor).where(Person.id.in_(person_ids))))
+    of them the actor may manage (others, beyond their grant included, are ignored, as if they
+    did not exist)."""
+    people = [p for p in db.session.scalars(scoped(actor).where(Person.id.in_(person_ids)))
+              if may_manage_account(actor, p)]
     for person in people:
         _set_self_entry(person, granted)
     db.session.commit()
@@ -219,6 +241,8 @@ def set_self_entry(actor: Actor, person_ids: list[int], granted: bool) -> int:
 
 
 def reset_password(actor: Actor, person: Person) -> str:
+    if not may_manage_account(actor, person):
+        abort(403)
     password = accounts.reset_to_initial_password(person.user)
     db.session.commit()
     return password

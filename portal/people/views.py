@@ -97,14 +97,14 @@ class PeopleView(BaseView):
         return self.render_template(
             "portal/people/detail.html", title=person.name,
             person=person_dict(person, unmasked=actor.is_province_admin), history=history_rows(person),
-            photo=person.photo,
+            photo=person.photo, manageable=services.may_manage_account(actor, person),
         )
 
     @expose("/<int:person_id>/edit", methods=["GET", "POST"])
     @has_access
     def edit(self, person_id: int):
         actor = current_actor()
-        person = services.get(actor, person_id)
+        person = services.managed(actor, person_id)
         # Unit admins never see the full ID number: their form leaves it empty, meaning unchanged.
         form = self._form(PersonForm if actor.is_province_admin else StaffEditForm, actor, obj=person)
         if request.method == "GET":
@@ -141,7 +141,7 @@ class PeopleView(BaseView):
     @has_access
     def reset_password(self, person_id: int):
         actor = current_actor()
-        person = services.get(actor, person_id)
+        person = services.managed(actor, person_id)
         if person.out_of_province:
             flash(_("Out-of-province learners have no password: they sign in with an SMS code."), "warning")
             return redirect(url_for("PeopleView.detail", person_id=person.id))
