@@ -62,11 +62,13 @@ def _empty_tables(request):
     from flask_appbuilder import Model
 
     from portal.extensions import db
+    from portal.models import append_only
 
     with app.app_context():
         db.session.rollback()
-        for table in DATA_TABLES:
-            db.session.execute(delete(Model.metadata.tables[table]))
+        with append_only.suspended(db.session.connection()):
+            for table in DATA_TABLES:
+                db.session.execute(delete(Model.metadata.tables[table]))
         db.session.commit()
         db.session.remove()
 

@@ -16,7 +16,8 @@ from werkzeug.security import check_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from portal.accounts import captcha
+from portal.accounts import audit, captcha
+from portal.accounts.actor import actor_for
 from portal.accounts.redirects import safe_next
 from portal.accounts.services import account_state, must_change_password
 from portal.extensions import db
@@ -81,6 +82,10 @@ def _out_of_province(user) -> bool:
     return bool(db.session.scalar(select(Person.out_of_province).where(Person.user_id == user.id)))
 
 
+def _unit_of(user) -> int | None:
+    return db.session.scalar(select(Person.unit_id).where(Person.user_id == user.id))
+
+
 class PortalSecurityManager(SecurityManager):
     authdbview = PortalAuthDBView
 
@@ -123,12 +128,17 @@ class PortalSecurityManager(SecurityManager):
         if locked or (user is not None and _out_of_province(user)):
             # Same work as a password check, so a locked account does not answer faster.
             check_password_hash(current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"], "password")
+            audit.write(audit.SIGN_IN_FAILED, user, None, _unit_of(user), after={"reason": "locked" if locked else "sms_only"})
             db.session.commit()
             metrics.failed_login()
             return None
         authenticated = super().auth_user_db(username, password)
         if not authenticated:
             metrics.failed_login()
+            if user is None or not user.is_active:  # a wrong password is audited by on_user_login_failed
+                audit.write(audit.SIGN_IN_FAILED, user, None, _unit_of(user) if user else None,
+                            after={"reason": "inactive" if user else "unknown"})
+                db.session.commit()
         if state is not None:
             if authenticated:
                 state.failed_logins, state.locked_until = 0, None
@@ -138,6 +148,20 @@ class PortalSecurityManager(SecurityManager):
                     state.failed_logins, state.locked_until = 0, now() + current_app.config["LOGIN_LOCKOUT"]
             db.session.commit()
         return authenticated
+
+    def on_user_login(self, user) -> None:
+        actor = actor_for(user)
+        audit.write(audit.SIGN_IN, user, actor, actor.unit_id)
+        db.session.commit()
+
+    def on_user_login_failed(self, user) -> None:
+        audit.write(audit.SIGN_IN_FAILED, user, None, _unit_of(user), after={"reason": "password"})
+        db.session.commit()
+
+    def on_user_logout(self, user) -> None:
+        actor = actor_for(user)
+        audit.write(audit.SIGN_OUT, user, actor, actor.unit_id)
+        db.session.commit()
 
     def register_views(self):
         super().register_views()

@@ -9,6 +9,8 @@ from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal.accounts import audit
+from portal.accounts.actor import actor_for
 from portal.accounts.password_policy import password_problems
 from portal.extensions import db
 from portal.models import AccountState
@@ -91,6 +93,8 @@ def change_password(user: User, old: str, new: str, id_number: str = "") -> list
     if problems:
         return problems
     set_password(user, new, must_change=False)
+    actor = actor_for(user)
+    audit.write(audit.PASSWORD_CHANGE, user, actor, actor.unit_id)
     db.session.commit()
     return []
 

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Row, Select, exists, func, or_, select
 
 from portal import events
+from portal.accounts import audit
 from portal.accounts import services as accounts
 from portal.accounts.actor import Actor
 from portal.accounts.roles import API_ROLES, LEARNER, OUT_OF_PROVINCE, SELF_ENTRY, UNIT_ADMIN, UNIT_ADMIN_GRANTS
@@ -194,6 +195,7 @@ def update(actor: Actor, person: Person, data: dict[str, Any]) -> Person:
     if not may_manage_account(actor, person):
         abort(403)
     before = {f: getattr(person, f) for f in HISTORY_FIELDS}
+    roles_before = _role_names(person)
     if "id_number" in data and data["id_number"]:
         parsed = id_number.parse(data["id_number"])
         data = {**data, "id_number": parsed.number}
@@ -215,6 +217,7 @@ def update(actor: Actor, person: Person, data: dict[str, Any]) -> Person:
         db.session.rollback()
         raise PersonConflict("mobile", _("An out-of-province learner needs a mobile number: their sign-in code is sent to it."))
     person.user.first_name = person.name
+    _audit_roles(actor, person, roles_before)
     if any(getattr(person, f) != before[f] for f in HISTORY_FIELDS):
         _record_history(person)
     db.session.commit()
@@ -235,7 +238,9 @@ def set_self_entry(actor: Actor, person_ids: list[int], granted: bool) -> int:
     people = [p for p in db.session.scalars(scoped(actor).where(Person.id.in_(person_ids)))
               if may_manage_account(actor, p)]
     for person in people:
+        roles_before = _role_names(person)
         _set_self_entry(person, granted)
+        _audit_roles(actor, person, roles_before)
     db.session.commit()
     return len(people)
 
@@ -244,6 +249,7 @@ def reset_password(actor: Actor, person: Person) -> str:
     if not may_manage_account(actor, person):
         abort(403)
     password = accounts.reset_to_initial_password(person.user)
+    audit.write(audit.PASSWORD_RESET, person.user, actor, person.unit_id)
     db.session.commit()
     return password
 
@@ -260,6 +266,22 @@ def set_role(person: Person, role_name: str) -> None:
     sm = current_app.appbuilder.sm
     keep = [r for r in person.user.roles if r.name not in (LEARNER, UNIT_ADMIN, OUT_OF_PROVINCE)]
     person.user.roles = keep + [sm.find_role(role_name)]
+
+
+def _role_names(person: Person) -> set[str]:
+    return {r.name for r in person.user.roles}
+
+
+def _audit_roles(actor: Actor, person: Person, before: set[str]) -> None:
+    """An audit row when the person's roles changed: a self-entry grant or revocation, or a role change."""
+    after = _role_names(person)
+    if after == before:
+        return
+    if before ^ after == {SELF_ENTRY}:
+        action = audit.SELF_ENTRY_GRANT if SELF_ENTRY in after else audit.SELF_ENTRY_REVOKE
+    else:
+        action = audit.ROLE_CHANGE
+    audit.write(action, person.user, actor, person.unit_id, before={"roles": sorted(before)}, after={"roles": sorted(after)})
 
 
 def _set_out_of_province(person: Person, out_of_province: bool) -> None:

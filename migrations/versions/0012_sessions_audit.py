@@ -1,0 +1,39 @@
+"""One append-only audit trail for record and account events, kept so by triggers (which also
+keep approved credit records unchanged); server-side sessions and rotating refresh tokens.
+
+Revision ID: 0012
+Revises: 0011
+"""
+import sqlalchemy as sa
+from alembic import op
+
+from portal.models import append_only
+
+revision = "0012"
+down_revision = "0011"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("audit_entry") as batch:
+        batch.alter_column("record_id", existing_type=sa.Integer(), nullable=True)
+        batch.alter_column("user_id", existing_type=sa.Integer(), nullable=True)
+        batch.add_column(sa.Column("target_user_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("unit_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("ip", sa.String(length=45), nullable=True))
+        batch.create_foreign_key("fk_audit_entry_target_user_id_ab_user", "ab_user", ["target_user_id"], ["id"])
+        batch.create_foreign_key("fk_audit_entry_unit_id_unit", "unit", ["unit_id"], ["id"])
+        batch.create_index("ix_audit_entry_target_user_id", ["target_user_id"], unique=False)
+    append_only.install(op.get_bind())
+
+
+def downgrade():
+    append_only.remove(op.get_bind())
+    with op.batch_alter_table("audit_entry") as batch:
+        batch.drop_index("ix_audit_entry_target_user_id")
+        batch.drop_constraint("fk_audit_entry_unit_id_unit", type_="foreignkey")
+        batch.drop_constraint("fk_audit_entry_target_user_id_ab_user", type_="foreignkey")
+        batch.drop_column("ip")
+        batch.drop_column("unit_id")
+        batch.drop_column("target_user_id")
