@@ -102,6 +102,11 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = _flag("PORTAL_SECURE_COOKIES", False)
 JWT_ACCESS_TOKEN_EXPIRES = timedelta(hours=2)
+JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=int(os.environ.get("PORTAL_REFRESH_TOKEN_DAYS", "30")))
+# Server-side sessions (portal/accounts/sessions.py): a browser session ends after this many
+# minutes without a request, and this many hours after sign-in in any case.
+SESSION_IDLE_MINUTES = int(os.environ.get("PORTAL_SESSION_IDLE_MINUTES", "30"))
+SESSION_ABSOLUTE_HOURS = int(os.environ.get("PORTAL_SESSION_ABSOLUTE_HOURS", "12"))
 
 # Login protection
 LOGIN_MAX_FAILURES = 5
@@ -123,4 +128,5 @@ LANGUAGES = {
     "zh": {"flag": "cn", "name": "简体中文"},
     "en": {"flag": "gb", "name": "English"},
 }
-WTF_CSRF_TIME_LIMIT = None
+# A form's CSRF token lasts no longer than the session it belongs to (and a new one is made at sign-in).
+WTF_CSRF_TIME_LIMIT = SESSION_ABSOLUTE_HOURS * 3600

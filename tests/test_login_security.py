@@ -95,10 +95,13 @@ def test_first_login_forces_password_change_on_web_and_api(app, client, users):
     done = api.post("/api/v1/me/password", headers=bearer,
                     json={"old_password": person.password, "new_password": "Blue-heron-42x"})
     assert done.status_code == 200
+    # The change ends every session of the account, the token's and the browser's included.
+    assert api.get("/api/v1/me", headers=bearer).status_code == 401
+    assert client.get("/profile/").status_code == 302
+    bearer = {"Authorization": f"Bearer {api_token(api, person.username, 'Blue-heron-42x')}"}
     me = api.get("/api/v1/me", headers=bearer)
     assert me.status_code == 200 and me.json["result"]["role"] == "learner"
     assert me.json["result"]["person"]["id_number"] == person.id_number  # unmasked: it is theirs
-    assert client.get("/profile/").status_code == 200
 
 
 def test_password_change_page_checks_old_password_and_policy(client, users):

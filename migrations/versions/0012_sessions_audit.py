@@ -26,9 +26,24 @@ def upgrade():
         batch.create_foreign_key("fk_audit_entry_unit_id_unit", "unit", ["unit_id"], ["id"])
         batch.create_index("ix_audit_entry_target_user_id", ["target_user_id"], unique=False)
     append_only.install(op.get_bind())
+    op.create_table(
+        "account_session",
+        sa.Column("id", sa.String(length=43), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("seen_at", sa.DateTime(), nullable=False),
+        sa.Column("must_change_password", sa.Boolean(), nullable=False),
+        sa.Column("refresh_jti", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["ab_user.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_account_session_user_id", "account_session", ["user_id"], unique=False)
 
 
 def downgrade():
+    op.drop_index("ix_account_session_user_id", table_name="account_session")
+    op.drop_table("account_session")
     append_only.remove(op.get_bind())
     with op.batch_alter_table("audit_entry") as batch:
         batch.drop_index("ix_audit_entry_target_user_id")

@@ -13,9 +13,9 @@ SELF_ENTRY = "SelfEntry"
 OUT_OF_PROVINCE = "OutOfProvince"
 PUBLIC = "Public"
 
-# What a unit admin may grant, and so the only accounts whose password or roles they may
-# change: learners of their own unit, with or without self-entry. The province: anyone.
-UNIT_ADMIN_GRANTS = frozenset({LEARNER, SELF_ENTRY})
+# The learners' roles: the only accounts of their own unit whose password, roles or details a
+# unit admin may change (an out-of-province learner their unit organised included). The province: anyone.
+UNIT_ADMIN_GRANTS = frozenset({LEARNER, SELF_ENTRY, OUT_OF_PROVINCE})
 
 # The API's names for the two roles a person account can have.
 API_ROLES = {"learner": LEARNER, "unit_admin": UNIT_ADMIN}

@@ -5,21 +5,26 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import expose
+from flask_appbuilder.api import safe
+from flask_appbuilder.const import API_SECURITY_PROVIDER_DB
 from flask_appbuilder.security.api import SecurityApi
+from flask_appbuilder.security.schemas import login_post
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import AuthDBView
 from flask_babel import lazy_gettext as _l
+from flask_jwt_extended import create_access_token, create_refresh_token, decode_token, get_jwt, jwt_required
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
+from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from portal.accounts import audit, captcha
+from portal.accounts import audit, captcha, sessions
 from portal.accounts.actor import actor_for
 from portal.accounts.redirects import safe_next
-from portal.accounts.services import account_state, must_change_password
+from portal.accounts.services import account_state, is_locked, must_change_password
 from portal.extensions import db
 from portal.models import Person
 from portal.models.clock import now
@@ -78,6 +83,70 @@ class PortalAuthDBView(AuthDBView):
         return response
 
 
+class PortalSecurityApi(SecurityApi):
+    """FAB's token API, with tokens bound to a server-side session (``sid``): refused once the
+    session has ended; each refresh rotates the refresh token, and one used twice ends the session."""
+
+    @expose("/login", methods=["POST"])
+    @safe
+    def login(self):
+        """Sign in: the access token and, with ``refresh``, a refresh token
+        ---
+        post:
+          responses:
+            200: {description: The tokens}
+            400: {description: Invalid payload}
+            401: {description: Refused}
+        """
+        if not request.is_json:
+            return self.response_400(message="Request payload is not JSON")
+        try:
+            payload = login_post.load(request.json)
+        except ValidationError as error:
+            return self.response_400(message=error.messages)
+        if payload["provider"] != API_SECURITY_PROVIDER_DB:
+            return self.response_401()
+        user = self.appbuilder.sm.auth_user_db(payload["username"], payload["password"])
+        if not user:
+            return self.response_401()
+        session_id = sessions.start(user.id, sessions.API, must_change_password(user.id))
+        answer = {"access_token": create_access_token(identity=str(user.id), fresh=True,
+                                                      additional_claims={"sid": session_id})}
+        if payload.get("refresh"):
+            answer["refresh_token"] = _refresh_token(user.id, session_id)
+        return self.response(200, **answer)
+
+    @expose("/refresh", methods=["POST"])
+    @jwt_required(refresh=True)
+    @safe
+    def refresh(self):
+        """A new access token and a new refresh token; the one sent is used up
+        ---
+        post:
+          responses:
+            200: {description: The new tokens}
+            401: {description: Refused}
+        """
+        claims = get_jwt()
+        user_id, session_id = int(claims["sub"]), claims.get("sid")
+        if is_locked(user_id):
+            return self.response_401()
+        new = _refresh_token(user_id, session_id, keep=False)
+        if not sessions.swap_refresh(session_id, claims["jti"], decode_token(new)["jti"]):
+            # A refresh token used twice: whoever holds the other copy, the session is over.
+            sessions.end(session_id)
+            return self.response_401()
+        return self.response(200, refresh_token=new, access_token=create_access_token(
+            identity=str(user_id), fresh=False, additional_claims={"sid": session_id}))
+
+
+def _refresh_token(user_id: int, session_id: str, keep: bool = True) -> str:
+    token = create_refresh_token(identity=str(user_id), additional_claims={"sid": session_id})
+    if keep:
+        sessions.set_refresh(session_id, decode_token(token)["jti"])
+    return token
+
+
 def _out_of_province(user) -> bool:
     return bool(db.session.scalar(select(Person.out_of_province).where(Person.user_id == user.id)))
 
@@ -88,6 +157,7 @@ def _unit_of(user) -> int | None:
 
 class PortalSecurityManager(SecurityManager):
     authdbview = PortalAuthDBView
+    security_api = PortalSecurityApi
 
     def __init__(self, appbuilder):
         super().__init__(appbuilder)
@@ -159,9 +229,27 @@ class PortalSecurityManager(SecurityManager):
         db.session.commit()
 
     def on_user_logout(self, user) -> None:
+        sessions.end_browser()
         actor = actor_for(user)
         audit.write(audit.SIGN_OUT, user, actor, actor.unit_id)
         db.session.commit()
+
+    def load_user(self, pk):
+        """The signed-in user of a browser, while its server-side session is valid."""
+        if sessions.current_browser(int(pk)) is None:
+            return None
+        return super().load_user(pk)
+
+    def load_user_jwt(self, _jwt_header, jwt_data):
+        """The user of a token, while the session it was issued to is valid."""
+        user_id = int(jwt_data["sub"])
+        found = sessions.valid(jwt_data.get("sid"), user_id)
+        user = self.get_user_by_id(user_id) if found is not None else None
+        if user is None or not user.is_active:
+            return None
+        g.portal_session = found
+        g.user = user
+        return user
 
     def register_views(self):
         super().register_views()

@@ -1,6 +1,6 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers them all
 on Flask-AppBuilder's metadata, which Alembic reads."""
-from portal.models.accounts import AccountState, CaptchaChallenge
+from portal.models.accounts import AccountSession, AccountState, CaptchaChallenge
 from portal.models.audit import AuditEntry
 from portal.models.categories import CreditCategory
 from portal.models.certificates import Certificate
@@ -14,7 +14,7 @@ from portal.models.standards import RuleSet
 from portal.models.units import Unit
 
 __all__ = [
-    "AccountState", "AuditEntry", "CaptchaChallenge", "Certificate", "CreditCategory", "CreditForm", "CreditRecord",
-    "CreditYear", "CreditYearBucket",
+    "AccountSession", "AccountState", "AuditEntry", "CaptchaChallenge", "Certificate", "CreditCategory", "CreditForm",
+    "CreditRecord", "CreditYear", "CreditYearBucket",
     "DictionaryEntry", "EvidenceFile", "ExportJob", "Person", "PersonHistory", "RuleSet", "SmsCode", "Unit",
 ]

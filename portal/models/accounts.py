@@ -27,3 +27,21 @@ class CaptchaChallenge(Model):
     id: Mapped[str] = mapped_column(String(43), primary_key=True)
     answer: Mapped[str] = mapped_column(String(8))
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
+class AccountSession(Model):
+    """A signed-in session (a browser's, or an API login's with its refresh token), kept on the
+    server so that it can be ended: the signed cookie or the token only names it. Used when
+    PORTAL_REDIS_URL is not set (portal.accounts.sessions keeps the same in Redis otherwise)."""
+
+    __tablename__ = "account_session"
+
+    id: Mapped[str] = mapped_column(String(43), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), index=True)
+    # "web" (a browser's cookie) or "api" (an access and refresh token pair).
+    kind: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    seen_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The one refresh token (its jti) that may still be used; each use replaces it.
+    refresh_jti: Mapped[str | None] = mapped_column(String(64))

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Row, Select, exists, func, or_, select
 
 from portal import events
-from portal.accounts import audit
+from portal.accounts import audit, sessions
 from portal.accounts import services as accounts
 from portal.accounts.actor import Actor
 from portal.accounts.roles import API_ROLES, LEARNER, OUT_OF_PROVINCE, SELF_ENTRY, UNIT_ADMIN, UNIT_ADMIN_GRANTS
@@ -30,6 +30,7 @@ HISTORY_FIELDS = ("unit_id", "title", "title_level", "status")
 # Identifiers an edit form may leave empty to mean "unchanged" (a unit admin never sees the ID number).
 KEEP_WHEN_EMPTY = ("id_number", "person_no")
 PER_PAGE = 20
+CANCELLED = "注销"
 
 
 class PersonConflict(ValueError):
@@ -217,6 +218,8 @@ def update(actor: Actor, person: Person, data: dict[str, Any]) -> Person:
         db.session.rollback()
         raise PersonConflict("mobile", _("An out-of-province learner needs a mobile number: their sign-in code is sent to it."))
     person.user.first_name = person.name
+    if CANCELLED in (before["status"], person.status) and before["status"] != person.status:
+        _set_cancelled(person, person.status == CANCELLED)
     _audit_roles(actor, person, roles_before)
     if any(getattr(person, f) != before[f] for f in HISTORY_FIELDS):
         _record_history(person)
@@ -266,6 +269,13 @@ def set_role(person: Person, role_name: str) -> None:
     sm = current_app.appbuilder.sm
     keep = [r for r in person.user.roles if r.name not in (LEARNER, UNIT_ADMIN, OUT_OF_PROVINCE)]
     person.user.roles = keep + [sm.find_role(role_name)]
+
+
+def _set_cancelled(person: Person, cancelled: bool) -> None:
+    """注销 closes the account: it cannot sign in and its sessions end; restored, it can again."""
+    person.user.active = not cancelled
+    if cancelled:
+        sessions.end_all(person.user_id)
 
 
 def _role_names(person: Person) -> set[str]:
