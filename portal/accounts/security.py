@@ -252,8 +252,12 @@ class PortalSecurityManager(SecurityManager):
         return user
 
     def register_views(self):
-        super().register_views()
-        # FAB rate-limits only the web login form; the API login gets the same per-IP limit.
-        for view in self.appbuilder.baseviews:
-            if isinstance(view, SecurityApi):
-                self.limiter.limit(self.auth_rate_limit, methods=["POST"])(view.blueprint)
+        """Only the login form and the token API. Accounts are managed on the people pages through
+        the portal's services (password policy, scoping, audit, sessions), so FAB's own user, role,
+        group and permission screens and APIs, and its password forms, are not registered at all."""
+        self.auth_view = self.authdbview()
+        self.appbuilder.add_view_no_menu(self.auth_view)
+        api = self.appbuilder.add_api(self.security_api)
+        # The same per-IP limit on the web form and the API login.
+        for blueprint in (self.auth_view.blueprint, api.blueprint):
+            self.limiter.limit(self.auth_rate_limit, methods=["POST"])(blueprint)

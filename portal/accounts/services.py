@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts import audit, sessions
 from portal.accounts.actor import actor_for
-from portal.accounts.password_policy import password_problems
+from portal.accounts.password_policy import check, password_problems
 from portal.extensions import db
 from portal.models import AccountState
 from portal.models.clock import now
@@ -20,10 +20,11 @@ _INITIAL_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 def generate_initial_password() -> str:
-    """12 random characters with letters and digits: shown once, changed at first login."""
+    """12 random characters with letters and digits, through the policy like any other: shown
+    once, changed at first login."""
     while True:
         password = "".join(secrets.choice(_INITIAL_ALPHABET) for _ in range(12))
-        if any(c.isdigit() for c in password) and any(c.isalpha() for c in password):
+        if any(c.isdigit() for c in password) and any(c.isalpha() for c in password) and not password_problems(password):
             return password
 
 
@@ -37,10 +38,12 @@ def account_state(user: User) -> AccountState:
 
 def create_user(username: str, display_name: str, role_names: list[str], password: str | None = None) -> tuple[User, str]:
     """A new active account. Without ``password`` it gets a random initial one that must be
-    changed at first login. Returns the user (flushed) and the password to show once."""
+    changed at first login. Returns the user (flushed) and the password to show once; WeakPassword
+    when ``password`` does not pass the policy."""
     sm = current_app.appbuilder.sm
     initial = password is None
     password = password or generate_initial_password()
+    check(password, username)
     user = sm.user_model()
     user.username = username
     user.first_name = display_name
@@ -58,7 +61,8 @@ def create_user(username: str, display_name: str, role_names: list[str], passwor
 
 def set_password(user: User, password: str, must_change: bool) -> None:
     """Set a password chosen by an administrator (initial) or by the user (not initial); unlocks
-    and ends every session of the account."""
+    and ends every session of the account. WeakPassword when it does not pass the policy."""
+    check(password, user.username)
     _set_hash(user, password)
     state = account_state(user)
     state.must_change_password = must_change

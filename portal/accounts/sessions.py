@@ -63,6 +63,11 @@ def _valid(found: Session | None, moment: dt.datetime) -> bool:
 
 class DatabaseStore:
     def create(self, found: Session) -> None:
+        # Sessions nobody came back to are removed as new ones start.
+        moment = found.created_at
+        db.session.execute(delete(AccountSession).where(
+            ((AccountSession.kind == WEB) & (AccountSession.seen_at < moment - _idle()))
+            | (AccountSession.created_at < moment - _lifetime(API))))
         db.session.add(AccountSession(id=found.id, user_id=found.user_id, kind=found.kind, created_at=found.created_at,
                                       seen_at=found.seen_at, must_change_password=found.must_change_password))
         db.session.commit()
