@@ -109,8 +109,6 @@ SESSION_IDLE_MINUTES = int(os.environ.get("PORTAL_SESSION_IDLE_MINUTES", "30"))
 SESSION_ABSOLUTE_HOURS = int(os.environ.get("PORTAL_SESSION_ABSOLUTE_HOURS", "12"))
 
 # Login protection
-LOGIN_MAX_FAILURES = 5
-LOGIN_LOCKOUT = timedelta(minutes=15)
 RATELIMIT_ENABLED = True
 AUTH_RATE_LIMITED = True
 AUTH_RATE_LIMIT = os.environ.get("PORTAL_LOGIN_RATE_LIMIT", "30 per minute")

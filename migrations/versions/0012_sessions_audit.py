@@ -1,5 +1,7 @@
 """One append-only audit trail for record and account events, kept so by triggers (which also
-keep approved credit records unchanged); server-side sessions and rotating refresh tokens.
+keep approved credit records unchanged); server-side sessions and rotating refresh tokens;
+wrong passwords counted per username instead of an account lockout; the requesting address of
+SMS codes.
 
 Revision ID: 0012
 Revises: 0011
@@ -39,9 +41,24 @@ def upgrade():
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_account_session_user_id", "account_session", ["user_id"], unique=False)
+    # Lockout by account gives way to slowing down by username (portal.accounts.throttle).
+    op.create_table(
+        "login_throttle",
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("last_failed_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("key"),
+    )
+    with op.batch_alter_table("account_state") as batch:
+        batch.drop_column("locked_until")
+        batch.drop_column("failed_logins")
 
 
 def downgrade():
+    with op.batch_alter_table("account_state") as batch:
+        batch.add_column(sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0"))
+        batch.add_column(sa.Column("locked_until", sa.DateTime(), nullable=True))
+    op.drop_table("login_throttle")
     op.drop_index("ix_account_session_user_id", table_name="account_session")
     op.drop_table("account_session")
     append_only.remove(op.get_bind())

@@ -1,6 +1,7 @@
 """Flask-AppBuilder's security manager and database login, hardened: image captcha on the
-web form, per-account lockout for both the form and the API login, the same answer for an
-unknown user, a wrong password and a locked account, and only local redirects."""
+web form, wrong passwords slowed down per username on the form and the API login (throttle.py)
+with answers that are the same for an unknown user and an existing one, server-side sessions
+(sessions.py), an audit row for every sign-in, failure and sign-out, and only local redirects."""
 from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, request, url_for
@@ -11,6 +12,7 @@ from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.schemas import login_post
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import AuthDBView
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token, get_jwt, jwt_required
 from flask_login import current_user, login_user
@@ -21,16 +23,17 @@ from werkzeug.security import check_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from portal.accounts import audit, captcha, sessions
+from portal.accounts import audit, captcha, sessions, throttle
 from portal.accounts.actor import actor_for
 from portal.accounts.redirects import safe_next
-from portal.accounts.services import account_state, is_locked, must_change_password
+from portal.accounts.services import must_change_password
 from portal.extensions import db
 from portal.models import Person
-from portal.models.clock import now
 from portal.operations import metrics
 
-LOGIN_FAILED = _l("Wrong username or password, or the account is locked for a while after repeated failures.")
+LOGIN_FAILED = _l("Wrong username or password.")
+API_SLOWED = _l("Several wrong passwords were entered for this username: sign in once on the web page, with the "
+                "verification code, before signing in through the API.")
 
 
 class LoginForm(FlaskForm):
@@ -62,7 +65,9 @@ class PortalAuthDBView(AuthDBView):
                     if must_change_password(user.id):
                         return redirect(url_for("PasswordView.change"))
                     return redirect(next_url)
-                flash(str(LOGIN_FAILED), "danger")
+                wait = g.get("login_slowed")
+                flash(_("Several wrong passwords were entered for this username: wait %(n)d seconds, then try again.",
+                        n=wait) if wait else str(LOGIN_FAILED), "danger")
         form.password.data = form.captcha.data = ""
         return self.render_template(self.login_template, title=self.title, form=form)
 
@@ -108,7 +113,7 @@ class PortalSecurityApi(SecurityApi):
             return self.response_401()
         user = self.appbuilder.sm.auth_user_db(payload["username"], payload["password"])
         if not user:
-            return self.response_401()
+            return self.response(401, message=str(API_SLOWED)) if g.get("login_slowed") else self.response_401()
         session_id = sessions.start(user.id, sessions.API, must_change_password(user.id))
         answer = {"access_token": create_access_token(identity=str(user.id), fresh=True,
                                                       additional_claims={"sid": session_id})}
@@ -129,8 +134,8 @@ class PortalSecurityApi(SecurityApi):
         """
         claims = get_jwt()
         user_id, session_id = int(claims["sub"]), claims.get("sid")
-        if is_locked(user_id):
-            return self.response_401()
+        if throttle.api_refused(g.user.username):
+            return self.response(401, message=str(API_SLOWED))
         new = _refresh_token(user_id, session_id, keep=False)
         if not sessions.swap_refresh(session_id, claims["jti"], decode_token(new)["jti"]):
             # A refresh token used twice: whoever holds the other copy, the session is over.
@@ -188,36 +193,33 @@ class PortalSecurityManager(SecurityManager):
         return g._portal_roles
 
     def auth_user_db(self, username, password):
-        """FAB's check, behind a per-account lockout: after LOGIN_MAX_FAILURES wrong passwords
-        the account refuses even the right one until LOGIN_LOCKOUT has passed. Out-of-province
-        learners' accounts have no password to sign in with and are refused the same way."""
+        """FAB's check, slowed down per username (portal.accounts.throttle): the web form makes a
+        username with repeated wrong passwords wait, the API refuses it until a web sign-in. Either
+        refusal is noted in ``g.login_slowed`` for the answer. Out-of-province learners' accounts
+        have no password to sign in with and are refused like a wrong password."""
+        api = request.path.startswith("/api/")
+        slowed = throttle.api_refused(username) if api else throttle.wait_seconds(username)
         user = self.find_user(username=username) if username else None
-        state = account_state(user) if user is not None else None
-        locked = state is not None and state.locked_until and state.locked_until > now()
-        # Out-of-province learners sign in by SMS code only: refused like a locked account.
-        if locked or (user is not None and _out_of_province(user)):
-            # Same work as a password check, so a locked account does not answer faster.
+        if slowed or (user is not None and _out_of_province(user)):
+            # Same work as a password check, so a refusal does not answer faster.
             check_password_hash(current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"], "password")
-            audit.write(audit.SIGN_IN_FAILED, user, None, _unit_of(user), after={"reason": "locked" if locked else "sms_only"})
+            audit.write(audit.SIGN_IN_FAILED, user, None, _unit_of(user) if user else None,
+                        after={"reason": "slowed" if slowed else "sms_only"})
             db.session.commit()
             metrics.failed_login()
+            g.login_slowed = slowed
             return None
         authenticated = super().auth_user_db(username, password)
-        if not authenticated:
-            metrics.failed_login()
-            if user is None or not user.is_active:  # a wrong password is audited by on_user_login_failed
-                audit.write(audit.SIGN_IN_FAILED, user, None, _unit_of(user) if user else None,
-                            after={"reason": "inactive" if user else "unknown"})
-                db.session.commit()
-        if state is not None:
-            if authenticated:
-                state.failed_logins, state.locked_until = 0, None
-            else:
-                state.failed_logins = (state.failed_logins or 0) + 1
-                if state.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-                    state.failed_logins, state.locked_until = 0, now() + current_app.config["LOGIN_LOCKOUT"]
+        if authenticated:
+            throttle.clear(username)
             db.session.commit()
-        return authenticated
+            return authenticated
+        metrics.failed_login()
+        if user is None or not user.is_active:  # a wrong password is audited by on_user_login_failed
+            audit.write(audit.SIGN_IN_FAILED, user, None, _unit_of(user) if user else None,
+                        after={"reason": "inactive" if user else "unknown"})
+        throttle.failed(username)
+        return None
 
     def on_user_login(self, user) -> None:
         actor = actor_for(user)

@@ -9,12 +9,11 @@ from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.accounts import audit, sessions
+from portal.accounts import audit, sessions, throttle
 from portal.accounts.actor import actor_for
 from portal.accounts.password_policy import check, password_problems
 from portal.extensions import db
 from portal.models import AccountState
-from portal.models.clock import now
 
 _INITIAL_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -31,7 +30,7 @@ def generate_initial_password() -> str:
 def account_state(user: User) -> AccountState:
     state = db.session.get(AccountState, user.id)
     if state is None:
-        state = AccountState(user_id=user.id, must_change_password=False, failed_logins=0)
+        state = AccountState(user_id=user.id, must_change_password=False)
         db.session.add(state)
     return state
 
@@ -60,14 +59,13 @@ def create_user(username: str, display_name: str, role_names: list[str], passwor
 
 
 def set_password(user: User, password: str, must_change: bool) -> None:
-    """Set a password chosen by an administrator (initial) or by the user (not initial); unlocks
-    and ends every session of the account. WeakPassword when it does not pass the policy."""
+    """Set a password chosen by an administrator (initial) or by the user (not initial); clears the
+    wrong-password count and ends every session of the account. WeakPassword when it does not pass
+    the policy."""
     check(password, user.username)
     _set_hash(user, password)
-    state = account_state(user)
-    state.must_change_password = must_change
-    state.failed_logins = 0
-    state.locked_until = None
+    account_state(user).must_change_password = must_change
+    throttle.clear(user.username)
     sessions.end_all(user.id)
 
 
@@ -75,10 +73,7 @@ def disable_password(user: User) -> None:
     """For an account that signs in another way (SMS code): a random password nobody is told."""
     _set_hash(user, secrets.token_urlsafe(32))
     sessions.end_all(user.id)
-    state = account_state(user)
-    state.must_change_password = False
-    state.failed_logins = 0
-    state.locked_until = None
+    account_state(user).must_change_password = False
 
 
 def reset_to_initial_password(user: User) -> str:
@@ -105,11 +100,6 @@ def change_password(user: User, old: str, new: str, id_number: str = "") -> list
     audit.write(audit.PASSWORD_CHANGE, user, actor, actor.unit_id)
     db.session.commit()
     return []
-
-
-def is_locked(user_id: int) -> bool:
-    state = db.session.get(AccountState, user_id)
-    return bool(state and state.locked_until and state.locked_until > now())
 
 
 def must_change_password(user_id: int) -> bool:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app, g, session
 from flask_login import user_logged_in
 from redis import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import delete, update
 
 from portal.extensions import db
@@ -151,11 +152,49 @@ class RedisStore:
         return bool(self.swap(keys=[f"portal:refresh:{session_id}"], args=[old, new]))
 
 
+class RedisWithFallback:
+    """Redis, and the database while Redis is away (with a warning), so that signing in keeps
+    working; a session is looked for in the database only when Redis does not have it, and ending
+    sessions ends them in both."""
+
+    def __init__(self, url: str):
+        self.redis, self.database = RedisStore(url), DatabaseStore()
+
+    def _redis(self, operation: str, *args):
+        try:
+            return True, getattr(self.redis, operation)(*args)
+        except RedisError as e:
+            current_app.logger.warning("Redis is unreachable (%s): sessions are kept in the database meanwhile", e)
+            return False, None
+
+    def create(self, found: Session) -> None:
+        if not self._redis("create", found)[0]:
+            self.database.create(found)
+
+    def get(self, session_id: str, moment: dt.datetime) -> Session | None:
+        return self._redis("get", session_id, moment)[1] or self.database.get(session_id, moment)
+
+    def end(self, session_id: str) -> None:
+        self._redis("end", session_id)
+        self.database.end(session_id)
+
+    def end_all(self, user_id: int) -> None:
+        self._redis("end_all", user_id)
+        self.database.end_all(user_id)
+
+    def set_refresh(self, session_id: str, jti: str) -> None:
+        if not self._redis("set_refresh", session_id, jti)[0]:
+            self.database.set_refresh(session_id, jti)
+
+    def swap_refresh(self, session_id: str, old: str, new: str) -> bool:
+        return bool(self._redis("swap_refresh", session_id, old, new)[1]) or self.database.swap_refresh(session_id, old, new)
+
+
 STORE = "portal_session_store"
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[STORE] = RedisStore(app.config["REDIS_URL"]) if app.config.get("REDIS_URL") else DatabaseStore()
+    app.extensions[STORE] = RedisWithFallback(app.config["REDIS_URL"]) if app.config.get("REDIS_URL") else DatabaseStore()
     user_logged_in.connect(_signed_in, app)
 
 
@@ -165,7 +204,7 @@ def _signed_in(_app: Flask, user) -> None:
     start_browser(user.id, bool(state and state.must_change_password))
 
 
-def _store() -> DatabaseStore | RedisStore:
+def _store() -> DatabaseStore | RedisWithFallback:
     return current_app.extensions[STORE]
 
 

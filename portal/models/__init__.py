@@ -1,6 +1,6 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers them all
 on Flask-AppBuilder's metadata, which Alembic reads."""
-from portal.models.accounts import AccountSession, AccountState, CaptchaChallenge
+from portal.models.accounts import AccountSession, AccountState, CaptchaChallenge, LoginThrottle
 from portal.models.audit import AuditEntry
 from portal.models.categories import CreditCategory
 from portal.models.certificates import Certificate
@@ -16,5 +16,5 @@ from portal.models.units import Unit
 __all__ = [
     "AccountSession", "AccountState", "AuditEntry", "CaptchaChallenge", "Certificate", "CreditCategory", "CreditForm",
     "CreditRecord", "CreditYear", "CreditYearBucket",
-    "DictionaryEntry", "EvidenceFile", "ExportJob", "Person", "PersonHistory", "RuleSet", "SmsCode", "Unit",
+    "DictionaryEntry", "EvidenceFile", "ExportJob", "LoginThrottle", "Person", "PersonHistory", "RuleSet", "SmsCode", "Unit",
 ]
