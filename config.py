@@ -68,11 +68,12 @@ PRODUCTION = os.environ.get("PORTAL_ENV", "").strip().lower() == "production" or
 CERTIFICATE_TITLE = os.environ.get("PORTAL_CERTIFICATE_TITLE", "继续医学教育学分电子证书")
 AWARDING_BODY = os.environ.get("PORTAL_AWARDING_BODY", "省继续医学教育委员会")
 VERIFY_RATE_LIMIT = os.environ.get("PORTAL_VERIFY_RATE_LIMIT", "30 per minute")
-# Out-of-province learners' SMS login: the sender plugin (by slug), codes per ID number and per
-# phone number in 24 hours, and the per-IP limit on the login page's POSTs.
+# Out-of-province learners' SMS login: the sender plugin (by slug), codes sent per ID number and per
+# phone number and codes asked for per address in 24 hours, and the per-IP limit on the login page's POSTs.
 SMS_SENDER = os.environ.get("PORTAL_SMS_SENDER", "log")
 SMS_DAILY_LIMIT_PER_ID = int(os.environ.get("PORTAL_SMS_DAILY_LIMIT_PER_ID", "10"))
 SMS_DAILY_LIMIT_PER_PHONE = int(os.environ.get("PORTAL_SMS_DAILY_LIMIT_PER_PHONE", "10"))
+SMS_DAILY_LIMIT_PER_IP = int(os.environ.get("PORTAL_SMS_DAILY_LIMIT_PER_IP", "30"))
 SMS_RATE_LIMIT = os.environ.get("PORTAL_SMS_RATE_LIMIT", "20 per minute")
 # Log lines as JSON objects ("json", the default in production) or plain text ("text").
 LOG_FORMAT = os.environ.get("PORTAL_LOG_FORMAT", "json" if PRODUCTION else "text")

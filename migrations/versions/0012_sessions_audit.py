@@ -52,9 +52,15 @@ def upgrade():
     with op.batch_alter_table("account_state") as batch:
         batch.drop_column("locked_until")
         batch.drop_column("failed_logins")
+    with op.batch_alter_table("sms_code") as batch:
+        batch.add_column(sa.Column("ip", sa.String(length=45), nullable=True))
+        batch.create_index("ix_sms_code_ip", ["ip"], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table("sms_code") as batch:
+        batch.drop_index("ix_sms_code_ip")
+        batch.drop_column("ip")
     with op.batch_alter_table("account_state") as batch:
         batch.add_column(sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("locked_until", sa.DateTime(), nullable=True))
