@@ -1,7 +1,7 @@
 """One append-only audit trail for record and account events, kept so by triggers (which also
 keep approved credit records unchanged); server-side sessions and rotating refresh tokens;
-wrong passwords counted per username instead of an account lockout; the requesting address of
-SMS codes.
+wrong passwords counted per username instead of an account lockout; the requesting address and
+the purpose (sign-in or password recovery) of SMS codes.
 
 Revision ID: 0012
 Revises: 0011
@@ -54,12 +54,14 @@ def upgrade():
         batch.drop_column("failed_logins")
     with op.batch_alter_table("sms_code") as batch:
         batch.add_column(sa.Column("ip", sa.String(length=45), nullable=True))
+        batch.add_column(sa.Column("purpose", sa.String(length=16), nullable=False, server_default="login"))
         batch.create_index("ix_sms_code_ip", ["ip"], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table("sms_code") as batch:
         batch.drop_index("ix_sms_code_ip")
+        batch.drop_column("purpose")
         batch.drop_column("ip")
     with op.batch_alter_table("account_state") as batch:
         batch.add_column(sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0"))

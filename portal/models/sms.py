@@ -24,5 +24,8 @@ class SmsCode(Model):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # "login" (the out-of-province learners' SMS login) or "recovery" (找回账户密码,
+    # portal.people.recovery); the daily limits count both.
+    purpose: Mapped[str] = mapped_column(String(16), default="login", server_default="login")
     # The address that asked for it, for the per-address daily limit.
     ip: Mapped[str | None] = mapped_column(String(45), index=True)

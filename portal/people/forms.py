@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
 from portal.models.people import PERSON_STATUSES, TITLE_LEVELS, TRANSFER_STATUSES
 from portal.people import id_number
@@ -81,3 +81,13 @@ class StaffEditForm(PersonForm):
 
     id_number = StringField(_l("ID number"), [Optional(), _valid_id_number],
                             description=_l("Leave empty to keep the current one."))
+
+
+class RecoveryForm(FlaskForm):
+    """找回账户密码: who (ID number and the mobile number on record), then the SMS code and the new password."""
+
+    id_number = StringField(_l("ID number"), [DataRequired(message=_l("Enter the ID number."))])
+    phone = StringField(_l("Mobile number"), [DataRequired(message=_l("Enter the mobile number."))])
+    code = StringField(_l("SMS code"), [Optional(), Regexp(r"^\d{6}$", message=_l("The SMS code has 6 digits."))])
+    new_password = PasswordField(_l("New password"))
+    confirm = PasswordField(_l("New password again"), [EqualTo("new_password", message=_l("The two new passwords differ."))])

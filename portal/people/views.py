@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 
 from portal.accounts.actor import current_actor
 from portal.accounts.redirects import safe_next
-from portal.people import photos, services
-from portal.people.forms import CreatePersonForm, PersonForm, SelfServiceForm, StaffEditForm
+from portal.people import photos, recovery, services
+from portal.people.forms import CreatePersonForm, PersonForm, RecoveryForm, SelfServiceForm, StaffEditForm
 from portal.people.present import history_rows, person_dict
 from portal.people.services import PersonConflict
 
@@ -168,3 +168,36 @@ class PeopleView(BaseView):
             del form.out_of_province
         return form
 
+
+
+class RecoveryView(BaseView):
+    """找回账户密码, linked from the login page: open to anyone, limited per address like the SMS login."""
+
+    route_base = "/account/recover"
+    default_view = "recover"
+
+    @expose("/", methods=["GET", "POST"])
+    def recover(self):
+        form = RecoveryForm()
+        notice = None
+        if form.validate_on_submit():
+            try:
+                if request.form.get("action") == "send":
+                    notice = recovery.request_code(form.id_number.data, form.phone.data)
+                elif not form.code.data:
+                    form.code.errors.append(_("Enter the 6-digit code from the SMS."))
+                elif not form.new_password.data:
+                    form.new_password.errors.append(_("Enter a new password."))
+                else:
+                    problems, username = recovery.reset(form.id_number.data, form.phone.data, form.code.data,
+                                                        form.new_password.data)
+                    if not problems:
+                        flash(_("Your password was changed; sign in with it. Your username is %(username)s.",
+                                username=username), "success")
+                        return redirect(url_for("PortalAuthDBView.login"))
+                    (form.code if problems == [str(recovery.REFUSED)] else form.new_password).errors.extend(problems)
+            except recovery.InvalidInput as e:
+                getattr(form, e.field).errors.append(str(e))
+        form.code.data = ""
+        return self.render_template("portal/people/recover.html", title=_("Recover account password"), form=form,
+                                    notice=notice)
