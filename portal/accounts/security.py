@@ -244,8 +244,10 @@ class PortalSecurityManager(SecurityManager):
 
     def load_user_jwt(self, _jwt_header, jwt_data):
         """The user of a token, while the session it was issued to is valid."""
-        user_id = int(jwt_data["sub"])
-        found = sessions.valid(jwt_data.get("sid"), user_id)
+        user_id, session_id = int(jwt_data["sub"]), jwt_data.get("sid")
+        found = g.get("portal_session")
+        if found is None or found.id != session_id or found.user_id != user_id:  # once a request
+            found = sessions.valid(session_id, user_id)
         user = self.get_user_by_id(user_id) if found is not None else None
         if user is None or not user.is_active:
             return None
