@@ -197,11 +197,12 @@ class MeApi(BaseApi):
     @protect()
     @permission_name("post")
     def change_password(self):
-        """Change the password: ``{"old_password", "new_password"}``.
+        """Change the password: ``{"old_password", "new_password"}``. Every session of the account
+        ends with it, this token's too: sign in again with the new password.
         ---
         post:
           responses:
-            200: {description: Changed}
+            200: {description: Changed; the tokens of the account no longer work}
             400: {description: Refused, with the reasons}
         """
         data = json_body()
