@@ -2,9 +2,8 @@
 mobile number on record and a code sent to it by SMS (the SMS sender PORTAL_SMS_SENDER names),
 then chooses a new password, which goes through the policy; every session of the account ends.
 
-The codes live in the sms_code table beside the SMS login's (``purpose`` "recovery"), so the
-same limits count both: one request a minute per ID number and phone, so many a day per pair,
-per ID number and per phone (codes actually sent) and per address. Nothing tells whether the
+The codes live in the sms_code table beside the SMS login's (``purpose`` "recovery"), under the
+same limits, which count both (portal.people.sms_limits). Nothing tells whether the
 account exists: the answer to a request is the same either way, and every failed check too. A
 code is valid 5 minutes, for 5 tries, once, and only for the account it was sent for."""
 from __future__ import annotations
@@ -12,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -21,7 +19,7 @@ from flask import current_app, request
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from portal.accounts import audit, services
 from portal.accounts.password_policy import password_problems
@@ -30,11 +28,10 @@ from portal.extensions import db
 from portal.models import Person, SmsCode
 from portal.models.clock import now
 from portal.people import id_number as id_numbers
+from portal.people import sms_limits
 
 PURPOSE = "recovery"
 VALID_FOR = dt.timedelta(minutes=5)
-RESEND_AFTER = dt.timedelta(seconds=60)
-LIMIT_WINDOW = dt.timedelta(hours=24)
 MAX_TRIES = 5
 MOBILE = re.compile(r"^1\d{10}$")
 
@@ -78,33 +75,12 @@ def _account(number: str, phone: str) -> Person | None:
         Person.id_number == number, Person.mobile == phone, Person.out_of_province.is_(False), User.active.is_(True)))
 
 
-def _refusal(number: str, phone: str, moment: dt.datetime) -> Notice | None:
-    """The SMS login's limits (see plugins/auth/sms/codes.py), over codes of either purpose."""
-    pair = (SmsCode.id_number == number, SmsCode.phone == phone)
-    last = db.session.scalar(select(func.max(SmsCode.created_at)).where(*pair))
-    if last is not None and moment - last < RESEND_AFTER:
-        wait = math.ceil((RESEND_AFTER - (moment - last)).total_seconds())
-        return Notice(False, _("A code was sent less than a minute ago: wait %(n)d seconds before asking for another.",
-                               n=wait), wait)
-    since, config, sent = moment - LIMIT_WINDOW, current_app.config, SmsCode.person_id.is_not(None)
-    if db.session.scalar(select(func.count()).where(SmsCode.ip == request.remote_addr, SmsCode.created_at > since)) \
-            >= config["SMS_DAILY_LIMIT_PER_IP"]:
-        return Notice(False, _("Your network has asked for %(n)d codes in the last 24 hours, the most allowed; "
-                               "try again later.", n=config["SMS_DAILY_LIMIT_PER_IP"]))
-    for condition, setting in ((pair, "SMS_DAILY_LIMIT_PER_ID"), ((SmsCode.id_number == number, sent), "SMS_DAILY_LIMIT_PER_ID"),
-                               ((SmsCode.phone == phone, sent), "SMS_DAILY_LIMIT_PER_PHONE")):
-        if db.session.scalar(select(func.count()).where(*condition, SmsCode.created_at > since)) >= config[setting]:
-            return Notice(False, _("This ID number or mobile number has had %(n)d codes in the last 24 hours, "
-                                   "the most allowed; try again later.", n=config[setting]))
-    return None
-
-
 def request_code(number: str, phone: str) -> Notice:
     number, phone = _normalise(number, phone)
     moment = now()
-    refused = _refusal(number, phone, moment)
+    refused = sms_limits.refusal(number, phone, moment)
     if refused is not None:
-        return refused
+        return Notice(False, *refused)
     person = _account(number, phone)
     code = f"{secrets.randbelow(10 ** 6):06d}"
     db.session.add(SmsCode(id_number=number, phone=phone, code_hash=_digest(number, phone, code), purpose=PURPOSE,
@@ -115,7 +91,7 @@ def request_code(number: str, phone: str) -> Notice:
         login_services().send_sms(phone, _("Your CME portal password recovery code is %(code)s, valid for %(minutes)d "
                                            "minutes. If you did not ask for it, ignore this message.",
                                            code=code, minutes=VALID_FOR.seconds // 60))
-    return Notice(True, str(SENT), int(RESEND_AFTER.total_seconds()))
+    return Notice(True, str(SENT), int(sms_limits.RESEND_AFTER.total_seconds()))
 
 
 def reset(number: str, phone: str, code: str, password: str) -> tuple[list[str], str]:
