@@ -68,11 +68,12 @@ PRODUCTION = os.environ.get("PORTAL_ENV", "").strip().lower() == "production" or
 CERTIFICATE_TITLE = os.environ.get("PORTAL_CERTIFICATE_TITLE", "继续医学教育学分电子证书")
 AWARDING_BODY = os.environ.get("PORTAL_AWARDING_BODY", "省继续医学教育委员会")
 VERIFY_RATE_LIMIT = os.environ.get("PORTAL_VERIFY_RATE_LIMIT", "30 per minute")
-# Out-of-province learners' SMS login: the sender plugin (by slug), codes per ID number and per
-# phone number in 24 hours, and the per-IP limit on the login page's POSTs.
+# Out-of-province learners' SMS login: the sender plugin (by slug), codes sent per ID number and per
+# phone number and codes asked for per address in 24 hours, and the per-IP limit on the login page's POSTs.
 SMS_SENDER = os.environ.get("PORTAL_SMS_SENDER", "log")
 SMS_DAILY_LIMIT_PER_ID = int(os.environ.get("PORTAL_SMS_DAILY_LIMIT_PER_ID", "10"))
 SMS_DAILY_LIMIT_PER_PHONE = int(os.environ.get("PORTAL_SMS_DAILY_LIMIT_PER_PHONE", "10"))
+SMS_DAILY_LIMIT_PER_IP = int(os.environ.get("PORTAL_SMS_DAILY_LIMIT_PER_IP", "30"))
 SMS_RATE_LIMIT = os.environ.get("PORTAL_SMS_RATE_LIMIT", "20 per minute")
 # Notifier plugins (by slug) that deliver notices beside the portal's notice box, e.g. "sms".
 NOTIFIERS = [s.strip() for s in os.environ.get("PORTAL_NOTIFIERS", "").split(",") if s.strip()]
@@ -107,10 +108,13 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = _flag("PORTAL_SECURE_COOKIES", False)
 JWT_ACCESS_TOKEN_EXPIRES = timedelta(hours=2)
+JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=int(os.environ.get("PORTAL_REFRESH_TOKEN_DAYS", "30")))
+# Server-side sessions (portal/accounts/sessions.py): a browser session ends after this many
+# minutes without a request, and this many hours after sign-in in any case.
+SESSION_IDLE_MINUTES = int(os.environ.get("PORTAL_SESSION_IDLE_MINUTES", "30"))
+SESSION_ABSOLUTE_HOURS = int(os.environ.get("PORTAL_SESSION_ABSOLUTE_HOURS", "12"))
 
 # Login protection
-LOGIN_MAX_FAILURES = 5
-LOGIN_LOCKOUT = timedelta(minutes=15)
 RATELIMIT_ENABLED = True
 AUTH_RATE_LIMITED = True
 AUTH_RATE_LIMIT = os.environ.get("PORTAL_LOGIN_RATE_LIMIT", "30 per minute")
@@ -128,4 +132,5 @@ LANGUAGES = {
     "zh": {"flag": "cn", "name": "简体中文"},
     "en": {"flag": "gb", "name": "English"},
 }
-WTF_CSRF_TIME_LIMIT = None
+# A form's CSRF token lasts no longer than the session it belongs to (and a new one is made at sign-in).
+WTF_CSRF_TIME_LIMIT = SESSION_ABSOLUTE_HOURS * 3600

@@ -113,8 +113,7 @@ def populate(app: Flask, people: int, units: int, credit_units: int, seed: int =
                 "department": rng.choice(DEPARTMENTS), "position": "", "status": rng.choice(STATUSES),
                 "transfer_status": "", "title": title, "title_level": level, "ic_card_no": "", "photo": None,
             })
-        states = [{"user_id": u["id"], "must_change_password": False, "failed_logins": 0, "locked_until": None}
-                  for u in users]
+        states = [{"user_id": u["id"], "must_change_password": False} for u in users]
         user_roles = [{"id": n, **row} for n, row in enumerate(user_roles, 1)]
 
         with db.engine.begin() as conn:

@@ -581,6 +581,14 @@ class LoginServices:
         """Sign the learner's account in for this session; the URL of the page to send them to."""
         raise NotImplementedError
 
+    def sms_refusal(self, id_number: str, phone: str, moment: dt.datetime) -> tuple[str, int] | None:
+        """Why no code may be sent to ``phone`` for ``id_number`` at ``moment``: a message for the
+        person and the seconds to wait (0 when waiting will not do); None when one may. The limits
+        are the portal's, over every code in the sms_code table (a minute between two for one ID
+        number and phone; so many a day per address, per pair, and per ID number and per phone
+        among the codes sent). Call it before writing the request's row."""
+        raise NotImplementedError
+
     def send_sms(self, phone: str, text: str) -> bool:
         """Hand ``text`` to the SMS sender that ``PORTAL_SMS_SENDER`` names. False when it failed
         (the portal has logged why), so that the caller can answer as if it had been sent."""

@@ -47,8 +47,9 @@ def app(database_url, tmp_root):
         db.engine.dispose()
 
 
-DATA_TABLES = ("audit_entry", "notice", "transfer", "evidence_file", "credit_year_bucket", "credit_year", "certificate", "credit_form",
-               "credit_record", "person_history", "sms_code", "person", "account_state", "captcha_challenge", "export_job",
+DATA_TABLES = ("audit_entry", "notice", "transfer", "evidence_file", "credit_year_bucket", "credit_year", "certificate",
+               "credit_form", "credit_record", "person_history", "sms_code", "person", "account_state", "account_session",
+               "captcha_challenge", "login_throttle", "export_job",
                "ab_user_role", "ab_user", "unit")
 
 
@@ -62,11 +63,13 @@ def _empty_tables(request):
     from flask_appbuilder import Model
 
     from portal.extensions import db
+    from portal.models import append_only
 
     with app.app_context():
         db.session.rollback()
-        for table in DATA_TABLES:
-            db.session.execute(delete(Model.metadata.tables[table]))
+        with append_only.suspended(db.session.connection()):
+            for table in DATA_TABLES:
+                db.session.execute(delete(Model.metadata.tables[table]))
         db.session.commit()
         db.session.remove()
 

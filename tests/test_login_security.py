@@ -1,10 +1,9 @@
 """Login: captcha, lockout, one answer for every failure, per-IP limit, forced password change,
 CSRF and redirects."""
 import datetime as dt
+import re
 import secrets
 
-from portal.extensions import db
-from portal.models import AccountState
 from tests.conftest import csrf_from
 from tests.helpers import PASSWORD, api_token, login, make_test_app
 
@@ -34,32 +33,57 @@ def test_captcha_is_single_use(client, users):
     assert client.get("/profile/").status_code == 302
 
 
-def test_lockout_after_five_failures_and_same_message_for_unknown_users(app, client, users):
+def _throttle_clock(monkeypatch, seconds):
+    from portal.accounts import throttle
+
+    later = throttle.now() + dt.timedelta(seconds=seconds)
+    monkeypatch.setattr(throttle, "now", lambda: later)
+
+
+def test_wrong_passwords_slow_a_username_down_without_locking_its_owner_out(app, client, users, monkeypatch):
     person = users.person(users.unit("330101"))
-    messages = set()
-    for _ in range(5):
-        response = login(client, person.username, "not-the-password")
-        messages.add(_failure_text(response).count("用户名或密码错误"))
-    # Sixth attempt with the right password still fails.
+    wrong = [_failure_text(login(client, person.username, "not-the-password")) for _ in range(5)]
+    assert all("用户名或密码错误。" in text for text in wrong)
+    # Right after the fifth, even the right password must wait, with a message that says so.
     sixth = login(client, person.username, PASSWORD)
-    assert sixth.status_code == 200
     assert client.get("/profile/").status_code == 302
-    unknown = login(client, "nobody-at-all", PASSWORD)
-    locked_text = _failure_text(sixth)
-    assert "用户名或密码错误" in locked_text
-    assert "用户名或密码错误" in _failure_text(unknown)
-    # The API login is locked too, with the same 401 as an unknown user.
-    locked_api = client.post("/api/v1/security/login", json={"username": person.username, "password": PASSWORD, "provider": "db"})
-    unknown_api = client.post("/api/v1/security/login",
-                              json={"username": "nobody-at-all", "password": PASSWORD, "provider": "db"})
-    assert locked_api.status_code == unknown_api.status_code == 401
-    assert locked_api.json == unknown_api.json
-    # After the lockout has passed the right password works again.
-    with app.app_context():
-        state = db.session.get(AccountState, _user_id(app, person.username))
-        state.locked_until = dt.datetime.utcnow() - dt.timedelta(seconds=1)
-        db.session.commit()
+    assert "请等待" in _failure_text(sixth) and "用户名或密码错误" not in _failure_text(sixth)
+    # An attacker keeps guessing from elsewhere: each wrong try doubles the wait, capped at a minute.
+    attacker = app.test_client()
+    for _ in range(20):
+        _throttle_clock(monkeypatch, 61)
+        login(attacker, person.username, "still-not-it")
+    # A minute after the attacker's last guess, the owner signs in: nobody can lock them out.
+    _throttle_clock(monkeypatch, 61)
     assert login(client, person.username, PASSWORD).status_code == 302
+    # The API answers the same 401 for an unknown username and a slowed one, with its own message.
+    monkeypatch.undo()
+    api = app.test_client()
+    for username in (person.username, "nobody-at-all"):
+        for _ in range(5):
+            api.post("/api/v1/security/login", json={"username": username, "password": "nope", "provider": "db"})
+    slowed = api.post("/api/v1/security/login", json={"username": person.username, "password": PASSWORD, "provider": "db"})
+    unknown = api.post("/api/v1/security/login", json={"username": "nobody-at-all", "password": PASSWORD, "provider": "db"})
+    assert slowed.status_code == unknown.status_code == 401
+    assert slowed.json == unknown.json and "网页" in slowed.json["message"]
+    # A web sign-in (with the captcha) lets the API in again.
+    _throttle_clock(monkeypatch, 61)
+    assert login(app.test_client(), person.username, PASSWORD).status_code == 302
+    assert api_token(api, person.username, PASSWORD)
+
+
+def test_the_answers_for_an_unknown_username_and_a_slowed_one_are_the_same(client, users, monkeypatch):
+    person = users.person(users.unit("330101"))
+    texts = {}
+    for username in (person.username, "nobody-at-all"):
+        for _ in range(5):
+            login(client, username, "not-the-password")
+        texts[username] = _failure_text(login(client, username, "not-the-password"))
+    assert all("请等待" in t for t in texts.values())
+    def same(text, username):
+        return re.sub(r'value="[^"]*"', "", text.replace(username, "X"))
+
+    assert same(texts[person.username], person.username) == same(texts["nobody-at-all"], "nobody-at-all")
 
 
 def _user_id(app, username):
@@ -95,10 +119,13 @@ def test_first_login_forces_password_change_on_web_and_api(app, client, users):
     done = api.post("/api/v1/me/password", headers=bearer,
                     json={"old_password": person.password, "new_password": "Blue-heron-42x"})
     assert done.status_code == 200
+    # The change ends every session of the account, the token's and the browser's included.
+    assert api.get("/api/v1/me", headers=bearer).status_code == 401
+    assert client.get("/profile/").status_code == 302
+    bearer = {"Authorization": f"Bearer {api_token(api, person.username, 'Blue-heron-42x')}"}
     me = api.get("/api/v1/me", headers=bearer)
     assert me.status_code == 200 and me.json["result"]["role"] == "learner"
     assert me.json["result"]["person"]["id_number"] == person.id_number  # unmasked: it is theirs
-    assert client.get("/profile/").status_code == 200
 
 
 def test_password_change_page_checks_old_password_and_policy(client, users):

@@ -13,6 +13,10 @@ SELF_ENTRY = "SelfEntry"
 OUT_OF_PROVINCE = "OutOfProvince"
 PUBLIC = "Public"
 
+# The learners' roles: the only accounts of their own unit whose password, roles or details a
+# unit admin may change (an out-of-province learner their unit organised included). The province: anyone.
+UNIT_ADMIN_GRANTS = frozenset({LEARNER, SELF_ENTRY, OUT_OF_PROVINCE})
+
 # The API's names for the two roles a person account can have.
 API_ROLES = {"learner": LEARNER, "unit_admin": UNIT_ADMIN}
 

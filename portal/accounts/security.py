@@ -1,30 +1,39 @@
 """Flask-AppBuilder's security manager and database login, hardened: image captcha on the
-web form, per-account lockout for both the form and the API login, the same answer for an
-unknown user, a wrong password and a locked account, and only local redirects."""
+web form, wrong passwords slowed down per username on the form and the API login (throttle.py)
+with answers that are the same for an unknown user and an existing one, server-side sessions
+(sessions.py), an audit row for every sign-in, failure and sign-out, and only local redirects."""
 from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import expose
+from flask_appbuilder.api import safe
+from flask_appbuilder.const import API_SECURITY_PROVIDER_DB
 from flask_appbuilder.security.api import SecurityApi
+from flask_appbuilder.security.schemas import login_post
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import AuthDBView
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_jwt_extended import create_access_token, create_refresh_token, decode_token, get_jwt, jwt_required
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
+from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from portal.accounts import captcha
+from portal.accounts import audit, captcha, sessions, throttle
+from portal.accounts.actor import actor_for
 from portal.accounts.redirects import safe_next
-from portal.accounts.services import account_state, must_change_password
+from portal.accounts.services import must_change_password
 from portal.extensions import db
 from portal.models import Person
-from portal.models.clock import now
 from portal.operations import metrics
 
-LOGIN_FAILED = _l("Wrong username or password, or the account is locked for a while after repeated failures.")
+LOGIN_FAILED = _l("Wrong username or password.")
+API_SLOWED = _l("Several wrong passwords were entered for this username: sign in once on the web page, with the "
+                "verification code, before signing in through the API.")
 
 
 class LoginForm(FlaskForm):
@@ -56,7 +65,9 @@ class PortalAuthDBView(AuthDBView):
                     if must_change_password(user.id):
                         return redirect(url_for("PasswordView.change"))
                     return redirect(next_url)
-                flash(str(LOGIN_FAILED), "danger")
+                wait = g.get("login_slowed")
+                flash(_("Several wrong passwords were entered for this username: wait %(n)d seconds, then try again.",
+                        n=wait) if wait else str(LOGIN_FAILED), "danger")
         form.password.data = form.captcha.data = ""
         return self.render_template(self.login_template, title=self.title, form=form)
 
@@ -77,12 +88,81 @@ class PortalAuthDBView(AuthDBView):
         return response
 
 
+class PortalSecurityApi(SecurityApi):
+    """FAB's token API, with tokens bound to a server-side session (``sid``): refused once the
+    session has ended; each refresh rotates the refresh token, and one used twice ends the session."""
+
+    @expose("/login", methods=["POST"])
+    @safe
+    def login(self):
+        """Sign in: the access token and, with ``refresh``, a refresh token
+        ---
+        post:
+          responses:
+            200: {description: The tokens}
+            400: {description: Invalid payload}
+            401: {description: Refused}
+        """
+        if not request.is_json:
+            return self.response_400(message="Request payload is not JSON")
+        try:
+            payload = login_post.load(request.json)
+        except ValidationError as error:
+            return self.response_400(message=error.messages)
+        if payload["provider"] != API_SECURITY_PROVIDER_DB:
+            return self.response_401()
+        user = self.appbuilder.sm.auth_user_db(payload["username"], payload["password"])
+        if not user:
+            return self.response(401, message=str(API_SLOWED)) if g.get("login_slowed") else self.response_401()
+        session_id = sessions.start(user.id, sessions.API, must_change_password(user.id))
+        answer = {"access_token": create_access_token(identity=str(user.id), fresh=True,
+                                                      additional_claims={"sid": session_id})}
+        if payload.get("refresh"):
+            answer["refresh_token"] = _refresh_token(user.id, session_id)
+        return self.response(200, **answer)
+
+    @expose("/refresh", methods=["POST"])
+    @jwt_required(refresh=True)
+    @safe
+    def refresh(self):
+        """A new access token and a new refresh token; the one sent is used up
+        ---
+        post:
+          responses:
+            200: {description: The new tokens}
+            401: {description: Refused}
+        """
+        claims = get_jwt()
+        user_id, session_id = int(claims["sub"]), claims.get("sid")
+        if throttle.api_refused(g.user.username):
+            return self.response(401, message=str(API_SLOWED))
+        new = _refresh_token(user_id, session_id, keep=False)
+        if not sessions.swap_refresh(session_id, claims["jti"], decode_token(new)["jti"]):
+            # A refresh token used twice: whoever holds the other copy, the session is over.
+            sessions.end(session_id)
+            return self.response_401()
+        return self.response(200, refresh_token=new, access_token=create_access_token(
+            identity=str(user_id), fresh=False, additional_claims={"sid": session_id}))
+
+
+def _refresh_token(user_id: int, session_id: str, keep: bool = True) -> str:
+    token = create_refresh_token(identity=str(user_id), additional_claims={"sid": session_id})
+    if keep:
+        sessions.set_refresh(session_id, decode_token(token)["jti"])
+    return token
+
+
 def _out_of_province(user) -> bool:
     return bool(db.session.scalar(select(Person.out_of_province).where(Person.user_id == user.id)))
 
 
+def _unit_of(user) -> int | None:
+    return db.session.scalar(select(Person.unit_id).where(Person.user_id == user.id))
+
+
 class PortalSecurityManager(SecurityManager):
     authdbview = PortalAuthDBView
+    security_api = PortalSecurityApi
 
     def __init__(self, appbuilder):
         super().__init__(appbuilder)
@@ -113,35 +193,75 @@ class PortalSecurityManager(SecurityManager):
         return g._portal_roles
 
     def auth_user_db(self, username, password):
-        """FAB's check, behind a per-account lockout: after LOGIN_MAX_FAILURES wrong passwords
-        the account refuses even the right one until LOGIN_LOCKOUT has passed. Out-of-province
-        learners' accounts have no password to sign in with and are refused the same way."""
+        """FAB's check, slowed down per username (portal.accounts.throttle): the web form makes a
+        username with repeated wrong passwords wait, the API refuses it until a web sign-in. Either
+        refusal is noted in ``g.login_slowed`` for the answer. Out-of-province learners' accounts
+        have no password to sign in with and are refused like a wrong password."""
+        api = request.path.startswith("/api/")
+        slowed = throttle.api_refused(username) if api else throttle.wait_seconds(username)
         user = self.find_user(username=username) if username else None
-        state = account_state(user) if user is not None else None
-        locked = state is not None and state.locked_until and state.locked_until > now()
-        # Out-of-province learners sign in by SMS code only: refused like a locked account.
-        if locked or (user is not None and _out_of_province(user)):
-            # Same work as a password check, so a locked account does not answer faster.
+        if slowed or (user is not None and _out_of_province(user)):
+            # Same work as a password check, so a refusal does not answer faster.
             check_password_hash(current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"], "password")
+            audit.write(audit.SIGN_IN_FAILED, user, None, _unit_of(user) if user else None,
+                        after={"reason": "slowed" if slowed else "sms_only"})
             db.session.commit()
             metrics.failed_login()
+            g.login_slowed = slowed
             return None
         authenticated = super().auth_user_db(username, password)
-        if not authenticated:
-            metrics.failed_login()
-        if state is not None:
-            if authenticated:
-                state.failed_logins, state.locked_until = 0, None
-            else:
-                state.failed_logins = (state.failed_logins or 0) + 1
-                if state.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-                    state.failed_logins, state.locked_until = 0, now() + current_app.config["LOGIN_LOCKOUT"]
+        if authenticated:
+            throttle.clear(username)
             db.session.commit()
-        return authenticated
+            return authenticated
+        metrics.failed_login()
+        if user is None or not user.is_active:  # a wrong password is audited by on_user_login_failed
+            audit.write(audit.SIGN_IN_FAILED, user, None, _unit_of(user) if user else None,
+                        after={"reason": "inactive" if user else "unknown"})
+        throttle.failed(username)
+        return None
+
+    def on_user_login(self, user) -> None:
+        actor = actor_for(user)
+        audit.write(audit.SIGN_IN, user, actor, actor.unit_id)
+        db.session.commit()
+
+    def on_user_login_failed(self, user) -> None:
+        audit.write(audit.SIGN_IN_FAILED, user, None, _unit_of(user), after={"reason": "password"})
+        db.session.commit()
+
+    def on_user_logout(self, user) -> None:
+        sessions.end_browser()
+        actor = actor_for(user)
+        audit.write(audit.SIGN_OUT, user, actor, actor.unit_id)
+        db.session.commit()
+
+    def load_user(self, pk):
+        """The signed-in user of a browser, while its server-side session is valid."""
+        if sessions.current_browser(int(pk)) is None:
+            return None
+        return super().load_user(pk)
+
+    def load_user_jwt(self, _jwt_header, jwt_data):
+        """The user of a token, while the session it was issued to is valid."""
+        user_id, session_id = int(jwt_data["sub"]), jwt_data.get("sid")
+        found = g.get("portal_session")
+        if found is None or found.id != session_id or found.user_id != user_id:  # once a request
+            found = sessions.valid(session_id, user_id)
+        user = self.get_user_by_id(user_id) if found is not None else None
+        if user is None or not user.is_active:
+            return None
+        g.portal_session = found
+        g.user = user
+        return user
 
     def register_views(self):
-        super().register_views()
-        # FAB rate-limits only the web login form; the API login gets the same per-IP limit.
-        for view in self.appbuilder.baseviews:
-            if isinstance(view, SecurityApi):
-                self.limiter.limit(self.auth_rate_limit, methods=["POST"])(view.blueprint)
+        """Only the login form and the token API. Accounts are managed on the people pages through
+        the portal's services (password policy, scoping, audit, sessions), so FAB's own user, role,
+        group and permission screens and APIs, and its password forms, are not registered at all."""
+        self.auth_view = self.authdbview()
+        self.appbuilder.add_view_no_menu(self.auth_view)
+        api = self.appbuilder.add_api(self.security_api)
+        # The same per-IP limit on the web form and the API login.
+        for blueprint in (self.auth_view.blueprint, api.blueprint):
+            self.limiter.limit(self.auth_rate_limit, methods=["POST"])(blueprint)

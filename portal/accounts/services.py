@@ -9,7 +9,9 @@ from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.accounts.password_policy import password_problems
+from portal.accounts import audit, sessions, throttle
+from portal.accounts.actor import actor_for
+from portal.accounts.password_policy import check, password_problems
 from portal.extensions import db
 from portal.models import AccountState
 
@@ -17,26 +19,30 @@ _INITIAL_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 def generate_initial_password() -> str:
-    """12 random characters with letters and digits: shown once, changed at first login."""
+    """12 random characters with letters and digits, through the policy like any other: shown
+    once, changed at first login."""
     while True:
         password = "".join(secrets.choice(_INITIAL_ALPHABET) for _ in range(12))
-        if any(c.isdigit() for c in password) and any(c.isalpha() for c in password):
+        if any(c.isdigit() for c in password) and any(c.isalpha() for c in password) and not password_problems(password):
             return password
 
 
 def account_state(user: User) -> AccountState:
     state = db.session.get(AccountState, user.id)
     if state is None:
-        state = AccountState(user_id=user.id, must_change_password=False, failed_logins=0)
+        state = AccountState(user_id=user.id, must_change_password=False)
         db.session.add(state)
     return state
 
 
 def new_user(username: str, display_name: str, roles: list, password: str | None = None) -> tuple[User, str]:
     """An active account with ``roles``, not yet added to the session. Without ``password`` it
-    gets a random initial one. Returns the user and the password to show once."""
+    gets a random initial one. Returns the user and the password to show once; WeakPassword when
+    ``password`` does not pass the policy."""
     generated = password is None
     password = password or generate_initial_password()
+    if not generated:
+        check(password, username)
     user = current_app.appbuilder.sm.user_model()
     user.username = username
     user.first_name = display_name
@@ -61,21 +67,21 @@ def create_user(username: str, display_name: str, role_names: list[str], passwor
 
 
 def set_password(user: User, password: str, must_change: bool) -> None:
-    """Set a password chosen by an administrator (initial) or by the user (not initial); unlocks."""
+    """Set a password chosen by an administrator (initial) or by the user (not initial); clears the
+    wrong-password count and ends every session of the account. WeakPassword when it does not pass
+    the policy."""
+    check(password, user.username)
     _set_hash(user, password)
-    state = account_state(user)
-    state.must_change_password = must_change
-    state.failed_logins = 0
-    state.locked_until = None
+    account_state(user).must_change_password = must_change
+    throttle.clear(user.username)
+    sessions.end_all(user.id)
 
 
 def disable_password(user: User) -> None:
     """For an account that signs in another way (SMS code): a random password nobody is told."""
     _set_hash(user, secrets.token_urlsafe(32))
-    state = account_state(user)
-    state.must_change_password = False
-    state.failed_logins = 0
-    state.locked_until = None
+    sessions.end_all(user.id)
+    account_state(user).must_change_password = False
 
 
 def reset_to_initial_password(user: User) -> str:
@@ -98,6 +104,8 @@ def change_password(user: User, old: str, new: str, id_number: str = "") -> list
     if problems:
         return problems
     set_password(user, new, must_change=False)
+    actor = actor_for(user)
+    audit.write(audit.PASSWORD_CHANGE, user, actor, actor.unit_id)
     db.session.commit()
     return []
 

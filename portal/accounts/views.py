@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo
 
-from portal.accounts import services
+from portal.accounts import services, sessions
 from portal.accounts.actor import current_actor
 from portal.accounts.password_policy import MIN_LENGTH
 
@@ -44,6 +44,8 @@ class PasswordView(BaseView):
                 actor.person.id_number if actor.person else "",
             )
             if not problems:
+                # Every session of the account ended with the change; this browser goes on in a new one.
+                sessions.start_browser(actor.user.id, must_change_password=False)
                 flash(_("Your password was changed."), "success")
                 return redirect(self.appbuilder.get_url_for_index)
             form.new_password.errors = list(form.new_password.errors) + problems

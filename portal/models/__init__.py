@@ -1,10 +1,11 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers them all
 on Flask-AppBuilder's metadata, which Alembic reads."""
-from portal.models.accounts import AccountState, CaptchaChallenge
+from portal.models.accounts import AccountSession, AccountState, CaptchaChallenge, LoginThrottle
+from portal.models.audit import AuditEntry
 from portal.models.categories import CreditCategory
 from portal.models.certificates import Certificate
 from portal.models.credit_forms import CreditForm
-from portal.models.credits import AuditEntry, CreditRecord, CreditYear, CreditYearBucket, EvidenceFile
+from portal.models.credits import CreditRecord, CreditYear, CreditYearBucket, EvidenceFile
 from portal.models.dictionaries import DictionaryEntry
 from portal.models.exports import ExportJob
 from portal.models.notices import Notice
@@ -15,7 +16,7 @@ from portal.models.transfers import Transfer
 from portal.models.units import Unit
 
 __all__ = [
-    "AccountState", "AuditEntry", "CaptchaChallenge", "Certificate", "CreditCategory", "CreditForm", "CreditRecord",
-    "CreditYear", "CreditYearBucket",
-    "DictionaryEntry", "EvidenceFile", "ExportJob", "Notice", "Person", "PersonHistory", "RuleSet", "SmsCode", "Transfer", "Unit",
+    "AccountSession", "AccountState", "AuditEntry", "CaptchaChallenge", "Certificate", "CreditCategory", "CreditForm",
+    "CreditRecord", "CreditYear", "CreditYearBucket", "DictionaryEntry", "EvidenceFile", "ExportJob", "LoginThrottle",
+    "Notice", "Person", "PersonHistory", "RuleSet", "SmsCode", "Transfer", "Unit",
 ]

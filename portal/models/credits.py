@@ -1,4 +1,4 @@
-"""Credit records (学分记录) with their evidence files and audit trail.
+"""Credit records (学分记录) with their evidence files (their audit trail is portal.models.audit).
 
 A record keeps the credit type's data as JSON beside the common columns, and the category
 parameters it was scored with, so a new type needs no migration and a changed category never
@@ -103,21 +103,6 @@ class EvidenceFile(Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
 
     record: Mapped[CreditRecord | None] = relationship(back_populates="evidence")
-
-
-class AuditEntry(Model):
-    """Who did what to a record, as whom, when, and the values before and after."""
-
-    __tablename__ = "audit_entry"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    record_id: Mapped[int] = mapped_column(ForeignKey("credit_record.id"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"))
-    role: Mapped[str] = mapped_column(String(32))
-    action: Mapped[str] = mapped_column(String(32))
-    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
 
 
 class CreditYear(Model):

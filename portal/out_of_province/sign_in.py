@@ -2,6 +2,8 @@
 who is such a learner, signing them in, and the SMS sender that PORTAL_SMS_SENDER names."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Flask, current_app, url_for
 from flask_appbuilder.security.sqla.models import User
 from flask_login import login_user
@@ -11,6 +13,7 @@ from portal.contracts import LOGIN_SERVICES, SMS_SENDER, Learner, LoginServices
 from portal.extensions import db
 from portal.models import Person
 from portal.people import id_number as id_numbers
+from portal.people import sms_limits
 from portal.people.masking import mask_phone
 
 
@@ -47,6 +50,9 @@ class OutOfProvinceSignIn(LoginServices):
         current_app.appbuilder.sm.update_user_auth_stat(user, True)
         login_user(user, remember=False)
         return url_for("OutOfProvinceView.index")
+
+    def sms_refusal(self, id_number: str, phone: str, moment: dt.datetime) -> tuple[str, int] | None:
+        return sms_limits.refusal(id_number, phone, moment)
 
     def send_sms(self, phone: str, text: str) -> bool:
         try:

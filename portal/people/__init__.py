@@ -10,7 +10,7 @@ def register(appbuilder: AppBuilder) -> None:
     from portal.people.api import MeApi, PeopleApi
     from portal.people.import_views import StaffImportView
     from portal.people.services import PersonNeeded
-    from portal.people.views import PeopleView, ProfileView, pick_person
+    from portal.people.views import PeopleView, ProfileView, RecoveryView, pick_person
 
     appbuilder.add_view(ProfileView, "Profile", label=_l("My profile"), icon="fa-id-card")
     appbuilder.add_view(PeopleView, "People", label=_l("Staff"), icon="fa-users")
@@ -18,3 +18,5 @@ def register(appbuilder: AppBuilder) -> None:
     appbuilder.add_api(PeopleApi)
     appbuilder.add_api(MeApi)
     current_app.register_error_handler(PersonNeeded, pick_person)
+    recover = appbuilder.add_view_no_menu(RecoveryView)
+    appbuilder.sm.limiter.limit(lambda: current_app.config["SMS_RATE_LIMIT"], methods=["POST"])(recover.blueprint)

@@ -122,11 +122,11 @@ class PeopleApi(BaseApi):
           responses:
             200: {description: Changed}
             400: {description: Invalid fields}
-            403: {description: Field not yours to set}
+            403: {description: Field not yours to set, or an account beyond what the caller may grant}
             404: {description: Not found or not yours}
         """
         actor = current_actor()
-        person = services.get(actor, person_id)
+        person = services.managed(actor, person_id)
         data = json_body()
         if not actor.is_province_admin and (ADMIN_ONLY & data.keys()):
             return self.response(403, message=_("Only the provincial admin may set the unit or the role."))
@@ -156,10 +156,11 @@ class PeopleApi(BaseApi):
           responses:
             200: {description: The new initial password}
             400: {description: An out-of-province learner, who has no password}
+            403: {description: An account beyond what the caller may grant}
             404: {description: Not found or not yours}
         """
         actor = current_actor()
-        person = services.get(actor, person_id)
+        person = services.managed(actor, person_id)
         if person.out_of_province:
             return self.response_400(message=_("Out-of-province learners have no password: they sign in with an SMS code."))
         return self.response(200, initial_password=services.reset_password(actor, person))
@@ -240,11 +241,12 @@ class MeApi(BaseApi):
     @protect()
     @permission_name("post")
     def change_password(self):
-        """Change the password: ``{"old_password", "new_password"}``.
+        """Change the password: ``{"old_password", "new_password"}``. Every session of the account
+        ends with it, this token's too: sign in again with the new password.
         ---
         post:
           responses:
-            200: {description: Changed}
+            200: {description: Changed; the tokens of the account no longer work}
             400: {description: Refused, with the reasons}
         """
         data = json_body()

@@ -7,8 +7,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
 from portal.models.people import PERSON_STATUSES, TITLE_LEVELS, TRANSFER_STATUSES
 from portal.people import id_number
@@ -112,3 +112,13 @@ def validated(form_class: type[PersonForm], data: dict[str, Any], province: bool
               unit_choices: list[tuple[int, str]]) -> tuple[PersonForm, bool]:
     """``data`` through a ``validator`` of its own."""
     return validator(form_class, province, unit_choices)(data)
+
+
+class RecoveryForm(FlaskForm):
+    """找回账户密码: who (ID number and the mobile number on record), then the SMS code and the new password."""
+
+    id_number = StringField(_l("ID number"), [DataRequired(message=_l("Enter the ID number."))])
+    phone = StringField(_l("Mobile number"), [DataRequired(message=_l("Enter the mobile number."))])
+    code = StringField(_l("SMS code"), [Optional(), Regexp(r"^\d{6}$", message=_l("The SMS code has 6 digits."))])
+    new_password = PasswordField(_l("New password"))
+    confirm = PasswordField(_l("New password again"), [EqualTo("new_password", message=_l("The two new passwords differ."))])

@@ -14,9 +14,10 @@ from sqlalchemy import Row, Select, exists, func, or_, select
 from sqlalchemy import update as update_rows
 
 from portal import events
+from portal.accounts import audit, sessions
 from portal.accounts import services as accounts
 from portal.accounts.actor import Actor
-from portal.accounts.roles import API_ROLES, LEARNER, OUT_OF_PROVINCE, SELF_ENTRY, UNIT_ADMIN
+from portal.accounts.roles import API_ROLES, LEARNER, OUT_OF_PROVINCE, SELF_ENTRY, UNIT_ADMIN, UNIT_ADMIN_GRANTS
 from portal.extensions import db
 from portal.models import AccountState, CreditRecord, Person, PersonHistory, Unit
 from portal.pagination import Page
@@ -33,6 +34,7 @@ HISTORY_FIELDS = ("unit_id", "title", "title_level", "status")
 KEEP_WHEN_EMPTY = ("id_number", "person_no")
 PER_PAGE = 20
 BATCH = 1000
+CANCELLED = "注销"
 
 
 class PersonNeeded(LookupError):
@@ -72,6 +74,24 @@ def get(actor: Actor, person_id: int) -> Person:
     person = db.session.scalar(scoped(actor).where(Person.id == person_id))
     if person is None:
         abort(404)
+    return person
+
+
+def may_manage_account(actor: Actor, person: Person) -> bool:
+    """Whether the actor may reset the person's password, change their roles or edit them: the
+    province anyone; a unit admin (who sees their unit's staff, ``get``) only accounts whose
+    roles are all ones they may grant, so never a fellow unit admin or a provincial admin."""
+    if actor.is_province_admin:
+        return True
+    return actor.is_unit_admin and {r.name for r in person.user.roles} <= UNIT_ADMIN_GRANTS
+
+
+def managed(actor: Actor, person_id: int) -> Person:
+    """The person, for a change of their account: 404 when not visible, 403 when visible but
+    beyond what the actor may grant."""
+    person = get(actor, person_id)
+    if not may_manage_account(actor, person):
+        abort(403)
     return person
 
 
@@ -211,7 +231,7 @@ def create_many(actor: Actor, rows: list[dict[str, Any]]) -> list[tuple[Person, 
         if person.person_no == person.user.username:
             person.person_no = f"{codes[person.unit_id]}-{person.id:06d}"
         person.user.username = person.person_no
-        db.session.add(AccountState(user_id=person.user_id, must_change_password=True, failed_logins=0))
+        db.session.add(AccountState(user_id=person.user_id, must_change_password=True))
         _record_history(person)
         events.person_created(person, actor)
     db.session.flush()
@@ -235,8 +255,11 @@ def import_conflicts(id_numbers: set[str], staff_numbers: set[str]) -> tuple[dic
 
 def update(actor: Actor, person: Person, data: dict[str, Any]) -> Person:
     """Change the fields an admin may change; unit, role and out-of-province only for the
-    provincial admin."""
+    provincial admin; nothing for an account beyond the actor's grant (403)."""
+    if not may_manage_account(actor, person):
+        abort(403)
     before = {f: getattr(person, f) for f in HISTORY_FIELDS}
+    roles_before = _role_names(person)
     if "id_number" in data and data["id_number"]:
         parsed = id_number.parse(data["id_number"])
         data = {**data, "id_number": parsed.number}
@@ -258,6 +281,9 @@ def update(actor: Actor, person: Person, data: dict[str, Any]) -> Person:
         db.session.rollback()
         raise PersonConflict("mobile", _("An out-of-province learner needs a mobile number: their sign-in code is sent to it."))
     person.user.first_name = person.name
+    if CANCELLED in (before["status"], person.status) and before["status"] != person.status:
+        _set_cancelled(person, person.status == CANCELLED)
+    _audit_roles(actor, person, roles_before)
     if any(getattr(person, f) != before[f] for f in HISTORY_FIELDS):
         _record_history(person)
     db.session.commit()
@@ -278,22 +304,27 @@ class SelfEntryChange:
     changed: int = 0
     already: int = 0           # had (or lacked) the permission already
     out_of_province: int = 0   # they enter nothing: their records come from projects
-    not_found: int = 0         # not among the people the actor manages
+    beyond_grant: int = 0      # accounts the actor may not change (a fellow admin)
+    not_found: int = 0         # not among the people the actor sees
 
 
 def set_self_entry(actor: Actor, person_ids: list[int], granted: bool) -> SelfEntryChange:
-    """Grant or revoke the credit self-entry permission for several people (ids the actor may not
-    manage are skipped, as if they did not exist)."""
+    """Grant or revoke the credit self-entry permission for several people, each change audited
+    (ids the actor may not see are skipped, as if they did not exist)."""
     wanted = set(person_ids)
     people = list(db.session.scalars(scoped(actor).where(Person.id.in_(wanted))))
     change = SelfEntryChange(not_found=len(wanted) - len(people))
     for person in people:
-        if granted and person.out_of_province:
+        if not may_manage_account(actor, person):
+            change.beyond_grant += 1
+        elif granted and person.out_of_province:
             change.out_of_province += 1
         elif self_entry_of(person) == granted:
             change.already += 1
         else:
+            roles_before = _role_names(person)
             _set_self_entry(person, granted)
+            _audit_roles(actor, person, roles_before)
             change.changed += 1
     db.session.commit()
     return change
@@ -307,13 +338,16 @@ def set_self_entry_matching(actor: Actor, q: str, unit_id: int | None, role: str
     total = SelfEntryChange()
     for start in range(0, len(ids), BATCH):
         change = set_self_entry(actor, ids[start:start + BATCH], granted)
-        for name in ("changed", "already", "out_of_province", "not_found"):
+        for name in ("changed", "already", "out_of_province", "beyond_grant", "not_found"):
             setattr(total, name, getattr(total, name) + getattr(change, name))
     return total
 
 
 def reset_password(actor: Actor, person: Person) -> str:
+    if not may_manage_account(actor, person):
+        abort(403)
     password = accounts.reset_to_initial_password(person.user)
+    audit.write(audit.PASSWORD_RESET, person.user, actor, person.unit_id)
     db.session.commit()
     return password
 
@@ -330,6 +364,29 @@ def set_role(person: Person, role_name: str) -> None:
     sm = current_app.appbuilder.sm
     keep = [r for r in person.user.roles if r.name not in (LEARNER, UNIT_ADMIN, OUT_OF_PROVINCE)]
     person.user.roles = keep + [sm.find_role(role_name)]
+
+
+def _set_cancelled(person: Person, cancelled: bool) -> None:
+    """注销 closes the account: it cannot sign in and its sessions end; restored, it can again."""
+    person.user.active = not cancelled
+    if cancelled:
+        sessions.end_all(person.user_id)
+
+
+def _role_names(person: Person) -> set[str]:
+    return {r.name for r in person.user.roles}
+
+
+def _audit_roles(actor: Actor, person: Person, before: set[str]) -> None:
+    """An audit row when the person's roles changed: a self-entry grant or revocation, or a role change."""
+    after = _role_names(person)
+    if after == before:
+        return
+    if before ^ after == {SELF_ENTRY}:
+        action = audit.SELF_ENTRY_GRANT if SELF_ENTRY in after else audit.SELF_ENTRY_REVOKE
+    else:
+        action = audit.ROLE_CHANGE
+    audit.write(action, person.user, actor, person.unit_id, before={"roles": sorted(before)}, after={"roles": sorted(after)})
 
 
 def _set_out_of_province(person: Person, out_of_province: bool) -> None:

@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from portal.accounts.actor import current_actor
 from portal.accounts.redirects import safe_next
 from portal.jsonapi import answer
-from portal.people import photos, services
-from portal.people.forms import CreatePersonForm, PersonForm, SelfServiceForm, StaffEditForm
+from portal.people import photos, recovery, services
+from portal.people.forms import CreatePersonForm, PersonForm, RecoveryForm, SelfServiceForm, StaffEditForm
 from portal.people.present import history_rows, person_dict
 from portal.people.services import PersonConflict
 
@@ -98,14 +98,14 @@ class PeopleView(BaseView):
         return self.render_template(
             "portal/people/detail.html", title=person.name,
             person=person_dict(person, unmasked=actor.is_province_admin), history=history_rows(person),
-            photo=person.photo,
+            photo=person.photo, manageable=services.may_manage_account(actor, person),
         )
 
     @expose("/<int:person_id>/edit", methods=["GET", "POST"])
     @has_access
     def edit(self, person_id: int):
         actor = current_actor()
-        person = services.get(actor, person_id)
+        person = services.managed(actor, person_id)
         # Unit admins never see the full ID number: their form leaves it empty, meaning unchanged.
         form = self._form(PersonForm if actor.is_province_admin else StaffEditForm, actor, obj=person)
         if request.method == "GET":
@@ -145,6 +145,8 @@ class PeopleView(BaseView):
             if change.out_of_province:
                 parts.append(_("%(n)d out-of-province learners skipped: their credits come from projects.",
                                n=change.out_of_province))
+            if change.beyond_grant:
+                parts.append(_("%(n)d skipped: admin accounts are changed by the province.", n=change.beyond_grant))
             if change.not_found:
                 parts.append(_("%(n)d skipped: not among your staff.", n=change.not_found))
             flash(" ".join(parts), "success" if change.changed else "info")
@@ -154,7 +156,7 @@ class PeopleView(BaseView):
     @has_access
     def reset_password(self, person_id: int):
         actor = current_actor()
-        person = services.get(actor, person_id)
+        person = services.managed(actor, person_id)
         if person.out_of_province:
             flash(_("Out-of-province learners have no password: they sign in with an SMS code."), "warning")
             return redirect(url_for("PeopleView.detail", person_id=person.id))
@@ -196,3 +198,34 @@ def pick_person(_error):
     appbuilder = current_app.appbuilder
     return render_template("portal/people/pick.html", base_template=appbuilder.base_template, appbuilder=appbuilder,
                            title=_("Whose credits?"), page=page, q=q, links=links)
+class RecoveryView(BaseView):
+    """找回账户密码, linked from the login page: open to anyone, limited per address like the SMS login."""
+
+    route_base = "/account/recover"
+    default_view = "recover"
+
+    @expose("/", methods=["GET", "POST"])
+    def recover(self):
+        form = RecoveryForm()
+        notice = None
+        if form.validate_on_submit():
+            try:
+                if request.form.get("action") == "send":
+                    notice = recovery.request_code(form.id_number.data, form.phone.data)
+                elif not form.code.data:
+                    form.code.errors.append(_("Enter the 6-digit code from the SMS."))
+                elif not form.new_password.data:
+                    form.new_password.errors.append(_("Enter a new password."))
+                else:
+                    problems, username = recovery.reset(form.id_number.data, form.phone.data, form.code.data,
+                                                        form.new_password.data)
+                    if not problems:
+                        flash(_("Your password was changed; sign in with it. Your username is %(username)s.",
+                                username=username), "success")
+                        return redirect(url_for("PortalAuthDBView.login"))
+                    (form.code if problems == [str(recovery.REFUSED)] else form.new_password).errors.extend(problems)
+            except recovery.InvalidInput as e:
+                getattr(form, e.field).errors.append(str(e))
+        form.code.data = ""
+        return self.render_template("portal/people/recover.html", title=_("Recover account password"), form=form,
+                                    notice=notice)

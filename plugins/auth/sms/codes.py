@@ -1,7 +1,6 @@
 """The SMS login's rules and its code store. A code has 6 digits, is valid 5 minutes, works once
-and survives at most 5 tries; another may be asked for 60 seconds after the last one for the same
-ID number or phone, and only so many in 24 hours per ID number and per phone
-(SMS_DAILY_LIMIT_PER_ID / _PER_PHONE).
+and survives at most 5 tries; the limits on asking for codes (one a minute, so many a day) are the
+portal's, shared with its other uses of SMS codes (LoginServices.sms_refusal).
 
 Nothing tells whether an ID number is registered: a request for a code writes a row and gives
 the same answer either way (the SMS goes out only when the ID number and phone belong to an
@@ -12,15 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import math
 import re
 import secrets
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, select, update
 
 from portal.contracts import Learner, login_services
 from portal.extensions import db
@@ -72,25 +70,15 @@ def normalise(id_number: str, phone: str) -> tuple[str, str]:
 def request_code(id_number: str, phone: str) -> Result:
     number, phone = normalise(id_number, phone)
     moment = now()
-    last = db.session.scalar(
-        select(func.max(SmsCode.created_at)).where(or_(SmsCode.id_number == number, SmsCode.phone == phone)))
-    if last is not None and moment - last < RESEND_AFTER:
-        wait = math.ceil((RESEND_AFTER - (moment - last)).total_seconds())
-        return Result(False, _("A code was sent less than a minute ago: wait %(n)d seconds before asking for another.",
-                               n=wait), wait)
-    since = moment - LIMIT_WINDOW
-    for column, value, setting in ((SmsCode.id_number, number, "SMS_DAILY_LIMIT_PER_ID"),
-                                   (SmsCode.phone, phone, "SMS_DAILY_LIMIT_PER_PHONE")):
-        limit = current_app.config[setting]
-        if db.session.scalar(select(func.count()).where(column == value, SmsCode.created_at > since)) >= limit:
-            return Result(False, _("This ID number or mobile number has had %(n)d codes in the last 24 hours, "
-                                   "the most allowed; try again later.", n=limit))
+    refused = login_services().sms_refusal(number, phone, moment)
+    if refused is not None:
+        return Result(False, *refused)
     learner = login_services().find_learner(number, phone)
     code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
-    db.session.execute(delete(SmsCode).where(SmsCode.created_at < since))
+    db.session.execute(delete(SmsCode).where(SmsCode.created_at < moment - LIMIT_WINDOW))
     db.session.add(SmsCode(id_number=number, phone=phone, code_hash=_digest(number, phone, code),
                            person_id=learner.id if learner else None, created_at=moment, expires_at=moment + VALID_FOR,
-                           attempts=0))
+                           attempts=0, ip=request.remote_addr))
     db.session.commit()
     if learner is not None:
         # A failed send must not answer differently from an unknown ID number: the core logs it.
@@ -107,7 +95,7 @@ def check_code(id_number: str, phone: str, code: str) -> Learner | None:
     moment = now()
     latest = db.session.execute(
         select(SmsCode.id, SmsCode.code_hash, SmsCode.person_id)
-        .where(SmsCode.id_number == number, SmsCode.phone == phone)
+        .where(SmsCode.id_number == number, SmsCode.phone == phone, SmsCode.purpose == "login")
         .order_by(SmsCode.created_at.desc(), SmsCode.id.desc()).limit(1)).first()
     if latest is None:
         return None

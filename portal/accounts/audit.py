@@ -1,0 +1,34 @@
+"""Account events in the audit trail (portal.models.audit): sign-in, sign-out and failures,
+password resets and changes, role and self-entry changes. Written in the caller's transaction;
+never with a password or a code in it."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import has_request_context, request
+from flask_appbuilder.security.sqla.models import User
+
+from portal.accounts.actor import Actor
+from portal.extensions import db
+from portal.models import AuditEntry
+
+SIGN_IN = "sign_in"
+SIGN_IN_FAILED = "sign_in_failed"
+SIGN_OUT = "sign_out"
+PASSWORD_CHANGE = "password_change"
+PASSWORD_RESET = "password_reset"
+PASSWORD_RECOVERY = "password_recovery"
+ROLE_CHANGE = "role_change"
+SELF_ENTRY_GRANT = "self_entry_grant"
+SELF_ENTRY_REVOKE = "self_entry_revoke"
+
+
+def write(action: str, target: User | None, actor: Actor | None, unit_id: int | None = None,
+          before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> None:
+    """An account event about ``target`` (None: an account nobody named rightly) by ``actor``
+    (None: nobody signed in), from this request's address."""
+    db.session.add(AuditEntry(
+        user_id=actor.user.id if actor else None, role=actor.api_role if actor else "anonymous", action=action,
+        target_user_id=target.id if target else None, unit_id=unit_id,
+        ip=request.remote_addr if has_request_context() else None, before=before, after=after,
+    ))

@@ -1,0 +1,33 @@
+"""The one audit trail, append-only: a credit record's changes (``record_id`` set, written by
+portal.credits.audit) and account events (sign-in and sign-out, failures, password resets and
+changes, role and self-entry changes; ``target_user_id`` set, written by portal.accounts.audit).
+Database triggers refuse UPDATE and DELETE on the table (portal.models.append_only)."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_appbuilder import Model
+from sqlalchemy import JSON, DateTime, ForeignKey, String, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+class AuditEntry(Model):
+    """Who did what, as whom, from where, when, to which record or account, and the values
+    before and after. Never a password or a code."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("credit_record.id"), index=True)
+    # None when nobody was signed in (a failed sign-in, a password recovery).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    role: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32))
+    # The account an account event is about, and its person's unit (for a unit's own trail).
+    target_user_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())

@@ -1,0 +1,120 @@
+"""One append-only audit trail: account events are written (sign-in, failures, sign-out,
+password change and reset, role and self-entry changes) without any password in them, and the
+database itself refuses to rewrite history: raw SQL cannot update or delete an audit row, nor
+change or delete an approved credit record (on SQLite, and on PostgreSQL when the suite runs there)."""
+import datetime as dt
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+
+from portal.extensions import db
+from portal.models import AuditEntry, Person
+from tests.conftest import csrf_from
+from tests.helpers import PASSWORD, api_token, approved_record, login
+
+
+def _events(app):
+    with app.app_context():
+        rows = db.session.scalars(select(AuditEntry).where(AuditEntry.record_id.is_(None)).order_by(AuditEntry.id)).all()
+        return [(r.action, r.user_id, r.target_user_id, r.unit_id, r.ip, r.before, r.after) for r in rows]
+
+
+def _user_id(app, person_id):
+    with app.app_context():
+        return db.session.get(Person, person_id).user_id
+
+
+def _raw(app, statement):
+    """Run ``statement`` as an attacker with SQL access through the app's connection would."""
+    with app.app_context():
+        try:
+            db.session.execute(text(statement))
+            db.session.commit()
+        finally:
+            db.session.rollback()
+
+
+def test_sign_in_failures_and_sign_out_are_audited_without_the_password(app, client, users):
+    unit = users.unit("330101")
+    person = users.person(unit)
+    uid = _user_id(app, person.id)
+    login(client, person.username, "Wrong-guess-123")
+    login(client, "nobody-here", "Another-guess-456")
+    login(client, person.username, PASSWORD)
+    client.get("/logout/")
+    api_token(app.test_client(), person.username, PASSWORD)
+    events = _events(app)
+    actions = [(action, target) for action, _, target, *_ in events]
+    assert actions == [("sign_in_failed", uid), ("sign_in_failed", None), ("sign_in", uid), ("sign_out", uid),
+                       ("sign_in", uid)]
+    assert all(ip == "127.0.0.1" for *_, ip, _, _ in events)
+    assert events[2][3] == unit
+    assert "guess" not in repr(events) and PASSWORD not in repr(events)
+
+
+def test_password_change_reset_role_and_self_entry_changes_are_audited(app, client, users):
+    unit = users.unit("330101")
+    admin = users.person(unit, role="unit_admin")
+    learner = users.person(unit, name="李学员")
+    province = users.province_admin()
+    admin_uid, learner_uid = _user_id(app, admin.id), _user_id(app, learner.id)
+    login(client, admin.username, PASSWORD)
+    token = csrf_from(client.get(f"/people/{learner.id}").get_data(as_text=True))
+    client.post("/people/self-entry", data={"csrf_token": token, "grant": "1", "person_id": [learner.id]})
+    client.post("/people/self-entry", data={"csrf_token": token, "grant": "0", "person_id": [learner.id]})
+    client.post(f"/people/{learner.id}/reset-password", data={"csrf_token": token})
+    api = app.test_client()
+    headers = {"Authorization": f"Bearer {api_token(api, province.username, PASSWORD)}"}
+    assert api.put(f"/api/v1/people/{learner.id}", headers=headers, json={"role": "unit_admin"}).status_code == 200
+    mine = {"Authorization": f"Bearer {api_token(api, admin.username, PASSWORD)}"}
+    changed = api.post("/api/v1/me/password", headers=mine,
+                       json={"old_password": PASSWORD, "new_password": "Quiet-harbour-lantern-9"})
+    assert changed.status_code == 200
+    account = [(a, by, target, before, after) for a, by, target, _, _, before, after in _events(app)
+               if a not in ("sign_in", "sign_in_failed")]
+    assert account == [
+        ("self_entry_grant", admin_uid, learner_uid, {"roles": ["Learner"]}, {"roles": ["Learner", "SelfEntry"]}),
+        ("self_entry_revoke", admin_uid, learner_uid, {"roles": ["Learner", "SelfEntry"]}, {"roles": ["Learner"]}),
+        ("password_reset", admin_uid, learner_uid, None, None),
+        ("role_change", province.id, learner_uid, {"roles": ["Learner"]}, {"roles": ["UnitAdmin"]}),
+        ("password_change", admin_uid, admin_uid, None, None),
+    ]
+    assert "Quiet-harbour" not in repr(_events(app))
+
+
+def test_raw_sql_cannot_update_or_delete_audit_rows(app, client, users):
+    person = users.person(users.unit("330101"))
+    login(client, person.username, PASSWORD)
+    with app.app_context():
+        count = db.session.scalar(select(db.func.count(AuditEntry.id)))
+    assert count >= 1
+    for statement in ("UPDATE audit_entry SET action = 'nothing'", "DELETE FROM audit_entry",
+                      "UPDATE audit_entry SET ip = NULL WHERE id = (SELECT max(id) FROM audit_entry)"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            _raw(app, statement)
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(AuditEntry.id))) == count
+        assert "nothing" not in db.session.scalars(select(AuditEntry.action)).all()
+        postgresql = db.engine.dialect.name == "postgresql"
+    if postgresql:
+        with pytest.raises(DBAPIError, match="append-only"):
+            _raw(app, "TRUNCATE audit_entry")
+
+
+def test_raw_sql_cannot_change_or_delete_an_approved_record(app, users):
+    learner = users.person(users.unit("330101"), self_entry=True)
+    users.province_admin()
+    record = approved_record(app, learner.id, "非向导录入", dt.date(2025, 3, 1),
+                             {"credits": "2", "hours": 6, "activity_name": "学习班"})
+    for statement in (f"UPDATE credit_record SET credits = 2500 WHERE id = {record}",
+                      f"UPDATE credit_record SET status = 'draft' WHERE id = {record}",
+                      f"UPDATE credit_record SET person_id = person_id + 1 WHERE id = {record}",
+                      f"DELETE FROM credit_record WHERE id = {record}"):
+        with pytest.raises(DBAPIError, match="correction"):
+            _raw(app, statement)
+    with app.app_context():
+        row = db.session.execute(text(f"SELECT status, credits FROM credit_record WHERE id = {record}")).one()
+    assert row.status == "approved" and row.credits == 200
+    # Only what it was scored from and as is frozen: a remark is not.
+    _raw(app, f"UPDATE credit_record SET remarks = 'ok' WHERE id = {record}")
