@@ -118,3 +118,46 @@ def test_raw_sql_cannot_change_or_delete_an_approved_record(app, users):
     assert row.status == "approved" and row.credits == 200
     # Only what it was scored from and as is frozen: a remark is not.
     _raw(app, f"UPDATE credit_record SET remarks = 'ok' WHERE id = {record}")
+
+
+def test_imports_transfers_revocations_reminders_and_dictionary_edits_are_audited(app, client, users):
+    """Each privileged action of the admins leaves one row naming who did it, in which unit."""
+    from portal.accounts.actor import actor_for
+    from portal.certificates import services as certificates
+    from portal.models import Certificate
+    from portal.notices import services as notices
+    from tests.test_staff_import import _rows, _workbook
+
+    province = users.province_admin()
+    home, other = users.unit("330101"), users.unit("330201")
+    admin = users.person(home, role="unit_admin", name="管理员")
+    mover = users.person(other, name="调动者")
+    learner = users.person(home, self_entry=True, name="学员")
+    record = approved_record(app, learner.id, "非向导录入", dt.date(2025, 3, 1), {"credits": "5", "hours": "10"}, "national")
+
+    bearer = {"Authorization": f"Bearer {api_token(client, admin.username, PASSWORD)}"}
+    assert client.post("/api/v1/people/import", headers=bearer,
+                       data={"file": (_workbook(_rows(2)), "s.xlsx")}).status_code == 201
+    login(client, admin.username, PASSWORD)
+    token = csrf_from(client.get("/transfers/").get_data(as_text=True))
+    client.post("/transfers/ask", data={"csrf_token": token, "id_number": mover.id_number})
+    with app.test_request_context():
+        certificate = certificates.issue(actor_for(db.session.get(Person, learner.id).user), [record])[0]
+        certificates.revoke(actor_for(app.appbuilder.sm.find_user(province.username)),
+                            db.session.get(Certificate, certificate.id), "证明材料伪造")
+        notices.remind(2025, [home], actor_for(db.session.get(Person, admin.id).user))
+    province_client = app.test_client()
+    login(province_client, province.username, PASSWORD)
+    page = province_client.get("/dictionaries/add").get_data(as_text=True)
+    province_client.post("/dictionaries/add", data={"csrf_token": csrf_from(page), "dictionary": "hosting_methods",
+                                                    "code": "tmp", "name": "临时方式", "credit_class": "", "position": "9",
+                                                    "enabled": "y"})
+    events = {e[0]: e for e in _events(app)}
+    with app.app_context():
+        province_user = app.appbuilder.sm.find_user(province.username).id
+    admin_user = _user_id(app, admin.id)
+    assert events["staff_import"][1:2] == (admin_user,) and events["staff_import"][6] == {"created": 2}
+    assert events["transfer_request"][1:4] == (admin_user, _user_id(app, mover.id), other)
+    assert events["certificate_revoke"][1] == province_user and events["certificate_revoke"][6]["reason"] == "证明材料伪造"
+    assert events["reminders_sent"][1] == admin_user and events["reminders_sent"][6]["year"] == 2025
+    assert events["dictionary_change"][1] == province_user and events["dictionary_change"][6]["code"] == "tmp"

@@ -1,6 +1,7 @@
-"""Account events in the audit trail (portal.models.audit): sign-in, sign-out and failures,
-password resets and changes, role and self-entry changes. Written in the caller's transaction;
-never with a password or a code in it."""
+"""Administrative events in the audit trail (portal.models.audit): sign-in, sign-out and failures,
+password resets and changes, role and self-entry changes, staff imports, transfers, certificate
+revocations, reminders and dictionary edits. Written in the caller's transaction; never with a
+password or a code in it."""
 from __future__ import annotations
 
 from typing import Any
@@ -21,6 +22,14 @@ PASSWORD_RECOVERY = "password_recovery"
 ROLE_CHANGE = "role_change"
 SELF_ENTRY_GRANT = "self_entry_grant"
 SELF_ENTRY_REVOKE = "self_entry_revoke"
+STAFF_IMPORT = "staff_import"
+TRANSFER_REQUEST = "transfer_request"
+TRANSFER_APPROVE = "transfer_approve"
+TRANSFER_REFUSE = "transfer_refuse"
+TRANSFER_WITHDRAW = "transfer_withdraw"
+CERTIFICATE_REVOKE = "certificate_revoke"
+REMINDERS_SENT = "reminders_sent"
+DICTIONARY_CHANGE = "dictionary_change"
 
 
 def write(action: str, target: User | None, actor: Actor | None, unit_id: int | None = None,

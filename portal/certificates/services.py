@@ -12,6 +12,7 @@ from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
+from portal.accounts import audit
 from portal.accounts.actor import Actor
 from portal.certificates.statement import statement
 from portal.compliance.summaries import COUNTED
@@ -91,6 +92,7 @@ def revoke(actor: Actor, certificate: Certificate, reason: str) -> Certificate:
     if certificate.revoked_at is not None:
         raise RevokeInvalid(_("This certificate is already revoked."))
     certificate.revoked_at, certificate.revoke_reason, certificate.revoked_by = now(), reason, actor.user.id
+    audit.write(audit.CERTIFICATE_REVOKE, None, actor, None, after={"number": certificate.number, "reason": reason})
     db.session.commit()
     return certificate
 

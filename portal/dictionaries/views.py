@@ -8,6 +8,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect
 from wtforms import BooleanField, SelectField
 
+from portal.accounts import audit
+from portal.accounts.actor import current_actor
 from portal.contracts import CLASS_LABELS, CREDIT_CLASSES
 from portal.crud import PortalModelView
 from portal.dictionaries import services
@@ -63,6 +65,22 @@ class DictionaryModelView(PortalModelView):
 
     def pre_update(self, item):
         self._check(item)
+
+    def post_add(self, item):
+        self._audit(item, "add")
+
+    def post_update(self, item):
+        self._audit(item, "edit")
+
+    def post_delete(self, item):
+        self._audit(item, "delete")
+
+    @staticmethod
+    def _audit(item: DictionaryEntry, change: str) -> None:
+        audit.write(audit.DICTIONARY_CHANGE, None, current_actor(), None,
+                    after={"change": change, "dictionary": item.dictionary, "code": item.code, "name": item.name,
+                           "enabled": item.enabled})
+        db.session.commit()
 
     def pre_delete(self, item):
         if item.children:

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
+from portal.accounts import audit
 from portal.accounts.actor import Actor
 from portal.compliance import services as compliance
 from portal.contracts import NoticeInfo
@@ -65,6 +66,9 @@ def remind(year: int, unit_ids: list[int] | None, sender: Actor | None, deadline
         if deadline:
             body += _(" Enter and submit your credits by %(date)s.", date=deadline.isoformat())
         messages.append((result.person_id, _("Your %(year)d credits are not complete yet", year=year), body))
+    if sender is not None:
+        audit.write(audit.REMINDERS_SENT, None, sender, unit_ids[0] if unit_ids and len(unit_ids) == 1 else None,
+                    after={"year": year, "people": len(messages), "deadline": deadline.isoformat() if deadline else None})
     return send(DEADLINE if deadline else REMINDER, messages, sender)
 
 

@@ -24,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from portal.accounts import audit
 from portal.accounts.actor import Actor
 from portal.extensions import db
 from portal.models import Unit
@@ -200,6 +201,7 @@ def create(actor: Actor, checked: Checked) -> list[dict[str, Any]]:
     """Create every checked row (the caller commits: all or nothing). Returns each new account
     with its initial password, to hand over once."""
     made = services.create_many(actor, checked.rows)
+    audit.write(audit.STAFF_IMPORT, None, actor, actor.unit_id, after={"created": len(made)})
     return [{"row": row["row"], "person_id": person.id, "name": person.name, "person_no": person.person_no,
              "username": person.user.username, "initial_password": password}
             for row, (person, password) in zip(checked.rows, made, strict=True)]

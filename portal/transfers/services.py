@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload
 
+from portal.accounts import audit
 from portal.accounts.actor import Actor
 from portal.extensions import db
 from portal.models import Person, Transfer, Unit
@@ -45,6 +46,7 @@ def ask(actor: Actor, id_number_text: str, note: str = "", to_unit_id: int | Non
     transfer = Transfer(person_id=person.id, from_unit_id=person.unit_id, to_unit_id=to_unit.id,
                         note=(note or "").strip()[:200], requested_by=actor.user.id, reason="")
     db.session.add(transfer)
+    _audit(audit.TRANSFER_REQUEST, actor, transfer, person)
     db.session.commit()
     return transfer
 
@@ -76,6 +78,7 @@ def decide(actor: Actor, transfer: Transfer, approve: bool, reason: str = "") ->
     transfer.decided_by, transfer.decided_at = actor.user.id, now()
     if approve:
         people.move(transfer.person, transfer.to_unit_id)
+    _audit(audit.TRANSFER_APPROVE if approve else audit.TRANSFER_REFUSE, actor, transfer, transfer.person)
     db.session.commit()
     return transfer
 
@@ -86,8 +89,14 @@ def withdraw(actor: Actor, transfer: Transfer) -> Transfer:
         abort(404)
     _waiting(transfer)
     transfer.state, transfer.decided_by, transfer.decided_at = "withdrawn", actor.user.id, now()
+    _audit(audit.TRANSFER_WITHDRAW, actor, transfer, transfer.person)
     db.session.commit()
     return transfer
+
+
+def _audit(action: str, actor: Actor, transfer: Transfer, person: Person) -> None:
+    audit.write(action, person.user, actor, transfer.from_unit_id,
+                after={"from_unit_id": transfer.from_unit_id, "to_unit_id": transfer.to_unit_id, "reason": transfer.reason})
 
 
 def _waiting(transfer: Transfer) -> None:
