@@ -161,3 +161,30 @@ def test_imports_transfers_revocations_reminders_and_dictionary_edits_are_audite
     assert events["certificate_revoke"][1] == province_user and events["certificate_revoke"][6]["reason"] == "证明材料伪造"
     assert events["reminders_sent"][1] == admin_user and events["reminders_sent"][6]["year"] == 2025
     assert events["dictionary_change"][1] == province_user and events["dictionary_change"][6]["code"] == "tmp"
+
+
+def test_the_audit_search_shows_a_unit_its_own_events_in_words_and_the_province_everything(app, client, users):
+    province = users.province_admin()
+    home, other = users.unit("330101", name="杭州市第一医院"), users.unit("330201", name="宁波市第二医院")
+    admin = users.person(home, role="unit_admin", name="本院管理员")
+    other_admin = users.person(other, role="unit_admin", name="外院管理员")
+    learner = users.person(home, name="本院学员")
+    stranger = users.person(other, name="外院学员")
+    for who, whom in ((admin, learner), (other_admin, stranger)):
+        c = app.test_client()
+        login(c, who.username, PASSWORD)
+        page = c.get("/people/").get_data(as_text=True)
+        c.post("/people/self-entry", data={"csrf_token": csrf_from(page), "grant": "1", "person_id": [whom.id]})
+    login(client, admin.username, PASSWORD)
+    mine = client.get("/audit/?action=self_entry_grant").get_data(as_text=True)
+    assert "开通自主录入" in mine and "本院学员" in mine and "外院学员" not in mine
+    assert "学员 → 学员、学分自主录入" in mine
+    dated = client.get("/audit/?action=self_entry_grant&from=2000-01-01&to=2000-01-02").get_data(as_text=True)
+    assert "本院学员" not in dated
+    learner_client = app.test_client()
+    login(learner_client, learner.username, PASSWORD)
+    assert learner_client.get("/audit/").status_code in (302, 403)
+    province_client = app.test_client()
+    login(province_client, province.username, PASSWORD)
+    everything = province_client.get(f"/audit/?who={other_admin.username}").get_data(as_text=True)
+    assert "外院学员" in everything and "本院学员" not in everything

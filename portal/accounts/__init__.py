@@ -10,9 +10,11 @@ from portal import menu
 
 
 def register(appbuilder: AppBuilder) -> None:
+    from portal.accounts.trail_views import AuditTrailView
     from portal.accounts.views import PasswordView
 
     appbuilder.add_view(PasswordView, "Password", label=_l("Change password"), icon="fa-key", **menu.SETTINGS)
+    appbuilder.add_view(AuditTrailView, "AuditTrail", label=_l("Audit trail"), icon="fa-clipboard-list", **menu.SETTINGS)
     for method in current_app.extensions["portal"].login_methods.values():
         for view in method.views:
             appbuilder.add_view_no_menu(view)

@@ -37,7 +37,7 @@ ROLES = {
     # Everything but the out-of-province learners' own page and the notice box (notices go to people).
     PROVINCE_ADMIN: [["^(?!(OutOfProvince|Notices)$)", ".*"]],
     UNIT_ADMIN: _OWN_ACCOUNT + _keys("People", "PeopleApi", "ReviewApi", "Review", "UnitDashboard", "Reminders",
-                                   "Transfers"),
+                                   "Transfers", "AuditTrail"),
     LEARNER: _OWN_ACCOUNT,
     # The entry pages themselves are open to every learner (and explain how to get the
     # permission); self-entry adds their menu.

@@ -1,8 +1,6 @@
 """The notice box (我的通知) and the admins' reminder page (提醒未达标人员)."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
@@ -10,6 +8,7 @@ from flask_babel import gettext as _
 from portal.accounts.actor import current_actor
 from portal.compliance import stats
 from portal.notices import services
+from portal.request_args import date_arg
 
 
 class NoticeView(BaseView):
@@ -48,7 +47,7 @@ class ReminderView(BaseView):
         unit = stats.unit_in_scope(actor, unit_id) if (unit_id or not actor.is_province_admin) else None
         unit_ids = [unit.id] if unit else None
         if request.method == "POST":
-            deadline = _date(request.form.get("deadline"))
+            deadline = date_arg("deadline")
             sent = services.remind(year, unit_ids, actor, deadline)
             flash(_("Reminders sent to %(n)d people.", n=sent), "success")
             return redirect(url_for("ReminderView.index", year=year, unit_id=unit.id if unit and unit_id else None))
@@ -56,9 +55,3 @@ class ReminderView(BaseView):
                                     years=stats.years_offered(year), unit=unit, unit_id=unit_id,
                                     behind=len(services.behind(year, unit_ids)))
 
-
-def _date(text: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text) if text else None
-    except ValueError:
-        return None

@@ -1,0 +1,112 @@
+"""审计日志查询: the one audit trail searched by who, what, when and which object. The province
+searches all of it; a unit admin their unit's events and their unit's records' changes."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask_appbuilder.security.sqla.models import User
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, or_, select
+
+from portal.accounts import audit
+from portal.accounts.actor import Actor
+from portal.accounts.roles import LEARNER, OUT_OF_PROVINCE, PROVINCE_ADMIN, SELF_ENTRY, UNIT_ADMIN
+from portal.extensions import db
+from portal.models import AuditEntry, CreditRecord, Unit
+
+ACTIONS = {
+    "create": _l("Record entered"), "edit": _l("Record edited"), "submit": _l("Record submitted"),
+    "approve": _l("Record approved"), "reject": _l("Record returned"), "delete": _l("Record deleted"),
+    "evidence_add": _l("Evidence added"), "evidence_remove": _l("Evidence removed"),
+    audit.SIGN_IN: _l("Signed in"), audit.SIGN_IN_FAILED: _l("Sign-in failed"), audit.SIGN_OUT: _l("Signed out"),
+    audit.PASSWORD_CHANGE: _l("Password changed"), audit.PASSWORD_RESET: _l("Password reset"),
+    audit.PASSWORD_RECOVERY: _l("Password recovered by SMS"), audit.ROLE_CHANGE: _l("Roles changed"),
+    audit.SELF_ENTRY_GRANT: _l("Self-entry granted"), audit.SELF_ENTRY_REVOKE: _l("Self-entry revoked"),
+    audit.STAFF_IMPORT: _l("Staff imported"), audit.TRANSFER_REQUEST: _l("Transfer asked for"),
+    audit.TRANSFER_APPROVE: _l("Transfer approved"), audit.TRANSFER_REFUSE: _l("Transfer refused"),
+    audit.TRANSFER_WITHDRAW: _l("Transfer withdrawn"), audit.CERTIFICATE_REVOKE: _l("Certificate revoked"),
+    audit.REMINDERS_SENT: _l("Reminders sent"), audit.DICTIONARY_CHANGE: _l("Dictionary edited"),
+}
+
+
+@dataclass(frozen=True)
+class Search:
+    who: str = ""          # part of the acting account's username
+    action: str = ""       # one of ACTIONS
+    first: dt.date | None = None
+    last: dt.date | None = None
+    record_id: int | None = None
+
+
+def visible(actor: Actor) -> Select:
+    """The audit rows the actor may read (nothing for a learner: their record's page shows its history)."""
+    query = select(AuditEntry)
+    if actor.is_province_admin:
+        return query
+    if actor.is_unit_admin:
+        unit_records = select(CreditRecord.id).where(CreditRecord.unit_id == actor.unit_id)
+        return query.where(or_(AuditEntry.unit_id == actor.unit_id, AuditEntry.record_id.in_(unit_records)))
+    return query.where(False)
+
+
+def search(actor: Actor, wanted: Search) -> Select:
+    query = visible(actor)
+    if wanted.who.strip():
+        query = query.where(AuditEntry.user_id.in_(select(User.id).where(User.username.contains(wanted.who.strip()))))
+    if wanted.action in ACTIONS:
+        query = query.where(AuditEntry.action == wanted.action)
+    if wanted.first:
+        query = query.where(AuditEntry.at >= dt.datetime.combine(wanted.first, dt.time()))
+    if wanted.last:
+        query = query.where(AuditEntry.at < dt.datetime.combine(wanted.last + dt.timedelta(days=1), dt.time()))
+    if wanted.record_id:
+        query = query.where(AuditEntry.record_id == wanted.record_id)
+    return query
+
+
+def unit_names(entries: list[AuditEntry]) -> dict[int, str]:
+    """The names of the units transfers in the rows name."""
+    ids = {(e.after or {}).get(k) for e in entries for k in ("from_unit_id", "to_unit_id")} - {None}
+    return dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all()) if ids else {}
+
+
+def accounts_of(entries: list[AuditEntry]) -> dict[int, User]:
+    """The accounts the rows name, acting or acted on, by id."""
+    ids = ({e.user_id for e in entries} | {e.target_user_id for e in entries}) - {None}
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+
+
+ROLE_LABELS = {PROVINCE_ADMIN: _l("Provincial admin"), UNIT_ADMIN: _l("Unit admin"), LEARNER: _l("Learner"),
+               SELF_ENTRY: _l("Credit self-entry"), OUT_OF_PROVINCE: _l("Out-of-province")}
+FAILURES = {"password": _l("wrong password"), "slowed": _l("slowed after failures"), "sms_only": _l("signs in by SMS"),
+            "inactive": _l("account deactivated"), "unknown": _l("no such account")}
+CHANGES = {"add": _l("added"), "edit": _l("edited"), "delete": _l("deleted")}
+
+
+def describe(entry: AuditEntry, unit_names: dict[int, str]) -> str:
+    """The row's details in words (a record's changes are on the record's page)."""
+    after, before = entry.after or {}, entry.before or {}
+    if entry.record_id:
+        return ""
+    if entry.action in (audit.ROLE_CHANGE, audit.SELF_ENTRY_GRANT, audit.SELF_ENTRY_REVOKE):
+        return f"{_roles(before.get('roles', []))} → {_roles(after.get('roles', []))}"
+    if entry.action == audit.SIGN_IN_FAILED:
+        return str(FAILURES.get(after.get("reason"), ""))
+    if entry.action == audit.STAFF_IMPORT:
+        return str(_l("%(n)d people", n=after.get("created", 0)))
+    if entry.action in (audit.TRANSFER_REQUEST, audit.TRANSFER_APPROVE, audit.TRANSFER_REFUSE, audit.TRANSFER_WITHDRAW):
+        text = str(_l("%(from)s → %(to)s", **{"from": unit_names.get(after.get("from_unit_id"), "—"),
+                                              "to": unit_names.get(after.get("to_unit_id"), "—")}))
+        return f"{text}；{after['reason']}" if after.get("reason") else text
+    if entry.action == audit.CERTIFICATE_REVOKE:
+        return f"{after.get('number', '')}；{after.get('reason', '')}"
+    if entry.action == audit.REMINDERS_SENT:
+        return str(_l("%(year)s: %(n)d people", year=after.get("year", ""), n=after.get("people", 0)))
+    if entry.action == audit.DICTIONARY_CHANGE:
+        return f"{CHANGES.get(after.get('change'), '')} {after.get('name', '')}（{after.get('code', '')}）"
+    return ""
+
+
+def _roles(names: list[str]) -> str:
+    return "、".join(str(ROLE_LABELS.get(n, n)) for n in names) or "—"
