@@ -60,13 +60,13 @@ def _self_entry_refusal(actor: Actor):
 
 
 
-def _integer(value: Any) -> int | None:
+def given_integer(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def given_ids(data: Mapping[str, Any]) -> list[int] | None:
     ids = data.get("ids")
-    if not isinstance(ids, list) or not ids or any(_integer(i) is None for i in ids):
+    if not isinstance(ids, list) or not ids or any(given_integer(i) is None for i in ids):
         return None
     return list(dict.fromkeys(ids))
 
@@ -247,7 +247,7 @@ class CreditApi(BaseApi):
         if (refusal := _self_entry_refusal(actor)) is not None:
             return refusal
         data = json_body()
-        category = next((c for c in categories.enabled() if c.id == _integer(data.get("category_id"))), None)
+        category = next((c for c in categories.enabled() if c.id == given_integer(data.get("category_id"))), None)
         if category is None:
             return invalid({"category_id": [_("Choose the credit category")]})
         fields, rule, problems = _given(data, "")
@@ -312,7 +312,7 @@ class CreditApi(BaseApi):
             return refusal
         record = services.get_own(actor, record_id)
         data = json_body()
-        version = _integer(data.get("version"))
+        version = given_integer(data.get("version"))
         if version is None:
             return invalid({"version": [_("Give the version of the record as you read it.")]})
         try:
@@ -349,7 +349,8 @@ class CreditApi(BaseApi):
                   properties:
                     file: {type: string, format: binary}
           responses:
-            201: {description: "The stored file: id, name, media_type, size, url"}
+            201: {description: "The stored file: id, name, media_type, size, url, and record_version (evidence
+                  is content: adding it moves the record's version on)"}
             400: {description: "Refused, nothing stored (not JPG/PNG/PDF by content, scripts in a PDF,
                   too large, too many files): {message: {file: [message]}}"}
             403: {description: No self-entry permission}
@@ -385,7 +386,7 @@ class CreditApi(BaseApi):
         except StorageFull as e:
             db.session.rollback()
             return answer(507, code="insufficient_storage", message=e.message())
-        return answer(201, id=file.id, result=evidence_dict(file))
+        return answer(201, id=file.id, result={**evidence_dict(file), "record_version": record.version})
 
     @expose("/<int:record_id>/submit", methods=["POST"])
     @protect()
@@ -412,7 +413,7 @@ class CreditApi(BaseApi):
         """
         data = json_body()
         version = data.get("version")
-        if version is not None and _integer(version) is None:
+        if version is not None and given_integer(version) is None:
             return invalid({"version": [_("Give the version of the record as you read it.")]})
         return self._submit([record_id], version)
 

@@ -35,6 +35,8 @@ def add(actor: Actor, rules: EvidenceRules, filename: str, data: bytes, record: 
         raise RecordConflict(_("Evidence can change only while the record is a draft or rejected."))
     checked = inspect(data, filename, rules.max_bytes)
     before = audit.snapshot(record) if record is not None else None
+    if record is not None:
+        _changed(record)
     file = EvidenceFile(record_id=record.id if record else None, person_id=actor.person.id,
                         stored_name=save_in_transaction(checked.data, checked.extension),
                         original_name=PurePath(filename or "").name[:200] or f"evidence.{checked.extension}",
@@ -60,6 +62,7 @@ def attach(actor: Actor, record: CreditRecord, files: list[EvidenceFile]) -> Non
     if not files:
         return
     before = audit.snapshot(record)
+    _changed(record)
     for file in files:
         file.record_id = record.id
     db.session.flush()
@@ -74,12 +77,19 @@ def remove(actor: Actor, record: CreditRecord, file_id: int) -> None:
     if record.status not in EDITABLE:
         raise RecordConflict(_("Evidence can change only while the record is a draft or rejected."))
     before = audit.snapshot(record)
+    _changed(record)
     db.session.delete(file)
     db.session.flush()
     db.session.refresh(record, ["evidence"])
     audit.write(record, actor, "evidence_remove", before, audit.snapshot(record))
     db.session.commit()
     evidence_store().delete(file.stored_name)
+
+
+def _changed(record: CreditRecord) -> None:
+    """Evidence rows are the record's content too: updating the record moves its version on, so
+    that a review decision (which names the version it saw) never applies to files it did not see."""
+    record.updated_at = now()
 
 
 def find(actor: Actor, file_id: int) -> EvidenceFile:

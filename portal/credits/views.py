@@ -124,6 +124,8 @@ class CreditEntryView(BaseView):
     @expose("/submit", methods=["POST"])
     @has_access
     def submit(self):
+        if (refusal := self._needs_permission()) is not None:
+            return refusal
         actor = current_actor()
         ids = [int(i) for i in request.form.getlist("record_id") if i.isdigit()]
         chosen = [services.get_own(actor, i) for i in ids]
@@ -156,6 +158,8 @@ class CreditEntryView(BaseView):
     @expose("/<int:record_id>/delete", methods=["POST"])
     @has_access
     def delete(self, record_id: int):
+        if (refusal := self._needs_permission()) is not None:
+            return refusal
         actor = current_actor()
         record = services.get_own(actor, record_id)
         try:
@@ -183,6 +187,8 @@ class CreditEntryView(BaseView):
     @expose("/<int:record_id>/evidence/<int:file_id>/remove", methods=["POST"])
     @has_access
     def remove_evidence(self, record_id: int, file_id: int):
+        if (refusal := self._needs_permission()) is not None:
+            return refusal
         actor = current_actor()
         record = services.get_own(actor, record_id)
         try:
