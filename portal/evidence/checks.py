@@ -9,13 +9,13 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
+from portal.images import MAX_PIXELS, ImageRefused, Refusal, decode
+
 MAX_SIDE = 4000
-# Below Pillow's own DecompressionBombWarning threshold (about 89.5 million).
-MAX_PIXELS = 80_000_000
 JPEG_QUALITY = 90
 
 # Dictionary keys and name values that make a PDF run code or carry files.
@@ -76,21 +76,16 @@ def _too_many_pixels(filename: str) -> EvidenceRejected:
 
 def _clean_image(data: bytes, filename: str, kind: str) -> Checked:
     try:
-        image = Image.open(io.BytesIO(data), formats=[kind])
-    except Image.DecompressionBombError:
-        raise _too_many_pixels(filename) from None
-    except (UnidentifiedImageError, OSError, ValueError):
+        image = decode(data, (kind,))
+    except ImageRefused as refused:
+        if refused.reason == Refusal.PIXELS:
+            raise _too_many_pixels(filename) from None
+        raise _damaged(filename) from None  # the magic bytes said it was this kind
+    try:
+        mode = "RGBA" if kind == "PNG" and image.has_transparency_data else "RGB"
+        clean = image.convert(mode)
+    except (OSError, ValueError):
         raise _damaged(filename) from None
-    with image:
-        if image.width * image.height > MAX_PIXELS:
-            raise _too_many_pixels(filename)
-        try:
-            image.load()
-            ImageOps.exif_transpose(image, in_place=True)
-            mode = "RGBA" if kind == "PNG" and image.has_transparency_data else "RGB"
-            clean = image.convert(mode)
-        except (OSError, ValueError, SyntaxError):  # Pillow's errors for damaged image data
-            raise _damaged(filename) from None
     # Savers copy ICC profiles, comments and transparency from ``info``: nothing of it is kept.
     clean.info.clear()
     clean.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
