@@ -76,6 +76,8 @@ SMS_DAILY_LIMIT_PER_PHONE = int(os.environ.get("PORTAL_SMS_DAILY_LIMIT_PER_PHONE
 SMS_RATE_LIMIT = os.environ.get("PORTAL_SMS_RATE_LIMIT", "20 per minute")
 # Log lines as JSON objects ("json", the default in production) or plain text ("text").
 LOG_FORMAT = os.environ.get("PORTAL_LOG_FORMAT", "json" if PRODUCTION else "text")
+# Uploaded evidence is scanned by clamd at this Unix socket path or host:port (empty: no scan).
+CLAMD_SOCKET = os.environ.get("PORTAL_CLAMD_SOCKET", "").strip()
 # /readyz answers "not ready" when the evidence folder has less free space than this.
 MIN_FREE_MB = int(os.environ.get("PORTAL_MIN_FREE_MB", "500"))
 # Addresses (or networks) that may read /metrics; anyone else gets a 404.

@@ -14,7 +14,7 @@ from portal import hookspecs
 from portal.contracts import Contract, DocumentExporter, DocumentKind, Exporter
 
 BUILTIN_PACKAGE = "portal_plugins"
-BUILTIN_GROUPS = ("auth", "credit_types", "exporters")
+BUILTIN_GROUPS = ("auth", "credit_types", "exporters", "scanners")
 ENTRY_POINT_GROUP = "portal"
 
 

@@ -4,8 +4,6 @@ evidence path, with a Chinese message and nothing stored."""
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 from pathlib import Path
 
 import pytest
@@ -18,16 +16,7 @@ from portal.models import EvidenceFile, Person
 from tests.conftest import csrf_from
 from tests.helpers import PASSWORD, login
 from tests.test_credit_pages import post_free_form
-
-
-def declared_png(width: int, height: int) -> bytes:
-    """A valid-looking PNG of a few dozen bytes whose header declares ``width`` × ``height``
-    pixels (its one data row is all there is: decoding it would allocate the whole picture)."""
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-            + chunk(b"IEND", b""))
+from tests.test_evidence import png_header
 
 
 def photo_files(app) -> list[Path]:
@@ -42,7 +31,7 @@ def test_a_tiny_png_declaring_a_huge_picture_is_refused_as_a_photo_and_nothing_i
     learner = users.person(users.unit("330101"), self_entry=True)
     login(client, learner.username, PASSWORD)
     token = csrf_from(client.get("/profile/").get_data(as_text=True))
-    bomb = declared_png(width, height)
+    bomb = png_header(width, height)
     assert len(bomb) < 200
     before = photo_files(app)
     page = client.post("/profile/", content_type="multipart/form-data",
@@ -77,7 +66,7 @@ def test_a_gif_or_damaged_photo_is_refused_in_chinese(app, client, users):
     Image.new("P", (10, 10)).save(gif, "GIF")
     before = photo_files(app)
     for data, message in ((gif.getvalue(), "照片必须是 JPG 或 PNG 图片"),
-                          (declared_png(40, 40)[:-20] + b"\x00" * 8, "照片已损坏或不完整")):
+                          (png_header(40, 40)[:-20] + b"\x00" * 8, "照片已损坏或不完整")):
         page = client.post("/profile/", content_type="multipart/form-data",
                            data={"csrf_token": token, "mobile": "", "photo": (io.BytesIO(data), "头像.png")})
         assert message in page.get_data(as_text=True)
@@ -89,7 +78,7 @@ def test_the_same_bomb_is_refused_as_evidence(app, client, users):
     learner = users.person(unit, self_entry=True)
     login(client, learner.username, PASSWORD)
     token = csrf_from(client.get("/credits/new/free").get_data(as_text=True))
-    page = post_free_form(client, token, unit, evidence=("证书.png", declared_png(30000, 30000)))
+    page = post_free_form(client, token, unit, evidence=("证书.png", png_header(30000, 30000)))
     assert "图片尺寸过大" in page.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(EvidenceFile.id)) is None
@@ -97,8 +86,8 @@ def test_the_same_bomb_is_refused_as_evidence(app, client, users):
 
 def test_the_guard_names_why_it_refused():
     with pytest.raises(ImageRefused) as caught:
-        decode(declared_png(8000, 7000), ("PNG",), max_pixels=50_000_000)
+        decode(png_header(8000, 7000), ("PNG",), max_pixels=50_000_000)
     assert caught.value.reason == Refusal.PIXELS
     with pytest.raises(ImageRefused) as caught:
-        decode(declared_png(10, 10), ("JPEG",))
+        decode(png_header(10, 10), ("JPEG",))
     assert caught.value.reason == Refusal.FORMAT

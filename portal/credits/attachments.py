@@ -15,7 +15,8 @@ from portal.accounts.actor import Actor
 from portal.contracts import EvidenceRules
 from portal.credits import audit
 from portal.credits.services import EDITABLE, RecordConflict, visible
-from portal.evidence import EvidenceRejected, evidence_store, inspect, save_in_transaction
+from portal.evidence import EvidenceRejected, evidence_store, inspect, save_in_transaction, scan
+from portal.evidence.downloads import clean_name
 from portal.extensions import db
 from portal.models import CreditRecord, EvidenceFile
 from portal.models.clock import now
@@ -34,12 +35,13 @@ def add(actor: Actor, rules: EvidenceRules, filename: str, data: bytes, record: 
     if record is not None and record.status not in EDITABLE:
         raise RecordConflict(_("Evidence can change only while the record is a draft or rejected."))
     checked = inspect(data, filename, rules.max_bytes)
+    scan(checked.data, filename)
     before = audit.snapshot(record) if record is not None else None
     if record is not None:
         _changed(record)
     file = EvidenceFile(record_id=record.id if record else None, person_id=actor.person.id,
                         stored_name=save_in_transaction(checked.data, checked.extension),
-                        original_name=PurePath(filename or "").name[:200] or f"evidence.{checked.extension}",
+                        original_name=clean_name(PurePath(filename or "").name, checked.extension),
                         media_type=checked.media_type, size=checked.size, sha256=checked.sha256)
     db.session.add(file)
     db.session.flush()

@@ -3,7 +3,7 @@ detail with its evidence and audit trail, and the evidence files themselves. Ent
 needs the unit's self-entry permission; without it the pages say so."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, jsonify, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,7 +17,7 @@ from portal.credits import attachments, audit, services
 from portal.credits import entry as entries
 from portal.credits.forms import FreeFormFields, WizardFields, entry_fields
 from portal.credits.services import RecordConflict, RecordInvalid, status_label
-from portal.evidence import evidence_store
+from portal.evidence import downloads, evidence_store
 from portal.extensions import db
 from portal.models import CreditCategory, CreditRecord, EvidenceFile, Unit
 from portal.pagination import paginate
@@ -206,7 +206,7 @@ class CreditEntryView(BaseView):
             stored = evidence_store().open(file.stored_name)
         except FileNotFoundError:
             return self._evidence_missing(file)
-        return send_file(stored, mimetype=file.media_type, download_name=file.original_name, max_age=0)
+        return downloads.send(stored, file.media_type, file.original_name, file.stored_name.rpartition(".")[2])
 
     @expose("/evidence/<int:file_id>/thumbnail")
     @has_access
