@@ -35,6 +35,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         review,
         standards,
         units,
+        web_security,
     )
     from portal.accounts import guards
     from portal.accounts.roles import ROLES
@@ -57,6 +58,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'portal.db'}"
     app.config["FAB_ROLES"] = ROLES
     operations.init_app(app)
+    web_security.init_app(app)
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
