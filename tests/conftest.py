@@ -49,7 +49,7 @@ def app(database_url, tmp_root):
 
 DATA_TABLES = ("audit_entry", "evidence_file", "credit_year_bucket", "credit_year", "certificate", "credit_form",
                "credit_record", "person_history", "sms_code", "person", "account_state", "captcha_challenge", "export_job",
-               "ab_user_role", "ab_user", "unit")
+               "idempotency_key", "ab_user_role", "ab_user", "unit")
 
 
 @pytest.fixture(autouse=True)

@@ -25,6 +25,7 @@ from portal.credits.services import RecordConflict, RecordInvalid, status_label
 from portal.dictionaries import services as dictionaries
 from portal.evidence import EvidenceRejected, StorageFull
 from portal.extensions import db
+from portal.idempotency import idempotent_api
 from portal.jsonapi import answer, json_body
 from portal.models import CreditCategory, CreditRecord, EvidenceFile
 
@@ -214,11 +215,15 @@ class CreditApi(BaseApi):
     @expose("/", methods=["POST"])
     @protect()
     @permission_name("post")
+    @idempotent_api
     def create(self):
         """Enter a record as a draft, scored now.
         ---
         post:
           description: >-
+            Sent with an ``Idempotency-Key`` header (a random string of the client's, at most 200
+            characters), a repeat of the same request gets the first answer again (with
+            ``Idempotent-Replayed: true``) and makes no second record.
             ``fields`` holds the common fields (activity_name, activity_number, credit_level,
             hosting_method, discipline, sub_discipline, activity_date YYYY-MM-DD, issuing_unit_id,
             remarks) and the category's own (see /api/v1/credit-categories/; the free form's are
@@ -240,6 +245,8 @@ class CreditApi(BaseApi):
                              sub_discipline: 心血管病学, issuing_unit_id: 1, credits: "3", hours: "9"}}
           responses:
             201: {description: "The draft: id, status, version, credits (\\"7.00\\"), hours (\\"9.0\\"), class, fields ..."}
+            409: {description: "A request with the same Idempotency-Key is still running: {code: idempotency_key_in_use}"}
+            422: {description: "The Idempotency-Key came with another request: {code: idempotency_key_reused}"}
             400: {description: "Invalid fields: {message: {field: [messages]}}"}
             403: {description: "No self-entry permission: {code: self_entry_required, message}"}
         """

@@ -9,7 +9,7 @@ from pathlib import PurePath
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from portal.accounts.actor import Actor
 from portal.contracts import EvidenceRules
@@ -29,6 +29,13 @@ def add(actor: Actor, rules: EvidenceRules, filename: str, data: bytes, record: 
     """Check and store one upload; the file is in place once the caller commits. With ``record``
     None the file waits for its record. ``already`` is how many files the record has (or will
     have) besides this one. StorageFull when the disk has no room (nothing is stored)."""
+    if record is not None:
+        # Parallel uploads to one record queue here (the row stays locked until the caller
+        # commits), so each counts the files the others added: never more than max_files.
+        db.session.scalars(select(CreditRecord).where(CreditRecord.id == record.id).with_for_update()
+                           .execution_options(populate_existing=True)).one()
+        already = max(already, db.session.scalar(select(func.count(EvidenceFile.id))
+                                                 .where(EvidenceFile.record_id == record.id)))
     if already >= rules.max_files:
         raise EvidenceRejected(_("A record has at most %(n)d evidence files; remove one before adding another.",
                                  n=rules.max_files))

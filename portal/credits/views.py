@@ -3,6 +3,8 @@ detail with its evidence and audit trail, and the evidence files themselves. Ent
 needs the unit's self-entry permission; without it the pages say so."""
 from __future__ import annotations
 
+import secrets
+
 from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
@@ -10,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from portal import idempotency
 from portal.accounts.actor import current_actor
 from portal.categories import services as categories
 from portal.contracts import CLASS_LABELS, Entry
@@ -26,6 +29,7 @@ PER_PAGE = 20
 ACTIONS = {"create": _l("Created"), "edit": _l("Edited"), "submit": _l("Submitted"), "approve": _l("Approved"),
            "reject": _l("Rejected"), "delete": _l("Deleted"), "evidence_add": _l("Evidence added"),
            "evidence_remove": _l("Evidence removed")}
+ENTRY_FORM = "form:credit-entry"
 ROLES = {"learner": _l("Learner"), "unit_admin": _l("Unit admin"), "province_admin": _l("Provincial admin")}
 
 
@@ -94,9 +98,27 @@ class CreditEntryView(BaseView):
                choices: list[CreditCategory] = ()):
         """The entry page; ``choices`` are the free form's categories, offered when there are several."""
         actor = current_actor()
+        # A new record's form carries a one-time token: the same form posted again (a double
+        # click, a resend after a timeout) lands on the record its first post made.
+        form_token = request.form.get("form_token", "")[:idempotency.MAX_KEY] or secrets.token_urlsafe(16)
         if request.method == "POST":
             attachments.forget_stale_pending()
-            saved, problem = entries.save(actor, entry, record, submit=request.form.get("action") == "submit")
+            if record is None and request.form.get("form_token"):
+                earlier = idempotency.claim(ENTRY_FORM, form_token, "")
+                if earlier is not None:
+                    flash(_("This form was already saved: here is the record it made."), "info")
+                    return redirect(url_for("CreditEntryView.detail", record_id=int(earlier.body)))
+            try:
+                saved, problem = entries.save(actor, entry, record, submit=request.form.get("action") == "submit")
+            except BaseException:
+                if record is None and request.form.get("form_token"):
+                    idempotency.give_up(ENTRY_FORM, form_token)
+                raise
+            if record is None and request.form.get("form_token"):
+                if saved is None:  # sent back with errors: the corrected form may use the token
+                    idempotency.give_up(ENTRY_FORM, form_token)
+                else:
+                    idempotency.finish(ENTRY_FORM, form_token, 303, str(saved.id))
             if saved is not None:
                 if problem:
                     flash(problem, "warning")
@@ -105,7 +127,8 @@ class CreditEntryView(BaseView):
                 return redirect(url_for("CreditEntryView.mine"))
         issuing_unit = db.session.get(Unit, entry.common.issuing_unit_id.data) if entry.common.issuing_unit_id.data else None
         return self.render_template("portal/credits/entry.html", title=title, entry=entry, record=record,
-                                    issuing_unit=issuing_unit, prefix=entries.TYPE_PREFIX, choices=choices)
+                                    issuing_unit=issuing_unit, prefix=entries.TYPE_PREFIX, choices=choices,
+                                    form_token=form_token)
 
     # --- my records -------------------------------------------------------------------------
 

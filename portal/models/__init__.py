@@ -7,6 +7,7 @@ from portal.models.credit_forms import CreditForm
 from portal.models.credits import AuditEntry, CreditRecord, CreditYear, CreditYearBucket, EvidenceFile
 from portal.models.dictionaries import DictionaryEntry
 from portal.models.exports import ExportJob
+from portal.models.idempotency import IdempotencyKey
 from portal.models.people import Person, PersonHistory
 from portal.models.sms import SmsCode
 from portal.models.standards import RuleSet
@@ -15,5 +16,5 @@ from portal.models.units import Unit
 __all__ = [
     "AccountState", "AuditEntry", "CaptchaChallenge", "Certificate", "CreditCategory", "CreditForm", "CreditRecord",
     "CreditYear", "CreditYearBucket",
-    "DictionaryEntry", "EvidenceFile", "ExportJob", "Person", "PersonHistory", "RuleSet", "SmsCode", "Unit",
+    "DictionaryEntry", "EvidenceFile", "ExportJob", "IdempotencyKey", "Person", "PersonHistory", "RuleSet", "SmsCode", "Unit",
 ]
