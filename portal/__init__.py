@@ -50,7 +50,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.from_object(config)
     app.config.update(overrides or {})
     instance = Path(app.config["INSTANCE_PATH"])
-    instance.mkdir(parents=True, exist_ok=True)
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+    instance.chmod(0o700)  # it holds the database, evidence, keys: the portal's user's alone
     app.instance_path = str(instance)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config.instance_secret_key(instance, app.config["PRODUCTION"])
