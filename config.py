@@ -5,6 +5,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask_appbuilder.const import AUTH_DB
 
@@ -55,14 +56,26 @@ EXPORT_INLINE_ROWS = int(os.environ.get("PORTAL_EXPORT_INLINE_ROWS", "50000"))
 EXPORT_KEEP_DAYS = int(os.environ.get("PORTAL_EXPORT_KEEP_DAYS", "7"))
 # A running export job beats every few seconds; one silent this long lost its worker and is marked failed.
 EXPORT_STALE_SECONDS = float(os.environ.get("PORTAL_EXPORT_STALE_SECONDS", "60"))
-# Host names the portal answers to (comma-separated); empty accepts any Host header.
-TRUSTED_HOSTS = [h.strip() for h in os.environ.get("PORTAL_TRUSTED_HOSTS", "").split(",") if h.strip()] or None
+
 # How many reverse proxies sit in front of the portal: their X-Forwarded-For gives the client
 # address that login rate limits count by. 0 = none (the address is the TCP peer's).
 PROXY_COUNT = int(os.environ.get("PORTAL_PROXY_COUNT", "0"))
 # Certificates: the address the QR code's verification URL starts with, the title's suffix (the
 # province unit's name is put before it), the awarding body, and the verification page's per-IP limit.
 BASE_URL = os.environ.get("PORTAL_BASE_URL", "").rstrip("/") or f"http://{HOST}:{PORT}"
+
+
+def trusted_hosts(listed: str, base_url: str) -> list[str] | None:
+    """Host names the portal answers to: those listed (comma-separated), else the host of the
+    public address when one is set, else any (None: development)."""
+    hosts = [h.strip() for h in listed.split(",") if h.strip()]
+    if not hosts and base_url:
+        hosts = [urlsplit(base_url).hostname or ""]
+    return [h for h in hosts if h] or None
+
+
+# Any other Host header is refused (400): PORTAL_TRUSTED_HOSTS, else the host of PORTAL_BASE_URL.
+TRUSTED_HOSTS = trusted_hosts(os.environ.get("PORTAL_TRUSTED_HOSTS", ""), os.environ.get("PORTAL_BASE_URL", ""))
 # Production: served on https, or said so. Then a missing secret key stops start-up.
 PRODUCTION = os.environ.get("PORTAL_ENV", "").strip().lower() == "production" or BASE_URL.startswith("https://")
 CERTIFICATE_TITLE = os.environ.get("PORTAL_CERTIFICATE_TITLE", "继续医学教育学分电子证书")
@@ -80,6 +93,8 @@ NOTIFIERS = [s.strip() for s in os.environ.get("PORTAL_NOTIFIERS", "").split(","
 NOTICE_DAILY_LIMIT = int(os.environ.get("PORTAL_NOTICE_DAILY_LIMIT", "3"))
 # Log lines as JSON objects ("json", the default in production) or plain text ("text").
 LOG_FORMAT = os.environ.get("PORTAL_LOG_FORMAT", "json" if PRODUCTION else "text")
+# Uploaded evidence is scanned by clamd at this Unix socket path or host:port (empty: no scan).
+CLAMD_SOCKET = os.environ.get("PORTAL_CLAMD_SOCKET", "").strip()
 # /readyz answers "not ready" when the evidence folder has less free space than this.
 MIN_FREE_MB = int(os.environ.get("PORTAL_MIN_FREE_MB", "500"))
 # Addresses (or networks) that may read /metrics; anyone else gets a 404.

@@ -25,6 +25,8 @@ errorlog = "-"
 # The request id is the one the portal answered with (X-Request-ID), so a line here and the
 # portal's own log lines for the same request can be joined.
 access_log_format = '%(h)s %({x-request-id}o)s %(t)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s"'
+# Query values that may be personal (a search by ID number or name) are left out of that line.
+logger_class = "portal.operations.access_log.RedactingLogger"
 
 
 # Each worker writes its Prometheus counts to a file in this folder and /metrics adds them up.

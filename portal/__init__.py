@@ -37,6 +37,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         standards,
         transfers,
         units,
+        web_security,
     )
     from portal.accounts import guards
     from portal.accounts.roles import ROLES
@@ -51,7 +52,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.from_object(config)
     app.config.update(overrides or {})
     instance = Path(app.config["INSTANCE_PATH"])
-    instance.mkdir(parents=True, exist_ok=True)
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+    instance.chmod(0o700)  # it holds the database, evidence, keys: the portal's user's alone
     app.instance_path = str(instance)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config.instance_secret_key(instance, app.config["PRODUCTION"])
@@ -59,6 +61,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'portal.db'}"
     app.config["FAB_ROLES"] = ROLES
     operations.init_app(app)
+    web_security.init_app(app)
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)

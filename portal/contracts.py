@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, BinaryIO, ClassVar, TypedDict
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import BooleanField, DecimalField, Field, Form, IntegerField
@@ -601,6 +602,17 @@ LOGIN_SERVICES = "portal_login_services"  # the app's LoginServices, in app.exte
 def login_services() -> LoginServices:
     """The current app's :class:`LoginServices`."""
     return current_app.extensions[LOGIN_SERVICES]
+
+
+def page_nonce() -> str:
+    """This response's Content-Security-Policy nonce. A page a plugin renders for the browser
+    marks each inline ``<script>`` and ``<style>`` with ``nonce="..."`` of it, or the browser
+    ignores them (the portal allows no other inline script or style sheet). Outside a request, ""."""
+    if not has_request_context():
+        return ""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(18)
+    return g.csp_nonce
 
 
 # --- what a plugin may import from portal/ ------------------------------------------------------

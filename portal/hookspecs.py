@@ -63,3 +63,12 @@ def credit_reviewed(record, actor):
     """Event: ``actor`` (a :class:`portal.contracts.ActorInfo`, a unit admin or the province) approved
     or rejected ``record`` (a :class:`portal.contracts.RecordInfo`); ``record.status`` says which and
     ``record.review_comment`` why. Called after the change is committed."""
+
+
+@hookspec
+def scan_upload(data, filename):
+    """Look at an uploaded evidence file's bytes (``data``, after the portal's own checks; the
+    learner named it ``filename``) before it is stored: an antivirus, say. Return None when the
+    file is clean or this plugin is not configured, else a short reason (the signature found):
+    the upload is refused. Raise when the scan cannot be made: the upload is refused too, since
+    a configured scanner that cannot answer must not let files through."""

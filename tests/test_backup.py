@@ -37,8 +37,10 @@ def populated(app, users, client):
     upload = client.post(f"/api/v1/credits/{record['id']}/evidence", headers=mine, content_type="multipart/form-data",
                          data={"file": (io.BytesIO(photo), "证书.png")})
     assert upload.status_code == 201, upload.get_data(as_text=True)
-    assert client.post(f"/api/v1/credits/{record['id']}/submit", headers=mine).status_code == 200
-    review = client.post(f"/api/v1/credits/{record['id']}/review", headers=province, json={"decision": "approve"})
+    sent = client.post(f"/api/v1/credits/{record['id']}/submit", headers=mine)
+    assert sent.status_code == 200
+    review = client.post(f"/api/v1/credits/{record['id']}/review", headers=province,
+                         json={"decision": "approve", "version": sent.json["result"][0]["version"]})
     assert review.status_code == 200, review.get_data(as_text=True)
     (certificate,) = client.post("/api/v1/certificates/", headers=mine, json={"credit_ids": [record["id"]]}).json
     form = client.get("/api/v1/forms/registration/2025.pdf", headers=mine)

@@ -261,13 +261,15 @@ def test_unit_admins_see_their_units_records_only_and_the_province_sees_all(app,
     assert world["province"].get(f"/api/v1/credits/{record['id']}").status_code == 200
     foreign = world["foreign_admin"]
     assert foreign.get(f"/api/v1/credits/{record['id']}").status_code == 404
-    assert foreign.post(f"/api/v1/credits/{record['id']}/review", json={"decision": "approve"}).status_code == 404
-    assert foreign.post("/api/v1/reviews/", json={"ids": [record["id"]], "decision": "approve"}).status_code == 404
+    decision = {"decision": "approve", "version": record["version"]}
+    assert foreign.post(f"/api/v1/credits/{record['id']}/review", json=decision).status_code == 404
+    assert foreign.post("/api/v1/reviews/", json={"ids": [record["id"]], "versions": {str(record["id"]): record["version"]},
+                                                  "decision": "approve"}).status_code == 404
     # learners have no review API; the province may review any record
-    assert world["stranger"].post(f"/api/v1/credits/{record['id']}/review", json={"decision": "approve"}).status_code == 403
+    assert world["stranger"].post(f"/api/v1/credits/{record['id']}/review", json=decision).status_code == 403
     with app.app_context():
         assert db.session.get(CreditRecord, record["id"]).status == "submitted"
-    assert world["province"].post(f"/api/v1/credits/{record['id']}/review", json={"decision": "approve"}).status_code == 200
+    assert world["province"].post(f"/api/v1/credits/{record['id']}/review", json=decision).status_code == 200
 
 
 # --- evidence -----------------------------------------------------------------------------------------
@@ -351,7 +353,7 @@ def test_submitted_and_approved_records_cannot_be_patched(app, world):
     url = f"/api/v1/credits/{record['id']}"
     locked = learner.patch(url, json={"version": record["version"], "fields": {"activity_name": "x"}})
     assert locked.status_code == 409 and "未审核" in locked.json["message"]
-    approved = admin.post(f"{url}/review", json={"decision": "approve"})
+    approved = admin.post(f"{url}/review", json={"decision": "approve", "version": record["version"]})
     assert approved.status_code == 200 and approved.json["result"][0]["status"] == "approved"
     final = learner.patch(url, json={"version": approved.json["result"][0]["version"], "fields": {"activity_name": "x"}})
     assert final.status_code == 409 and "审核通过" in final.json["message"]
@@ -378,22 +380,25 @@ def test_submitting_twice_is_one_submission(app, world):
 def test_review_with_comment_and_the_audit_trail(app, world):
     learner, admin = world["learner"], world["admin"]
     draft = create(app, learner, world["unit"], activity_name="草稿")
-    not_submitted = admin.post(f"/api/v1/credits/{draft['id']}/review", json={"decision": "approve"})
+    not_submitted = admin.post(f"/api/v1/credits/{draft['id']}/review", json={"decision": "approve", "version": draft["version"]})
     assert not_submitted.status_code == 409 and not_submitted.json["code"] == "conflict"
     record = submitted(app, learner, world["unit"])
     url = f"/api/v1/credits/{record['id']}"
-    no_comment = admin.post(f"{url}/review", json={"decision": "reject", "comment": "  "})
+    seen = record["version"]
+    no_comment = admin.post(f"{url}/review", json={"decision": "reject", "comment": "  ", "version": seen})
     assert no_comment.status_code == 400 and no_comment.json["message"]["comment"] == ["请填写审核不通过的原因，以便学员修改。"]
-    assert admin.post(f"{url}/review", json={"decision": "maybe"}).status_code == 400
-    rejected = admin.post(f"{url}/review", json={"decision": "reject", "comment": "证明材料不清晰"})
+    assert admin.post(f"{url}/review", json={"decision": "maybe", "version": seen}).status_code == 400
+    rejected = admin.post(f"{url}/review", json={"decision": "reject", "comment": "证明材料不清晰", "version": seen})
     assert rejected.status_code == 200 and rejected.json["result"][0]["status"] == "rejected"
     detail = learner.get(url).json["result"]
     assert (detail["status"], detail["review_comment"]) == ("rejected", "证明材料不清晰")
     # corrected and submitted again, then approved in a batch
     version = detail["version"]
     assert learner.patch(url, json={"version": version, "fields": {"credits": "3"}}).status_code == 200
-    assert learner.post(f"{url}/submit").status_code == 200
-    batch = admin.post("/api/v1/reviews/", json={"ids": [record["id"]], "decision": "approve"})
+    resubmitted = learner.post(f"{url}/submit")
+    assert resubmitted.status_code == 200
+    batch = admin.post("/api/v1/reviews/", json={"ids": [record["id"]], "decision": "approve",
+                                                 "versions": {str(record["id"]): resubmitted.json["result"][0]["version"]}})
     assert batch.status_code == 200 and batch.json["result"][0]["status"] == "approved"
     detail = learner.get(url).json["result"]
     assert [a["action"] for a in detail["audit"]] == ["create", "evidence_add", "submit", "reject", "edit", "submit", "approve"]
@@ -445,8 +450,9 @@ def test_two_unit_admins_deciding_at_once_leave_one_decision(app, world):
         record = submitted(app, world["learner"], world["unit"], activity_name=f"课程{n}")
         url = f"/api/v1/credits/{record['id']}/review"
         approve, reject = world["admin"].fresh(), world["admin2"].fresh()
-        responses = race(partial(approve.post, url, json={"decision": "approve"}),
-                         partial(reject.post, url, json={"decision": "reject", "comment": "材料不全"}))
+        seen = record["version"]
+        responses = race(partial(approve.post, url, json={"decision": "approve", "version": seen}),
+                         partial(reject.post, url, json={"decision": "reject", "comment": "材料不全", "version": seen}))
         assert sorted(r.status_code for r in responses) == [200, 409], [r.get_data(as_text=True) for r in responses]
         assert next(r for r in responses if r.status_code == 409).json["code"] == "conflict"
         decisions = [a for a in actions(app, record["id"]) if a in ("approve", "reject")]
@@ -464,14 +470,15 @@ def test_an_edit_and_a_submission_of_the_same_version_leave_one_winner(app, worl
         learner.upload(record["id"], png(), "证书.png")
         url = f"/api/v1/credits/{record['id']}"
         editor, submitter = learner.fresh(), learner.fresh()
-        responses = race(partial(editor.patch, url, json={"version": 1, "fields": {"activity_name": "并发修改"}}),
-                         partial(submitter.post, f"{url}/submit", json={"version": 1}))
+        # version 2: the evidence added moved it on
+        responses = race(partial(editor.patch, url, json={"version": 2, "fields": {"activity_name": "并发修改"}}),
+                         partial(submitter.post, f"{url}/submit", json={"version": 2}))
         assert sorted(r.status_code for r in responses) == [200, 409], [r.get_data(as_text=True) for r in responses]
         edited, submitted_ = responses[0].status_code == 200, responses[1].status_code == 200
         with app.app_context():
             stored_record = db.session.get(CreditRecord, record["id"])
             assert (stored_record.status, stored_record.activity_name, stored_record.version) == (
-                ("draft", "并发修改", 2) if edited else ("submitted", f"课程{n}", 2))
+                ("draft", "并发修改", 3) if edited else ("submitted", f"课程{n}", 3))
         assert actions(app, record["id"]) == ["create", "evidence_add", "edit" if edited else "submit"]
         assert edited != submitted_
 

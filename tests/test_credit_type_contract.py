@@ -130,8 +130,10 @@ def test_a_type_without_a_wizard_is_entered_through_the_api_and_the_free_form_re
     # The unit admin reviews both; the learner's 学分情况查询 counts them.
     review = volunteer_app.test_client()
     review_headers = {"Authorization": f"Bearer {api_token(review, reviewer.username, PASSWORD)}"}
+    versions = {str(i): review.get(f"/api/v1/credits/{i}", headers=review_headers).json["result"]["version"]
+                for i in (by_api["id"], by_page_id)}
     decided = review.post("/api/v1/reviews/", headers=review_headers,
-                          json={"ids": [by_api["id"], by_page_id], "decision": "approve"})
+                          json={"ids": [by_api["id"], by_page_id], "versions": versions, "decision": "approve"})
     assert decided.status_code == 200, decided.get_data(as_text=True)
     query = api.get("/api/v1/credits/?status=approved", headers=headers).json
     assert (query["count"], query["totals"]["credits"]) == (2, "3.50")

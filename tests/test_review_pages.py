@@ -28,6 +28,12 @@ def submitted(app, made, name):
         return record.id, file.id
 
 
+def seen(app, *record_ids):
+    """The version fields the review pages send with each ticked record (as shown)."""
+    with app.app_context():
+        return {f"version-{i}": db.session.get(CreditRecord, i).version for i in record_ids}
+
+
 def category_rules(category):
     from portal.categories.services import credit_type
 
@@ -58,12 +64,14 @@ def test_batch_decisions_and_the_comment_rule(app, client, users):
     second, _ = submitted(app, learner, "第二条")
     login(client, admin.username, PASSWORD)
     token = csrf_from(client.get("/review/").get_data(as_text=True))
-    refused = client.post("/review/decide", data={"csrf_token": token, "record_id": [first], "decision": "reject", "comment": ""},
+    refused = client.post("/review/decide", data={"csrf_token": token, "record_id": [first], **seen(app, first),
+                                                  "decision": "reject", "comment": ""},
                           follow_redirects=True).get_data(as_text=True)
     assert "请填写审核不通过的原因" in refused
-    client.post("/review/decide", data={"csrf_token": token, "record_id": [first], "decision": "reject",
+    client.post("/review/decide", data={"csrf_token": token, "record_id": [first], **seen(app, first), "decision": "reject",
                                         "comment": "日期与证书不符"})
-    approved = client.post("/review/decide", data={"csrf_token": token, "record_id": [second], "decision": "approve"},
+    approved = client.post("/review/decide", data={"csrf_token": token, "record_id": [second], **seen(app, second),
+                                                   "decision": "approve"},
                            follow_redirects=True).get_data(as_text=True)
     assert "1 条记录审核通过" in approved
     with app.app_context():
@@ -89,7 +97,7 @@ def test_detail_shows_the_evidence_and_other_units_get_404(app, client, users):
     assert foreign_client.get(f"/credits/evidence/{file_id}").status_code == 404
     token = csrf_from(foreign_client.get("/review/").get_data(as_text=True))
     assert foreign_client.post("/review/decide", data={"csrf_token": token, "record_id": [record_id],
-                                                       "decision": "approve"}).status_code == 404
+                                                       **seen(app, record_id), "decision": "approve"}).status_code == 404
 
 
 def test_learners_cannot_open_the_review_pages(app, client, users):

@@ -236,7 +236,9 @@ def _post(client, action: str, number: str = VISITOR_ID, phone: str = VISITOR_PH
 
 
 def _without_token(response) -> str:
-    return re.sub(r'name="csrf_token" type="hidden" value="[^"]+"', "", response.get_data(as_text=True))
+    """The page without its CSRF token and its CSP nonces (each response has its own)."""
+    page = re.sub(r'name="csrf_token" type="hidden" value="[^"]+"', "", response.get_data(as_text=True))
+    return re.sub(r'nonce="[^"]*"', "", page)
 
 
 def _as_visitor(response) -> str:

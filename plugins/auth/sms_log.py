@@ -1,7 +1,7 @@
 """The default SMS sender (slug ``log``), for development, demonstrations and tests: it sends
-nothing. Each message goes to the app's log and, as one JSON object a line (time, phone, text),
-to ``sms_outbox.log`` in the instance folder, where the code can be read. Choose a real sender
-with PORTAL_SMS_SENDER."""
+nothing. Each message goes, as one JSON object a line (time, phone, text), to ``sms_outbox.log``
+(mode 0600) in the instance folder, where the code can be read; the app's log only says that one
+was written. Choose a real sender with PORTAL_SMS_SENDER."""
 from __future__ import annotations
 
 import datetime as dt
@@ -26,8 +26,9 @@ class LogSender(SmsSender):
         self.path = Path(app.instance_path) / OUTBOX
 
     def send(self, phone: str, text: str) -> None:
-        # A warning: with this sender in production, nobody receives their code.
-        self.app.logger.warning("SMS (not sent, log sender) to %s: %s", phone, text)
+        # A warning: with this sender in production, nobody receives their code. The phone and
+        # the code go to the outbox only: the app log is read by more people than the portal's user.
+        self.app.logger.warning("SMS not sent (log sender): the message is in %s", OUTBOX)
         line = json.dumps({"time": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
                            "phone": phone, "text": text}, ensure_ascii=False)
         # The file holds live codes: readable by the portal's user only.

@@ -8,10 +8,14 @@ import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 import jinja2
 import segno
 from markupsafe import Markup
+
+from portal.contracts import page_nonce
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # Module size of the QR code in CSS px (1/96 in): a version 5-6 code (a ~90-character URL) is
@@ -48,6 +52,8 @@ def qr_svg(url: str) -> Markup:
 environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                                  undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 environment.filters.update(chinese_date=chinese_date, plain_number=plain_number, qr=qr_svg)
+# On screen (a document's printable page) its inline style sheet needs the response's CSP nonce.
+environment.globals.update(page_nonce=page_nonce)
 
 
 def import_weasyprint():
@@ -69,5 +75,20 @@ def import_weasyprint():
 
 
 def write_pdf(html: str, out: BinaryIO) -> None:
-    """Render ``html`` (relative URLs resolve in templates/) as PDF into ``out``."""
-    import_weasyprint().HTML(string=html, base_url=TEMPLATES.as_uri() + "/").write_pdf(out)
+    """Render ``html`` (relative URLs resolve in templates/) as PDF into ``out``. The renderer
+    fetches data: URIs and files under templates/ only: a URL in a learner's text can make it
+    reach neither the network nor the server's files."""
+    weasyprint = import_weasyprint()
+    weasyprint.HTML(string=html, base_url=TEMPLATES.as_uri() + "/", url_fetcher=_own_files_only(weasyprint)).write_pdf(out)
+
+
+def _own_files_only(weasyprint):
+    class OwnFilesOnly(weasyprint.URLFetcher):
+        def fetch(self, url, headers=None):
+            parts = urlsplit(url)
+            if parts.scheme == "data" or (parts.scheme == "file" and not parts.netloc and Path(
+                    url2pathname(parts.path)).resolve().is_relative_to(TEMPLATES)):
+                return super().fetch(url, headers)
+            raise ValueError(f"the PDF renderer fetches only data: URIs and its own templates, not {url}")
+
+    return OwnFilesOnly()

@@ -25,6 +25,7 @@ from portal.credits.services import RecordConflict, RecordInvalid, status_label
 from portal.dictionaries import services as dictionaries
 from portal.evidence import EvidenceRejected, StorageFull
 from portal.extensions import db
+from portal.idempotency import idempotent_api
 from portal.jsonapi import answer, json_body
 from portal.models import CreditCategory, CreditRecord, EvidenceFile
 
@@ -60,13 +61,13 @@ def _self_entry_refusal(actor: Actor):
 
 
 
-def _integer(value: Any) -> int | None:
+def given_integer(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def given_ids(data: Mapping[str, Any]) -> list[int] | None:
     ids = data.get("ids")
-    if not isinstance(ids, list) or not ids or any(_integer(i) is None for i in ids):
+    if not isinstance(ids, list) or not ids or any(given_integer(i) is None for i in ids):
         return None
     return list(dict.fromkeys(ids))
 
@@ -214,11 +215,15 @@ class CreditApi(BaseApi):
     @expose("/", methods=["POST"])
     @protect()
     @permission_name("post")
+    @idempotent_api
     def create(self):
         """Enter a record as a draft, scored now.
         ---
         post:
           description: >-
+            Sent with an ``Idempotency-Key`` header (a random string of the client's, at most 200
+            characters), a repeat of the same request gets the first answer again (with
+            ``Idempotent-Replayed: true``) and makes no second record.
             ``fields`` holds the common fields (activity_name, activity_number, credit_level,
             hosting_method, discipline, sub_discipline, activity_date YYYY-MM-DD, issuing_unit_id,
             remarks) and the category's own (see /api/v1/credit-categories/; the free form's are
@@ -240,6 +245,8 @@ class CreditApi(BaseApi):
                              sub_discipline: 心血管病学, issuing_unit_id: 1, credits: "3", hours: "9"}}
           responses:
             201: {description: "The draft: id, status, version, credits (\\"7.00\\"), hours (\\"9.0\\"), class, fields ..."}
+            409: {description: "A request with the same Idempotency-Key is still running: {code: idempotency_key_in_use}"}
+            422: {description: "The Idempotency-Key came with another request: {code: idempotency_key_reused}"}
             400: {description: "Invalid fields: {message: {field: [messages]}}"}
             403: {description: "No self-entry permission: {code: self_entry_required, message}"}
         """
@@ -247,7 +254,7 @@ class CreditApi(BaseApi):
         if (refusal := _self_entry_refusal(actor)) is not None:
             return refusal
         data = json_body()
-        category = next((c for c in categories.enabled() if c.id == _integer(data.get("category_id"))), None)
+        category = next((c for c in categories.enabled() if c.id == given_integer(data.get("category_id"))), None)
         if category is None:
             return invalid({"category_id": [_("Choose the credit category")]})
         fields, rule, problems = _given(data, "")
@@ -312,7 +319,7 @@ class CreditApi(BaseApi):
             return refusal
         record = services.get_own(actor, record_id)
         data = json_body()
-        version = _integer(data.get("version"))
+        version = given_integer(data.get("version"))
         if version is None:
             return invalid({"version": [_("Give the version of the record as you read it.")]})
         try:
@@ -349,7 +356,8 @@ class CreditApi(BaseApi):
                   properties:
                     file: {type: string, format: binary}
           responses:
-            201: {description: "The stored file: id, name, media_type, size, url"}
+            201: {description: "The stored file: id, name, media_type, size, url, and record_version (evidence
+                  is content: adding it moves the record's version on)"}
             400: {description: "Refused, nothing stored (not JPG/PNG/PDF by content, scripts in a PDF,
                   too large, too many files): {message: {file: [message]}}"}
             403: {description: No self-entry permission}
@@ -385,7 +393,7 @@ class CreditApi(BaseApi):
         except StorageFull as e:
             db.session.rollback()
             return answer(507, code="insufficient_storage", message=e.message())
-        return answer(201, id=file.id, result=evidence_dict(file))
+        return answer(201, id=file.id, result={**evidence_dict(file), "record_version": record.version})
 
     @expose("/<int:record_id>/submit", methods=["POST"])
     @protect()
@@ -412,7 +420,7 @@ class CreditApi(BaseApi):
         """
         data = json_body()
         version = data.get("version")
-        if version is not None and _integer(version) is None:
+        if version is not None and given_integer(version) is None:
             return invalid({"version": [_("Give the version of the record as you read it.")]})
         return self._submit([record_id], version)
 

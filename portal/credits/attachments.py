@@ -9,13 +9,14 @@ from pathlib import PurePath
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from portal.accounts.actor import Actor
 from portal.contracts import EvidenceRules
 from portal.credits import audit
 from portal.credits.services import EDITABLE, RecordConflict, visible
-from portal.evidence import EvidenceRejected, evidence_store, inspect, save_in_transaction
+from portal.evidence import EvidenceRejected, evidence_store, inspect, save_in_transaction, scan
+from portal.evidence.downloads import clean_name
 from portal.extensions import db
 from portal.models import CreditRecord, EvidenceFile
 from portal.models.clock import now
@@ -28,16 +29,26 @@ def add(actor: Actor, rules: EvidenceRules, filename: str, data: bytes, record: 
     """Check and store one upload; the file is in place once the caller commits. With ``record``
     None the file waits for its record. ``already`` is how many files the record has (or will
     have) besides this one. StorageFull when the disk has no room (nothing is stored)."""
+    if record is not None:
+        # Parallel uploads to one record queue here (the row stays locked until the caller
+        # commits), so each counts the files the others added: never more than max_files.
+        db.session.scalars(select(CreditRecord).where(CreditRecord.id == record.id).with_for_update()
+                           .execution_options(populate_existing=True)).one()
+        already = max(already, db.session.scalar(select(func.count(EvidenceFile.id))
+                                                 .where(EvidenceFile.record_id == record.id)))
     if already >= rules.max_files:
         raise EvidenceRejected(_("A record has at most %(n)d evidence files; remove one before adding another.",
                                  n=rules.max_files))
     if record is not None and record.status not in EDITABLE:
         raise RecordConflict(_("Evidence can change only while the record is a draft or rejected."))
     checked = inspect(data, filename, rules.max_bytes)
+    scan(checked.data, filename)
     before = audit.snapshot(record) if record is not None else None
+    if record is not None:
+        _changed(record)
     file = EvidenceFile(record_id=record.id if record else None, person_id=actor.person.id,
                         stored_name=save_in_transaction(checked.data, checked.extension),
-                        original_name=PurePath(filename or "").name[:200] or f"evidence.{checked.extension}",
+                        original_name=clean_name(PurePath(filename or "").name, checked.extension),
                         media_type=checked.media_type, size=checked.size, sha256=checked.sha256)
     db.session.add(file)
     db.session.flush()
@@ -60,6 +71,7 @@ def attach(actor: Actor, record: CreditRecord, files: list[EvidenceFile]) -> Non
     if not files:
         return
     before = audit.snapshot(record)
+    _changed(record)
     for file in files:
         file.record_id = record.id
     db.session.flush()
@@ -74,12 +86,19 @@ def remove(actor: Actor, record: CreditRecord, file_id: int) -> None:
     if record.status not in EDITABLE:
         raise RecordConflict(_("Evidence can change only while the record is a draft or rejected."))
     before = audit.snapshot(record)
+    _changed(record)
     db.session.delete(file)
     db.session.flush()
     db.session.refresh(record, ["evidence"])
     audit.write(record, actor, "evidence_remove", before, audit.snapshot(record))
     db.session.commit()
     evidence_store().delete(file.stored_name)
+
+
+def _changed(record: CreditRecord) -> None:
+    """Evidence rows are the record's content too: updating the record moves its version on, so
+    that a review decision (which names the version it saw) never applies to files it did not see."""
+    record.updated_at = now()
 
 
 def find(actor: Actor, file_id: int) -> EvidenceFile:

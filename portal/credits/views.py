@@ -3,13 +3,16 @@ detail with its evidence and audit trail, and the evidence files themselves. Ent
 needs the unit's self-entry permission; without it the pages say so."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, jsonify, redirect, request, send_file, url_for
+import secrets
+
+from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from portal import idempotency
 from portal.accounts.actor import current_actor
 from portal.categories import services as categories
 from portal.contracts import CLASS_LABELS, Entry
@@ -17,7 +20,7 @@ from portal.credits import attachments, audit, services
 from portal.credits import entry as entries
 from portal.credits.forms import FreeFormFields, WizardFields, entry_fields
 from portal.credits.services import RecordConflict, RecordInvalid, status_label
-from portal.evidence import evidence_store
+from portal.evidence import downloads, evidence_store
 from portal.extensions import db
 from portal.models import CreditCategory, CreditRecord, EvidenceFile, Unit
 from portal.pagination import paginate
@@ -26,6 +29,7 @@ PER_PAGE = 20
 ACTIONS = {"create": _l("Created"), "edit": _l("Edited"), "submit": _l("Submitted"), "approve": _l("Approved"),
            "reject": _l("Rejected"), "delete": _l("Deleted"), "evidence_add": _l("Evidence added"),
            "evidence_remove": _l("Evidence removed")}
+ENTRY_FORM = "form:credit-entry"
 ROLES = {"learner": _l("Learner"), "unit_admin": _l("Unit admin"), "province_admin": _l("Provincial admin")}
 
 
@@ -94,9 +98,27 @@ class CreditEntryView(BaseView):
                choices: list[CreditCategory] = ()):
         """The entry page; ``choices`` are the free form's categories, offered when there are several."""
         actor = current_actor()
+        # A new record's form carries a one-time token: the same form posted again (a double
+        # click, a resend after a timeout) lands on the record its first post made.
+        form_token = request.form.get("form_token", "")[:idempotency.MAX_KEY] or secrets.token_urlsafe(16)
         if request.method == "POST":
             attachments.forget_stale_pending()
-            saved, problem = entries.save(actor, entry, record, submit=request.form.get("action") == "submit")
+            if record is None and request.form.get("form_token"):
+                earlier = idempotency.claim(ENTRY_FORM, form_token, "")
+                if earlier is not None:
+                    flash(_("This form was already saved: here is the record it made."), "info")
+                    return redirect(url_for("CreditEntryView.detail", record_id=int(earlier.body)))
+            try:
+                saved, problem = entries.save(actor, entry, record, submit=request.form.get("action") == "submit")
+            except BaseException:
+                if record is None and request.form.get("form_token"):
+                    idempotency.give_up(ENTRY_FORM, form_token)
+                raise
+            if record is None and request.form.get("form_token"):
+                if saved is None:  # sent back with errors: the corrected form may use the token
+                    idempotency.give_up(ENTRY_FORM, form_token)
+                else:
+                    idempotency.finish(ENTRY_FORM, form_token, 303, str(saved.id))
             if saved is not None:
                 if problem:
                     flash(problem, "warning")
@@ -105,7 +127,8 @@ class CreditEntryView(BaseView):
                 return redirect(url_for("CreditEntryView.mine"))
         issuing_unit = db.session.get(Unit, entry.common.issuing_unit_id.data) if entry.common.issuing_unit_id.data else None
         return self.render_template("portal/credits/entry.html", title=title, entry=entry, record=record,
-                                    issuing_unit=issuing_unit, prefix=entries.TYPE_PREFIX, choices=choices)
+                                    issuing_unit=issuing_unit, prefix=entries.TYPE_PREFIX, choices=choices,
+                                    form_token=form_token)
 
     # --- my records -------------------------------------------------------------------------
 
@@ -124,6 +147,8 @@ class CreditEntryView(BaseView):
     @expose("/submit", methods=["POST"])
     @has_access
     def submit(self):
+        if (refusal := self._needs_permission()) is not None:
+            return refusal
         actor = current_actor()
         ids = [int(i) for i in request.form.getlist("record_id") if i.isdigit()]
         chosen = [services.get_own(actor, i) for i in ids]
@@ -156,6 +181,8 @@ class CreditEntryView(BaseView):
     @expose("/<int:record_id>/delete", methods=["POST"])
     @has_access
     def delete(self, record_id: int):
+        if (refusal := self._needs_permission()) is not None:
+            return refusal
         actor = current_actor()
         record = services.get_own(actor, record_id)
         try:
@@ -183,6 +210,8 @@ class CreditEntryView(BaseView):
     @expose("/<int:record_id>/evidence/<int:file_id>/remove", methods=["POST"])
     @has_access
     def remove_evidence(self, record_id: int, file_id: int):
+        if (refusal := self._needs_permission()) is not None:
+            return refusal
         actor = current_actor()
         record = services.get_own(actor, record_id)
         try:
@@ -200,7 +229,7 @@ class CreditEntryView(BaseView):
             stored = evidence_store().open(file.stored_name)
         except FileNotFoundError:
             return self._evidence_missing(file)
-        return send_file(stored, mimetype=file.media_type, download_name=file.original_name, max_age=0)
+        return downloads.send(stored, file.media_type, file.original_name, file.stored_name.rpartition(".")[2])
 
     @expose("/evidence/<int:file_id>/thumbnail")
     @has_access
@@ -212,7 +241,7 @@ class CreditEntryView(BaseView):
             return self._evidence_missing(file)
         if thumbnail is None:
             abort(404)
-        response = self.appbuilder.get_app.response_class(thumbnail, mimetype="image/jpeg")
+        response = current_app.response_class(thumbnail, mimetype="image/jpeg")
         response.headers["Cache-Control"] = "private, max-age=3600"
         return response
 

@@ -1,6 +1,7 @@
 """Evidence files are recognised by their content, never by their name. JPEG and PNG images are
-re-encoded without any metadata; PDFs are kept byte for byte once they are known to carry no
-scripts, attachments or encryption. Anything else is refused with a message for the learner."""
+re-encoded without any metadata; PDFs are kept byte for byte once they are known to hold only
+what a scanned certificate needs (an allow-list: no actions, forms, attached files or
+encryption). Anything else is refused with a message for the learner."""
 from __future__ import annotations
 
 import hashlib
@@ -9,22 +10,38 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
+from portal.images import MAX_PIXELS, ImageRefused, Refusal, decode
+
 MAX_SIDE = 4000
-# Below Pillow's own DecompressionBombWarning threshold (about 89.5 million).
-MAX_PIXELS = 80_000_000
 JPEG_QUALITY = 90
 
-# Dictionary keys and name values that make a PDF run code or carry files.
-_FORBIDDEN_KEYS = {"/JS", "/JavaScript", "/AA", "/EmbeddedFiles", "/EF", "/XFA"}
-_FORBIDDEN_NAMES = {"/JavaScript", "/Launch", "/EmbeddedFile", "/FileAttachment"}
+# What a scanned certificate needs: pages with their content, images, fonts and text, and the
+# document's outline, labels, tags and metadata. Anything else in the catalog or on a page (forms,
+# scripts, attached files, base URIs, actions) is refused, whether or not we know what it does.
+_CATALOG_KEYS = {"/Type", "/Version", "/Extensions", "/Pages", "/PageLabels", "/Names", "/Dests", "/Outlines",
+                 "/Metadata", "/StructTreeRoot", "/MarkInfo", "/Lang", "/ViewerPreferences", "/PageLayout",
+                 "/PageMode", "/OutputIntents", "/PieceInfo", "/OpenAction"}
+_NAME_TREES = {"/Dests"}
+_PAGE_KEYS = {"/Type", "/Parent", "/LastModified", "/Resources", "/MediaBox", "/CropBox", "/BleedBox", "/TrimBox",
+              "/ArtBox", "/BoxColorInfo", "/Contents", "/Rotate", "/Group", "/Thumb", "/B", "/Dur", "/Annots",
+              "/Metadata", "/PieceInfo", "/StructParents", "/ID", "/PZ", "/SeparationInfo", "/Tabs", "/UserUnit", "/VP"}
+# Links within the document are the only annotations, going somewhere in it the only actions.
+_ANNOTATIONS = {"/Link"}
+_ACTIONS = {"/GoTo"}
+_ACTION_KEYS = {"/Type", "/S", "/D", "/SD"}
+# Found anywhere, even in objects nothing refers to: scripts, launchers, attached files, forms.
+_FORBIDDEN_KEYS = {"/JS", "/JavaScript", "/AA", "/EmbeddedFiles", "/EF", "/XFA", "/AcroForm"}
+_FORBIDDEN_NAMES = {"/JavaScript", "/Launch", "/EmbeddedFile", "/FileAttachment", "/URI", "/SubmitForm", "/ImportData",
+                    "/GoToR", "/GoToE", "/RichMedia", "/Widget"}
 # The same names as raw tokens: a viewer repairing a damaged file may find objects that the
 # parser's cross-reference table does not list.
 _FORBIDDEN_TOKENS = re.compile(
-    rb"/(?:JS|JavaScript|AA|EmbeddedFiles?|EF|XFA|Launch|FileAttachment)(?=[\s()<>\[\]{}/%]|\Z)")
+    rb"/(?:JS|JavaScript|AA|EmbeddedFiles?|EF|XFA|AcroForm|Launch|FileAttachment|URI|SubmitForm|ImportData|GoToR|GoToE"
+    rb"|RichMedia)(?=[\s()<>\[\]{}/%]|\Z)")
 
 
 class EvidenceRejected(ValueError):
@@ -76,21 +93,16 @@ def _too_many_pixels(filename: str) -> EvidenceRejected:
 
 def _clean_image(data: bytes, filename: str, kind: str) -> Checked:
     try:
-        image = Image.open(io.BytesIO(data), formats=[kind])
-    except Image.DecompressionBombError:
-        raise _too_many_pixels(filename) from None
-    except (UnidentifiedImageError, OSError, ValueError):
+        image = decode(data, (kind,))
+    except ImageRefused as refused:
+        if refused.reason == Refusal.PIXELS:
+            raise _too_many_pixels(filename) from None
+        raise _damaged(filename) from None  # the magic bytes said it was this kind
+    try:
+        mode = "RGBA" if kind == "PNG" and image.has_transparency_data else "RGB"
+        clean = image.convert(mode)
+    except (OSError, ValueError):
         raise _damaged(filename) from None
-    with image:
-        if image.width * image.height > MAX_PIXELS:
-            raise _too_many_pixels(filename)
-        try:
-            image.load()
-            ImageOps.exif_transpose(image, in_place=True)
-            mode = "RGBA" if kind == "PNG" and image.has_transparency_data else "RGB"
-            clean = image.convert(mode)
-        except (OSError, ValueError, SyntaxError):  # Pillow's errors for damaged image data
-            raise _damaged(filename) from None
     # Savers copy ICC profiles, comments and transparency from ``info``: nothing of it is kept.
     clean.info.clear()
     clean.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
@@ -115,13 +127,23 @@ def _check_pdf(data: bytes, filename: str) -> None:
     if not readable:
         raise _damaged(filename)
     if active or _FORBIDDEN_TOKENS.search(data):
-        raise EvidenceRejected(_("%(name)s contains scripts or attached files, which are not allowed in "
-                                 "evidence; print it to a new PDF and upload that.", name=filename))
+        raise EvidenceRejected(_("%(name)s contains scripts, actions, links to elsewhere, forms or attached files, "
+                                 "which evidence may not have; print it to a new PDF and upload that.", name=filename))
 
 
 def _has_active_content(reader: PdfReader) -> bool:
-    """Whether any object the cross-reference tables list (object streams included) is a
-    script, an action that launches something, or an attached file."""
+    """Whether the file holds more than a scanned certificate needs (the allow-lists above), or
+    anything forbidden in any object the cross-reference tables list (object streams included),
+    whether or not the document refers to it."""
+    root = reader.trailer.get("/Root")
+    root = root.get_object() if root is not None else None
+    if not isinstance(root, DictionaryObject) or not set(root) <= _CATALOG_KEYS:
+        return True
+    if "/OpenAction" in root and not _harmless_action(root["/OpenAction"].get_object(), destination_allowed=True):
+        return True
+    names = root.get("/Names")
+    if names is not None and not set(names.get_object()) <= _NAME_TREES:
+        return True
     numbers = {(num, gen) for gen, entries in reader.xref.items() for num in entries
                if not reader.xref_free_entry.get(gen, {}).get(num)}
     numbers |= {(num, 0) for num in reader.xref_objStm}
@@ -132,7 +154,26 @@ def _has_active_content(reader: PdfReader) -> bool:
             if _FORBIDDEN_KEYS.intersection(obj) or any(
                     obj.get(key) in _FORBIDDEN_NAMES for key in ("/S", "/Type", "/Subtype")):
                 return True
+            if obj.get("/Type") == "/Page" and not set(obj) <= _PAGE_KEYS:
+                return True
+            annotations = obj.get("/Annots")
+            if annotations is not None and any(a.get_object().get("/Subtype") not in _ANNOTATIONS
+                                               for a in annotations.get_object()):
+                return True
+            if obj.get("/Type") == "/Annot" and obj.get("/Subtype") not in _ANNOTATIONS:
+                return True
+            # A link's or an outline item's action (elsewhere /A names tagged-PDF attributes).
+            if "/A" in obj and (obj.get("/Subtype") == "/Link" or "/Title" in obj) and not _harmless_action(
+                    obj["/A"].get_object()):
+                return True
             pending.extend(obj.values())
         elif isinstance(obj, ArrayObject):
             pending.extend(obj)
     return False
+
+
+def _harmless_action(action, destination_allowed: bool = False) -> bool:
+    """An action that only goes to a place in the document (or, where allowed, such a place itself)."""
+    if isinstance(action, ArrayObject):
+        return destination_allowed
+    return isinstance(action, DictionaryObject) and action.get("/S") in _ACTIONS and set(action) <= _ACTION_KEYS

@@ -8,6 +8,7 @@ from portal.models.credit_forms import CreditForm
 from portal.models.credits import CreditRecord, CreditYear, CreditYearBucket, EvidenceFile
 from portal.models.dictionaries import DictionaryEntry
 from portal.models.exports import ExportJob
+from portal.models.idempotency import IdempotencyKey
 from portal.models.notices import Notice
 from portal.models.people import Person, PersonHistory
 from portal.models.sms import SmsCode
@@ -17,6 +18,6 @@ from portal.models.units import Unit
 
 __all__ = [
     "AccountSession", "AccountState", "AuditEntry", "CaptchaChallenge", "Certificate", "CreditCategory", "CreditForm",
-    "CreditRecord", "CreditYear", "CreditYearBucket", "DictionaryEntry", "EvidenceFile", "ExportJob", "LoginThrottle",
-    "Notice", "Person", "PersonHistory", "RuleSet", "SmsCode", "Transfer", "Unit",
+    "CreditRecord", "CreditYear", "CreditYearBucket", "DictionaryEntry", "EvidenceFile", "ExportJob", "IdempotencyKey",
+    "LoginThrottle", "Notice", "Person", "PersonHistory", "RuleSet", "SmsCode", "Transfer", "Unit",
 ]

@@ -28,20 +28,22 @@ class ProfileView(BaseView):
             flash(_("This account has no personal profile."), "info")
             return redirect(self.appbuilder.get_url_for_index)
         form = SelfServiceForm(obj=person)
+        # The photo is no field of the form (WTForms recomputes ``form.errors`` on each read).
+        photo_errors = []
         if form.validate_on_submit():
             upload = request.files.get("photo")
             try:
                 if upload and upload.filename:
                     person.photo = photos.store(upload.read(), person.photo)
             except photos.PhotoRejected as e:
-                form.errors.setdefault("photo", []).append(str(e))
+                photo_errors.append(str(e))
             else:
                 services.update_own(person, form.data)
                 flash(_("Your profile was saved."), "success")
                 return redirect(url_for("ProfileView.show"))
         return self.render_template(
             "portal/people/profile.html", title=_("My profile"), person=person_dict(person, unmasked=True),
-            history=history_rows(person), form=form, photo=person.photo,
+            history=history_rows(person), form=form, photo=person.photo, photo_errors=photo_errors,
         )
 
     @expose("/photo")

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from portal.accounts.actor import current_actor
 from portal.credits import services as credits
-from portal.credits.api import conflict, given_ids, invalid
+from portal.credits.api import conflict, given_ids, given_integer, invalid
 from portal.credits.services import RecordConflict, RecordInvalid
 from portal.jsonapi import answer, json_body
 from portal.review import services as review
@@ -41,17 +41,22 @@ class ReviewApi(BaseApi):
               application/json:
                 schema:
                   type: object
-                  required: [decision]
+                  required: [decision, version]
                   properties:
                     decision: {type: string, enum: [approve, reject]}
                     comment: {type: string}
+                    version: {type: integer, description: the version of the record the reviewer read}
           responses:
             200: {description: "The record's status: {result: [{id, status, version, review_comment}]}"}
-            400: {description: No decision, or a rejection without a comment}
+            400: {description: No decision or version, or a rejection without a comment}
             404: {description: Not a record of one's unit}
-            409: {description: Not waiting for review (decided meanwhile)}
+            409: {description: Not waiting for review (decided meanwhile), or changed since the version given}
         """
-        return self._review([record_id], json_body())
+        data = json_body()
+        version = given_integer(data.get("version"))
+        if version is None:
+            return invalid({"version": [_("Give the version of the record as you read it.")]})
+        return self._review({record_id: version}, data)
 
     @expose("/reviews/", methods=["POST"])
     @protect()
@@ -66,30 +71,36 @@ class ReviewApi(BaseApi):
               application/json:
                 schema:
                   type: object
-                  required: [ids, decision]
+                  required: [ids, versions, decision]
                   properties:
                     ids: {type: array, items: {type: integer}}
+                    versions: {type: object, additionalProperties: {type: integer},
+                               description: the version of each record as the reviewer read it, keyed by id}
                     decision: {type: string, enum: [approve, reject]}
                     comment: {type: string}
           responses:
             200: {description: "The records' statuses: {result: [{id, status, version, review_comment}]}"}
-            400: {description: No ids or decision, or a rejection without a comment}
+            400: {description: No ids, versions or decision, or a rejection without a comment}
             404: {description: One of them not a record of one's unit}
-            409: {description: One of them not waiting for review}
+            409: {description: One of them not waiting for review, or changed since the version given}
         """
         data = json_body()
         ids = given_ids(data)
         if ids is None:
             return invalid({"ids": [_("Give the ids of the records, e.g. [12, 13].")]})
-        return self._review(ids, data)
+        versions = data.get("versions")
+        seen = {i: given_integer(versions.get(str(i))) for i in ids} if isinstance(versions, dict) else {}
+        if not seen or None in seen.values():
+            return invalid({"versions": [_("Give the version of each record as you read it, e.g. {\"12\": 3}.")]})
+        return self._review(seen, data)
 
-    def _review(self, ids: list[int], data: Mapping[str, Any]):
+    def _review(self, seen: dict[int, int], data: Mapping[str, Any]):
         actor = current_actor()
-        chosen = [credits.get(actor, i) for i in ids]
+        chosen = [credits.get(actor, i) for i in seen]
         decision, comment = data.get("decision"), data.get("comment")
         try:
             review.decide(actor, chosen, decision if isinstance(decision, str) else "",
-                           comment if isinstance(comment, str) else "")
+                           comment if isinstance(comment, str) else "", seen)
         except RecordInvalid as e:
             return invalid(e.errors)
         except RecordConflict as e:

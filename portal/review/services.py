@@ -3,6 +3,7 @@ An approval writes the yearly compliance summary in the same transaction."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from flask import abort
 from flask_babel import gettext as _
@@ -43,10 +44,13 @@ def queue(actor: Actor, person: str = "", category_id: int | None = None, credit
     return query
 
 
-def decide(actor: Actor, records: list[CreditRecord], decision: str, comment: str = "") -> list[CreditRecord]:
+def decide(actor: Actor, records: list[CreditRecord], decision: str, comment: str = "",
+           seen: Mapping[int, int | None] | None = None) -> list[CreditRecord]:
     """Approve or reject submitted records (a comment is required to reject). A unit admin reviews
     the unit's records but never their own; the provincial admin may review any record, which
-    is also how a unit's only admin gets their own records reviewed."""
+    is also how a unit's only admin gets their own records reviewed. ``seen`` maps each record's
+    id to the version the reviewer was shown (pages and API always give it): a record changed
+    since then is a conflict, so a decision never applies to content its reviewer did not see."""
     if decision not in ("approve", "reject"):
         raise RecordInvalid({"decision": [_("Choose approve or reject.")]})
     comment = (comment or "").strip()
@@ -61,6 +65,9 @@ def decide(actor: Actor, records: list[CreditRecord], decision: str, comment: st
                     _("Nobody reviews their own record: another admin of your unit, or the province, reviews it."))
         if record.status != "submitted":
             raise RecordConflict(_("\"%(name)s\" is no longer waiting for review.", name=record.activity_name))
+        if seen is not None and seen.get(record.id) != record.version:
+            raise RecordConflict(_("\"%(name)s\" was changed after you opened it: look at its new content and "
+                                   "decide again.", name=record.activity_name))
     with saving():
         for record in records:
             before = audit.snapshot(record)

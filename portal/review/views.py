@@ -4,11 +4,13 @@ batches (a rejection needs a comment)."""
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import parse_qsl, urlsplit
 
 from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.datastructures import MultiDict
 
 from portal.accounts.actor import current_actor
 from portal.accounts.redirects import safe_next
@@ -24,9 +26,9 @@ from portal.review import services as review
 PER_PAGE = 20
 
 
-def _date(name: str) -> dt.date | None:
+def _date(args: MultiDict, name: str) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(request.args.get(name, ""))
+        return dt.date.fromisoformat(args.get(name, ""))
     except ValueError:
         return None
 
@@ -39,17 +41,19 @@ class ReviewView(BaseView):
     @expose("/")
     @has_access
     def queue(self):
+        return self._queue(request.args, request.full_path)
+
+    def _queue(self, args: MultiDict, here: str):
         actor = current_actor()
-        query = review.queue(actor, person=request.args.get("person", "").strip(),
-                             category_id=request.args.get("category_id", type=int),
-                             credit_level=request.args.get("credit_level", ""), start=_date("from"), end=_date("to"))
+        query = review.queue(actor, person=args.get("person", "").strip(), category_id=args.get("category_id", type=int),
+                             credit_level=args.get("credit_level", ""), start=_date(args, "from"), end=_date(args, "to"))
         page = paginate(query, (CreditRecord.submitted_at, CreditRecord.id), PER_PAGE,
                         (joinedload(CreditRecord.person, innerjoin=True), joinedload(CreditRecord.category),
                          selectinload(CreditRecord.evidence)))
         return self.render_template(
             "portal/review/queue.html", title=_("Credit review"), page=page,
             categories=categories.everything(), levels=dictionaries.tree("credit_levels"),
-            waiting=review.waiting(actor),
+            waiting=review.waiting(actor), args=args, here=here,
         )
 
     @expose("/<int:record_id>")
@@ -59,6 +63,9 @@ class ReviewView(BaseView):
         record = credits.get(actor, record_id)
         if record.unit_id != actor.unit_id:
             return redirect(url_for("CreditEntryView.detail", record_id=record.id))
+        return self._detail(record)
+
+    def _detail(self, record: CreditRecord):
         return self.render_template("portal/review/detail.html", title=record.activity_name, record=record,
                                     credit_type=categories.credit_type(record.category), status_label=status_label,
                                     class_labels=CLASS_LABELS)
@@ -73,12 +80,19 @@ class ReviewView(BaseView):
             flash(_("Tick at least one record first."), "warning")
             return redirect(back)
         chosen = [credits.get(actor, i) for i in ids]
+        seen = {i: request.form.get(f"version-{i}", type=int) for i in ids}
         decision = request.form.get("decision", "")
         try:
-            review.decide(actor, chosen, decision, request.form.get("comment", ""))
-        except (RecordInvalid, RecordConflict) as e:
+            review.decide(actor, chosen, decision, request.form.get("comment", ""), seen)
+        except RecordInvalid as e:
             flash(str(e), "danger")
             return redirect(back)
+        except RecordConflict as e:
+            # Nothing was decided: the reviewer gets the page again with what the records hold now.
+            flash(str(e), "danger")
+            if len(chosen) == 1 and chosen[0].unit_id == actor.unit_id:
+                return self._detail(chosen[0]), 409
+            return self._queue(MultiDict(parse_qsl(urlsplit(back).query)), back), 409
         message = (_("%(n)d records approved.", n=len(chosen)) if decision == "approve"
                    else _("%(n)d records rejected; the learners see your comment.", n=len(chosen)))
         flash(message, "success")

@@ -1,0 +1,1 @@
+"""Scanners of uploaded files (antivirus), asked before an evidence file is stored."""
