@@ -28,9 +28,15 @@ _OWN_ACCOUNT = _keys("Profile", "Password", "MeApi", "Settings", "DictionaryApi"
                      "ComplianceApi", "StandardsBrowse", "CertificateFiles",
                      "CertificateApi", "CreditForms", "CreditFormApi", "VerificationTable") + [["^RuleSetApi$", "^can_get$"]]
 
+# Menu entries of pages about one's own records: the provincial admin, who is no person, opens
+# them only for someone (from 人员管理), so their menu leaves them out.
+_PERSONAL_MENU = ("CreditManagement", "CreditEntryFree", "CreditEntryWizard", "MyCredits", "CreditQuery",
+                  "ComplianceQuery", "CreditForms", "VerificationTable")
+
 ROLES = {
     # Everything but the out-of-province learners' own page (which would only clutter their menu).
-    PROVINCE_ADMIN: [["^(?!OutOfProvince$)", ".*"]],
+    PROVINCE_ADMIN: [["^(?!OutOfProvince$)", "^(?!menu_access$)"],
+                     [f"^(?!(OutOfProvince|{'|'.join(_PERSONAL_MENU)})$)", "^menu_access$"]],
     UNIT_ADMIN: _OWN_ACCOUNT + _keys("People", "PeopleApi", "ReviewApi", "Review", "UnitDashboard"),
     LEARNER: _OWN_ACCOUNT,
     # The entry pages themselves are open to every learner (and explain how to get the

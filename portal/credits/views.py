@@ -212,7 +212,7 @@ class CreditEntryView(BaseView):
             return self._evidence_missing(file)
         if thumbnail is None:
             abort(404)
-        response = self.appbuilder.get_app.response_class(thumbnail, mimetype="image/jpeg")
+        response = current_app.response_class(thumbnail, mimetype="image/jpeg")
         response.headers["Cache-Control"] = "private, max-age=3600"
         return response
 
