@@ -88,7 +88,7 @@ class Walker:
             return None
         if response.status_code in (301, 302, 303, 307, 308):
             return self.open(_ours(f"http://localhost{path}", response.location), path) if follow else None
-        if not response.mimetype == "text/html":
+        if response.mimetype != "text/html":
             return None
         links = _Links()
         links.feed(response.get_data(as_text=True))
@@ -127,7 +127,8 @@ def world(app, users):
     approved = submitted(app, learner, world.unit, activity_name="已通过学习班", activity_date="2025-05-06")["id"]
     assert admin.post(f"/api/v1/credits/{approved}/review", json={"decision": "approve"}).status_code == 200
     rejected = submitted(app, learner, world.unit, activity_name="退回学习班", activity_date="2025-06-06")["id"]
-    assert admin.post(f"/api/v1/credits/{rejected}/review", json={"decision": "reject", "comment": "证书不清楚"}).status_code == 200
+    rejection = {"decision": "reject", "comment": "证书不清楚"}
+    assert admin.post(f"/api/v1/credits/{rejected}/review", json=rejection).status_code == 200
     visitor = users.person(world.unit, name="沪上来客", id_number=VISITOR_ID, mobile=VISITOR_PHONE, out_of_province=True)
     approved_record(app, visitor.id, "非向导录入", dt.date(2025, 3, 1), {"credits": "2", "hours": "6"},
                     name="外省学习班", reviewer_username=province.made.username)
