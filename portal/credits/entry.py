@@ -15,7 +15,7 @@ from portal.categories import services as categories
 from portal.contracts import CreditType
 from portal.credits import attachments, services
 from portal.credits.forms import CommonFields
-from portal.credits.services import RecordConflict, RecordInvalid
+from portal.credits.services import PossibleDuplicate, RecordConflict, RecordInvalid
 from portal.evidence import EvidenceRejected, StorageFull
 from portal.extensions import db
 from portal.models import CreditCategory, CreditRecord, EvidenceFile
@@ -33,6 +33,7 @@ class EntryForm:
     pending: list[EvidenceFile] = field(default_factory=list)
     upload_errors: list[str] = field(default_factory=list)
     form_errors: list[str] = field(default_factory=list)
+    duplicate: services.PossibleDuplicate | None = None  # to confirm before the record is saved
 
     @property
     def fixed(self) -> set[str]:
@@ -82,12 +83,19 @@ def save(actor: Actor, entry: EntryForm, record: CreditRecord | None, submit: bo
     common = {name: f.data for name, f in entry.common._fields.items() if name != "csrf_token"}
     raw = {name: request.form.get(TYPE_PREFIX + name, "") for name in entry.fields._fields}
     rule_key = entry.rule.key if entry.rule else ""
+    confirmed = request.form.get("confirm_duplicate") == "1"
     try:
         if record is None:
-            record = services.create(actor, entry.category, common, raw, rule_key)
+            record = services.create(actor, entry.category, common, raw, rule_key, duplicate_confirmed=confirmed)
         else:
-            services.update(actor, record, request.form.get("version", type=int), entry.category, common, raw, rule_key)
+            services.update(actor, record, request.form.get("version", type=int), entry.category, common, raw, rule_key,
+                            duplicate_confirmed=confirmed)
         attachments.attach(actor, record, entry.pending)
+    except PossibleDuplicate as e:
+        db.session.rollback()
+        entry.duplicate = e
+        entry.fields.validate()
+        return None, ""
     except RecordInvalid as e:
         db.session.rollback()
         _show(entry, e.errors)

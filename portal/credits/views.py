@@ -24,7 +24,7 @@ from portal.pagination import paginate
 
 PER_PAGE = 20
 ACTIONS = {"create": _l("Created"), "edit": _l("Edited"), "submit": _l("Submitted"), "approve": _l("Approved"),
-           "reject": _l("Rejected"), "delete": _l("Deleted"), "evidence_add": _l("Evidence added"),
+           "reject": _l("Rejected"), "delete": _l("Deleted"), "withdraw": _l("Withdrawn"), "evidence_add": _l("Evidence added"),
            "evidence_remove": _l("Evidence removed")}
 ROLES = {"learner": _l("Learner"), "unit_admin": _l("Unit admin"), "province_admin": _l("Provincial admin")}
 
@@ -156,13 +156,22 @@ class CreditEntryView(BaseView):
     @expose("/<int:record_id>/delete", methods=["POST"])
     @has_access
     def delete(self, record_id: int):
+        return self._take_back(record_id, services.delete, _("The record was deleted."))
+
+    @expose("/<int:record_id>/withdraw", methods=["POST"])
+    @has_access
+    def withdraw(self, record_id: int):
+        return self._take_back(record_id, services.withdraw, _("The record was withdrawn before review."))
+
+    def _take_back(self, record_id: int, take_back, done: str):
         actor = current_actor()
         record = services.get_own(actor, record_id)
         try:
-            services.delete_draft(actor, record, request.form.get("version", type=int))
-            flash(_("The draft was deleted."), "success")
+            take_back(actor, record, request.form.get("version", type=int))
         except RecordConflict as e:
             flash(str(e), "danger")
+            return redirect(url_for("CreditEntryView.detail", record_id=record.id))
+        flash(done, "success")
         return redirect(url_for("CreditEntryView.mine"))
 
     # --- one record and its evidence --------------------------------------------------------

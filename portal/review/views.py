@@ -49,7 +49,7 @@ class ReviewView(BaseView):
         return self.render_template(
             "portal/review/queue.html", title=_("Credit review"), page=page,
             categories=categories.everything(), levels=dictionaries.tree("credit_levels"),
-            waiting=review.waiting(actor),
+            waiting=review.waiting(actor), duplicates=credits.duplicates_of(page.rows),
         )
 
     @expose("/<int:record_id>")
@@ -61,7 +61,7 @@ class ReviewView(BaseView):
             return redirect(url_for("CreditEntryView.detail", record_id=record.id))
         return self.render_template("portal/review/detail.html", title=record.activity_name, record=record,
                                     credit_type=categories.credit_type(record.category), status_label=status_label,
-                                    class_labels=CLASS_LABELS)
+                                    class_labels=CLASS_LABELS, duplicate_of=credits.duplicates_of([record]).get(record.id))
 
     @expose("/decide", methods=["POST"])
     @has_access
