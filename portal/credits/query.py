@@ -108,6 +108,29 @@ def totals(actor: Actor, query: CreditQuery) -> Totals:
     )
 
 
+@dataclass(frozen=True)
+class StatusSum:
+    status: str
+    label: str
+    count: int
+    credits: Decimal
+    hours: Decimal
+
+
+# The order the split is shown in: what counts first, then what may still count.
+SPLIT = ("approved", "submitted", "draft", "rejected")
+
+
+def by_status(actor: Actor, query: CreditQuery) -> list[StatusSum]:
+    """The matching records' sums per review status: approved always, the others when there are some."""
+    matching = statement(actor, query).subquery()
+    found = {status: (n, credits, hours) for status, n, credits, hours in db.session.execute(
+        select(matching.c.status, func.count(), func.sum(matching.c.credits), func.sum(matching.c.hours))
+        .group_by(matching.c.status))}
+    return [StatusSum(status, status_label(status), *found.get(status, (0, Decimal("0.00"), Decimal("0.0"))))
+            for status in SPLIT if status == "approved" or status in found]
+
+
 # The columns of DOMAIN.md, in order: (key, export kind, width).
 COLUMNS = (
     ("date", "date", 12), ("number", "text", 16), ("name", "text", 36), ("activity_type", "text", 10),
