@@ -13,7 +13,7 @@ from wtforms import Form
 from portal.accounts.actor import Actor
 from portal.categories import services as categories
 from portal.contracts import CreditType
-from portal.credits import attachments, services
+from portal.credits import attachments, history, services
 from portal.credits.forms import CommonFields
 from portal.credits.services import PossibleDuplicate, RecordConflict, RecordInvalid
 from portal.evidence import EvidenceRejected, StorageFull
@@ -39,6 +39,10 @@ class EntryForm:
     def fixed(self) -> set[str]:
         """Type fields the wizard rule fixes (shown, not asked)."""
         return set(self.rule.fields) if self.rule else set()
+
+    def fixed_value(self, name: str) -> str:
+        """What the wizard rule fixes a type field to, in words."""
+        return history.shown(self.fields._fields.get(name), self.rule.fields[name])
 
 
 def build(common_class: type[CommonFields], category: CreditCategory, record: CreditRecord | None,

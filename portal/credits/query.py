@@ -15,10 +15,11 @@ from sqlalchemy import Select, func, select
 from portal.accounts.actor import Actor
 from portal.contracts import Column, Table
 from portal.credits import services
+from portal.credits.history import level_name
 from portal.credits.services import status_label
 from portal.dictionaries.services import names
 from portal.extensions import db
-from portal.models import CreditRecord, Person, Unit
+from portal.models import CreditCategory, CreditRecord, Person, Unit
 from portal.people import services as people
 
 # The review statuses one can ask for; "all" is every record that is not deleted.
@@ -155,14 +156,15 @@ def rows(actor: Actor, query: CreditQuery, limit: int | None = None, offset: int
 def shown(selected: Select, limit: int | None = None, offset: int = 0) -> Iterator[dict[str, Any]]:
     """The records ``selected`` (a select of CreditRecord) as the columns show them, oldest first, streamed."""
     matching = selected.subquery()
-    stmt = (select(matching, Unit.name.label("unit_name")).join(Unit, Unit.id == matching.c.unit_id)
+    stmt = (select(matching, Unit.name.label("unit_name"), CreditCategory.name.label("category_name"))
+            .join(Unit, Unit.id == matching.c.unit_id).join(CreditCategory, CreditCategory.id == matching.c.category_id)
             .order_by(matching.c.activity_date, matching.c.id).limit(limit).offset(offset))
     dictionaries = {name: names(name) for name in ("activity_types", "credit_levels", "disciplines", "hosting_methods")}
     for r in db.session.execute(stmt.execution_options(yield_per=1000)).mappings():
         yield {
             "id": r["id"], "date": r["activity_date"], "number": r["activity_number"], "name": r["activity_name"],
             "activity_type": dictionaries["activity_types"].get(r["activity_type"], r["activity_type"]),
-            "credit_level": dictionaries["credit_levels"].get(r["credit_level"], r["credit_level"]),
+            "credit_level": level_name(r["credit_level"], r["wizard_rule"], r["category_name"], dictionaries["credit_levels"]),
             "discipline": dictionaries["disciplines"].get(r["discipline"], r["discipline"]),
             "hosting_method": dictionaries["hosting_methods"].get(r["hosting_method"], r["hosting_method"]),
             "hours": r["hours"], "credits": r["credits"], "class": r["credit_class"], "status_code": r["status"],

@@ -12,8 +12,8 @@ from sqlalchemy.orm import joinedload
 
 from portal.accounts.actor import current_actor
 from portal.categories import services as categories
-from portal.contracts import CLASS_LABELS, Entry
-from portal.credits import attachments, audit, services
+from portal.contracts import Entry
+from portal.credits import attachments, audit, history, services
 from portal.credits import entry as entries
 from portal.credits.forms import FreeFormFields, WizardFields, entry_fields
 from portal.credits.services import RecordConflict, RecordInvalid, status_label
@@ -185,8 +185,8 @@ class CreditEntryView(BaseView):
         credit_type = categories.credit_type(record.category)
         return self.render_template(
             "portal/credits/detail.html", title=record.activity_name, record=record, trail=trail, users=users,
-            status_label=status_label, credit_type=credit_type, actions=ACTIONS, roles=ROLES, class_labels=CLASS_LABELS,
-            own=actor.is_person(record.person_id), certificate=record.certificate,
+            status_label=status_label, credit_type=credit_type, actions=ACTIONS, roles=ROLES,
+            wording=history.Wording(credit_type), own=actor.is_person(record.person_id), certificate=record.certificate,
         )
 
     @expose("/<int:record_id>/evidence/<int:file_id>/remove", methods=["POST"])
