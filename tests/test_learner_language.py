@@ -12,7 +12,8 @@ from portal.extensions import db
 from portal.models import CreditCategory
 from tests.conftest import csrf_from
 from tests.helpers import PASSWORD, login
-from tests.test_credit_api import World, submitted
+from tests.test_credit_api import World, create, free_form, submitted
+from tests.test_credit_pages import post_free_form
 
 
 @pytest.fixture
@@ -91,3 +92,30 @@ def test_select2_speaks_chinese_from_our_static_files(app, client, world):
     assert '/static/select2/i18n/zh-CN.js' in page
     script = client.get("/static/select2/i18n/zh-CN.js")
     assert script.status_code == 200 and "未找到结果" in script.get_data(as_text=True)
+
+
+# --- entering: every error at once ------------------------------------------------------------
+
+def test_credits_with_more_than_two_decimals_are_refused_with_a_message(app, world):
+    learner = world["learner"]
+    with app.app_context():
+        free = db.session.scalar(select(CreditCategory.id).where(CreditCategory.name == "非向导录入"))
+    refused = learner.post("/api/v1/credits/", json={"category_id": free, "fields": free_form(world.unit, credits="2.555")})
+    assert refused.status_code == 400
+    assert refused.json["message"]["credits"] == ["学分最多保留两位小数，如 2.5 或 2.56。"]
+    assert create(app, learner, world.unit, credits="2.50")["credits"] == "2.50"
+
+
+def test_the_form_names_every_problem_at_once_in_a_red_summary(app, client, world):
+    learner = world["learner"]
+    login(client, learner.made.username, PASSWORD)
+    token = csrf_from(client.get("/credits/new/free").get_data(as_text=True))
+    # A common field missing, too many decimals, more credits than a record may claim and a disguised file.
+    page = post_free_form(client, token, world.unit, activity_name="", evidence=("证书.png", b"not a picture"),
+                          **{"f-credits": "2.555", "f-hours": "2000"})
+    html = page.get_data(as_text=True)
+    summary = html[html.index("data-error-summary"):html.index("</div>", html.index("data-error-summary"))]
+    assert "活动名称" in summary and "学分最多保留两位小数" in summary and "学时" in summary
+    assert "证明材料" in summary and "证书.png" in summary
+    huge = post_free_form(client, token, world.unit, activity_name="", **{"f-credits": "30"})
+    assert "每条记录最多" in huge.get_data(as_text=True).split("data-error-summary")[1]  # the type's own check, same round

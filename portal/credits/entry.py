@@ -40,6 +40,13 @@ class EntryForm:
         """Type fields the wizard rule fixes (shown, not asked)."""
         return set(self.rule.fields) if self.rule else set()
 
+    def error_summary(self) -> list[tuple[str, str, str]]:
+        """Every error of the form, for the red summary at its top: (field id or "", label, message)."""
+        found = [(f.id, str(f.label.text), str(m)) for form in (self.common, self.fields)
+                 for f in form if f.name != "csrf_token" for m in f.errors]
+        found += [("evidence", _("Evidence"), m) for m in self.upload_errors]
+        return found + [("", "", m) for m in self.form_errors]
+
     def fixed_value(self, name: str) -> str:
         """What the wizard rule fixes a type field to, in words."""
         return history.shown(self.fields._fields.get(name), self.rule.fields[name])
@@ -81,12 +88,18 @@ def save(actor: Actor, entry: EntryForm, record: CreditRecord | None, submit: bo
         except StorageFull as e:
             entry.upload_errors.append(e.message())
     db.session.commit()
-    if not entry.common.validate() or entry.upload_errors:
-        entry.fields.validate()
-        return None, ""
+    common_valid = entry.common.validate()
     common = {name: f.data for name, f in entry.common._fields.items() if name != "csrf_token"}
     raw = {name: request.form.get(TYPE_PREFIX + name, "") for name in entry.fields._fields}
     rule_key = entry.rule.key if entry.rule else ""
+    if not common_valid or entry.upload_errors:
+        # The credit type's checks too, so that every error comes in this one answer.
+        try:
+            services.score(entry.category, raw, common, rule_key, common_errors=entry.common.errors)
+            entry.fields.validate()
+        except RecordInvalid as e:
+            _show(entry, e.errors)
+        return None, ""
     confirmed = request.form.get("confirm_duplicate") == "1"
     try:
         if record is None:
