@@ -34,6 +34,8 @@ class EntryForm:
     upload_errors: list[str] = field(default_factory=list)
     form_errors: list[str] = field(default_factory=list)
     duplicate: services.PossibleDuplicate | None = None  # to confirm before the record is saved
+    group_index: int | None = None  # the wizard group (具体名称) of the rule, for the step chips
+    preview: services.Scored | None = None  # the wizard's confirm step: what saving would store
 
     @property
     def fixed(self) -> set[str]:
@@ -55,9 +57,10 @@ class EntryForm:
 def build(common_class: type[CommonFields], category: CreditCategory, record: CreditRecord | None,
           rule_key: str = "") -> EntryForm:
     credit_type = categories.credit_type(category)
-    rule = None
+    rule, group_index = None, None
     if rule_key:
-        rule = next((r for g in categories.wizard(category) for r in g.rules if r.key == rule_key), None)
+        rule, group_index = next(((r, n) for n, g in enumerate(categories.wizard(category)) for r in g.rules
+                                  if r.key == rule_key), (None, None))
     common = common_class(obj=record if request.method == "GET" else None)
     if request.method == "POST":
         formdata = request.form
@@ -66,7 +69,8 @@ def build(common_class: type[CommonFields], category: CreditCategory, record: Cr
     else:
         formdata = None
     fields = credit_type.Fields(formdata=formdata, prefix=TYPE_PREFIX)
-    return EntryForm(category=category, credit_type=credit_type, common=common, fields=fields, rule=rule)
+    return EntryForm(category=category, credit_type=credit_type, common=common, fields=fields, rule=rule,
+                     group_index=group_index)
 
 
 def save(actor: Actor, entry: EntryForm, record: CreditRecord | None, submit: bool) -> tuple[CreditRecord | None, str]:
@@ -97,6 +101,12 @@ def save(actor: Actor, entry: EntryForm, record: CreditRecord | None, submit: bo
         try:
             services.score(entry.category, raw, common, rule_key, common_errors=entry.common.errors)
             entry.fields.validate()
+        except RecordInvalid as e:
+            _show(entry, e.errors)
+        return None, ""
+    if request.form.get("action") == "confirm":  # the wizard's confirm step: score, show, save nothing
+        try:
+            entry.preview = services.score(entry.category, raw, common, rule_key)
         except RecordInvalid as e:
             _show(entry, e.errors)
         return None, ""

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.accounts.actor import current_actor
 from portal.categories import services as categories
-from portal.contracts import Entry
+from portal.contracts import CLASS_LABELS, Entry
 from portal.credits import attachments, audit, history, services
 from portal.credits import entry as entries
 from portal.credits.forms import FreeFormFields, WizardFields, entry_fields
@@ -57,12 +57,17 @@ class CreditEntryView(BaseView):
         if (refusal := self._needs_permission()) is not None:
             return refusal
         choices = [c for c in categories.offering(Entry.WIZARD) if categories.wizard(c)]
-        category = next((c for c in choices if c.id == request.args.get("category", type=int)), None)
+        # Choosing the rule again for a record being edited (?record=): its category, its edit page.
+        record_id = request.args.get("record", type=int)
+        record = services.get_own(current_actor(), record_id) if record_id is not None else None
+        chosen = record.category_id if record else request.args.get("category", type=int)
+        category = next((c for c in choices if c.id == chosen), None)
         groups = categories.wizard(category) if category else []
         group_index = request.args.get("group", type=int)
         group = groups[group_index] if group_index is not None and 0 <= group_index < len(groups) else None
         return self.render_template("portal/credits/wizard.html", title=_("Enter credits (wizard)"),
-                                    choices=choices, category=category, groups=groups, group=group, group_index=group_index)
+                                    choices=choices, category=category, groups=groups, group=group, group_index=group_index,
+                                    record=record)
 
     @expose("/new/<int:category_id>", methods=["GET", "POST"])
     @has_access
@@ -87,7 +92,9 @@ class CreditEntryView(BaseView):
         if record.status not in services.EDITABLE:
             flash(_("A record that is %(status)s cannot be changed.", status=status_label(record.status)), "warning")
             return redirect(url_for("CreditEntryView.detail", record_id=record.id))
-        entry = entries.build(entry_fields(bool(record.wizard_rule)), record.category, record, record.wizard_rule)
+        # A wizard record's rule (a member's rank ...) may be chosen again: the wizard sends ?rule=.
+        entry = entries.build(entry_fields(bool(record.wizard_rule)), record.category, record,
+                              request.args.get("rule") or record.wizard_rule if record.wizard_rule else "")
         return self._entry(entry, record, _("Edit credit record"))
 
     def _entry(self, entry: entries.EntryForm, record: CreditRecord | None, title: str,
@@ -105,7 +112,8 @@ class CreditEntryView(BaseView):
                 return redirect(url_for("CreditEntryView.mine"))
         issuing_unit = db.session.get(Unit, entry.common.issuing_unit_id.data) if entry.common.issuing_unit_id.data else None
         return self.render_template("portal/credits/entry.html", title=title, entry=entry, record=record,
-                                    issuing_unit=issuing_unit, prefix=entries.TYPE_PREFIX, choices=choices)
+                                    issuing_unit=issuing_unit, prefix=entries.TYPE_PREFIX, choices=choices,
+                                    class_labels=CLASS_LABELS)
 
     # --- my records -------------------------------------------------------------------------
 
