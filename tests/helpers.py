@@ -45,6 +45,7 @@ def make_test_app(database_url: str, instance: Path, **overrides):
         "SECRET_KEY": SECRET,
         "CAPTCHA_TEST_ANSWER": CAPTCHA,
         "AUTH_RATE_LIMIT": "10000 per minute",
+        "CAPTCHA_RATE_LIMIT": "10000 per minute",
         "VERIFY_RATE_LIMIT": "10000 per minute",
         "SMS_RATE_LIMIT": "10000 per minute",
         "RATELIMIT_STORAGE_URI": "memory://",

@@ -145,3 +145,7 @@ class PortalSecurityManager(SecurityManager):
         for view in self.appbuilder.baseviews:
             if isinstance(view, SecurityApi):
                 self.limiter.limit(self.auth_rate_limit, methods=["POST"])(view.blueprint)
+        # The captcha's picture and sound cost CPU to draw: a per-IP limit of their own.
+        captcha_endpoints = {f"{self.authdbview.__name__}.captcha_image", f"{self.authdbview.__name__}.captcha_audio"}
+        self.limiter.limit(lambda: current_app.config["CAPTCHA_RATE_LIMIT"], methods=["GET"],
+                           exempt_when=lambda: request.endpoint not in captcha_endpoints)(self.auth_view.blueprint)
