@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.models import AuditEntry, CreditRecord
 from tests.conftest import csrf_from
 from tests.helpers import PASSWORD, login
-from tests.test_credit_api import World, actions, category_id, free_form, submitted
+from tests.test_credit_api import World, actions, category_id, free_form, png, submitted
 from tests.test_credit_pages import post_free_form
 
 
@@ -149,3 +149,19 @@ def test_a_rejected_record_is_deleted_from_its_page(app, client, world):
                        follow_redirects=True)
     assert "记录已删除" in done.get_data(as_text=True)
     assert actions(app, record["id"])[-1] == "delete"
+
+
+def test_a_correction_is_not_called_a_duplicate_of_the_record_it_corrects(app, client, world):
+    learner, admin = world["learner"], world["admin"]
+    record = submitted(app, learner, world.unit)
+    assert admin.post(f"/api/v1/credits/{record['id']}/review", json={"decision": "approve"}).status_code == 200
+    login(client, learner.made.username, PASSWORD)
+    page = client.get(f"/credits/{record['id']}").get_data(as_text=True)
+    made = client.post(f"/credits/{record['id']}/correct", data={"csrf_token": csrf_from(page)})
+    correction = int(made.location.rstrip("/").split("/")[-2])
+    assert learner.upload(correction, png(), "新证书.png").status_code == 201
+    assert learner.post(f"/api/v1/credits/{correction}/submit").status_code == 200
+    reviewer = app.test_client()
+    login(reviewer, admin.made.username, PASSWORD)
+    row = reviewer.get("/review/").get_data(as_text=True).split(f'data-record="{correction}"')[1].split("</tr>")[0]
+    assert "重复" not in row

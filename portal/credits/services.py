@@ -108,11 +108,14 @@ def common_fields(values: Mapping[str, Any] | CreditRecord) -> Common:
 
 def _same_activity(record, other) -> ColumnElement[bool]:
     """``other`` (a live record) is the same activity as ``record``: same person, category and
-    date, and the same name or the same project number."""
+    date, and the same name or the same project number; a correction and the record it
+    corrects are the same activity on purpose."""
     return and_(other.person_id == record.person_id, other.category_id == record.category_id,
                 other.activity_date == record.activity_date, other.id != record.id, other.status.notin_(GONE),
                 or_(other.activity_name == record.activity_name,
-                    and_(record.activity_number != "", other.activity_number == record.activity_number)))
+                    and_(record.activity_number != "", other.activity_number == record.activity_number)),
+                or_(record.corrects_id.is_(None), other.id != record.corrects_id),
+                or_(other.corrects_id.is_(None), other.corrects_id != record.id))
 
 
 def duplicates_of(records: list[CreditRecord]) -> dict[int, int]:
