@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 DEBIAN_PACKAGES := chromium fonts-noto-cjk poppler-utils zbar-tools libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 redis-server postgresql-client
 CATALOGS := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: setup system-packages run test lint bench translations catalog clean
+SETUP_LOG := setup.log
+
+.PHONY: setup quiet-setup system-packages run test lint bench translations catalog clean
 
 setup: system-packages $(VENV)/.installed translations
 
@@ -42,8 +44,17 @@ catalog: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=".venv tests bench migrations" -o portal/translations/messages.pot .
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching
 
-run: setup
-	PORTAL_DEMO_DATA=$${PORTAL_DEMO_DATA:-1} $(BIN)/python run.py
+# `make run` sets up quietly: a line a step, the installers' output in $(SETUP_LOG).
+step = echo "set-up: $(1)"; $(MAKE) --no-print-directory $(2) >>$(SETUP_LOG) 2>&1 || { echo "set-up failed at: $(1); the details are in $(SETUP_LOG)"; exit 1; }
+
+quiet-setup:
+	@: > $(SETUP_LOG)
+	@$(call step,Debian packages,system-packages)
+	@$(call step,Python packages (a few minutes the first time),$(VENV)/.installed)
+	@$(call step,translations,translations)
+
+run: quiet-setup
+	@PORTAL_DEMO_DATA=$${PORTAL_DEMO_DATA:-1} $(BIN)/python run.py
 
 # Test files run in parallel, one process per core; a file's tests stay together (they share
 # module fixtures such as the gunicorn server). PYTEST_ARGS="-n 0" runs them in one process.

@@ -133,6 +133,7 @@ SESSION_ABSOLUTE_HOURS = int(os.environ.get("PORTAL_SESSION_ABSOLUTE_HOURS", "12
 RATELIMIT_ENABLED = True
 AUTH_RATE_LIMITED = True
 AUTH_RATE_LIMIT = os.environ.get("PORTAL_LOGIN_RATE_LIMIT", "30 per minute")
+CAPTCHA_RATE_LIMIT = os.environ.get("PORTAL_CAPTCHA_RATE_LIMIT", "60 per minute")
 RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
 # With Redis away, limits are kept in each process's memory (with a warning) rather than refusing
 # every login and verification.

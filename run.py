@@ -18,4 +18,7 @@ prepare_database(app)
 release_connections(app)
 
 if __name__ == "__main__":
+    print(f"CME Portal: http://{app.config['HOST']}:{app.config['PORT']}/", flush=True)
+    if app.config["DEMO_DATA"]:
+        print(f"Demo accounts: {app.instance_path}/demo-credentials.txt", flush=True)
     app.run(host=app.config["HOST"], port=app.config["PORT"])

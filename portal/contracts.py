@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import BooleanField, DecimalField, Field, Form, IntegerField
 from wtforms.utils import unset_value
+from wtforms.validators import StopValidation
 
 # Credit classes: I类, II类, 其他.
 CREDIT_CLASSES = ("I", "II", "other")
@@ -33,6 +34,24 @@ def round_credits(value: Any) -> Decimal:
 def round_hours(value: Any) -> Decimal:
     """Hours (学时) have one decimal (rounded half up)."""
     return Decimal(str(value)).quantize(_TENTH, rounding=ROUND_HALF_UP)
+
+
+class AtMostPlaces:
+    """A WTForms validator for a DecimalField: refuses a number with more decimals than
+    ``places`` (2.555 credits), which the field would otherwise round without a word."""
+
+    def __init__(self, places: int, message: str):
+        self.places, self.message = places, message
+
+    def __call__(self, form, field) -> None:
+        raw = (field.raw_data or [""])[0]
+        try:
+            number = Decimal(str(raw).strip())
+            rounded = number.quantize(Decimal(1).scaleb(-self.places))
+        except (InvalidOperation, ValueError):
+            return  # not a number (the field's own check says so), or too large to round
+        if number != rounded:  # 2.50 is fine, 2.555 is not
+            raise StopValidation(self.message)
 
 
 class Contract:

@@ -24,7 +24,12 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 class IdConverter(IntegerConverter):
-    """``<int:...>`` in a URL: a number beyond any id is no page (404), not a database error (500)."""
+    """``<int:...>`` in a URL: a number beyond any id is no page (404), not a database error (500).
+    The pattern itself stops at MAX_ID: a number that matched and then failed a check would make
+    Werkzeug answer 405 when the same path has a rule for another method."""
+
+    regex = ("(?:[0-9]{1,9}|1[0-9]{9}|20[0-9]{8}|21[0-3][0-9]{7}|214[0-6][0-9]{6}|2147[0-3][0-9]{5}"
+             "|21474[0-7][0-9]{4}|214748[0-2][0-9]{3}|2147483[0-5][0-9]{2}|21474836[0-3][0-9]|214748364[0-7])")
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)

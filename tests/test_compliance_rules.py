@@ -85,7 +85,8 @@ def test_only_approved_records_count(app, learner, users):
         common = {"activity_name": "未通过", "activity_date": dt.date(2015, 7, 1), "credit_level": "city"}
         from portal.models import CreditCategory, EvidenceFile
         free = db.session.scalar(select(CreditCategory).where(CreditCategory.name == FREE))
-        rejected, waiting, draft = (credits.create(me, free, common, {"credits": "5", "hours": "0"}) for _ in range(3))
+        rejected, waiting, draft = (credits.create(me, free, {**common, "activity_name": f"未通过{n}"},
+                                                   {"credits": "5", "hours": "0"}) for n in range(3))
         for record in (rejected, waiting):
             db.session.add(EvidenceFile(record_id=record.id, person_id=person.id, stored_name=f"f{record.id:030d}",
                                         original_name="a.jpg", media_type="image/jpeg", size=1, sha256="0" * 64))

@@ -103,8 +103,9 @@ def free_form(unit, **fields):
 
 
 def create(app, caller, unit, **fields):
+    """A free-form draft; the tests' records repeat one activity on purpose, so it is confirmed not a duplicate."""
     response = caller.post("/api/v1/credits/", json={"category_id": category_id(app, "非向导录入"),
-                                                      "fields": free_form(unit, **fields)})
+                                                      "fields": free_form(unit, **fields), "confirm_duplicate": True})
     assert response.status_code == 201, response.get_data(as_text=True)
     return response.json["result"]
 

@@ -177,8 +177,9 @@ def test_batch_submit_from_my_list(app, client, users):
     learner = users.person(unit, self_entry=True)
     signed_in(client, learner)
     token = csrf_from(client.get("/credits/new/free").get_data(as_text=True))
-    for name in ("甲课程", "乙课程"):
-        post_free_form(client, token, unit, activity_name=name, credit_level="county", **{"f-credits": "1", "f-hours": "3"})
+    for n, name in enumerate(("甲课程", "乙课程")):
+        post_free_form(client, token, unit, activity_name=name, activity_number=f"2025-01-00{n}", credit_level="county",
+                       **{"f-credits": "1", "f-hours": "3"})
     with app.app_context():
         ids = [str(i) for i in db.session.scalars(select(CreditRecord.id))]
     done = client.post("/credits/submit", data={"csrf_token": token, "record_id": ids}, follow_redirects=True)

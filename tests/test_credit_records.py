@@ -52,7 +52,8 @@ def test_wizard_entry_is_scored_by_the_category(world):
 def test_free_form_takes_its_class_from_the_credit_level(world):
     national = credits.create(world["learner"], category("非向导录入"), {**COMMON, "credit_level": "national"},
                               {"credits": "3.5", "hours": "10"})
-    county = credits.create(world["learner"], category("非向导录入"), {**COMMON, "credit_level": "county"},
+    county = credits.create(world["learner"], category("非向导录入"), {**COMMON, "credit_level": "county",
+                                                                   "activity_name": "县级课题"},
                             {"credits": "1", "hours": "2"})
     assert (national.credit_class, national.credits, national.hours) == ("I", Decimal("3.50"), Decimal("10.0"))
     assert county.credit_class == "II"
@@ -154,7 +155,7 @@ def test_others_records_are_not_found(world):
 
 def test_a_deleted_draft_disappears_but_keeps_its_audit_trail(world):
     record = credits.create(world["learner"], category("科研立项"), COMMON, {}, wizard_rule="省级:2")
-    credits.delete_draft(world["learner"], record, record.version)
+    credits.delete(world["learner"], record, record.version)
     from werkzeug.exceptions import NotFound
 
     with pytest.raises(NotFound):

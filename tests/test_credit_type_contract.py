@@ -118,7 +118,7 @@ def test_a_type_without_a_wizard_is_entered_through_the_api_and_the_free_form_re
         research = db.session.scalar(select(CreditCategory.id).where(CreditCategory.name == "科研立项"))
     assert web.get(f"/credits/new/free?category={research}").status_code == 404
     posted = web.post(f"/credits/new/free?category={described['id']}", content_type="multipart/form-data", data={
-        "csrf_token": csrf_from(page), **common(unit), "f-days": "4", "action": "submit",
+        "csrf_token": csrf_from(page), **common(unit, activity_name="社区义诊（第二期）"), "f-days": "4", "action": "submit",
         "evidence": (io.BytesIO(png()), "证明.png")})
     assert posted.status_code == 302, posted.get_data(as_text=True)
     with volunteer_app.app_context():

@@ -61,7 +61,7 @@ def test_an_entry_form_posted_three_times_makes_one_record_and_the_repeats_land_
     # A new form is a new token: a second record is possible on purpose.
     fresh = client.get("/credits/new/free").get_data(as_text=True).split('name="form_token" value="')[1].split('"')[0]
     assert fresh != form_token
-    post_free_form(client, token, unit, form_token=fresh, activity_name="另一次学习")
+    post_free_form(client, token, unit, form_token=fresh, activity_name="另一次学习", activity_number="2025-01-002")
     assert records(app) == 2
 
 

@@ -14,7 +14,7 @@ from config import MissingSecretKey
 from portal.accounts.roles import UNIT_ADMIN
 from portal.extensions import db
 from portal.models import CreditRecord, Person, Unit
-from tests.helpers import PASSWORD, api_token, login
+from tests.helpers import PASSWORD, api_token, free_port, login
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -129,3 +129,26 @@ def test_every_package_is_listed_for_installation():
     found = set(find_packages(str(ROOT), include=["portal", "portal.*"]))
     found |= {"portal_plugins" + p[len("plugins"):] for p in find_packages(str(ROOT), include=["plugins", "plugins.*"])}
     assert listed == found
+
+
+def test_make_run_sets_up_in_a_line_a_step_with_the_details_in_a_log():
+    done = subprocess.run(["make", "--no-print-directory", "quiet-setup"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["set-up: Debian packages", "set-up: Python packages (a few minutes the first time)",
+                                        "set-up: translations"]
+    assert (ROOT / "setup.log").is_file()
+
+
+def test_run_py_says_where_the_portal_and_the_demo_accounts_are(tmp_path):
+    port = free_port()
+    env = {"PORTAL_DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}", "PORTAL_INSTANCE_PATH": str(tmp_path),
+           "PORTAL_SECRET_KEY": "x" * 40, "PORTAL_PORT": str(port), "PORTAL_DEMO_DATA": "0", "PATH": "/usr/bin:/bin"}
+    server = subprocess.Popen([sys.executable, "run.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
+    try:
+        first = server.stdout.readline()
+    finally:
+        server.kill()
+        server.wait(timeout=30)
+    assert first.strip() == f"CME Portal: http://127.0.0.1:{port}/"

@@ -24,7 +24,7 @@ from portal.review import services as review
 from portal_plugins.auth.sms import codes
 from tests import helpers
 from tests.conftest import csrf_from
-from tests.helpers import PASSWORD, approved_record, id_number, login
+from tests.helpers import PASSWORD, approved_record, id_number, login, without_nonces
 from tests.test_plugins import dispose, fake_distribution, on_sys_path
 
 FREE = "非向导录入"
@@ -237,8 +237,7 @@ def _post(client, action: str, number: str = VISITOR_ID, phone: str = VISITOR_PH
 
 def _without_token(response) -> str:
     """The page without its CSRF token and its CSP nonces (each response has its own)."""
-    page = re.sub(r'name="csrf_token" type="hidden" value="[^"]+"', "", response.get_data(as_text=True))
-    return re.sub(r'nonce="[^"]*"', "", page)
+    return without_nonces(re.sub(r'name="csrf_token" type="hidden" value="[^"]+"', "", response.get_data(as_text=True)))
 
 
 def _as_visitor(response) -> str:

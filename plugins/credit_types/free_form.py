@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, Form
 from wtforms.validators import InputRequired, NumberRange
 
-from portal.contracts import CreditType, Score
+from portal.contracts import AtMostPlaces, CreditType, Score
 from portal.hookspecs import hookimpl
 
 
@@ -26,6 +26,7 @@ class FreeForm(CreditType):
     class Fields(Form):
         credits = DecimalField(_l("Credits"), [
             InputRequired(message=_l("Enter the credits shown on the certificate.")),
+            AtMostPlaces(2, _l("Credits have at most two decimals, e.g. 2.5 or 2.56.")),
             NumberRange(min=Decimal("0.01"), message=_l("Enter the credits as a number greater than 0, e.g. 1.5.")),
         ], places=2, rounding=ROUND_HALF_UP)
         hours = DecimalField(_l("Hours"), [

@@ -33,9 +33,15 @@ _OWN_ACCOUNT = _keys("Profile", "Password", "MeApi", "Settings", "DictionaryApi"
                      "CertificateApi", "CreditForms", "CreditFormApi", "VerificationTable", "Notices",
                      "NoticeApi") + [["^RuleSetApi$", "^can_get$"]]
 
+# Menu entries of pages about one's own records, profile and notices: the provincial admin is no
+# person, so their menu leaves them out.
+_PERSONAL_MENU = ("CreditManagement", "CreditEntryFree", "CreditEntryWizard", "MyCredits", "Profile", "Notices")
+
 ROLES = {
-    # Everything but the out-of-province learners' own page and the notice box (notices go to people).
-    PROVINCE_ADMIN: [["^(?!(OutOfProvince|Notices)$)", ".*"]],
+    # Everything but the out-of-province learners' own page; the menu leaves out the pages about
+    # one's own records and notices (the 统计查询 pages about one person ask whose: people.views.pick_person).
+    PROVINCE_ADMIN: [["^(?!OutOfProvince$)", "^(?!menu_access$)"],
+                     [f"^(?!(OutOfProvince|{'|'.join(_PERSONAL_MENU)})$)", "^menu_access$"]],
     UNIT_ADMIN: _OWN_ACCOUNT + _keys("People", "PeopleApi", "ReviewApi", "Review", "UnitDashboard", "Reminders",
                                    "Transfers", "AuditTrail"),
     LEARNER: _OWN_ACCOUNT,

@@ -265,3 +265,7 @@ class PortalSecurityManager(SecurityManager):
         # The same per-IP limit on the web form and the API login.
         for blueprint in (self.auth_view.blueprint, api.blueprint):
             self.limiter.limit(self.auth_rate_limit, methods=["POST"])(blueprint)
+        # The captcha's picture and sound cost CPU to draw: a per-IP limit of their own.
+        captcha_endpoints = {f"{self.authdbview.__name__}.captcha_image", f"{self.authdbview.__name__}.captcha_audio"}
+        self.limiter.limit(lambda: current_app.config["CAPTCHA_RATE_LIMIT"], methods=["GET"],
+                           exempt_when=lambda: request.endpoint not in captcha_endpoints)(self.auth_view.blueprint)

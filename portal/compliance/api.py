@@ -2,12 +2,14 @@
 (/api/v1/units/<id>/compliance/<year>), with the same figures as the pages."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import abort, request
 from flask_appbuilder.api import BaseApi, expose, protect
 from flask_appbuilder.security.decorators import permission_name
 
 from portal.accounts.actor import current_actor
-from portal.compliance import rules, services
+from portal.compliance import progress, rules, services
 from portal.extensions import db
 from portal.jsonapi import answer
 from portal.models import Unit
@@ -20,6 +22,27 @@ class ComplianceApi(BaseApi):
     class_permission_name = "ComplianceApi"
     allow_browser_login = True
     openapi_spec_tag = "Compliance"
+
+    @expose("/compliance/progress", methods=["GET"])
+    @protect()
+    @permission_name("get")
+    def progress(self):
+        """Where the person stands this year (the home page's figures): approved credits and hours
+        against each requirement of the rule set that applies, what waits for review, what is
+        still missing in words, and the last day of the year.
+        ---
+        get:
+          parameters:
+          - {in: query, name: person_id, description: "admins: a person they may see", schema: {type: integer}}
+          responses:
+            200: {description: "{person_id, year, compliant, result, rule_set, deadline, days_left, requirements:
+                  [{requirement, label, approved, required, pending, met}], missing: [words], deemed_by,
+                  pending: {records, credits, hours}, not_submitted: {records, credits, hours}}"}
+            404: {description: Not a person you may see}
+        """
+        person = people.whose(current_actor(), request.args.get("person_id"))
+        today = dt.date.today()
+        return answer(200, person_id=person.id, **progress.as_json(progress.of(person, today.year, today)))
 
     @expose("/compliance/<int:year>", methods=["GET"])
     @protect()

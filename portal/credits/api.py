@@ -21,7 +21,7 @@ from portal.credits import attachments, audit, services
 from portal.credits import query as credit_query
 from portal.credits.forms import entry_fields
 from portal.credits.query import QueryInvalid
-from portal.credits.services import RecordConflict, RecordInvalid, status_label
+from portal.credits.services import PossibleDuplicate, RecordConflict, RecordInvalid, status_label
 from portal.dictionaries import services as dictionaries
 from portal.evidence import EvidenceRejected, StorageFull
 from portal.extensions import db
@@ -51,6 +51,12 @@ def invalid(errors: Mapping[str, list[str]]):
 
 def conflict(error: RecordConflict):
     return answer(409, code="conflict", message=str(error))
+
+
+def duplicate(error: PossibleDuplicate):
+    """409 naming the record the entry seems to repeat; sent again with confirm_duplicate: true, it is saved."""
+    db.session.rollback()
+    return answer(409, code="possible_duplicate", duplicate_of=error.record_id, message=str(error))
 
 
 def _self_entry_refusal(actor: Actor):
@@ -240,6 +246,7 @@ class CreditApi(BaseApi):
                   properties:
                     category_id: {type: integer}
                     wizard_choice: {type: string, example: "省级:2"}
+                    confirm_duplicate: {type: boolean, description: "save although it matches a record of one's own"}
                     fields: {type: object, example: {activity_name: 心血管新进展学习班, activity_date: "2025-03-18",
                              credit_level: 国家级继续医学教育项目, hosting_method: 学习班, discipline: 临床内科学,
                              sub_discipline: 心血管病学, issuing_unit_id: 1, credits: "3", hours: "9"}}
@@ -249,6 +256,8 @@ class CreditApi(BaseApi):
             422: {description: "The Idempotency-Key came with another request: {code: idempotency_key_reused}"}
             400: {description: "Invalid fields: {message: {field: [messages]}}"}
             403: {description: "No self-entry permission: {code: self_entry_required, message}"}
+            409: {description: "Same category, date and name or project number as a record of one's own:
+                  {code: possible_duplicate, duplicate_of: id, message}; nothing saved"}
         """
         actor = current_actor()
         if (refusal := _self_entry_refusal(actor)) is not None:
@@ -262,9 +271,12 @@ class CreditApi(BaseApi):
             return invalid(problems)
         common, raw, errors = _read_entry(category, fields, rule)
         try:
-            record = services.create(actor, category, common, raw, rule, common_errors=errors)
+            record = services.create(actor, category, common, raw, rule, common_errors=errors,
+                                     duplicate_confirmed=data.get("confirm_duplicate") is True)
         except RecordInvalid as e:
             return invalid(e.errors)
+        except PossibleDuplicate as e:
+            return duplicate(e)
         db.session.commit()
         return answer(201, id=record.id, result=record_dict(record))
 
@@ -307,12 +319,14 @@ class CreditApi(BaseApi):
                     version: {type: integer, description: the version read with the record}
                     wizard_choice: {type: string}
                     fields: {type: object}
+                    confirm_duplicate: {type: boolean, description: "save although it matches a record of one's own"}
           responses:
             200: {description: The changed record}
             400: {description: "Invalid fields: {message: {field: [messages]}}"}
             403: {description: No self-entry permission}
             404: {description: Not found or not yours}
-            409: {description: "Changed meanwhile (stale version), or submitted / approved: {code: conflict, message}"}
+            409: {description: "Changed meanwhile (stale version), or submitted / approved: {code: conflict, message};
+                  or a possible duplicate: {code: possible_duplicate, duplicate_of: id, message}"}
         """
         actor = current_actor()
         if (refusal := _self_entry_refusal(actor)) is not None:
@@ -331,11 +345,14 @@ class CreditApi(BaseApi):
             return invalid(problems)
         common, raw, errors = _read_entry(record.category, {**_stored(record), **fields}, rule)
         try:
-            services.update(actor, record, version, record.category, common, raw, rule, common_errors=errors)
+            services.update(actor, record, version, record.category, common, raw, rule, common_errors=errors,
+                            duplicate_confirmed=data.get("confirm_duplicate") is True)
         except RecordInvalid as e:
             return invalid(e.errors)
         except RecordConflict as e:
             return conflict(e)
+        except PossibleDuplicate as e:
+            return duplicate(e)
         return answer(200, result=record_dict(record))
 
     @expose("/<int:record_id>/evidence", methods=["POST"])
@@ -423,6 +440,58 @@ class CreditApi(BaseApi):
         if version is not None and given_integer(version) is None:
             return invalid({"version": [_("Give the version of the record as you read it.")]})
         return self._submit([record_id], version)
+
+    @expose("/<int:record_id>/withdraw", methods=["POST"])
+    @protect()
+    @permission_name("post")
+    def withdraw(self, record_id: int):
+        """撤回: take back a submitted record of one's own before review. It leaves lists and totals;
+        its audit trail stays.
+        ---
+        post:
+          parameters:
+          - {in: path, name: record_id, required: true, schema: {type: integer}}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {type: object, required: [version], properties: {version: {type: integer}}}
+          responses:
+            200: {description: "{result: {id, status: withdrawn, version}}"}
+            404: {description: Not found or not yours}
+            409: {description: Reviewed meanwhile, not submitted, or changed since the version given}
+        """
+        return self._take_back(record_id, services.withdraw)
+
+    @expose("/<int:record_id>", methods=["DELETE"])
+    @protect()
+    @permission_name("delete")
+    def delete(self, record_id: int):
+        """Delete a draft or a rejected record of one's own. It leaves lists and totals; its audit trail stays.
+        ---
+        delete:
+          parameters:
+          - {in: path, name: record_id, required: true, schema: {type: integer}}
+          - {in: query, name: version, required: true, schema: {type: integer}}
+          responses:
+            200: {description: "{result: {id, status: deleted, version}}"}
+            404: {description: Not found or not yours}
+            409: {description: Submitted or approved, or changed since the version given}
+        """
+        return self._take_back(record_id, services.delete)
+
+    def _take_back(self, record_id: int, take_back):
+        actor = current_actor()
+        record = services.get_own(actor, record_id)
+        version = (request.args.get("version", type=int) if request.method == "DELETE"
+                   else given_integer(json_body().get("version")))
+        if version is None:
+            return invalid({"version": [_("Give the version of the record as you read it.")]})
+        try:
+            take_back(actor, record, version)
+        except RecordConflict as e:
+            return conflict(e)
+        return answer(200, result={"id": record.id, "status": record.status, "version": record.version})
 
     @expose("/submit", methods=["POST"])
     @protect()

@@ -13,9 +13,9 @@ from wtforms import Form
 from portal.accounts.actor import Actor
 from portal.categories import services as categories
 from portal.contracts import CreditType
-from portal.credits import attachments, services
+from portal.credits import attachments, history, services
 from portal.credits.forms import CommonFields
-from portal.credits.services import RecordConflict, RecordInvalid
+from portal.credits.services import PossibleDuplicate, RecordConflict, RecordInvalid
 from portal.evidence import EvidenceRejected, StorageFull
 from portal.extensions import db
 from portal.models import CreditCategory, CreditRecord, EvidenceFile
@@ -33,19 +33,34 @@ class EntryForm:
     pending: list[EvidenceFile] = field(default_factory=list)
     upload_errors: list[str] = field(default_factory=list)
     form_errors: list[str] = field(default_factory=list)
+    duplicate: services.PossibleDuplicate | None = None  # to confirm before the record is saved
+    group_index: int | None = None  # the wizard group (具体名称) of the rule, for the step chips
+    preview: services.Scored | None = None  # the wizard's confirm step: what saving would store
 
     @property
     def fixed(self) -> set[str]:
         """Type fields the wizard rule fixes (shown, not asked)."""
         return set(self.rule.fields) if self.rule else set()
 
+    def error_summary(self) -> list[tuple[str, str, str]]:
+        """Every error of the form, for the red summary at its top: (field id or "", label, message)."""
+        found = [(f.id, str(f.label.text), str(m)) for form in (self.common, self.fields)
+                 for f in form if f.name != "csrf_token" for m in f.errors]
+        found += [("evidence", _("Evidence"), m) for m in self.upload_errors]
+        return found + [("", "", m) for m in self.form_errors]
+
+    def fixed_value(self, name: str) -> str:
+        """What the wizard rule fixes a type field to, in words."""
+        return history.shown(self.fields._fields.get(name), self.rule.fields[name])
+
 
 def build(common_class: type[CommonFields], category: CreditCategory, record: CreditRecord | None,
           rule_key: str = "") -> EntryForm:
     credit_type = categories.credit_type(category)
-    rule = None
+    rule, group_index = None, None
     if rule_key:
-        rule = next((r for g in categories.wizard(category) for r in g.rules if r.key == rule_key), None)
+        rule, group_index = next(((r, n) for n, g in enumerate(categories.wizard(category)) for r in g.rules
+                                  if r.key == rule_key), (None, None))
     common = common_class(obj=record if request.method == "GET" else None)
     if request.method == "POST":
         formdata = request.form
@@ -54,7 +69,8 @@ def build(common_class: type[CommonFields], category: CreditCategory, record: Cr
     else:
         formdata = None
     fields = credit_type.Fields(formdata=formdata, prefix=TYPE_PREFIX)
-    return EntryForm(category=category, credit_type=credit_type, common=common, fields=fields, rule=rule)
+    return EntryForm(category=category, credit_type=credit_type, common=common, fields=fields, rule=rule,
+                     group_index=group_index)
 
 
 def save(actor: Actor, entry: EntryForm, record: CreditRecord | None, submit: bool) -> tuple[CreditRecord | None, str]:
@@ -76,18 +92,37 @@ def save(actor: Actor, entry: EntryForm, record: CreditRecord | None, submit: bo
         except StorageFull as e:
             entry.upload_errors.append(e.message())
     db.session.commit()
-    if not entry.common.validate() or entry.upload_errors:
-        entry.fields.validate()
-        return None, ""
+    common_valid = entry.common.validate()
     common = {name: f.data for name, f in entry.common._fields.items() if name != "csrf_token"}
     raw = {name: request.form.get(TYPE_PREFIX + name, "") for name in entry.fields._fields}
     rule_key = entry.rule.key if entry.rule else ""
+    if not common_valid or entry.upload_errors:
+        # The credit type's checks too, so that every error comes in this one answer.
+        try:
+            services.score(entry.category, raw, common, rule_key, common_errors=entry.common.errors)
+            entry.fields.validate()
+        except RecordInvalid as e:
+            _show(entry, e.errors)
+        return None, ""
+    if request.form.get("action") == "confirm":  # the wizard's confirm step: score, show, save nothing
+        try:
+            entry.preview = services.score(entry.category, raw, common, rule_key)
+        except RecordInvalid as e:
+            _show(entry, e.errors)
+        return None, ""
+    confirmed = request.form.get("confirm_duplicate") == "1"
     try:
         if record is None:
-            record = services.create(actor, entry.category, common, raw, rule_key)
+            record = services.create(actor, entry.category, common, raw, rule_key, duplicate_confirmed=confirmed)
         else:
-            services.update(actor, record, request.form.get("version", type=int), entry.category, common, raw, rule_key)
+            services.update(actor, record, request.form.get("version", type=int), entry.category, common, raw, rule_key,
+                            duplicate_confirmed=confirmed)
         attachments.attach(actor, record, entry.pending)
+    except PossibleDuplicate as e:
+        db.session.rollback()
+        entry.duplicate = e
+        entry.fields.validate()
+        return None, ""
     except RecordInvalid as e:
         db.session.rollback()
         _show(entry, e.errors)

@@ -15,10 +15,11 @@ from sqlalchemy import Select, func, select
 from portal.accounts.actor import Actor
 from portal.contracts import Column, Table
 from portal.credits import services
+from portal.credits.history import level_name
 from portal.credits.services import status_label
 from portal.dictionaries.services import names
 from portal.extensions import db
-from portal.models import CreditRecord, Person, Unit
+from portal.models import CreditCategory, CreditRecord, Person, Unit
 from portal.people import services as people
 
 # The review statuses one can ask for; "all" is every record that is not deleted.
@@ -108,6 +109,29 @@ def totals(actor: Actor, query: CreditQuery) -> Totals:
     )
 
 
+@dataclass(frozen=True)
+class StatusSum:
+    status: str
+    label: str
+    count: int
+    credits: Decimal
+    hours: Decimal
+
+
+# The order the split is shown in: what counts first, then what may still count.
+SPLIT = ("approved", "submitted", "draft", "rejected")
+
+
+def by_status(actor: Actor, query: CreditQuery) -> list[StatusSum]:
+    """The matching records' sums per review status: approved always, the others when there are some."""
+    matching = statement(actor, query).subquery()
+    found = {status: (n, credits, hours) for status, n, credits, hours in db.session.execute(
+        select(matching.c.status, func.count(), func.sum(matching.c.credits), func.sum(matching.c.hours))
+        .group_by(matching.c.status))}
+    return [StatusSum(status, status_label(status), *found.get(status, (0, Decimal("0.00"), Decimal("0.0"))))
+            for status in SPLIT if status == "approved" or status in found]
+
+
 # The columns of DOMAIN.md, in order: (key, export kind, width).
 COLUMNS = (
     ("date", "date", 12), ("number", "text", 16), ("name", "text", 36), ("activity_type", "text", 10),
@@ -132,14 +156,15 @@ def rows(actor: Actor, query: CreditQuery, limit: int | None = None, offset: int
 def shown(selected: Select, limit: int | None = None, offset: int = 0) -> Iterator[dict[str, Any]]:
     """The records ``selected`` (a select of CreditRecord) as the columns show them, oldest first, streamed."""
     matching = selected.subquery()
-    stmt = (select(matching, Unit.name.label("unit_name")).join(Unit, Unit.id == matching.c.unit_id)
+    stmt = (select(matching, Unit.name.label("unit_name"), CreditCategory.name.label("category_name"))
+            .join(Unit, Unit.id == matching.c.unit_id).join(CreditCategory, CreditCategory.id == matching.c.category_id)
             .order_by(matching.c.activity_date, matching.c.id).limit(limit).offset(offset))
     dictionaries = {name: names(name) for name in ("activity_types", "credit_levels", "disciplines", "hosting_methods")}
     for r in db.session.execute(stmt.execution_options(yield_per=1000)).mappings():
         yield {
             "id": r["id"], "date": r["activity_date"], "number": r["activity_number"], "name": r["activity_name"],
             "activity_type": dictionaries["activity_types"].get(r["activity_type"], r["activity_type"]),
-            "credit_level": dictionaries["credit_levels"].get(r["credit_level"], r["credit_level"]),
+            "credit_level": level_name(r["credit_level"], r["wizard_rule"], r["category_name"], dictionaries["credit_levels"]),
             "discipline": dictionaries["disciplines"].get(r["discipline"], r["discipline"]),
             "hosting_method": dictionaries["hosting_methods"].get(r["hosting_method"], r["hosting_method"]),
             "hours": r["hours"], "credits": r["credits"], "class": r["credit_class"], "status_code": r["status"],

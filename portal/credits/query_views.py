@@ -38,5 +38,6 @@ class CreditQueryView(BaseView):
         sums = credit_query.totals(actor, query)
         number = page_number()
         page = Page(list(credit_query.rows(actor, query, PER_PAGE, (number - 1) * PER_PAGE)), sums.count, number, PER_PAGE)
+        split = credit_query.by_status(actor, query) if query.status == "all" else []
         return self.render_template("portal/credits/query.html", title=_("Credit query"), query=query,
-                                    sums=sums, page=page, error=None, **context)
+                                    sums=sums, split=split, page=page, error=None, **context)

@@ -13,7 +13,8 @@ from typing import Any
 from flask import abort
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
@@ -28,6 +29,8 @@ from portal.models import CreditCategory, CreditRecord
 from portal.models.clock import now
 
 EDITABLE = ("draft", "rejected")
+# Records taken back by their owner: the rows stay for their audit trail, out of every list and total.
+GONE = ("deleted", "withdrawn")
 # The contract's common fields, and whether the record was entered by the person (个人活动).
 COMMON_FIELDS = (*(f.name for f in fields(Common)), "activity_type")
 
@@ -45,11 +48,20 @@ class RecordConflict(RuntimeError):
     """Someone else changed the record since it was read (answer 409), or its status forbids this."""
 
 
+class PossibleDuplicate(RuntimeError):
+    """The entry matches a record the person already has (``record_id``); saved only once confirmed."""
+
+    def __init__(self, record_id: int):
+        self.record_id = record_id
+        super().__init__(_("This looks like record #%(id)d you entered already (same category, date and name or "
+                           "project number). Save it anyway only if it is a different activity.", id=record_id))
+
+
 # --- who sees what -------------------------------------------------------------------------------
 
 def visible(actor: Actor) -> Select:
     """Records the actor may see: their own; their unit's for a unit admin; all for the province."""
-    query = select(CreditRecord).where(CreditRecord.status != "deleted")
+    query = select(CreditRecord).where(CreditRecord.status.notin_(GONE))
     if actor.is_province_admin:
         return query
     if actor.person is None:
@@ -92,6 +104,39 @@ def common_fields(values: Mapping[str, Any] | CreditRecord) -> Common:
     read = values.get if isinstance(values, Mapping) else partial(getattr, values)
     found = {f.name: read(f.name) for f in fields(Common)}
     return Common(**{name: value for name, value in found.items() if value is not None})
+
+
+def _same_activity(record, other) -> ColumnElement[bool]:
+    """``other`` (a live record) is the same activity as ``record``: same person, category and
+    date, and the same name or the same project number; a correction and the record it
+    corrects are the same activity on purpose."""
+    return and_(other.person_id == record.person_id, other.category_id == record.category_id,
+                other.activity_date == record.activity_date, other.id != record.id, other.status.notin_(GONE),
+                or_(other.activity_name == record.activity_name,
+                    and_(record.activity_number != "", other.activity_number == record.activity_number)),
+                or_(record.corrects_id.is_(None), other.id != record.corrects_id),
+                or_(other.corrects_id.is_(None), other.corrects_id != record.id))
+
+
+def duplicates_of(records: list[CreditRecord]) -> dict[int, int]:
+    """For each record (by id) that may duplicate another of its person's, the other's id (the oldest)."""
+    if not records:
+        return {}
+    other = aliased(CreditRecord)
+    found = db.session.execute(select(CreditRecord.id, func.min(other.id)).join(other, _same_activity(CreditRecord, other))
+                               .where(CreditRecord.id.in_([r.id for r in records])).group_by(CreditRecord.id))
+    return dict(found.all())
+
+
+def _identity(snapshot: Mapping[str, Any]) -> tuple:
+    """What makes two records the same activity (an edit that keeps it is not asked again)."""
+    return tuple(snapshot.get(name) for name in ("category_id", "activity_date", "activity_name", "activity_number"))
+
+
+def _refuse_duplicate(record: CreditRecord, confirmed: bool) -> None:
+    """PossibleDuplicate unless ``confirmed`` or the (flushed) record matches nothing of its person's."""
+    if not confirmed and (found := duplicates_of([record])):
+        raise PossibleDuplicate(found[record.id])
 
 
 def period(record: CreditRecord) -> Period:
@@ -144,9 +189,10 @@ def _apply(record: CreditRecord, category: CreditCategory, common: Mapping[str, 
 
 def create(actor: Actor, category: CreditCategory, common: Mapping[str, Any], raw_fields: Mapping[str, Any],
            wizard_rule: str = "", corrects: CreditRecord | None = None,
-           common_errors: Mapping[str, list[str]] | None = None) -> CreditRecord:
+           common_errors: Mapping[str, list[str]] | None = None, duplicate_confirmed: bool = False) -> CreditRecord:
     """A new draft of the actor's own, scored now (see :func:`score` for ``common_errors``). It is
-    part of the caller's transaction (its evidence, its submission): the caller commits."""
+    part of the caller's transaction (its evidence, its submission): the caller commits, or rolls
+    back on PossibleDuplicate (unless ``duplicate_confirmed``)."""
     if actor.person is None:
         abort(404)
     scored = score(category, raw_fields, common, wizard_rule, common_errors)
@@ -155,6 +201,8 @@ def create(actor: Actor, category: CreditCategory, common: Mapping[str, Any], ra
     _apply(record, category, common, scored, wizard_rule)
     db.session.add(record)
     db.session.flush()
+    if corrects is None:  # a correction is the same activity on purpose
+        _refuse_duplicate(record, duplicate_confirmed)
     audit.write(record, actor, "create", None, audit.snapshot(record))
     return record
 
@@ -172,13 +220,21 @@ def correct(actor: Actor, record: CreditRecord) -> CreditRecord:
 
 def update(actor: Actor, record: CreditRecord, version: int, category: CreditCategory,
            common: Mapping[str, Any], raw_fields: Mapping[str, Any], wizard_rule: str = "",
-           common_errors: Mapping[str, list[str]] | None = None) -> CreditRecord:
-    """Edit a draft or a rejected record of the actor's own; an approved one never changes."""
+           common_errors: Mapping[str, list[str]] | None = None, duplicate_confirmed: bool = False) -> CreditRecord:
+    """Edit a draft or a rejected record of the actor's own; an approved one never changes.
+    PossibleDuplicate (nothing saved) when the edit makes it match another record, unless confirmed."""
     expect(record, version, EDITABLE)
     scored = score(category, raw_fields, common, wizard_rule, common_errors)
     with saving():
         before = audit.snapshot(record)
         _apply(record, category, common, scored, wizard_rule)
+        db.session.flush()
+        if record.corrects_id is None and _identity(before) != _identity(audit.snapshot(record)):
+            try:
+                _refuse_duplicate(record, duplicate_confirmed)
+            except PossibleDuplicate:
+                db.session.rollback()
+                raise
         audit.write(record, actor, "edit", before, audit.snapshot(record))
     return record
 
@@ -206,11 +262,23 @@ def submit(actor: Actor, records: list[CreditRecord]) -> list[CreditRecord]:
     return changed
 
 
-def delete_draft(actor: Actor, record: CreditRecord, version: int) -> None:
-    expect(record, version, ("draft",))
+def delete(actor: Actor, record: CreditRecord, version: int) -> None:
+    """Take a draft or a rejected record out of every list and total; the row and its trail stay."""
+    _take_back(actor, record, version, EDITABLE, "delete", "deleted")
+
+
+def withdraw(actor: Actor, record: CreditRecord, version: int) -> None:
+    """撤回: take a submitted record back before anyone reviews it; the row and its trail stay."""
+    _take_back(actor, record, version, ("submitted",), "withdraw", "withdrawn")
+
+
+def _take_back(actor: Actor, record: CreditRecord, version: int, statuses: tuple[str, ...], action: str,
+               status: str) -> None:
+    expect(record, version, statuses)
     with saving():
-        audit.write(record, actor, "delete", audit.snapshot(record), None)
-        record.status = "deleted"
+        before = audit.snapshot(record)
+        record.status = status
+        audit.write(record, actor, action, before, audit.snapshot(record))
 
 
 def expect(record: CreditRecord, version: int, statuses: tuple[str, ...]) -> None:
@@ -234,7 +302,7 @@ def saving():
 
 
 STATUS_LABELS = {"draft": _l("Draft"), "submitted": _l("Awaiting review"), "approved": _l("Approved"),
-                 "rejected": _l("Rejected"), "deleted": _l("Deleted")}
+                 "rejected": _l("Rejected"), "deleted": _l("Deleted"), "withdrawn": _l("Withdrawn")}
 
 
 def status_label(status: str) -> str:

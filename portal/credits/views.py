@@ -16,7 +16,7 @@ from portal import idempotency
 from portal.accounts.actor import current_actor
 from portal.categories import services as categories
 from portal.contracts import CLASS_LABELS, Entry
-from portal.credits import attachments, audit, services
+from portal.credits import attachments, audit, history, services
 from portal.credits import entry as entries
 from portal.credits.forms import FreeFormFields, WizardFields, entry_fields
 from portal.credits.services import RecordConflict, RecordInvalid, status_label
@@ -27,7 +27,7 @@ from portal.pagination import paginate
 
 PER_PAGE = 20
 ACTIONS = {"create": _l("Created"), "edit": _l("Edited"), "submit": _l("Submitted"), "approve": _l("Approved"),
-           "reject": _l("Rejected"), "delete": _l("Deleted"), "evidence_add": _l("Evidence added"),
+           "reject": _l("Rejected"), "delete": _l("Deleted"), "withdraw": _l("Withdrawn"), "evidence_add": _l("Evidence added"),
            "evidence_remove": _l("Evidence removed")}
 ENTRY_FORM = "form:credit-entry"
 ROLES = {"learner": _l("Learner"), "unit_admin": _l("Unit admin"), "province_admin": _l("Provincial admin")}
@@ -61,12 +61,17 @@ class CreditEntryView(BaseView):
         if (refusal := self._needs_permission()) is not None:
             return refusal
         choices = [c for c in categories.offering(Entry.WIZARD) if categories.wizard(c)]
-        category = next((c for c in choices if c.id == request.args.get("category", type=int)), None)
+        # Choosing the rule again for a record being edited (?record=): its category, its edit page.
+        record_id = request.args.get("record", type=int)
+        record = services.get_own(current_actor(), record_id) if record_id is not None else None
+        chosen = record.category_id if record else request.args.get("category", type=int)
+        category = next((c for c in choices if c.id == chosen), None)
         groups = categories.wizard(category) if category else []
         group_index = request.args.get("group", type=int)
         group = groups[group_index] if group_index is not None and 0 <= group_index < len(groups) else None
         return self.render_template("portal/credits/wizard.html", title=_("Enter credits (wizard)"),
-                                    choices=choices, category=category, groups=groups, group=group, group_index=group_index)
+                                    choices=choices, category=category, groups=groups, group=group, group_index=group_index,
+                                    record=record)
 
     @expose("/new/<int:category_id>", methods=["GET", "POST"])
     @has_access
@@ -91,7 +96,9 @@ class CreditEntryView(BaseView):
         if record.status not in services.EDITABLE:
             flash(_("A record that is %(status)s cannot be changed.", status=status_label(record.status)), "warning")
             return redirect(url_for("CreditEntryView.detail", record_id=record.id))
-        entry = entries.build(entry_fields(bool(record.wizard_rule)), record.category, record, record.wizard_rule)
+        # A wizard record's rule (a member's rank ...) may be chosen again: the wizard sends ?rule=.
+        entry = entries.build(entry_fields(bool(record.wizard_rule)), record.category, record,
+                              request.args.get("rule") or record.wizard_rule if record.wizard_rule else "")
         return self._entry(entry, record, _("Edit credit record"))
 
     def _entry(self, entry: entries.EntryForm, record: CreditRecord | None, title: str,
@@ -128,7 +135,7 @@ class CreditEntryView(BaseView):
         issuing_unit = db.session.get(Unit, entry.common.issuing_unit_id.data) if entry.common.issuing_unit_id.data else None
         return self.render_template("portal/credits/entry.html", title=title, entry=entry, record=record,
                                     issuing_unit=issuing_unit, prefix=entries.TYPE_PREFIX, choices=choices,
-                                    form_token=form_token)
+                                    form_token=form_token, class_labels=CLASS_LABELS)
 
     # --- my records -------------------------------------------------------------------------
 
@@ -181,15 +188,24 @@ class CreditEntryView(BaseView):
     @expose("/<int:record_id>/delete", methods=["POST"])
     @has_access
     def delete(self, record_id: int):
+        return self._take_back(record_id, services.delete, _("The record was deleted."))
+
+    @expose("/<int:record_id>/withdraw", methods=["POST"])
+    @has_access
+    def withdraw(self, record_id: int):
+        return self._take_back(record_id, services.withdraw, _("The record was withdrawn before review."))
+
+    def _take_back(self, record_id: int, take_back, done: str):
         if (refusal := self._needs_permission()) is not None:
             return refusal
         actor = current_actor()
         record = services.get_own(actor, record_id)
         try:
-            services.delete_draft(actor, record, request.form.get("version", type=int))
-            flash(_("The draft was deleted."), "success")
+            take_back(actor, record, request.form.get("version", type=int))
         except RecordConflict as e:
             flash(str(e), "danger")
+            return redirect(url_for("CreditEntryView.detail", record_id=record.id))
+        flash(done, "success")
         return redirect(url_for("CreditEntryView.mine"))
 
     # --- one record and its evidence --------------------------------------------------------
@@ -203,8 +219,8 @@ class CreditEntryView(BaseView):
         credit_type = categories.credit_type(record.category)
         return self.render_template(
             "portal/credits/detail.html", title=record.activity_name, record=record, trail=trail, users=users,
-            status_label=status_label, credit_type=credit_type, actions=ACTIONS, roles=ROLES, class_labels=CLASS_LABELS,
-            own=actor.is_person(record.person_id), certificate=record.certificate,
+            status_label=status_label, credit_type=credit_type, actions=ACTIONS, roles=ROLES,
+            wording=history.Wording(credit_type), own=actor.is_person(record.person_id), certificate=record.certificate,
         )
 
     @expose("/<int:record_id>/evidence/<int:file_id>/remove", methods=["POST"])

@@ -7,7 +7,7 @@ from flask_appbuilder import IndexView, expose
 from flask_babel import gettext as _
 
 from portal.accounts.actor import current_actor
-from portal.compliance import services as compliance
+from portal.compliance import progress
 from portal.review import services as review
 
 
@@ -22,6 +22,7 @@ class HomeView(IndexView):
         actor = current_actor()
         if actor.is_out_of_province:
             return redirect(url_for("OutOfProvinceView.index"))
-        this_year = compliance.person_year(actor.person, dt.date.today().year) if actor.person else None
-        return self.render_template("portal/home/index.html", title=_("Home"), actor=actor, this_year=this_year,
+        today = dt.date.today()
+        standing = progress.of(actor.person, today.year, today) if actor.person else None
+        return self.render_template("portal/home/index.html", title=_("Home"), actor=actor, standing=standing,
                                     waiting=review.waiting(actor) if actor.is_unit_admin else 0)

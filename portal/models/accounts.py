@@ -28,8 +28,10 @@ class LoginThrottle(Model):
 
 
 class CaptchaChallenge(Model):
-    """The answer lives here, never in the (signed, readable) session cookie; a challenge is
-    deleted when it is checked, so it cannot be replayed."""
+    """A captcha challenge that has been answered (portal.accounts.captcha): its nonce, written
+    when the answer is checked so that a replayed session cookie cannot answer it again, kept
+    until it would have expired. ``answer`` is no longer written (the answer is derived from
+    the nonce); the column stays until a migration drops it."""
 
     __tablename__ = "captcha_challenge"
 

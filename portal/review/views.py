@@ -53,7 +53,7 @@ class ReviewView(BaseView):
         return self.render_template(
             "portal/review/queue.html", title=_("Credit review"), page=page,
             categories=categories.everything(), levels=dictionaries.tree("credit_levels"),
-            waiting=review.waiting(actor), args=args, here=here,
+            waiting=review.waiting(actor), args=args, here=here, duplicates=credits.duplicates_of(page.rows),
         )
 
     @expose("/<int:record_id>")
@@ -68,7 +68,7 @@ class ReviewView(BaseView):
     def _detail(self, record: CreditRecord):
         return self.render_template("portal/review/detail.html", title=record.activity_name, record=record,
                                     credit_type=categories.credit_type(record.category), status_label=status_label,
-                                    class_labels=CLASS_LABELS)
+                                    class_labels=CLASS_LABELS, duplicate_of=credits.duplicates_of([record]).get(record.id))
 
     @expose("/decide", methods=["POST"])
     @has_access

@@ -60,6 +60,10 @@ def test_credit_walk(users, new_page, tmp_path):
     fill_activity(page, "省级课题：心衰随访")
     page.select_option("#hosting_method", label="培训班")
     page.set_input_files("#evidence", photo(tmp_path))
+    expect(page.locator(".stepper li.current")).to_have_text("活动信息")  # the chips stay on the form
+    page.get_by_role("button", name="下一步：确认").click()
+    expect(page.locator("[data-preview]")).to_contain_text("7.00 学分")  # the confirm step, nothing saved yet
+    expect(page.locator(".stepper li.current")).to_have_text("确认")
     page.get_by_role("button", name="保存", exact=True).click()
     expect(page.locator("tbody")).to_contain_text("省级课题：心衰随访")
     expect(page.locator("tbody tr", has_text="省级课题：心衰随访")).to_contain_text("草稿")

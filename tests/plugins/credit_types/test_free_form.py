@@ -24,10 +24,15 @@ def test_class_follows_the_credit_level(level, credit_class):
     assert scored(level, credits="2", hours="6").credit_class == credit_class
 
 
-def test_credits_and_hours_as_entered_rounded():
-    result = score(TYPE, credits="1.255", hours="2.25")
-    assert (result.credits, result.hours) == (Decimal("1.26"), Decimal("2.3"))
+def test_credits_as_entered_and_hours_rounded():
+    result = score(TYPE, credits="1.25", hours="2.25")
+    assert (result.credits, result.hours) == (Decimal("1.25"), Decimal("2.3"))
     assert score(TYPE, credits="25", hours="0").hours == Decimal("0.0")
+    assert score(TYPE, credits="1.250", hours="1").credits == Decimal("1.25")  # a zero more changes nothing
+
+
+def test_credits_with_more_than_two_decimals_are_refused_not_rounded():
+    assert refused(TYPE, credits="1.255", hours="3")["credits"] == ["Credits have at most two decimals, e.g. 2.5 or 2.56."]
 
 
 @pytest.mark.parametrize("credits", ["0", "-1", "", "a few"])
