@@ -398,6 +398,9 @@ class MultiYearLine(TypedDict):
     have: str
     need: str
     met: bool
+    # False while the person has been under a cycle fewer years than it lasts: progress, not a
+    # failure (absent from forms frozen before cycles: judged).
+    judged: bool
 
 
 class FormStatement(TypedDict):

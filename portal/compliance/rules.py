@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from portal.contracts import round_credits
 from portal.models import RuleSet
 from portal.models.types import to_decimal, to_units
+from portal.people.standing import History, Standing
 
 # A cap cuts a group's credits from these classes first: I类 is the scarcer, so it is kept.
 _CUT_ORDER = {"other": 0, "II": 1, "I": 2}
@@ -80,6 +81,9 @@ class Requirement:
     min_credits: int
     nodes: tuple[str, ...]
     unit_levels: frozenset[str]
+    # True: judged over the years the person has been under it, progress until there are
+    # ``years`` of them; False: a rolling window of ``years`` years, failing from the first.
+    cycle: bool
     label: str  # the requirement in words (达标标准浏览, the multi-year table)
     message: str  # its shortfall, with %(missing)s left to fill
 
@@ -138,7 +142,7 @@ class Context:
             class_1_max=None if rule_set.class_1_max is None else to_units(rule_set.class_1_max),
             multi_year=tuple(Requirement(
                 years=int(r["years"]), min_credits=to_units(r["min_credits"]), nodes=tuple(r["nodes"]),
-                unit_levels=frozenset(r.get("unit_levels") or ()),
+                unit_levels=frozenset(r.get("unit_levels") or ()), cycle=bool(r.get("cycle", True)),
                 label=self.messages["multi_year_label"] % {
                     "what": "、".join(self.node_names.get(n, n) for n in r["nodes"]),
                     "n": plain(Decimal(str(r["min_credits"]))), "years": int(r["years"])},
@@ -163,6 +167,17 @@ class MultiYearProgress(NamedTuple):
     label: str
     have: Decimal
     need: Decimal
+    years_under: int  # years of the cycle the person has been under it, this one included
+    years: int  # the cycle's length
+
+    @property
+    def judged(self) -> bool:
+        """A cycle is judged once it is complete; until then it shows progress."""
+        return self.years_under >= self.years
+
+    @property
+    def met(self) -> bool:
+        return self.have >= self.need
 
 
 class Shortfall(NamedTuple):
@@ -199,22 +214,31 @@ class Verdict:
         return {True: _("Compliant"), False: _("Not compliant"), None: _("No compliance standard applies")}[self.compliant]
 
 
-def choose(rule_sets: Sequence[RuleSet], year: int, title_level: str, unit_level: str | None) -> RuleSet | None:
-    """The rule set for a person's year: valid that year, fitting their group, highest priority."""
-    fitting = [
-        r for r in rule_sets
-        if r.enabled and r.valid_from <= year and (r.valid_to is None or year <= r.valid_to)
-        and (not r.title_levels or title_level in r.title_levels)
-        and (not r.unit_levels or (unit_level or "") in r.unit_levels)
-    ]
-    return min(fitting, key=lambda r: (-r.priority, -len(r.title_levels or ()) - len(r.unit_levels or ()), r.id),
-               default=None)
+def fits(rule_set: RuleSet, standing: Standing) -> bool:
+    """Whether the rule set's group (title levels, unit grades, tiers and types; empty: any)
+    takes a person of this standing."""
+    return all(not wanted or have in wanted for wanted, have in (
+        (rule_set.title_levels, standing.title_level), (rule_set.unit_levels, standing.grade),
+        (rule_set.unit_tiers, standing.tier), (rule_set.unit_types, standing.type)))
 
 
-def judge(figures: Figures, rule_set: RuleSet | None, context: Context, unit_level: str | None = None,
+def choose(rule_sets: Sequence[RuleSet], year: int, standing: Standing) -> RuleSet | None:
+    """The rule set for a person's year, by their standing that year: valid that year, fitting
+    their group, highest priority, then the narrowest group."""
+    fitting = [r for r in rule_sets
+               if r.enabled and r.valid_from <= year and (r.valid_to is None or year <= r.valid_to) and fits(r, standing)]
+    return min(fitting, key=lambda r: (-r.priority, -_group_size(r), r.id), default=None)
+
+
+def _group_size(rule_set: RuleSet) -> int:
+    return sum(len(getattr(rule_set, name) or ()) for name in ("title_levels", "unit_levels", "unit_tiers", "unit_types"))
+
+
+def judge(figures: Figures, rule_set: RuleSet | None, context: Context, history: History | None = None,
           earlier: Mapping[int, Figures] | None = None, with_nodes: bool = False) -> Verdict:
-    """A person's year under ``rule_set``. ``earlier`` holds the previous years the rule set's
-    multi-year requirements look back on."""
+    """A person's year under ``rule_set``. ``history`` gives their standing in each year (None:
+    the same in every year); ``earlier`` holds the previous years the rule set's multi-year
+    requirements look back on."""
     plan = context.plan(rule_set) if rule_set else None
     class_1, class_2, other = figures.class_1, figures.class_2, figures.other
     caps, node_cut = [], {}
@@ -258,16 +282,32 @@ def judge(figures: Figures, rule_set: RuleSet | None, context: Context, unit_lev
         if have < need:
             shortfalls.append(_shortfall(requirement, to_decimal(need - have, places), context.messages[requirement]))
     for requirement in plan.multi_year:
-        if requirement.unit_levels and (unit_level or "") not in requirement.unit_levels:
+        if not _in_group(requirement, history, figures.year):
             continue
-        window = [figures] + [earlier[figures.year - back] for back in range(1, requirement.years)
-                              if earlier and figures.year - back in earlier]
-        have = sum(f.node_credits(requirement.nodes) for f in window)
-        verdict.multi_year.append(MultiYearProgress(requirement.label, _credits(have), _credits(requirement.min_credits)))
-        if have < requirement.min_credits:
+        # A cycle: the years of the window the person was under the requirement (this one
+        # always); a rolling window: all of them.
+        years = [figures.year] + [year for year in range(figures.year - requirement.years + 1, figures.year)
+                                  if not requirement.cycle or _under(requirement, history, year)]
+        have = sum(f.node_credits(requirement.nodes) for f in
+                   [figures] + [earlier[year] for year in years[1:] if earlier and year in earlier])
+        progress = MultiYearProgress(requirement.label, _credits(have), _credits(requirement.min_credits),
+                                     len(years) if requirement.cycle else requirement.years, requirement.years)
+        verdict.multi_year.append(progress)
+        if have < requirement.min_credits and progress.judged:
             shortfalls.append(_shortfall("multi_year", _credits(requirement.min_credits - have), requirement.message))
     verdict.compliant = not shortfalls
     return verdict
+
+
+def _in_group(requirement: Requirement, history: History | None, year: int) -> bool:
+    """Whether the person's unit in ``year`` is of a grade the requirement names."""
+    return not requirement.unit_levels or history is None or history.at(year).grade in requirement.unit_levels
+
+
+def _under(requirement: Requirement, history: History | None, year: int) -> bool:
+    """Whether an earlier year counts toward the person's cycle: known to the portal by then
+    (the first year of their history) and in the requirement's group."""
+    return (history is None or year >= history.since) and _in_group(requirement, history, year)
 
 
 def _shortfall(requirement: str, missing: Decimal, message: str) -> Shortfall:
@@ -326,6 +366,12 @@ def describe(rule_set: RuleSet, context: Context) -> list[str]:
         line = requirement.label
         if requirement.unit_levels:
             line += " " + _("(staff of %(levels)s units)", levels="、".join(sorted(requirement.unit_levels)))
+        if requirement.cycle:
+            line += " " + _("Counted over the years a person has been under it; until %(years)d years have passed it "
+                            "shows progress, not a failure.", years=requirement.years)
+        else:
+            line += " " + _("Counted over the last %(years)d years whatever the person's first year.",
+                            years=requirement.years)
         lines.append(line)
     deeming = [context.categories[c].name for c in rule_set.deeming_categories or () if c in context.categories]
     if deeming:

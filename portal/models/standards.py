@@ -24,7 +24,9 @@ class RuleSet(Model):
     # The group: empty lists mean "any". When several rule sets fit a person's year, the
     # highest priority wins.
     title_levels: Mapped[list[str]] = mapped_column(JSON, default=list)
-    unit_levels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    unit_levels: Mapped[list[str]] = mapped_column(JSON, default=list)  # grades (三级 ...)
+    unit_tiers: Mapped[list[str]] = mapped_column(JSON, default=list)  # 省, 市, 县区 ...
+    unit_types: Mapped[list[str]] = mapped_column(JSON, default=list)  # 医院, 疾控 ...
     priority: Mapped[int] = mapped_column(Integer, default=0)
 
     min_credits: Mapped[Decimal] = mapped_column(FixedDecimal(2))

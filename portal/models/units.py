@@ -9,6 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 UNIT_KINDS = ("province", "city", "county", "institution")
 # Grades of an institution (单位级别).
 UNIT_LEVELS = ("三级", "二级", "一级", "乡镇", "其他")
+# Administrative tier (行政层级): "县级及以下" in rules means the tier, not the grade.
+UNIT_TIERS = ("省", "市", "县区", "乡镇街道", "村")
+UNIT_TYPES = ("医院", "疾控", "妇幼保健", "社区卫生服务中心", "卫生院", "村卫生室", "卫生行政部门", "其他")
 
 
 class Unit(Model):
@@ -19,6 +22,8 @@ class Unit(Model):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16))
     level: Mapped[str | None] = mapped_column(String(16))
+    tier: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    type: Mapped[str] = mapped_column(String(32), default="", server_default="")
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
 
 from portal.models.people import PERSON_STATUSES, TITLE_LEVELS, TRANSFER_STATUSES
 from portal.people import id_number
@@ -81,3 +81,16 @@ class StaffEditForm(PersonForm):
 
     id_number = StringField(_l("ID number"), [Optional(), _valid_id_number],
                             description=_l("Leave empty to keep the current one."))
+
+
+class YearCorrectionForm(FlaskForm):
+    """The provincial admin's correction of a person's standing in one past year."""
+
+    year = IntegerField(_l("Year"), [InputRequired(message=_l("Enter a year such as 2023."))])
+    unit_id = SelectField(_l("Unit"), coerce=int, validate_choice=True)
+    title = StringField(_l("Title"), [Optional(), Length(max=64)])
+    title_level = SelectField(_l("Title level"), choices=_choices(("",) + TITLE_LEVELS), default="")
+    status = SelectField(_l("Status"), choices=_choices(PERSON_STATUSES), default=PERSON_STATUSES[0])
+    reason = StringField(_l("Reason"), [DataRequired(message=_l("Say why the year is corrected.")), Length(max=200)],
+                         description=_l("Kept with the history row, with your name."))
+

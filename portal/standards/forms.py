@@ -29,7 +29,7 @@ from portal.dictionaries.services import tree
 from portal.extensions import db
 from portal.models import CreditCategory, RuleSet
 from portal.models.people import TITLE_LEVELS
-from portal.models.units import UNIT_LEVELS
+from portal.models.units import UNIT_LEVELS, UNIT_TIERS, UNIT_TYPES
 
 RANGE = _l("Enter a number from %(min)s to %(max)s.")
 CREDITS = NumberRange(0, 999, message=RANGE)
@@ -117,6 +117,10 @@ class RuleSetForm(FlaskForm):
     title_levels = SelectMultipleField(_l("Title levels"), choices=[(v, v) for v in TITLE_LEVELS],
                                        description=_l("None ticked: every title level."))
     unit_levels = SelectMultipleField(_l("Unit levels"), choices=LEVELS, description=_l("None ticked: every unit level."))
+    unit_tiers = SelectMultipleField(_l("Unit tiers"), choices=[(v, v) for v in UNIT_TIERS],
+                                     description=_l("None ticked: every tier (县级及以下: 县区, 乡镇街道 and 村)."))
+    unit_types = SelectMultipleField(_l("Unit types"), choices=[(v, v) for v in UNIT_TYPES],
+                                     description=_l("None ticked: every type of unit."))
     min_credits = DecimalField(_l("Credits a year, at least"), [InputRequired(message=_l("Enter the credits a year, 0 or more.")),
                                                                CREDITS], places=2)
     min_hours = DecimalField(_l("Hours (学时) a year, at least"), [Optional(), NumberRange(0, 9999, message=RANGE)],
@@ -182,6 +186,7 @@ class RuleSetForm(FlaskForm):
             "name": self.name.data, "description": (self.description.data or "").strip(),
             "valid_from": self.valid_from.data, "valid_to": self.valid_to.data,
             "title_levels": self.title_levels.data, "unit_levels": self.unit_levels.data,
+            "unit_tiers": self.unit_tiers.data, "unit_types": self.unit_types.data,
             "priority": self.priority.data or 0, "enabled": self.enabled.data,
             "min_credits": round_credits(self.min_credits.data), "min_hours": round_hours(self.min_hours.data or 0),
             "class_1_min": round_credits(self.class_1_min.data or 0),
@@ -202,8 +207,8 @@ def _above(value: Decimal | None, total: Decimal | None) -> bool:
 def initial(rule_set: RuleSet) -> dict[str, Any]:
     """A stored rule set as the form's data (the JSON rows' numbers as Decimals)."""
     data = {name: getattr(rule_set, name) for name in (
-        "name", "description", "valid_from", "valid_to", "title_levels", "unit_levels", "priority", "enabled",
-        "min_credits", "min_hours", "class_1_min", "class_1_max", "class_2_min", "interchange_percent",
+        "name", "description", "valid_from", "valid_to", "title_levels", "unit_levels", "unit_tiers", "unit_types", "priority",
+        "enabled", "min_credits", "min_hours", "class_1_min", "class_1_max", "class_2_min", "interchange_percent",
         "deeming_categories")}
     data["caps"] = [{"category_id": int(c["category_id"]), "cap": Decimal(str(c["cap"]))} for c in rule_set.caps or ()]
     data["multi_year"] = [{**r, "min_credits": Decimal(str(r["min_credits"]))} for r in rule_set.multi_year or ()]

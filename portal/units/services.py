@@ -2,10 +2,11 @@
 (portal/units/views.py), which checks a deletion first."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from portal.extensions import db
 from portal.models import Person, Unit
+from portal.people import services as people
 
 
 def children() -> dict[int | None, list[Unit]]:
@@ -23,3 +24,11 @@ def staff_counts() -> dict[int, int]:
 
 def has_staff(unit_id: int) -> bool:
     return db.session.scalar(select(Person.id).where(Person.unit_id == unit_id).limit(1)) is not None
+
+
+def restate_if_regraded(unit: Unit) -> None:
+    """Before an edit is saved: if the unit's tier, grade or type changed, its staff stand in the
+    changed unit from this year on; their past years keep the unit as it was."""
+    attrs = inspect(unit).attrs
+    if any(attrs[name].history.has_changes() for name in ("tier", "level", "type")):
+        people.restate_unit_staff(unit)

@@ -1,0 +1,158 @@
+"""Each year judged as it was: units gain an administrative tier and a type; history rows keep the
+unit's tier, grade and type of their year, who wrote a correction and why; title levels split
+高级 into 副高 and 正高 and add 乡村医生 and 无职称; rule sets select on tiers and types.
+
+Filled from today's data:
+- a unit's tier from its place in the tree (province 省, city 市, county 县区) and, for an
+  institution, from its grade and name (乡镇 grade, 卫生院 or 社区卫生服务中心: 乡镇街道; 村卫生室: 村;
+  a 区 or 县 in the name after its city's: 县区; else its parent's tier); its type from its name.
+- 高级 becomes 正高 for titles naming a full senior rank (主任医师, 主任护师 ..., 研究员, 教授 without
+  副), else 副高 (the lower reading where the title does not say); a rule set for 高级 covers both.
+- every history row gets its unit's tier, grade and type; a person without history gets a row of
+  today's standing; a person's first row is dated back to their first record's year, so the
+  years they have records in count as years they were known.
+- the transitional rules for "县级及以下" select the tiers 县区, 乡镇街道 and 村 instead of the
+  grades 一级 and 乡镇.
+
+Revision ID: 0015
+Revises: 0011
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0015"
+down_revision = "0011"
+branch_labels = None
+depends_on = None
+
+COUNTY_RULES = "过渡期县级及以下医疗卫生机构学分标准(2019—2024年)"
+COUNTY_TIERS = ["县区", "乡镇街道", "村"]
+FULL_SENIOR = ("主任医师", "主任药师", "主任护师", "主任技师", "研究员", "教授")
+TYPES = (("村卫生室", "村卫生室"), ("社区卫生服务", "社区卫生服务中心"), ("卫生院", "卫生院"), ("疾病预防控制", "疾控"),
+         ("疾控", "疾控"), ("妇幼保健", "妇幼保健"), ("卫生健康委", "卫生行政部门"), ("卫生局", "卫生行政部门"),
+         ("医院", "医院"))
+KIND_TIERS = {"province": "省", "city": "市", "county": "县区"}
+
+unit = sa.table("unit", sa.column("id", sa.Integer), sa.column("name", sa.String), sa.column("kind", sa.String),
+                sa.column("level", sa.String), sa.column("parent_id", sa.Integer), sa.column("tier", sa.String),
+                sa.column("type", sa.String))
+person = sa.table("person", sa.column("id", sa.Integer), sa.column("unit_id", sa.Integer),
+                  sa.column("title", sa.String), sa.column("title_level", sa.String), sa.column("status", sa.String))
+history = sa.table("person_history", sa.column("id", sa.Integer), sa.column("person_id", sa.Integer),
+                   sa.column("year", sa.Integer), sa.column("unit_id", sa.Integer), sa.column("title", sa.String),
+                   sa.column("title_level", sa.String), sa.column("status", sa.String),
+                   sa.column("unit_tier", sa.String), sa.column("unit_grade", sa.String),
+                   sa.column("unit_type", sa.String), sa.column("reason", sa.String))
+record = sa.table("credit_record", sa.column("person_id", sa.Integer), sa.column("activity_date", sa.Date))
+rule_set = sa.table("rule_set", sa.column("id", sa.Integer), sa.column("name", sa.String),
+                    sa.column("title_levels", sa.JSON), sa.column("unit_levels", sa.JSON),
+                    sa.column("unit_tiers", sa.JSON))
+
+
+def unit_type(name: str, kind: str) -> str:
+    if kind != "institution":
+        return "卫生行政部门"
+    return next((kind for word, kind in TYPES if word in name), "其他")
+
+
+def unit_tier(row, parent) -> str:
+    if row.kind in KIND_TIERS:
+        return KIND_TIERS[row.kind]
+    name = row.name[len(parent.name):] if parent is not None and row.name.startswith(parent.name) else row.name
+    if "村卫生室" in name:
+        return "村"
+    if row.level == "乡镇" or "卫生院" in name or "社区卫生服务" in name or "街道" in name:
+        return "乡镇街道"
+    if "区" in name or "县" in name or (parent is not None and parent.kind == "county"):
+        return "县区"
+    return KIND_TIERS.get(parent.kind, "市") if parent is not None else "市"
+
+
+def senior_level(title: str) -> str:
+    return "正高" if "副" not in (title or "") and any(t in (title or "") for t in FULL_SENIOR) else "副高"
+
+
+def upgrade():
+    with op.batch_alter_table("unit") as batch:
+        batch.add_column(sa.Column("tier", sa.String(16), nullable=False, server_default=""))
+        batch.add_column(sa.Column("type", sa.String(32), nullable=False, server_default=""))
+    with op.batch_alter_table("person_history") as batch:
+        batch.add_column(sa.Column("unit_tier", sa.String(16), nullable=False, server_default=""))
+        batch.add_column(sa.Column("unit_grade", sa.String(16), nullable=False, server_default=""))
+        batch.add_column(sa.Column("unit_type", sa.String(32), nullable=False, server_default=""))
+        batch.add_column(sa.Column("changed_by", sa.Integer(), sa.ForeignKey("ab_user.id",
+                                                                            name="fk_person_history_changed_by"),
+                                   nullable=True))
+        batch.add_column(sa.Column("reason", sa.String(200), nullable=False, server_default=""))
+        batch.create_index("ix_person_history_person_year", ["person_id", "year", "id"])
+    with op.batch_alter_table("rule_set") as batch:
+        batch.add_column(sa.Column("unit_tiers", sa.JSON(), nullable=False, server_default="[]"))
+        batch.add_column(sa.Column("unit_types", sa.JSON(), nullable=False, server_default="[]"))
+
+    connection = op.get_bind()
+    units = {row.id: row for row in connection.execute(sa.select(unit))}
+    filled = {}
+    for row in units.values():
+        filled[row.id] = (unit_tier(row, units.get(row.parent_id)), unit_type(row.name, row.kind), row.level or "")
+        connection.execute(unit.update().where(unit.c.id == row.id).values(tier=filled[row.id][0],
+                                                                          type=filled[row.id][1]))
+
+    for table in (person, history):
+        for row_id, title in connection.execute(sa.select(table.c.id, table.c.title).where(table.c.title_level == "高级")):
+            connection.execute(table.update().where(table.c.id == row_id).values(title_level=senior_level(title)))
+    for row_id, name, levels, grades in connection.execute(
+            sa.select(rule_set.c.id, rule_set.c.name, rule_set.c.title_levels, rule_set.c.unit_levels)):
+        if levels and "高级" in levels:
+            levels = [level for level in levels if level != "高级"] + ["副高", "正高"]
+            connection.execute(rule_set.update().where(rule_set.c.id == row_id).values(title_levels=levels))
+        if name == COUNTY_RULES and sorted(grades or ()) == sorted(("一级", "乡镇")):
+            connection.execute(rule_set.update().where(rule_set.c.id == row_id)
+                               .values(unit_levels=[], unit_tiers=COUNTY_TIERS))
+
+    for row_id, unit_id in connection.execute(sa.select(history.c.id, history.c.unit_id)):
+        tier, kind, grade = filled[unit_id]
+        connection.execute(history.update().where(history.c.id == row_id)
+                           .values(unit_tier=tier, unit_type=kind, unit_grade=grade))
+    first_rows = dict(connection.execute(sa.select(history.c.person_id, sa.func.min(history.c.id))
+                                         .group_by(history.c.person_id)).all())
+    first_records = dict(connection.execute(
+        sa.select(record.c.person_id, sa.func.min(record.c.activity_date)).group_by(record.c.person_id)).all())
+    this_year = connection.execute(sa.select(sa.func.current_date())).scalar()
+    this_year = int(str(this_year)[:4])
+    for row in connection.execute(sa.select(person)).all():
+        first_record = first_records.get(row.id)
+        first_record_year = int(str(first_record)[:4]) if first_record else None
+        if row.id not in first_rows:
+            tier, kind, grade = filled[row.unit_id]
+            connection.execute(history.insert().values(
+                person_id=row.id, year=min(first_record_year or this_year, this_year), unit_id=row.unit_id,
+                title=row.title or "", title_level=row.title_level or "", status=row.status or "", unit_tier=tier,
+                unit_grade=grade, unit_type=kind, reason=""))
+        elif first_record_year is not None:
+            connection.execute(history.update().where(history.c.id == first_rows[row.id],
+                                                      history.c.year > first_record_year)
+                               .values(year=first_record_year))
+
+
+def downgrade():
+    connection = op.get_bind()
+    for table in (person, history):
+        connection.execute(table.update().where(table.c.title_level.in_(("副高", "正高"))).values(title_level="高级"))
+    for row_id, levels in connection.execute(sa.select(rule_set.c.id, rule_set.c.title_levels)):
+        if levels and ("副高" in levels or "正高" in levels):
+            kept = [level for level in levels if level not in ("副高", "正高")] + ["高级"]
+            connection.execute(rule_set.update().where(rule_set.c.id == row_id).values(title_levels=kept))
+    connection.execute(rule_set.update().where(rule_set.c.name == COUNTY_RULES).values(unit_levels=["一级", "乡镇"]))
+    with op.batch_alter_table("rule_set") as batch:
+        batch.drop_column("unit_types")
+        batch.drop_column("unit_tiers")
+    with op.batch_alter_table("person_history") as batch:
+        batch.drop_index("ix_person_history_person_year")
+        batch.drop_column("reason")
+        batch.drop_column("changed_by")
+        batch.drop_column("unit_type")
+        batch.drop_column("unit_grade")
+        batch.drop_column("unit_tier")
+    with op.batch_alter_table("unit") as batch:
+        batch.drop_column("type")
+        batch.drop_column("tier")

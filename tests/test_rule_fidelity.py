@@ -1,0 +1,263 @@
+"""Rule fidelity, one row per rule edge: each row names the rule text it follows, builds a
+person's years through the real services (entry, review, history) and states the verdict an
+administrator checking the rules line by line must find. Runs on SQLite and, with
+PORTAL_TEST_DATABASE_URL, on PostgreSQL."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from portal.accounts import services as accounts
+from portal.accounts.actor import actor_for
+from portal.compliance import services
+from portal.extensions import db
+from portal.models import Person, clock
+from portal.people import services as people
+from tests.helpers import PASSWORD, Made, TestUsers, approved_record
+
+FREE = "非向导录入"
+COUNTY = "过渡期县级及以下医疗卫生机构学分标准(2019—2024年)"
+TRANSITIONAL = "过渡期继续医学教育学分标准(2019—2024年)"
+NATIONAL_2006 = "2006年全国继续医学教育学分标准"
+
+
+class Year:
+    """A person's years, built through the real workflow and judged."""
+
+    def __init__(self, app, users: TestUsers, person: Made):
+        self.app, self.users, self.person = app, users, person
+
+    def free(self, day: dt.date, credits: str, hours: str = "0", level: str = "city") -> int:
+        return approved_record(self.app, self.person.id, FREE, day, {"credits": credits, "hours": hours},
+                               credit_level=level)
+
+    def verdict(self, year: int):
+        with self.app.test_request_context():
+            return services.person_year(db.session.get(Person, self.person.id), year)
+
+    def unit_list(self, year: int, unit_id: int) -> dict[str, Any]:
+        with self.app.test_request_context():
+            return {a.name: (a.unit_name, a.verdict.compliant) for a in services.results(year, [unit_id])}
+
+    def move(self, unit_id: int, **fields) -> None:
+        """Today's move or promotion, as the provincial admin saves it on the profile."""
+        with self.app.test_request_context():
+            admin = actor_for(accounts.find_user("padmin"))
+            people.update(admin, db.session.get(Person, self.person.id), {"unit_id": unit_id, **fields})
+
+
+def summary(v) -> dict[str, Any]:
+    return {"rule_set": v.rule_set.name if v.rule_set else None, "compliant": v.compliant,
+            "credits": v.credits, "shortfalls": {s.requirement: s.missing for s in v.shortfalls}}
+
+
+@dataclass(frozen=True)
+class Edge:
+    id: str
+    rule: str  # the rule text the row follows
+    run: Callable[[Any, TestUsers], Any]
+    expected: Any
+
+
+# --- 1. each year judged as it was --------------------------------------------------------
+
+def _district_hospital(app, users):
+    """A 二级 district hospital is a county-tier unit."""
+    hospital = users.unit("330281", "宁波市鄞州区人民医院", level="二级", tier="县区")
+    year = Year(app, users, users.person(hospital, self_entry=True))
+    year.free(dt.date(2022, 6, 1), "20")
+    return summary(year.verdict(2022))
+
+
+def _city_hospital_same_grade(app, users):
+    hospital = users.unit("330282", "宁波市第六医院", level="二级", tier="市")
+    year = Year(app, users, users.person(hospital, self_entry=True))
+    year.free(dt.date(2022, 6, 1), "20")
+    return summary(year.verdict(2022))
+
+
+def _moved_person_keeps_past_years(app, users):
+    """Township health centre since 2021, moved today to a city 三级 hospital."""
+    township = users.unit("330291", "鄞州区姜山镇卫生院", level="乡镇", tier="乡镇街道", type="卫生院")
+    city = users.unit("330201", "宁波市第二医院", level="三级", tier="市")
+    made = users.person(township, self_entry=True, name="周移")
+    users.since(made, 2021)
+    year = Year(app, users, made)
+    year.free(dt.date(2022, 6, 1), "20")
+    before = (summary(year.verdict(2022)), year.unit_list(2022, township), year.unit_list(2022, city))
+    year.move(city, title="主治医师", title_level="中级")
+    after = (summary(year.verdict(2022)), year.unit_list(2022, township), year.unit_list(2022, city))
+    assert after == before
+    this_year = year.verdict(clock.now().year)
+    return after[0]["rule_set"], after[1], after[2], this_year.rule_set.name
+
+
+def _corrected_year_changes_that_year_only(app, users):
+    """The provincial admin corrects 2022: the person was at the city hospital that year."""
+    township = users.unit("330291", "鄞州区姜山镇卫生院", level="乡镇", tier="乡镇街道", type="卫生院")
+    city = users.unit("330201", "宁波市第二医院", level="三级", tier="市")
+    made = users.person(township, self_entry=True, name="吴正")
+    users.since(made, 2021)
+    year = Year(app, users, made)
+    year.free(dt.date(2022, 6, 1), "20")
+    year.free(dt.date(2023, 6, 1), "20")
+    with app.test_request_context():
+        person = db.session.get(Person, made.id)
+        people.correct_year(actor_for(accounts.find_user("padmin")), person, 2022,
+                            {"unit_id": city, "title": "医师", "title_level": "初级", "status": "正常",
+                             "reason": "2022年借调市二院，据人事档案更正"})
+        trail = [(h.year, h.unit.name, h.author.username if h.author else "", h.reason) for h in person.history
+                 if h.reason]
+    return (summary(year.verdict(2021))["rule_set"], summary(year.verdict(2022))["rule_set"],
+            summary(year.verdict(2023))["rule_set"], trail)
+
+
+def _first_year_grade_three_learner(app, users):
+    """Joined a 三级 hospital in 2015: the 5-year national requirement is a cycle in progress."""
+    hospital = users.unit("330101", level="三级", tier="市")
+    made = users.person(hospital, self_entry=True)
+    users.since(made, 2015)
+    year = Year(app, users, made)
+    year.free(dt.date(2015, 3, 1), "5", level="provincial")
+    year.free(dt.date(2015, 6, 1), "20")
+    v = year.verdict(2015)
+    return summary(v)["compliant"], [(p.have, p.need, p.years_under, p.years, p.judged) for p in v.multi_year]
+
+
+def _grade_three_learner_after_five_years(app, users):
+    hospital = users.unit("330101", level="三级", tier="市")
+    made = users.person(hospital, self_entry=True)
+    users.since(made, 2011)
+    year = Year(app, users, made)
+    year.free(dt.date(2013, 3, 1), "8", level="national")
+    year.free(dt.date(2015, 3, 1), "5", level="provincial")
+    year.free(dt.date(2015, 6, 1), "20")
+    v = year.verdict(2015)
+    return summary(v)["shortfalls"], [(p.have, p.years_under, p.judged) for p in v.multi_year]
+
+
+def _rule_set_for_a_unit_type(app, users):
+    """A rule set for 疾控 staff only picks them and nobody else."""
+    from portal.models import RuleSet
+
+    with app.app_context():
+        db.session.add(RuleSet(name="疾控人员标准(测试)", description="", valid_from=2030, valid_to=2030,
+                               title_levels=["副高", "正高"], unit_levels=[], unit_tiers=[], unit_types=["疾控"],
+                               priority=5, min_credits=Decimal(30), caps=[], multi_year=[], deeming_categories=[]))
+        db.session.commit()
+    cdc = users.unit("330190", "杭州市疾病预防控制中心", level="其他", tier="市", type="疾控")
+    hospital = users.unit("330101", level="三级", tier="市")
+    chosen = []
+    for unit, level in ((cdc, "副高"), (cdc, "中级"), (hospital, "正高")):
+        chosen.append(Year(app, users, users.person(unit, title_level=level)).verdict(2030).rule_set.name)
+    return chosen
+
+
+EDGES = [
+    Edge("district-hospital-is-county", "过渡期：县级及以下医疗卫生机构人员每年不少于20学分（县级是行政层级，二级区医院属县级）",
+         _district_hospital, {"rule_set": COUNTY, "compliant": True, "credits": Decimal("20.00"), "shortfalls": {}}),
+    Edge("city-hospital-of-the-same-grade", "过渡期：每年不少于25学分（市级单位，不论医院等级）", _city_hospital_same_grade,
+         {"rule_set": TRANSITIONAL, "compliant": False, "credits": Decimal("20.00"),
+          "shortfalls": {"total": Decimal("5.00"), "class_1": Decimal("2.50")}}),
+    Edge("move-keeps-past-years", "每个年度按当年的单位和职称判定：调动只影响此后的年度", _moved_person_keeps_past_years,
+         (COUNTY, {"周移": ("鄞州区姜山镇卫生院", True)}, {}, "2024年全国继续医学教育学分标准")),
+    Edge("admin-corrects-one-year", "省级管理员可更正某一年度的人员状态（留痕）", _corrected_year_changes_that_year_only,
+         (COUNTY, TRANSITIONAL, COUNTY,
+          [(2023, "鄞州区姜山镇卫生院", "padmin", "更正2022年度后保持原状态"),
+           (2022, "宁波市第二医院", "padmin", "2022年借调市二院，据人事档案更正"),
+           (2022, "鄞州区姜山镇卫生院", "padmin", "更正2021年度后保持原状态"),
+           (2021, "鄞州区姜山镇卫生院", "padmin", "入职档案")])),
+    Edge("first-year-grade-three-cycle", "2006：三级医院人员5年内须获得国家级项目10学分（周期：未满5年显示进度，不判不达标）",
+         _first_year_grade_three_learner, (True, [(Decimal("0.00"), Decimal("10.00"), 1, 5, False)])),
+    Edge("grade-three-cycle-complete", "2006：三级医院人员5年内须获得国家级项目10学分（满5年后判定）",
+         _grade_three_learner_after_five_years, ({"multi_year": Decimal("2.00")}, [(Decimal("8.00"), 5, True)])),
+    Edge("rule-set-by-unit-type-and-title", "达标标准可按单位类型和职称级别（副高、正高）选择适用人群",
+         _rule_set_for_a_unit_type, ["疾控人员标准(测试)", "2024年全国继续医学教育学分标准", "2024年全国继续医学教育学分标准"]),
+]
+
+
+@pytest.mark.parametrize("edge", EDGES, ids=[e.id for e in EDGES])
+def test_rule_edge(app, users, restore_rule_sets, edge):
+    users.province_admin()
+    assert edge.run(app, users) == edge.expected, edge.rule
+
+
+def test_only_the_provincial_admin_corrects_a_year(app, users):
+    """A unit admin (of the person's own unit) sends the correction the provincial admin may send:
+    refused, and the history is unchanged; the provincial admin's goes through with their name."""
+    from portal.models import PersonHistory
+    from tests.helpers import api_token
+
+    users.province_admin()
+    unit = users.unit("330101", level="三级")
+    admin = users.person(unit, role="unit_admin", name="单位管理员")
+    learner = users.person(unit, name="李学员")
+    body = {"unit_id": unit, "title": "主任医师", "title_level": "正高", "status": "正常", "reason": "改高职称"}
+    client = app.test_client()
+
+    def rows():
+        with app.app_context():
+            return db.session.query(PersonHistory).filter_by(person_id=learner.id).count()
+
+    before = rows()
+    headers = {"Authorization": f"Bearer {api_token(client, admin.username, admin.password)}"}
+    assert client.put(f"/api/v1/people/{learner.id}/years/2022", headers=headers, json=body).status_code == 403
+    assert rows() == before
+    headers = {"Authorization": f"Bearer {api_token(client, 'padmin', PASSWORD)}"}
+    refused = client.put(f"/api/v1/people/{learner.id}/years/{clock.now().year}", headers=headers, json=body)
+    assert refused.status_code == 400 and "只能更正以往年度" in refused.json["message"]["year"][0]
+    no_reason = client.put(f"/api/v1/people/{learner.id}/years/2022", headers=headers, json={**body, "reason": ""})
+    assert no_reason.status_code == 400 and "reason" in no_reason.json["message"]
+    done = client.put(f"/api/v1/people/{learner.id}/years/2022", headers=headers, json=body)
+    assert done.status_code == 200
+    corrected = next(h for h in done.json["result"]["history"] if h["year"] == 2022 and h["reason"] == "改高职称")
+    assert (corrected["title_level"], corrected["changed_by"], corrected["unit_grade"]) == ("正高", "padmin", "三级")
+
+
+def test_migration_fills_history_and_unit_fields_on_the_demo_province(app, restore_rule_sets):
+    """The demo province loaded, taken back to before 0015 and brought forward: tiers and types
+    from the tree and the names, 高级 split by title, history dated from the first record, and
+    the yearly summary still matching the records."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import select
+
+    from portal.demo import load_demo_data
+    from portal.models import PersonHistory, Unit
+
+    migrations = app.extensions["migrate"].directory
+    with app.app_context():
+        load_demo_data(seed=7)
+        db.session.commit()
+        db.session.remove()
+        downgrade(directory=migrations, revision="0011")
+        db.session.remove()
+        upgrade(directory=migrations)
+        db.session.remove()
+        units = {u.name: (u.tier, u.level, u.type) for u in db.session.scalars(select(Unit))}
+        assert units["宁波市鄞州区人民医院"] == ("县区", "二级", "医院")
+        assert units["杭州市西湖区社区卫生服务中心"] == ("乡镇街道", "乡镇", "社区卫生服务中心")
+        assert units["杭州市第一人民医院"] == ("市", "三级", "医院")
+        assert units["宁波市"] == ("市", None, "卫生行政部门")
+        levels = {(p.title, p.title_level) for p in db.session.scalars(select(Person))}
+        assert ("主任医师", "正高") in levels or ("副主任医师", "副高") in levels
+        assert not any(level == "高级" for _, level in levels)
+        assert all(level == ("正高" if title == "主任医师" else "副高") for title, level in levels
+                   if title in ("主任医师", "副主任医师", "副主任护师"))
+        history = db.session.scalars(select(PersonHistory)).all()
+        assert history and all(h.unit_tier and h.unit_type for h in history)
+        first = {}
+        for h in history:
+            first[h.person_id] = min(first.get(h.person_id, 9999), h.year)
+        with_records = {p.id for p in db.session.scalars(select(Person)) if p.out_of_province is False}
+        assert {first[p] for p in with_records} <= {2025, clock.now().year}
+        county = db.session.scalar(select(Unit.id).where(Unit.name == "宁波市鄞州区人民医院"))
+        staff = db.session.scalar(select(Person).where(Person.unit_id == county, Person.out_of_province.is_(False)))
+        with app.test_request_context():
+            assert services.person_year(staff, 2024).rule_set.name == COUNTY
+        db.session.remove()
+    assert "matches the records" in app.test_cli_runner().invoke(args=["portal", "compliance-check"]).output
