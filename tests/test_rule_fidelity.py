@@ -158,6 +158,75 @@ def _rule_set_for_a_unit_type(app, users):
     return chosen
 
 
+# --- 2. caps and deeming by what a record is ---------------------------------------------------
+
+AID_LONG = "援助西部、农村、海岛、援外等医疗活动6个月及以上"
+TRAINING_LONG = "经单位批准,到外单位进修(含出国培训)6个月及以上"
+
+
+def _free_form_unit_activities_capped(app, users):
+    """15 credits of unit activities entered on the free form count 10, as through the wizard."""
+    year = Year(app, users, users.person(users.unit("330102", level="二级"), self_entry=True))
+    year.free(dt.date(2016, 3, 1), "5", level="national")
+    year.free(dt.date(2016, 4, 1), "15", level="unit_activity")
+    year.free(dt.date(2016, 5, 1), "10", level="city")
+    v = year.verdict(2016)
+    return ([(c.entered, c.cap, c.counted, "非向导录入" in c.label) for c in v.caps], v.entered, v.credits, v.compliant,
+            v.nodes["unit_activity"][0])
+
+
+def _free_form_and_wizard_share_the_cap(app, users):
+    year = Year(app, users, users.person(users.unit("330102", level="二级"), self_entry=True))
+    for month in (1, 2, 3):
+        approved_record(app, year.person.id, "单位组织的学术活动", dt.date(2016, month, 5), {"role": "lecturer"})
+    year.free(dt.date(2016, 4, 1), "6", level="unit_activity")
+    v = year.verdict(2016)
+    return [(c.entered, c.counted) for c in v.caps], v.nodes["unit_activity"][0]
+
+
+def _stay(app, users, category, day, months, years):
+    year = Year(app, users, users.person(users.unit("330102", level="二级"), self_entry=True))
+    record = approved_record(app, year.person.id, category, day, {}, wizard_rule=str(months))
+    return [(y, year.verdict(y).deemed_by == record, year.verdict(y).compliant) for y in years]
+
+
+def _aid_24_months_from_march(app, users):
+    return _stay(app, users, AID_LONG, dt.date(2023, 3, 1), 24, (2023, 2024, 2025))
+
+
+def _training_6_months_from_september(app, users):
+    return _stay(app, users, TRAINING_LONG, dt.date(2023, 9, 1), 6, (2023, 2024))
+
+
+def _training_6_months_from_september_each_year_reading(app, users):
+    """The other reading is one parameter of the category away: 仅当年满6个月的年度."""
+    from sqlalchemy import select
+
+    from portal.models import CreditCategory
+
+    with app.app_context():
+        category = db.session.scalar(select(CreditCategory).where(CreditCategory.name == TRAINING_LONG))
+        saved = dict(category.params)
+        category.params = {**saved, "deeming": "each_year"}
+        db.session.commit()
+    try:
+        return _stay(app, users, TRAINING_LONG, dt.date(2023, 9, 1), 6, (2023, 2024))
+    finally:
+        with app.app_context():
+            db.session.scalar(select(CreditCategory).where(CreditCategory.name == TRAINING_LONG)).params = saved
+            db.session.commit()
+
+
+def _browse_states_the_deeming_reading(app, users):
+    from portal.compliance.rules import describe
+    from portal.models import RuleSet
+
+    with app.test_request_context():
+        lines = describe(db.session.query(RuleSet).filter_by(name=TRANSITIONAL).one(), services.context())
+    deeming = next(line for line in lines if AID_LONG in line)
+    return "3月起24个月视为两个年度达标" in deeming, "9月起6个月视为次年达标" in deeming
+
+
 EDGES = [
     Edge("district-hospital-is-county", "过渡期：县级及以下医疗卫生机构人员每年不少于20学分（县级是行政层级，二级区医院属县级）",
          _district_hospital, {"rule_set": COUNTY, "compliant": True, "credits": Decimal("20.00"), "shortfalls": {}}),
@@ -178,6 +247,20 @@ EDGES = [
          _grade_three_learner_after_five_years, ({"multi_year": Decimal("2.00")}, [(Decimal("8.00"), 5, True)])),
     Edge("rule-set-by-unit-type-and-title", "达标标准可按单位类型和职称级别（副高、正高）选择适用人群",
          _rule_set_for_a_unit_type, ["疾控人员标准(测试)", "2024年全国继续医学教育学分标准", "2024年全国继续医学教育学分标准"]),
+    Edge("free-form-unit-activities-capped", "单位、科室组织的学术活动（含病例讨论会）每年最多计10学分，不论是否向导录入",
+         _free_form_unit_activities_capped,
+         ([(Decimal("15.00"), Decimal("10.00"), Decimal("10.00"), True)], Decimal("30.00"), Decimal("25.00"), True,
+          Decimal("10.00"))),
+    Edge("free-form-and-wizard-share-the-cap", "单位、科室组织的学术活动每年最多10学分：向导记录与非向导记录合计",
+         _free_form_and_wizard_share_the_cap, ([(Decimal("12.00"), Decimal("10.00"))], Decimal("10.00"))),
+    Edge("aid-24-months-from-march", "援助西部等医疗活动6个月及以上视为达标：3月起24个月，2023、2024两个年度各满6个月",
+         _aid_24_months_from_march, [(2023, True, True), (2024, True, True), (2025, False, False)]),
+    Edge("training-6-months-from-september", "进修6个月及以上视为达标：9月起6个月，累计满6个月的2024年度视为达标",
+         _training_6_months_from_september, [(2023, False, False), (2024, True, True)]),
+    Edge("training-6-months-each-year-reading", "另一种读法（仅当年满6个月的年度视为达标）：9月起6个月不使任何年度达标",
+         _training_6_months_from_september_each_year_reading, [(2023, False, False), (2024, False, False)]),
+    Edge("browse-states-the-deeming-reading", "达标标准浏览写明期间记录视为哪些年度达标",
+         _browse_states_the_deeming_reading, (True, True)),
 ]
 
 

@@ -85,6 +85,8 @@ def upgrade():
                                    nullable=True))
         batch.add_column(sa.Column("reason", sa.String(200), nullable=False, server_default=""))
         batch.create_index("ix_person_history_person_year", ["person_id", "year", "id"])
+    with op.batch_alter_table("credit_record") as batch:
+        batch.add_column(sa.Column("deems_years", sa.JSON(), nullable=False, server_default="[]"))
     with op.batch_alter_table("rule_set") as batch:
         batch.add_column(sa.Column("unit_tiers", sa.JSON(), nullable=False, server_default="[]"))
         batch.add_column(sa.Column("unit_types", sa.JSON(), nullable=False, server_default="[]"))
@@ -143,6 +145,8 @@ def downgrade():
             kept = [level for level in levels if level not in ("副高", "正高")] + ["高级"]
             connection.execute(rule_set.update().where(rule_set.c.id == row_id).values(title_levels=kept))
     connection.execute(rule_set.update().where(rule_set.c.name == COUNTY_RULES).values(unit_levels=["一级", "乡镇"]))
+    with op.batch_alter_table("credit_record") as batch:
+        batch.drop_column("deems_years")
     with op.batch_alter_table("rule_set") as batch:
         batch.drop_column("unit_types")
         batch.drop_column("unit_tiers")

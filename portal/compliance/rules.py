@@ -71,6 +71,8 @@ class CategoryCap:
     name: str
     yearly_cap: Decimal | None
     cap_group: str
+    node: str = ""  # its 各类学分汇总 node (empty: a free form's, by the record's 学分级别)
+    deeming: str = ""  # which years its deeming records deem, in words (empty: their activity date's)
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,9 @@ class Plan:
     summary's units (credits in hundredths, hours in tenths)."""
 
     key_of: dict[int, str]  # capped category id → cap key
+    # 各类学分汇总 node → cap key, for the records of other categories (the free form) that are
+    # what a capped category is: a cap applies to what a record is, whichever way it was entered.
+    node_key: dict[str, str]
     limits: dict[str, tuple[str, int]]  # cap key → (what it covers, cap)
     deeming: frozenset[int]
     min_credits: int
@@ -112,6 +117,8 @@ class Context:
     categories: Mapping[int, CategoryCap]
     node_names: Mapping[str, str]
     messages: Mapping[str, str]
+    # The nodes a free-form record can count under: the 学分级别 codes.
+    levels: frozenset[str] = frozenset()
     _plans: dict[int, Plan] = field(default_factory=dict, compare=False)
 
     def plan(self, rule_set: RuleSet) -> Plan:
@@ -133,9 +140,20 @@ class Context:
             if category is not None:
                 limits[_cap_key(int(override["category_id"]), category)] = Decimal(str(override["cap"]))
         keep = Decimal(100 - rule_set.interchange_percent) / 100
+        key_of = {c: _cap_key(c, category) for c, category in self.categories.items() if _cap_key(c, category) in limits}
+        # A node whose categories all share one cap carries it (a node shared with an uncapped
+        # category, or with another cap, says nothing about what a free-form record is).
+        keys_of_node: dict[str, set[str | None]] = {}
+        for category_id, category in self.categories.items():
+            if category.node in self.levels:
+                keys_of_node.setdefault(category.node, set()).add(key_of.get(category_id))
+        node_key = {node: next(iter(keys)) for node, keys in keys_of_node.items() if len(keys) == 1 and None not in keys}
+        labels = {key: "、".join(members[key]) for key in limits}
+        for node, key in node_key.items():
+            labels[key] += self.messages["cap_free_form"] % {"node": self.node_names.get(node, node)}
         return Plan(
-            key_of={c: _cap_key(c, category) for c, category in self.categories.items() if _cap_key(c, category) in limits},
-            limits={key: ("、".join(members[key]), to_units(cap)) for key, cap in limits.items()},
+            key_of=key_of, node_key=node_key,
+            limits={key: (labels[key], to_units(cap)) for key, cap in limits.items()},
             deeming=frozenset(rule_set.deeming_categories or ()), min_credits=to_units(rule_set.min_credits),
             min_hours=to_units(rule_set.min_hours, 1), class_1_floor=to_units(round_credits(rule_set.class_1_min * keep)),
             class_2_floor=to_units(round_credits(rule_set.class_2_min * keep)),
@@ -242,7 +260,7 @@ def judge(figures: Figures, rule_set: RuleSet | None, context: Context, history:
     plan = context.plan(rule_set) if rule_set else None
     class_1, class_2, other = figures.class_1, figures.class_2, figures.other
     caps, node_cut = [], {}
-    if plan is not None and plan.key_of:
+    if plan is not None and (plan.key_of or plan.node_key):
         caps, class_cut, node_cut = _apply_caps(figures, plan)
         class_1 -= class_cut.get("I", 0)
         class_2 -= class_cut.get("II", 0)
@@ -316,10 +334,10 @@ def _shortfall(requirement: str, missing: Decimal, message: str) -> Shortfall:
 
 def _apply_caps(figures: Figures, plan: Plan) -> tuple[list[CapCut], dict[str, int], dict[str, int]]:
     """The caps that cut this year, and how much they cut from each class and each node."""
-    key_of, limits = plan.key_of, plan.limits
+    key_of, node_key, limits = plan.key_of, plan.node_key, plan.limits
     capped: dict[str, list[Bucket]] = {}
     for bucket in figures.buckets:
-        key = key_of.get(bucket.category_id)
+        key = key_of.get(bucket.category_id) or node_key.get(bucket.node)
         if key is not None:
             capped.setdefault(key, []).append(bucket)
     cuts: list[CapCut] = []
@@ -373,7 +391,8 @@ def describe(rule_set: RuleSet, context: Context) -> list[str]:
             line += " " + _("Counted over the last %(years)d years whatever the person's first year.",
                             years=requirement.years)
         lines.append(line)
-    deeming = [context.categories[c].name for c in rule_set.deeming_categories or () if c in context.categories]
+    deeming = [context.categories[c].name + (f"（{context.categories[c].deeming}）" if context.categories[c].deeming else "")
+               for c in rule_set.deeming_categories or () if c in context.categories]
     if deeming:
         lines.append(_("An approved record of one of these deems the year compliant: %(what)s.", what="、".join(deeming)))
     return lines
@@ -402,4 +421,5 @@ def messages() -> dict[str, str]:
         "class_1": _("Class I credits: %(missing)s short"), "class_2": _("Class II credits: %(missing)s short"),
         "multi_year": _("%(what)s credits within %(years)d years: %%(missing)s short"),
         "multi_year_label": _("%(what)s: at least %(n)s credits within %(years)d years."),
+        "cap_free_form": _("(and free-form records of %(node)s)"),
     }

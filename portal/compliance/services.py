@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Integer, Select, and_, or_, select, type_coerce
 from sqlalchemy.orm import joinedload
@@ -50,14 +51,21 @@ BUCKET = (_bucket.person_id, _bucket.year, _bucket.category_id, _bucket.credit_c
 
 
 def context() -> Context:
-    categories = {c.id: CategoryCap(c.name, c.yearly_cap, c.cap_group)
+    types = current_app.extensions["portal"].credit_types  # the registry (categories is above this package)
+    categories = {c.id: CategoryCap(c.name, c.yearly_cap, c.cap_group, c.summary_node, _deeming(types, c))
                   for c in db.session.scalars(select(CreditCategory).order_by(CreditCategory.position, CreditCategory.id))}
     names = dict(db.session.execute(
         select(DictionaryEntry.code, DictionaryEntry.name)
         .where(DictionaryEntry.dictionary.in_(("credit_levels", "summary_nodes")))
         .order_by(DictionaryEntry.dictionary)  # credit_levels first, so summary node names win
     ).all())
-    return Context(categories=categories, node_names=names, messages=messages())
+    levels = frozenset(db.session.scalars(select(DictionaryEntry.code).where(DictionaryEntry.dictionary == "credit_levels")))
+    return Context(categories=categories, node_names=names, messages=messages(), levels=levels)
+
+
+def _deeming(types, category: CreditCategory) -> str:
+    credit_type = types.get(category.type_slug)
+    return str(credit_type().deeming(credit_type().params(category.params))) if credit_type else ""
 
 
 def rule_sets() -> list[RuleSet]:
@@ -147,6 +155,7 @@ def results(year: int, unit_ids: list[int] | None = None) -> list[PersonResult]:
     # the nodes multi-year requirements count. The rest is in the credit_year row's totals.
     capped = set().union(*(ctx.plan(s).key_of for s in valid))
     nodes = {node for s in valid for r in s.multi_year or () for node in r["nodes"]}
+    nodes |= set().union(*(ctx.plan(s).node_key for s in valid))
     bucket_rows = select(*BUCKET).where(_bucket.person_id.in_(candidates), _bucket.year.between(first, year),
                                         or_(_bucket.category_id.in_(capped), _bucket.node.in_(nodes),
                                             _bucket.deeming_record_id.is_not(None)))

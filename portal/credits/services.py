@@ -84,6 +84,7 @@ class Scored:
     hours: Any
     credit_class: str
     deems_compliant: bool
+    deems_years: list[int]
     note: str
 
 
@@ -126,7 +127,7 @@ def score(category: CreditCategory, raw_fields: Mapping[str, Any], common: Mappi
     result = credit_type.score(form.data, params, context)
     return Scored(fields=to_json(form.data), params=to_json(params), credits=result.credits, hours=result.hours,
                   credit_class=result.credit_class or category.credit_class,
-                  deems_compliant=result.deems_compliant, note=str(result.note))
+                  deems_compliant=result.deems_compliant, deems_years=list(result.deems_years), note=str(result.note))
 
 
 def _apply(record: CreditRecord, category: CreditCategory, common: Mapping[str, Any], scored: Scored,
@@ -137,7 +138,8 @@ def _apply(record: CreditRecord, category: CreditCategory, common: Mapping[str, 
     record.category_id, record.type_slug = category.id, category.type_slug
     record.fields, record.params, record.wizard_rule = scored.fields, scored.params, wizard_rule or ""
     record.credits, record.hours, record.credit_class = scored.credits, scored.hours, scored.credit_class
-    record.deems_compliant, record.score_note = scored.deems_compliant, scored.note
+    record.deems_compliant, record.deems_years, record.score_note = (scored.deems_compliant, scored.deems_years,
+                                                                     scored.note)
 
 
 # --- the workflow --------------------------------------------------------------------------------

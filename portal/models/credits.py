@@ -63,6 +63,9 @@ class CreditRecord(Model):
     hours: Mapped[Decimal] = mapped_column(FixedDecimal(1))
     credit_class: Mapped[str] = mapped_column(String(8))
     deems_compliant: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The years it deems compliant when they are not (only) its activity date's: a period
+    # (进修, aid work) spanning years, e.g. [2023, 2024].
+    deems_years: Mapped[list[int]] = mapped_column(JSON, default=list)
     score_note: Mapped[str] = mapped_column(String(200), default="")
 
     review_comment: Mapped[str] = mapped_column(Text, default="")
