@@ -150,7 +150,7 @@ def test_unit_list_exports_to_excel(client, province):
     wang = people["王二"]
     assert wang[0] == "A02" and wang[2:4] == ("内科", "初级")
     assert (wang[5], wang[6], wang[7], wang[8]) == (10, 40, 10, 0)
-    assert wang[9] == "总学分还差 15 分；学时还差 50 学时"
+    assert wang[9] == "总学分还差 15 分；学时还差 50 学时（未载明学时的记录不计学时）"
     assert people["李一"][9] in (None, "") and people["李一"][4] != wang[4]
     # Another unit's admin cannot export this unit.
     other = client.application.test_client()

@@ -227,6 +227,45 @@ def _browse_states_the_deeming_reading(app, users):
     return "3月起24个月视为两个年度达标" in deeming, "9月起6个月视为次年达标" in deeming
 
 
+# --- 4. hours in the 2024 rules ----------------------------------------------------------------
+
+NATIONAL_2024 = "2024年全国继续医学教育学分标准"
+
+
+def _papers_only_2024(app, users, hours_per_credit=None):
+    from portal.models import RuleSet
+
+    if hours_per_credit is not None:
+        with app.app_context():
+            db.session.query(RuleSet).filter_by(name=NATIONAL_2024).one().hourless_hours_per_credit = hours_per_credit
+            db.session.commit()
+    year = Year(app, users, users.person(users.unit("330102", level="二级"), self_entry=True))
+    for day, rule in ((dt.date(2025, 3, 1), "外国期刊:1"), (dt.date(2025, 5, 1), "外国期刊:1"),
+                      (dt.date(2025, 7, 1), "省级期刊:1")):
+        approved_record(app, year.person.id, "发表论文和综述", day, {}, wizard_rule=rule)
+    v = year.verdict(2025)
+    with app.test_request_context():
+        messages = [s.message for s in v.shortfalls]
+    return (v.credits, v.hours, v.hours_from_credits, v.compliant), messages
+
+
+def _papers_only_2024_published_reading(app, users):
+    return _papers_only_2024(app, users)
+
+
+def _papers_only_2024_hours_per_credit(app, users):
+    return _papers_only_2024(app, users, Decimal("3.6"))
+
+
+def _browse_states_the_hours_reading(app, users):
+    from portal.compliance.rules import describe
+    from portal.models import RuleSet
+
+    with app.test_request_context():
+        lines = describe(db.session.query(RuleSet).filter_by(name=NATIONAL_2024).one(), services.context())
+    return [line for line in lines if "学时" in line]
+
+
 EDGES = [
     Edge("district-hospital-is-county", "过渡期：县级及以下医疗卫生机构人员每年不少于20学分（县级是行政层级，二级区医院属县级）",
          _district_hospital, {"rule_set": COUNTY, "compliant": True, "credits": Decimal("20.00"), "shortfalls": {}}),
@@ -261,6 +300,14 @@ EDGES = [
          _training_6_months_from_september_each_year_reading, [(2023, False, False), (2024, False, False)]),
     Edge("browse-states-the-deeming-reading", "达标标准浏览写明期间记录视为哪些年度达标",
          _browse_states_the_deeming_reading, (True, True)),
+    Edge("2024-papers-only-published-reading", "2024：每年25学分（不少于90学时）；默认读法：学时单独要求，无学时的论文不计学时",
+         _papers_only_2024_published_reading,
+         ((Decimal("25.00"), Decimal("0.0"), Decimal("0.0"), False), ["学时还差 90 学时（未载明学时的记录不计学时）"])),
+    Edge("2024-papers-only-hours-per-credit", "2024：另一种读法（改一个字段）：未载明学时的记录每学分按3.6学时（90÷25）计",
+         _papers_only_2024_hours_per_credit, ((Decimal("25.00"), Decimal("0.0"), Decimal("90.0"), True), [])),
+    Edge("2024-browse-states-the-hours-reading", "达标标准浏览用中文写明学时是否单独要求及无学时记录如何计",
+         _browse_states_the_hours_reading,
+         ["每年至少 90 学时。 学时单独要求：未载明学时的记录（论文、科研、著作、进修等）不计学时，无论其学分多少。"]),
 ]
 
 

@@ -11,6 +11,11 @@ Filled from today's data:
 - every history row gets its unit's tier, grade and type; a person without history gets a row of
   today's standing; a person's first row is dated back to their first record's year, so the
   years they have records in count as years they were known.
+- each stored year's credits of records stating no hours (what the 2024 rules' reading of 学时 needs);
+  a rule set's ``hourless_hours_per_credit`` starts empty (such records add no hours: the published
+  text's reading, see docs/rules.md);
+- a stay's deemed years start empty on existing records (they deem their activity date's year, as
+  before);
 - the transitional rules for "县级及以下" select the tiers 县区, 乡镇街道 and 村 instead of the
   grades 一级 and 乡镇.
 
@@ -90,6 +95,9 @@ def upgrade():
     with op.batch_alter_table("rule_set") as batch:
         batch.add_column(sa.Column("unit_tiers", sa.JSON(), nullable=False, server_default="[]"))
         batch.add_column(sa.Column("unit_types", sa.JSON(), nullable=False, server_default="[]"))
+        batch.add_column(sa.Column("hourless_hours_per_credit", sa.Integer(), nullable=True))
+    with op.batch_alter_table("credit_year") as batch:
+        batch.add_column(sa.Column("hourless_credits", sa.Integer(), nullable=False, server_default="0"))
 
     connection = op.get_bind()
     units = {row.id: row for row in connection.execute(sa.select(unit))}
@@ -115,6 +123,7 @@ def upgrade():
         tier, kind, grade = filled[unit_id]
         connection.execute(history.update().where(history.c.id == row_id)
                            .values(unit_tier=tier, unit_type=kind, unit_grade=grade))
+    _fill_hourless_credits(connection)
     first_rows = dict(connection.execute(sa.select(history.c.person_id, sa.func.min(history.c.id))
                                          .group_by(history.c.person_id)).all())
     first_records = dict(connection.execute(
@@ -136,6 +145,28 @@ def upgrade():
                                .values(year=first_record_year))
 
 
+def _fill_hourless_credits(connection) -> None:
+    """Each stored year's credits of counted records stating no hours (approved, not replaced by an
+    approved correction), so that `portal compliance-check` finds no drift."""
+    credit_record = sa.table("credit_record", sa.column("id", sa.Integer), sa.column("person_id", sa.Integer),
+                             sa.column("activity_date", sa.Date), sa.column("status", sa.String),
+                             sa.column("credits", sa.Integer), sa.column("hours", sa.Integer),
+                             sa.column("corrects_id", sa.Integer))
+    correction = credit_record.alias("correction")
+    credit_year = sa.table("credit_year", sa.column("person_id", sa.Integer), sa.column("year", sa.Integer),
+                           sa.column("hourless_credits", sa.Integer))
+    replaced = sa.exists().where(correction.c.corrects_id == credit_record.c.id, correction.c.status == "approved")
+    sums = {}
+    for person_id, day, credits in connection.execute(
+            sa.select(credit_record.c.person_id, credit_record.c.activity_date, credit_record.c.credits)
+            .where(credit_record.c.status == "approved", credit_record.c.hours == 0, ~replaced)):
+        key = (person_id, int(str(day)[:4]))
+        sums[key] = sums.get(key, 0) + credits
+    for (person_id, year), credits in sums.items():
+        connection.execute(credit_year.update().where(credit_year.c.person_id == person_id, credit_year.c.year == year)
+                           .values(hourless_credits=credits))
+
+
 def downgrade():
     connection = op.get_bind()
     for table in (person, history):
@@ -147,7 +178,10 @@ def downgrade():
     connection.execute(rule_set.update().where(rule_set.c.name == COUNTY_RULES).values(unit_levels=["一级", "乡镇"]))
     with op.batch_alter_table("credit_record") as batch:
         batch.drop_column("deems_years")
+    with op.batch_alter_table("credit_year") as batch:
+        batch.drop_column("hourless_credits")
     with op.batch_alter_table("rule_set") as batch:
+        batch.drop_column("hourless_hours_per_credit")
         batch.drop_column("unit_types")
         batch.drop_column("unit_tiers")
     with op.batch_alter_table("person_history") as batch:

@@ -102,7 +102,11 @@ class MonthsAway(CreditType):
         if data["months"] < params["months_to_deem"]:
             return Score(credits=data["months"] * params["credits_per_month"])
         first = context.common.activity_date
-        years = deemed_years(first, data["months"], params["months_to_deem"], params["deeming"]) if first else ()
+        if first is None:  # no first day known: it deems the year of its activity date
+            return Score(credits=params["full_year_credits"], deems_compliant=True,
+                         note=_("%(months)d months or more: this record deems the year compliant.",
+                                months=params["months_to_deem"]))
+        years = deemed_years(first, data["months"], params["months_to_deem"], params["deeming"])
         return Score(credits=params["full_year_credits"], deems_compliant=bool(years), deems_years=years,
                      note=_("This stay deems %(years)s compliant.", years="、".join(str(y) for y in years))
                      if years else _("No year holds enough months of this stay to be deemed compliant."))

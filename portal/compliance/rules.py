@@ -59,6 +59,7 @@ class Figures(NamedTuple):
     class_1: int = 0
     class_2: int = 0
     other: int = 0
+    hourless: int = 0  # credits of records stating no hours
     buckets: Sequence[Bucket] = ()
 
     def node_credits(self, nodes: Iterable[str]) -> int:
@@ -103,6 +104,8 @@ class Plan:
     deeming: frozenset[int]
     min_credits: int
     min_hours: int
+    hourless_hours: int | None  # tenths of an hour per credit a record without hours adds (None: none)
+    hours_message: str  # the hours shortfall, saying how records without hours counted
     class_1_floor: int  # the class minima after interchange
     class_2_floor: int
     class_1_max: int | None
@@ -155,7 +158,13 @@ class Context:
             key_of=key_of, node_key=node_key,
             limits={key: (labels[key], to_units(cap)) for key, cap in limits.items()},
             deeming=frozenset(rule_set.deeming_categories or ()), min_credits=to_units(rule_set.min_credits),
-            min_hours=to_units(rule_set.min_hours, 1), class_1_floor=to_units(round_credits(rule_set.class_1_min * keep)),
+            min_hours=to_units(rule_set.min_hours, 1),
+            hourless_hours=None if rule_set.hourless_hours_per_credit is None
+            else to_units(rule_set.hourless_hours_per_credit, 1),
+            hours_message=self.messages["hours"] + (
+                self.messages["hours_hourless_none"] if rule_set.hourless_hours_per_credit is None
+                else self.messages["hours_hourless_rate"] % {"n": plain(rule_set.hourless_hours_per_credit)}),
+            class_1_floor=to_units(round_credits(rule_set.class_1_min * keep)),
             class_2_floor=to_units(round_credits(rule_set.class_2_min * keep)),
             class_1_max=None if rule_set.class_1_max is None else to_units(rule_set.class_1_max),
             multi_year=tuple(Requirement(
@@ -218,6 +227,8 @@ class Verdict:
     class_2: Decimal
     other: Decimal
     class_1_excess: Decimal
+    # Hours the rule set credits for records stating none (counted toward its 学时 with ``hours``).
+    hours_from_credits: Decimal
     caps: list[CapCut]
     shortfalls: list[Shortfall]
     deemed_by: int | None
@@ -274,6 +285,7 @@ def judge(figures: Figures, rule_set: RuleSet | None, context: Context, history:
         credits=_credits(counted), hours=to_decimal(figures.hours, 1),
         class_1=_credits(class_1), class_2=_credits(class_2), other=_credits(other),
         class_1_excess=_credits(excess), caps=caps, shortfalls=[], deemed_by=None,
+        hours_from_credits=to_decimal(_hours_from_credits(figures, plan), 1),
     )
     if with_nodes:
         nodes: dict[str, list[int]] = {}
@@ -294,11 +306,13 @@ def judge(figures: Figures, rule_set: RuleSet | None, context: Context, history:
             return verdict
     shortfalls = verdict.shortfalls
     for requirement, have, need, places in (("total", counted, plan.min_credits, 2),
-                                            ("hours", figures.hours, plan.min_hours, 1),
+                                            ("hours", figures.hours + _hours_from_credits(figures, plan),
+                                             plan.min_hours, 1),
                                             ("class_1", class_1 - excess, plan.class_1_floor, 2),
                                             ("class_2", class_2, plan.class_2_floor, 2)):
         if have < need:
-            shortfalls.append(_shortfall(requirement, to_decimal(need - have, places), context.messages[requirement]))
+            message = plan.hours_message if requirement == "hours" else context.messages[requirement]
+            shortfalls.append(_shortfall(requirement, to_decimal(need - have, places), message))
     for requirement in plan.multi_year:
         if not _in_group(requirement, history, figures.year):
             continue
@@ -315,6 +329,13 @@ def judge(figures: Figures, rule_set: RuleSet | None, context: Context, history:
             shortfalls.append(_shortfall("multi_year", _credits(requirement.min_credits - have), requirement.message))
     verdict.compliant = not shortfalls
     return verdict
+
+
+def _hours_from_credits(figures: Figures, plan: Plan | None) -> int:
+    """Tenths of an hour the rule set credits for the year's records stating no hours."""
+    if plan is None or not plan.hourless_hours:
+        return 0
+    return figures.hourless * plan.hourless_hours // 100
 
 
 def _in_group(requirement: Requirement, history: History | None, year: int) -> bool:
@@ -362,7 +383,7 @@ def describe(rule_set: RuleSet, context: Context) -> list[str]:
     """The rule set in plain words, a sentence per requirement (达标标准浏览)."""
     lines = [_("At least %(n)s credits a year.", n=plain(rule_set.min_credits))]
     if rule_set.min_hours:
-        lines.append(_("At least %(n)s hours (学时) a year.", n=plain(rule_set.min_hours)))
+        lines.append(_("At least %(n)s hours (学时) a year.", n=plain(rule_set.min_hours)) + " " + hours_reading(rule_set))
     if rule_set.class_1_min or rule_set.class_1_max is not None:
         line = _("Class I credits: at least %(n)s.", n=plain(rule_set.class_1_min))
         if rule_set.class_1_max is not None:
@@ -398,6 +419,15 @@ def describe(rule_set: RuleSet, context: Context) -> list[str]:
     return lines
 
 
+def hours_reading(rule_set: RuleSet) -> str:
+    """How records stating no hours count toward the rule set's 学时, in plain words."""
+    if rule_set.hourless_hours_per_credit is None:
+        return _("学时 is a requirement of its own: records stating no hours (papers, research, books, 进修) add no "
+                 "hours, however many credits they give.")
+    return _("学时 is a requirement of its own: a record stating no hours (papers, research, books, 进修) adds "
+             "%(n)s hours per credit.", n=plain(rule_set.hourless_hours_per_credit))
+
+
 def as_json(verdict: Verdict) -> dict[str, Any]:
     """The verdict's figures for the API: credits with two decimals, hours with one, as strings."""
     return {
@@ -422,4 +452,6 @@ def messages() -> dict[str, str]:
         "multi_year": _("%(what)s credits within %(years)d years: %%(missing)s short"),
         "multi_year_label": _("%(what)s: at least %(n)s credits within %(years)d years."),
         "cap_free_form": _("(and free-form records of %(node)s)"),
+        "hours_hourless_none": _(" (records stating no hours add none)"),
+        "hours_hourless_rate": _(" (records stating no hours add %(n)s hours per credit)"),
     }

@@ -44,7 +44,8 @@ def _units(column):
 
 
 # The columns judging reads, in the order of Figures and Bucket.
-FIGURES = (_year.records, _units(_year.hours), _units(_year.class_1), _units(_year.class_2), _units(_year.class_other))
+FIGURES = (_year.records, _units(_year.hours), _units(_year.class_1), _units(_year.class_2), _units(_year.class_other),
+           _units(_year.hourless_credits))
 SUMMARY = (_year.person_id, _year.year, *FIGURES)
 BUCKET = (_bucket.person_id, _bucket.year, _bucket.category_id, _bucket.credit_class, _bucket.node,
           _units(_bucket.credits), _units(_bucket.hours), _bucket.deeming_record_id)

@@ -31,7 +31,7 @@ NODE = case((CreditCategory.summary_node != "", CreditCategory.summary_node), el
 YEAR = extract("year", CreditRecord.activity_date)
 ZERO = Decimal("0.00")
 # Columns compared by drift(), besides the keys.
-YEAR_FIGURES = ("records", "credits", "hours", "class_1", "class_2", "class_other")
+YEAR_FIGURES = ("records", "credits", "hours", "class_1", "class_2", "class_other", "hourless_credits")
 BUCKET_FIGURES = ("records", "credits", "hours", "deeming_record_id")
 BUCKET_KEY = ("category_id", "credit_class", "node")
 
@@ -62,19 +62,21 @@ def compute(person_ids: Iterable[int] | None = None, years: Iterable[int] | None
         scope.append(or_(false(), *(CreditRecord.activity_date.between(*year_range(y)) for y in sorted(wanted))))
     query = (
         select(CreditRecord.person_id, YEAR.label("year"), CreditRecord.category_id, CreditRecord.credit_class,
-               NODE.label("node"), func.count(), func.sum(CreditRecord.credits), func.sum(CreditRecord.hours))
+               NODE.label("node"), func.count(), func.sum(CreditRecord.credits), func.sum(CreditRecord.hours),
+               func.sum(case((CreditRecord.hours == 0, CreditRecord.credits), else_=0)))
         .join(CreditCategory, CreditCategory.id == CreditRecord.category_id)
         .where(COUNTED, *scope)
         .group_by(CreditRecord.person_id, YEAR, CreditRecord.category_id, CreditRecord.credit_class, NODE)
     )
     found: dict[tuple[int, int], Computed] = {}
     buckets: dict[tuple, dict[str, Any]] = {}
-    for person_id, year, category_id, credit_class, node, records, credits, hours in db.session.execute(query):
+    for person_id, year, category_id, credit_class, node, records, credits, hours, hourless in db.session.execute(query):
         summary = _summary(found, person_id, int(year))
         row = summary.year_row
         row["records"] += records
         row["credits"] += credits
         row["hours"] += hours
+        row["hourless_credits"] += hourless or ZERO
         column = {"I": "class_1", "II": "class_2"}.get(credit_class, "class_other")
         row[column] += credits
         bucket = _bucket(summary, buckets, category_id, credit_class, node or "")
@@ -99,7 +101,7 @@ def _summary(found: dict[tuple[int, int], Computed], person_id: int, year: int) 
     if (person_id, year) not in found:
         found[person_id, year] = Computed({
             "person_id": person_id, "year": year, "records": 0, "credits": ZERO, "hours": Decimal("0.0"),
-            "class_1": ZERO, "class_2": ZERO, "class_other": ZERO})
+            "class_1": ZERO, "class_2": ZERO, "class_other": ZERO, "hourless_credits": ZERO})
     return found[person_id, year]
 
 

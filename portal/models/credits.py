@@ -140,6 +140,8 @@ class CreditYear(Model):
     class_1: Mapped[Decimal] = mapped_column(FixedDecimal(2), default=Decimal(0))
     class_2: Mapped[Decimal] = mapped_column(FixedDecimal(2), default=Decimal(0))
     class_other: Mapped[Decimal] = mapped_column(FixedDecimal(2), default=Decimal(0))
+    # Credits of records stating no hours (what a rule set may turn into hours).
+    hourless_credits: Mapped[Decimal] = mapped_column(FixedDecimal(2), default=Decimal(0))
 
 
 class CreditYearBucket(Model):

@@ -31,6 +31,9 @@ class RuleSet(Model):
 
     min_credits: Mapped[Decimal] = mapped_column(FixedDecimal(2))
     min_hours: Mapped[Decimal] = mapped_column(FixedDecimal(1), default=Decimal(0))
+    # How a counted record stating no hours (a paper, research, a book, 进修) counts toward
+    # ``min_hours``: None, it adds none; a number, that many hours per credit.
+    hourless_hours_per_credit: Mapped[Decimal | None] = mapped_column(FixedDecimal(1))
     class_1_min: Mapped[Decimal] = mapped_column(FixedDecimal(2), default=Decimal(0))
     # I类 credits beyond this do not count toward the total.
     class_1_max: Mapped[Decimal | None] = mapped_column(FixedDecimal(2))

@@ -75,6 +75,8 @@ def as_json(rule_set: RuleSet, context: Context) -> dict[str, Any]:
         "unit_tiers": rule_set.unit_tiers, "unit_types": rule_set.unit_types, "group": group_words(rule_set),
         "priority": rule_set.priority,
         "min_credits": f"{rule_set.min_credits:.2f}", "min_hours": f"{rule_set.min_hours:.1f}",
+        "hourless_hours_per_credit": None if rule_set.hourless_hours_per_credit is None
+        else f"{rule_set.hourless_hours_per_credit:.1f}",
         "class_1_min": f"{rule_set.class_1_min:.2f}",
         "class_1_max": None if rule_set.class_1_max is None else f"{rule_set.class_1_max:.2f}",
         "class_2_min": f"{rule_set.class_2_min:.2f}", "interchange_percent": rule_set.interchange_percent,
