@@ -266,6 +266,36 @@ def _browse_states_the_hours_reading(app, users):
     return [line for line in lines if "学时" in line]
 
 
+# --- 6. scoring edges ------------------------------------------------------------------------
+
+def _characters_truncate(app, users):
+    year = Year(app, users, users.person(users.unit("330102", level="二级"), self_entry=True))
+    credits = []
+    for characters in (1999, 2000, 3999):
+        record = approved_record(app, year.person.id, "自学综述", dt.date(2016, 3, 1), {"characters": characters},
+                                 wizard_rule="characters")
+        with app.app_context():
+            from portal.models import CreditRecord
+
+            credits.append(db.session.get(CreditRecord, record).credits)
+    return credits
+
+
+def _rank_contradicting_the_choice(app, users):
+    """The wizard's choice 外国期刊, 第一作者 sent with author rank 3: refused, naming both; nothing stored."""
+    from tests.test_credit_api import World, category_id, free_form
+
+    world = World(app, users)
+    paper = category_id(app, "发表论文和综述")
+    fields = {**free_form(world.unit), "journal_level": "外国期刊", "author_rank": 3}
+    answer = world["learner"].post("/api/v1/credits/", json={"category_id": paper, "wizard_choice": "外国期刊:1",
+                                                              "fields": fields})
+    agreeing = world["learner"].post("/api/v1/credits/", json={
+        "category_id": paper, "wizard_choice": "外国期刊:1", "fields": {**fields, "author_rank": 1}})
+    return answer.status_code, sorted(answer.json["message"]), "作者排名“3”" in answer.json["message"]["author_rank"][0], \
+        agreeing.status_code, agreeing.json["result"]["credits"]
+
+
 EDGES = [
     Edge("district-hospital-is-county", "过渡期：县级及以下医疗卫生机构人员每年不少于20学分（县级是行政层级，二级区医院属县级）",
          _district_hospital, {"rule_set": COUNTY, "compliant": True, "credits": Decimal("20.00"), "shortfalls": {}}),
@@ -308,6 +338,10 @@ EDGES = [
     Edge("2024-browse-states-the-hours-reading", "达标标准浏览用中文写明学时是否单独要求及无学时记录如何计",
          _browse_states_the_hours_reading,
          ["每年至少 90 学时。 学时单独要求：未载明学时的记录（论文、科研、著作、进修等）不计学时，无论其学分多少。"]),
+    Edge("characters-truncate", "自学综述：2000字计1学分（不足的部分按整百分位截断，不进位）", _characters_truncate,
+         [Decimal("0.99"), Decimal("1.00"), Decimal("1.99")]),
+    Edge("rank-contradicting-the-choice", "向导：所选具体规定（外国期刊第一作者）与所报作者排序矛盾时拒收并指明字段",
+         _rank_contradicting_the_choice, (400, ["author_rank"], True, 201, "10.00")),
 ]
 
 

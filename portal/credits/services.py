@@ -88,6 +88,15 @@ class Scored:
     note: str
 
 
+def rule_fields(category: CreditCategory, rule_key: str) -> dict[str, Any]:
+    """The fields a wizard rule of the category fixes (none for no rule, or an unknown one)."""
+    credit_type = categories.credit_type(category)
+    if not rule_key or credit_type is None:
+        return {}
+    rules = (r for g in credit_type.wizard(credit_type.params(category.params)) for r in g.rules)
+    return dict(next((r.fields for r in rules if r.key == rule_key), {}))
+
+
 def common_fields(values: Mapping[str, Any] | CreditRecord) -> Common:
     """The contract's common fields of an entry (a mapping) or of a stored record."""
     read = values.get if isinstance(values, Mapping) else partial(getattr, values)
@@ -116,6 +125,15 @@ def score(category: CreditCategory, raw_fields: Mapping[str, Any], common: Mappi
         rule = next((r for g in credit_type.wizard(params) for r in g.rules if r.key == wizard_rule), None)
         if rule is None:
             raise RecordInvalid({"wizard_rule": [_("Choose a rule of this category.")], **known})
+        labels = {name: f.label.text for name, f in credit_type.Fields()._fields.items()}
+        # A value the rule fixes, sent as something else, is a contradiction, not a detail to overwrite.
+        contradicted = {name: [_("%(field)s %(given)s contradicts the choice “%(rule)s”, which fixes it at %(fixed)s; "
+                                 "send the value of the choice, or choose another.", field=labels.get(name, name),
+                                 given=values[name], rule=rule.name, fixed=fixed)]
+                        for name, fixed in rule.fields.items()
+                        if values.get(name) not in (None, "") and str(values[name]) != str(fixed)}
+        if contradicted:
+            raise RecordInvalid({**contradicted, **known})
         values.update(rule.fields)
     form = credit_type.Fields(formdata=MultiDict({k: "" if v is None else str(v) for k, v in values.items()}))
     if not form.validate():
