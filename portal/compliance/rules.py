@@ -438,8 +438,9 @@ def as_json(verdict: Verdict) -> dict[str, Any]:
                    "other": f"{verdict.other:.2f}", "entered": f"{verdict.entered:.2f}", "records": verdict.records},
         "caps": [{"covers": c.label, "entered": f"{c.entered:.2f}", "cap": f"{c.cap:.2f}", "counted": f"{c.counted:.2f}"}
                  for c in verdict.caps],
-        "shortfalls": [{"requirement": s.requirement, "missing": f"{s.missing:.2f}", "message": s.message}
-                       for s in verdict.shortfalls],
+        "shortfalls": [{"requirement": s.requirement,
+                        "missing": f"{s.missing:.1f}" if s.requirement == "hours" else f"{s.missing:.2f}",
+                        "message": s.message} for s in verdict.shortfalls],
         "deemed_by": verdict.deemed_by,
     }
 
