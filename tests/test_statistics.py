@@ -199,7 +199,8 @@ def test_compliance_export_through_the_api(app, year):
     response = app.test_client().get("/api/v1/exports/compliance/2025.xlsx", headers=bearer(app, year["learner"]))
     rows = _sheet(response)
     # The manual's figure 8.
-    assert rows[0] == ["日期", "项目编号", "活动名称", "学分类别", "学分子类别", "学科", "举办方式", "学时", "学分", "学分录入单位"]
+    assert rows[0] == ["日期", "项目编号", "活动名称", "学分类别", "学分子类别", "学科", "举办方式", "学时", "学分",
+                       "学分录入单位"]
     assert [r[2] for r in rows[1:4]] == ["国家级心血管学习班", "市级项目", "'=HYPERLINK(\"x\")"]
     assert rows[1][3] == "I类" and rows[1][4] == "国家级继续医学教育项目" and rows[3][4] == "省级继续医学教育项目"
     totals = rows[4]
