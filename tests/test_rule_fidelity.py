@@ -184,8 +184,8 @@ def _free_form_and_wizard_share_the_cap(app, users):
     return [(c.entered, c.counted) for c in v.caps], v.nodes["unit_activity"][0]
 
 
-def _stay(app, users, category, day, months, years):
-    year = Year(app, users, users.person(users.unit("330102", level="二级"), self_entry=True))
+def _stay(app, users, category, day, months, years, unit_code="330102"):
+    year = Year(app, users, users.person(users.unit(unit_code, level="二级"), self_entry=True))
     record = approved_record(app, year.person.id, category, day, {}, wizard_rule=str(months))
     return [(y, year.verdict(y).deemed_by == record, year.verdict(y).compliant) for y in years]
 
@@ -266,6 +266,40 @@ def _browse_states_the_hours_reading(app, users):
     return [line for line in lines if "学时" in line]
 
 
+# --- 5. categories as in the manual ----------------------------------------------------------
+
+def _tree(app, person_id, year):
+    with app.test_request_context():
+        verdict = services.person_year(db.session.get(Person, person_id), year)
+        tree = services.tree_json(services.summary_tree(verdict, services.context()))
+    return verdict, {child["name"]: child for child in tree["children"]}
+
+
+def _degree_study_deems_the_year(app, users):
+    year = Year(app, users, users.person(users.unit("330102", level="二级"), self_entry=True))
+    record = approved_record(app, year.person.id, "在职学历教育", dt.date(2023, 9, 1), {}, wizard_rule="硕士研究生")
+    v = year.verdict(2023)
+    return v.deemed_by == record, v.compliant, v.credits, year.verdict(2024).compliant
+
+
+def _four_new_and_standardized_training_in_the_tree(app, users):
+    year = Year(app, users, users.person(users.unit("330102", level="二级"), self_entry=True))
+    approved_record(app, year.person.id, "四新教育(新理论、新知识、新技术、新方法)", dt.date(2023, 3, 1),
+                    {"credits": "4", "hours": "12"}, credit_level="city")
+    approved_record(app, year.person.id, "初级卫技人员新、老模式规范化培训或岗位培训学分", dt.date(2023, 6, 1), {},
+                    wizard_rule="住院医师规范化培训")
+    _, roots = _tree(app, year.person.id, 2023)
+    class_2 = {child["name"]: child["credits"] for child in roots["II类学分"]["children"]}
+    return (roots["II类学分"]["credits"], class_2["四新教育"], class_2["国家/省继教委员会指定并统一考核的学习项目"],
+            "国家/省继教委员会指定并统一考核的学习项目" in roots)
+
+
+def _training_of_any_length(app, users):
+    short = _stay(app, users, "经单位批准,到外单位进修(含出国培训)", dt.date(2023, 3, 1), 3, (2023,))
+    long = _stay(app, users, "经单位批准,到外单位进修(含出国培训)", dt.date(2023, 3, 1), 8, (2023,), "330103")
+    return short, long
+
+
 # --- 6. scoring edges ------------------------------------------------------------------------
 
 def _characters_truncate(app, users):
@@ -338,6 +372,12 @@ EDGES = [
     Edge("2024-browse-states-the-hours-reading", "达标标准浏览用中文写明学时是否单独要求及无学时记录如何计",
          _browse_states_the_hours_reading,
          ["每年至少 90 学时。 学时单独要求：未载明学时的记录（论文、科研、著作、进修等）不计学时，无论其学分多少。"]),
+    Edge("degree-study-deems-the-year-of-study", "在职学历教育计当年学分，学习年度视为达标", _degree_study_deems_the_year,
+         (True, True, Decimal("25.00"), False)),
+    Edge("four-new-and-standardized-training-in-the-tree", "各类学分汇总：四新教育有其类别；规培学分计入II类学分节点",
+         _four_new_and_standardized_training_in_the_tree, ("29.00", "4.00", "25.00", False)),
+    Edge("training-of-any-length", "经单位批准,到外单位进修(含出国培训)：按月计学分，满6个月视为达标",
+         _training_of_any_length, ([(2023, False, False)], [(2023, True, True)])),
     Edge("characters-truncate", "自学综述：2000字计1学分（不足的部分按整百分位截断，不进位）", _characters_truncate,
          [Decimal("0.99"), Decimal("1.00"), Decimal("1.99")]),
     Edge("rank-contradicting-the-choice", "向导：所选具体规定（外国期刊第一作者）与所报作者排序矛盾时拒收并指明字段",

@@ -16,6 +16,8 @@ Filled from today's data:
   text's reading, see docs/rules.md);
 - a stay's deemed years start empty on existing records (they deem their activity date's year, as
   before);
+- the manual's missing categories: 经单位批准,到外单位进修(含出国培训) of any length, 在职学历教育 (deeming
+  the year of study wherever 规培 deems; the 进修 of any length deems wherever the 6-month one does) and 四新教育 under the 四新 node; 规培's node moves inside II类;
 - the transitional rules for "县级及以下" select the tiers 县区, 乡镇街道 and 村 instead of the
   grades 一级 and 乡镇.
 
@@ -51,7 +53,27 @@ history = sa.table("person_history", sa.column("id", sa.Integer), sa.column("per
 record = sa.table("credit_record", sa.column("person_id", sa.Integer), sa.column("activity_date", sa.Date))
 rule_set = sa.table("rule_set", sa.column("id", sa.Integer), sa.column("name", sa.String),
                     sa.column("title_levels", sa.JSON), sa.column("unit_levels", sa.JSON),
-                    sa.column("unit_tiers", sa.JSON))
+                    sa.column("unit_tiers", sa.JSON), sa.column("deeming_categories", sa.JSON))
+category = sa.table("credit_category", sa.column("id", sa.Integer), sa.column("name", sa.String),
+                    sa.column("type_slug", sa.String), sa.column("params", sa.JSON), sa.column("credit_class", sa.String),
+                    sa.column("summary_node", sa.String), sa.column("yearly_cap", sa.Integer),
+                    sa.column("cap_group", sa.String), sa.column("enabled", sa.Boolean), sa.column("position", sa.Integer))
+dictionary = sa.table("dictionary_entry", sa.column("id", sa.Integer), sa.column("dictionary", sa.String),
+                      sa.column("code", sa.String), sa.column("parent_id", sa.Integer))
+MONTHS = {"months_to_deem": 6, "full_year_credits": "25", "credits_per_month": "5", "min_months": 1, "max_months": 24,
+          "deeming": "reached"}
+DEGREE = "在职学历教育"
+TRAINING = "经单位批准,到外单位进修(含出国培训)"
+# A new category deems wherever the existing one named deems.
+DEEMS_LIKE = {DEGREE: "初级卫技人员新、老模式规范化培训或岗位培训学分", TRAINING: TRAINING + "6个月及以上"}
+# The manual's categories the shipped configuration lacked: (name, type, params, class, node).
+NEW_CATEGORIES = [
+    (TRAINING, "months_away", MONTHS, "II", "other"),
+    # In-service degree study counts as the year's credits and deems the year of study compliant.
+    (DEGREE, "degree_study", {"credits": "25"}, "II", "other"),
+    # 四新 (new theory, knowledge, techniques, methods): credits and hours as the certificate states.
+    ("四新教育(新理论、新知识、新技术、新方法)", "free_form", {"max_credits_per_record": "25"}, "II", "new_knowledge"),
+]
 
 
 def unit_type(name: str, kind: str) -> str:
@@ -123,6 +145,7 @@ def upgrade():
         tier, kind, grade = filled[unit_id]
         connection.execute(history.update().where(history.c.id == row_id)
                            .values(unit_tier=tier, unit_type=kind, unit_grade=grade))
+    _add_categories(connection)
     _fill_hourless_credits(connection)
     first_rows = dict(connection.execute(sa.select(history.c.person_id, sa.func.min(history.c.id))
                                          .group_by(history.c.person_id)).all())
@@ -143,6 +166,27 @@ def upgrade():
             connection.execute(history.update().where(history.c.id == first_rows[row.id],
                                                       history.c.year > first_record_year)
                                .values(year=first_record_year))
+
+
+def _add_categories(connection) -> None:
+    """The manual's missing categories (学历教育 deeming like 规培 wherever 规培 deems), and 规培's node
+    inside the II类 node of 各类学分汇总, where its credits count."""
+    last = connection.execute(sa.select(sa.func.max(category.c.position))).scalar() or 0
+    for position, (name, slug, params, credit_class, node) in enumerate(NEW_CATEGORIES, last + 1):
+        if connection.execute(sa.select(category.c.id).where(category.c.name == name)).first() is None:
+            connection.execute(category.insert().values(
+                name=name, type_slug=slug, params=params, credit_class=credit_class, summary_node=node, yearly_cap=None,
+                cap_group="", enabled=True, position=position))
+    ids = dict(connection.execute(sa.select(category.c.name, category.c.id)).all())
+    for row_id, deeming in connection.execute(sa.select(rule_set.c.id, rule_set.c.deeming_categories)):
+        added = [ids[new] for new, like in DEEMS_LIKE.items() if ids.get(like) in (deeming or ()) and ids[new] not in deeming]
+        if added:
+            connection.execute(rule_set.update().where(rule_set.c.id == row_id).values(deeming_categories=[*deeming, *added]))
+    class_2 = connection.execute(sa.select(dictionary.c.id).where(dictionary.c.dictionary == "summary_nodes",
+                                                                  dictionary.c.code == "class_2")).scalar()
+    if class_2 is not None:
+        connection.execute(dictionary.update().where(dictionary.c.dictionary == "summary_nodes",
+                                                     dictionary.c.code == "designated").values(parent_id=class_2))
 
 
 def _fill_hourless_credits(connection) -> None:
@@ -169,6 +213,14 @@ def _fill_hourless_credits(connection) -> None:
 
 def downgrade():
     connection = op.get_bind()
+    connection.execute(dictionary.update().where(dictionary.c.dictionary == "summary_nodes",
+                                                 dictionary.c.code == "designated").values(parent_id=None))
+    added = set(connection.execute(sa.select(category.c.id).where(category.c.name.in_(list(DEEMS_LIKE)))).scalars())
+    for row_id, deeming in connection.execute(sa.select(rule_set.c.id, rule_set.c.deeming_categories)):
+        if added & set(deeming or ()):
+            connection.execute(rule_set.update().where(rule_set.c.id == row_id)
+                               .values(deeming_categories=[c for c in deeming if c not in added]))
+    connection.execute(category.delete().where(category.c.name.in_([name for name, *_ in NEW_CATEGORIES])))
     for table in (person, history):
         connection.execute(table.update().where(table.c.title_level.in_(("副高", "正高"))).values(title_level="高级"))
     for row_id, levels in connection.execute(sa.select(rule_set.c.id, rule_set.c.title_levels)):
