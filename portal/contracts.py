@@ -122,7 +122,8 @@ class Common:
     hosting_method: str = ""
     discipline: str = ""
     sub_discipline: str = ""
-    issuing_unit_id: int | None = None  # the issuing body (发证机构), a unit
+    issuing_unit_id: int | None = None  # the issuing body (发证机构), a unit of the portal
+    issuer_name: str = ""  # or, when it is none of ours (中华医学会, another province's organiser), its name
     remarks: str = ""
 
 

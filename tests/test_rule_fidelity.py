@@ -465,3 +465,26 @@ def test_migration_fills_history_and_unit_fields_on_the_demo_province(app, resto
             assert services.person_year(staff, 2024).rule_set.name == COUNTY
         db.session.remove()
     assert "matches the records" in app.test_cli_runner().invoke(args=["portal", "compliance-check"]).output
+
+
+def test_the_issuing_body_may_be_named_and_the_certificate_names_it_as_entered(app, users):
+    """发证机构 outside the province: typed on the API (as the free form and the wizard post it);
+    neither a unit nor a name, or both, is refused; the certificate and figure 8 name it as typed."""
+    from portal.certificates.statement import statement
+    from portal.models import CreditRecord
+    from tests.test_credit_api import World, category_id, free_form
+
+    world = World(app, users)
+    free = category_id(app, FREE)
+    post = world["learner"].post
+    named = post("/api/v1/credits/", json={"category_id": free, "fields": free_form(None, issuer_name="中华医学会")})
+    assert named.status_code == 201, named.get_data(as_text=True)
+    neither = post("/api/v1/credits/", json={"category_id": free, "fields": free_form(None)})
+    both = post("/api/v1/credits/", json={"category_id": free, "fields": free_form(world.unit, issuer_name="中华医学会")})
+    assert (neither.status_code, both.status_code) == (400, 400)
+    assert "请选择发证机构，或填写其名称" in neither.json["message"]["issuing_unit_id"][0]
+    assert "二者选其一" in both.json["message"]["issuing_unit_id"][0]
+    with app.test_request_context():
+        record = db.session.get(CreditRecord, named.json["result"]["id"])
+        assert record.issuer == "中华医学会"
+        assert statement(record, "2026-TEST", "token", dt.date(2026, 1, 5))["organiser"] == "中华医学会"

@@ -18,6 +18,7 @@ Filled from today's data:
   before);
 - the manual's missing categories: 经单位批准,到外单位进修(含出国培训) of any length, 在职学历教育 (deeming
   the year of study wherever 规培 deems; the 进修 of any length deems wherever the 6-month one does) and 四新教育 under the 四新 node; 规培's node moves inside II类;
+- a record's issuing body may be a name typed (issuer_name) instead of a unit of ours;
 - the transitional rules for "县级及以下" select the tiers 县区, 乡镇街道 and 村 instead of the
   grades 一级 and 乡镇.
 
@@ -114,6 +115,7 @@ def upgrade():
         batch.create_index("ix_person_history_person_year", ["person_id", "year", "id"])
     with op.batch_alter_table("credit_record") as batch:
         batch.add_column(sa.Column("deems_years", sa.JSON(), nullable=False, server_default="[]"))
+        batch.add_column(sa.Column("issuer_name", sa.String(200), nullable=False, server_default=""))
     with op.batch_alter_table("rule_set") as batch:
         batch.add_column(sa.Column("unit_tiers", sa.JSON(), nullable=False, server_default="[]"))
         batch.add_column(sa.Column("unit_types", sa.JSON(), nullable=False, server_default="[]"))
@@ -229,6 +231,7 @@ def downgrade():
             connection.execute(rule_set.update().where(rule_set.c.id == row_id).values(title_levels=kept))
     connection.execute(rule_set.update().where(rule_set.c.name == COUNTY_RULES).values(unit_levels=["一级", "乡镇"]))
     with op.batch_alter_table("credit_record") as batch:
+        batch.drop_column("issuer_name")
         batch.drop_column("deems_years")
     with op.batch_alter_table("credit_year") as batch:
         batch.drop_column("hourless_credits")

@@ -42,7 +42,7 @@ def record_row(person: Person, record: CreditRecord, dictionaries: Mapping[str, 
         "credit_level": dictionaries["credit_levels"].get(record.credit_level) or record.category.name,
         "discipline": dictionaries["disciplines"].get(record.sub_discipline or record.discipline,
                                                       record.sub_discipline or record.discipline),
-        "issuer": record.issuing_unit.name if record.issuing_unit else "",
+        "issuer": record.issuer,
         "hosting_method": dictionaries["hosting_methods"].get(record.hosting_method, record.hosting_method),
         "unit": record.unit.name, "credits": record.credits, "hours": record.hours,
     }

@@ -54,6 +54,8 @@ class CreditRecord(Model):
     discipline: Mapped[str] = mapped_column(String(32), default="")
     sub_discipline: Mapped[str] = mapped_column(String(32), default="")
     issuing_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    # The issuing body as entered when it is none of the portal's units.
+    issuer_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     remarks: Mapped[str] = mapped_column(Text, default="")
 
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -86,6 +88,11 @@ class CreditRecord(Model):
     certificate: Mapped[Certificate | None] = relationship(viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def issuer(self) -> str:
+        """The issuing body (发证机构) as entered: a unit of the portal's, or the name typed."""
+        return self.issuing_unit.name if self.issuing_unit else self.issuer_name
 
 
 class EvidenceFile(Model):
