@@ -68,11 +68,13 @@ class MonthsAway(CreditType):
         deem = params["months_to_deem"]
         lengths = range(params["min_months"], params["max_months"] + 1)
         groups = [
-            WizardGroup(name=_("Less than %(n)d months", n=deem), rules=tuple(
+            WizardGroup(name=_("Less than %(n)d months: %(rate)s credits a month, no year deemed compliant", n=deem,
+                               rate=f"{params['credits_per_month']:.2f}"), rules=tuple(
                 WizardRule(key=str(n), name=ngettext("%(num)d month", "%(num)d months", n),
                            credits=n * params["credits_per_month"], fields={"months": n})
                 for n in lengths if n < deem)),
-            WizardGroup(name=_("%(n)d months or more: the year is compliant", n=deem), rules=tuple(
+            WizardGroup(name=_("%(n)d months or more: %(credits)s credits; %(years)s", n=deem,
+                               credits=f"{params['full_year_credits']:.2f}", years=self.deeming(params)), rules=tuple(
                 WizardRule(key=str(n), name=ngettext("%(num)d month", "%(num)d months", n),
                            credits=params["full_year_credits"], fields={"months": n})
                 for n in lengths if n >= deem)),
