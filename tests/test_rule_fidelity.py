@@ -330,6 +330,18 @@ def _rank_contradicting_the_choice(app, users):
         agreeing.status_code, agreeing.json["result"]["credits"]
 
 
+def _free_form_beyond_its_level_and_hours(app, users):
+    """A provincial project of 6 hours entered with 5 credits: kept as entered, with a note for the reviewer."""
+    from portal.models import CreditRecord
+
+    year = Year(app, users, users.person(users.unit("330102", level="二级"), self_entry=True))
+    beyond = year.free(dt.date(2016, 3, 1), "5", hours="6", level="provincial")
+    within = year.free(dt.date(2016, 4, 1), "1", hours="6", level="provincial")
+    with app.app_context():
+        first, second = db.session.get(CreditRecord, beyond), db.session.get(CreditRecord, within)
+        return first.credits, "允许 1.00 学分" in first.score_note, second.score_note
+
+
 EDGES = [
     Edge("district-hospital-is-county", "过渡期：县级及以下医疗卫生机构人员每年不少于20学分（县级是行政层级，二级区医院属县级）",
          _district_hospital, {"rule_set": COUNTY, "compliant": True, "credits": Decimal("20.00"), "shortfalls": {}}),
@@ -378,6 +390,8 @@ EDGES = [
          _four_new_and_standardized_training_in_the_tree, ("29.00", "4.00", "25.00", False)),
     Edge("training-of-any-length", "经单位批准,到外单位进修(含出国培训)：按月计学分，满6个月视为达标",
          _training_of_any_length, ([(2023, False, False)], [(2023, True, True)])),
+    Edge("free-form-beyond-its-level-and-hours", "省级项目6学时计1学分、每项最多10学分：非向导录入超出时照录并提示审核人",
+         _free_form_beyond_its_level_and_hours, (Decimal("5.00"), True, "")),
     Edge("characters-truncate", "自学综述：2000字计1学分（不足的部分按整百分位截断，不进位）", _characters_truncate,
          [Decimal("0.99"), Decimal("1.00"), Decimal("1.99")]),
     Edge("rank-contradicting-the-choice", "向导：所选具体规定（外国期刊第一作者）与所报作者排序矛盾时拒收并指明字段",
