@@ -330,6 +330,21 @@ def _rank_contradicting_the_choice(app, users):
         agreeing.status_code, agreeing.json["result"]["credits"]
 
 
+def _ranks_beyond_the_table(app, users):
+    """发表论文：省级期刊第1、2、3作者5、4、3学分，余类推：第4作者2分、第5作者1分，第6作者无学分。"""
+    from portal.models import CreditRecord
+    from tests.test_credit_api import World, category_id, free_form
+
+    year = Year(app, users, users.person(users.unit("330109", level="二级"), self_entry=True))
+    fourth = approved_record(app, year.person.id, "发表论文和综述", dt.date(2016, 3, 1), {}, wizard_rule="省级期刊:4")
+    with app.app_context():
+        credits = db.session.get(CreditRecord, fourth).credits
+    world = World(app, users)
+    sixth = world["learner"].post("/api/v1/credits/", json={
+        "category_id": category_id(app, "发表论文和综述"), "wizard_choice": "省级期刊:6", "fields": free_form(world.unit)})
+    return credits, sixth.status_code
+
+
 def _free_form_beyond_its_level_and_hours(app, users):
     """A provincial project of 6 hours entered with 5 credits: kept as entered, with a note for the reviewer."""
     from portal.models import CreditRecord
@@ -392,6 +407,8 @@ EDGES = [
          _training_of_any_length, ([(2023, False, False)], [(2023, True, True)])),
     Edge("free-form-beyond-its-level-and-hours", "省级项目6学时计1学分、每项最多10学分：非向导录入超出时照录并提示审核人",
          _free_form_beyond_its_level_and_hours, (Decimal("5.00"), True, "")),
+    Edge("ranks-beyond-the-table", "发表论文：第1~3作者按表计分，其余作者“余类推”（每名少1分，至0分为止）",
+         _ranks_beyond_the_table, (Decimal("2.00"), 400)),
     Edge("characters-truncate", "自学综述：2000字计1学分（不足的部分按整百分位截断，不进位）", _characters_truncate,
          [Decimal("0.99"), Decimal("1.00"), Decimal("1.99")]),
     Edge("rank-contradicting-the-choice", "向导：所选具体规定（外国期刊第一作者）与所报作者排序矛盾时拒收并指明字段",
