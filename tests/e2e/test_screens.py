@@ -135,7 +135,7 @@ def test_main_pages(app, users, page, new_page):
 
     # Provincial admin: the category editor with a points table and its preview.
     province_page.goto("/categories/")
-    expect(province_page.locator("tbody tr")).to_have_count(17)
+    expect(province_page.locator("tbody tr")).to_have_count(20)
     shoot(province_page, "categories")
     province_page.goto("/categories/new/research")
     province_page.fill("input[name=params-table-1-1]", "7.5")
