@@ -519,3 +519,25 @@ def test_the_issuing_body_may_be_named_and_the_certificate_names_it_as_entered(a
         record = db.session.get(CreditRecord, named.json["result"]["id"])
         assert record.issuer == "中华医学会"
         assert statement(record, "2026-TEST", "token", dt.date(2026, 1, 5))["organiser"] == "中华医学会"
+
+
+def test_a_regraded_unit_changes_its_staffs_years_from_now_on(app, users, restore_rule_sets):
+    """The province regrades a 二级 district hospital to a city-tier 三级 one through the API: its
+    staff stand in the regraded unit from this year; their 2022 is still judged as county-tier."""
+    from tests.helpers import api_token
+
+    users.province_admin()
+    hospital = users.unit("330281", "宁波市鄞州区人民医院", level="二级", tier="县区")
+    year = Year(app, users, users.person(hospital, self_entry=True))
+    users.since(year.person, 2021)
+    year.free(dt.date(2022, 6, 1), "20")
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {api_token(client, 'padmin', PASSWORD)}"}
+    changed = client.put(f"/api/v1/units/{hospital}", headers=headers, json={"level": "三级", "tier": "市"})
+    assert changed.status_code == 200, changed.get_data(as_text=True)
+    assert year.verdict(2022).rule_set.name == COUNTY
+    with app.test_request_context():
+        from portal.people import standing
+
+        now = standing.history(db.session.get(Person, year.person.id)).at(clock.now().year)
+    assert (now.grade, now.tier) == ("三级", "市")
