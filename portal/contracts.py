@@ -72,6 +72,8 @@ class Score:
     hours: Decimal = Decimal("0.0")
     credit_class: str | None = None
     deems_compliant: bool = False
+    # The years a record with a period deems compliant (empty: the year of its activity date).
+    deems_years: tuple[int, ...] = ()
     note: str = ""  # shown to the learner, e.g. why a per-project maximum cut the credits
 
     def __post_init__(self):
@@ -140,7 +142,8 @@ class Common:
     hosting_method: str = ""
     discipline: str = ""
     sub_discipline: str = ""
-    issuing_unit_id: int | None = None  # the issuing body (发证机构), a unit
+    issuing_unit_id: int | None = None  # the issuing body (发证机构), a unit of the portal
+    issuer_name: str = ""  # or, when it is none of ours (中华医学会, another province's organiser), its name
     remarks: str = ""
 
 
@@ -253,6 +256,11 @@ class CreditType(Contract):
         """The record's first and last day (``data``: its own fields as stored, JSON values);
         by default the activity date for both."""
         return Period(common.activity_date, common.activity_date)
+
+    def deeming(self, params: Mapping[str, Any]) -> str:
+        """Which years a deeming record of this type deems compliant, in words for 达标标准浏览
+        (empty: the year of its activity date)."""
+        return ""
 
     def validate(self, data: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, list[str]]:
         """Checks beyond field types: field name → messages for the learner (empty when fine)."""
@@ -418,6 +426,9 @@ class MultiYearLine(TypedDict):
     have: str
     need: str
     met: bool
+    # False while the person has been under a cycle fewer years than it lasts: progress, not a
+    # failure (absent from forms frozen before cycles: judged).
+    judged: bool
 
 
 class FormStatement(TypedDict):

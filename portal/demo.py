@@ -33,14 +33,16 @@ from portal.review import services as review
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰红梅建国文斌宁海燕云飞鹏辉晨欣怡佳琪浩然子轩"
 TITLES = [("医师", "初级"), ("护师", "初级"), ("药师", "初级"), ("主治医师", "中级"), ("主管护师", "中级"),
-          ("副主任医师", "高级"), ("主任医师", "高级"), ("副主任护师", "高级")]
+          ("副主任医师", "副高"), ("主任医师", "正高"), ("副主任护师", "副高")]
 DEPARTMENTS = ["内科", "外科", "妇产科", "儿科", "急诊科", "检验科", "药剂科", "护理部", "公共卫生科"]
 # Fixed, so that README.md can name them: a Shanghai ID number (valid check digit) and phone.
 VISITOR = {"name": "沈沪生", "id_number": "310101198506120028", "mobile": "13900001234", "unit_code": "330101"}
 UNITS = [
     ("3301", "杭州市", "city", None,
-     [("330101", "杭州市第一人民医院", "三级"), ("330102", "杭州市西湖区社区卫生服务中心", "乡镇")]),
-    ("3302", "宁波市", "city", None, [("330201", "宁波市第二医院", "三级"), ("330202", "宁波市鄞州区人民医院", "二级")]),
+     [("330101", "杭州市第一人民医院", "三级", "市", "医院"),
+      ("330102", "杭州市西湖区社区卫生服务中心", "乡镇", "乡镇街道", "社区卫生服务中心")]),
+    ("3302", "宁波市", "city", None, [("330201", "宁波市第二医院", "三级", "市", "医院"),
+                                    ("330202", "宁波市鄞州区人民医院", "二级", "县区", "医院")]),
 ]
 
 
@@ -56,13 +58,14 @@ def load_demo_data(print_credentials: bool = False, seed: int | None = None) -> 
     admin_password = accounts.generate_initial_password()
     accounts.create_user("province", "省级管理员", [PROVINCE_ADMIN], password=admin_password)
     credentials.append(("省级管理员", "province", admin_password))
-    province = Unit(code="33", name="浙江省", kind="province")
+    province = Unit(code="33", name="浙江省", kind="province", tier="省", type="卫生行政部门")
     db.session.add(province)
     for code, name, kind, level, institutions in UNITS:
-        city = Unit(code=code, name=name, kind=kind, level=level, parent=province)
+        city = Unit(code=code, name=name, kind=kind, level=level, parent=province, tier="市", type="卫生行政部门")
         db.session.add(city)
-        for unit_code, unit_name, unit_level in institutions:
-            db.session.add(Unit(code=unit_code, name=unit_name, kind="institution", level=unit_level, parent=city))
+        for unit_code, unit_name, unit_level, tier, unit_type in institutions:
+            db.session.add(Unit(code=unit_code, name=unit_name, kind="institution", level=unit_level, tier=tier,
+                                type=unit_type, parent=city))
     db.session.flush()
     province_admin = actor_for(accounts.find_user("province"))
     for unit in db.session.query(Unit).filter(Unit.kind == "institution").order_by(Unit.code):

@@ -89,3 +89,22 @@ def csrf_from(html: str) -> str:
         r'name="csrf_token" value="([^"]+)"', html)
     assert match, "page has no CSRF token"
     return match.group(1)
+
+
+@pytest.fixture
+def restore_rule_sets(app):
+    """For a test that changes the rule sets (they are configuration, kept between tests)."""
+    from sqlalchemy import insert, select
+
+    from portal.extensions import db
+    from portal.models import RuleSet
+
+    table = RuleSet.__table__
+    with app.app_context():
+        saved = [dict(row._mapping) for row in db.session.execute(select(table))]
+    yield
+    with app.app_context():
+        db.session.rollback()
+        db.session.execute(delete(table))
+        db.session.execute(insert(table), saved)
+        db.session.commit()

@@ -19,7 +19,7 @@ from portal.accounts import services as accounts
 from portal.accounts.actor import actor_for
 from portal.accounts.roles import PROVINCE_ADMIN
 from portal.extensions import db
-from portal.models import Unit
+from portal.models import Person, Unit
 from portal.people import services as people
 from portal.people.id_number import check_character
 
@@ -100,9 +100,10 @@ class TestUsers:
     def __init__(self, app):
         self.app = app
 
-    def unit(self, code: str, name: str | None = None, kind: str = "institution", level: str | None = "三级") -> int:
+    def unit(self, code: str, name: str | None = None, kind: str = "institution", level: str | None = "三级",
+             tier: str = "市", type: str = "医院") -> int:
         with self.app.app_context():
-            unit = Unit(code=code, name=name or f"单位{code}", kind=kind, level=level)
+            unit = Unit(code=code, name=name or f"单位{code}", kind=kind, level=level, tier=tier, type=type)
             db.session.add(unit)
             db.session.commit()
             return unit.id
@@ -145,6 +146,15 @@ class TestUsers:
                 password = PASSWORD
             db.session.commit()
             return Made(person.id, person.user.username, password, unit_id, number)
+
+
+    def since(self, person: Made, year: int, reviewer_username: str = "padmin") -> None:
+        """The provincial admin records that ``person`` has stood where they stand now since ``year``."""
+        with self.app.test_request_context():
+            found = db.session.get(Person, person.id)
+            people.correct_year(actor_for(accounts.find_user(reviewer_username)), found, year, {
+                "unit_id": found.unit_id, "title": found.title, "title_level": found.title_level, "status": found.status,
+                "reason": "入职档案"})
 
 
 def login(client, username: str, password: str, captcha: str = CAPTCHA, next_url: str | None = None):

@@ -16,7 +16,7 @@ TABLE_CELLS = {f"params-table-{r}-{c}": str(points) for r, row in enumerate([[10
 def test_default_categories_exist_after_migration(app):
     with app.app_context():
         categories = {c.name: c for c in db.session.scalars(select(CreditCategory))}
-    assert len(categories) == 17
+    assert len(categories) == 20
     assert categories["非向导录入"].type_slug == "free_form"
     assert categories["赴外省国家级项目"].credit_class == "I"
     assert categories["赴外省省级(国家一级学会)项目"].params["hours_per_credit"] == "6"

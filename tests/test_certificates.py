@@ -296,7 +296,7 @@ def test_the_pdf_reads_back_and_its_qr_code_verifies(app, world, client, tmp_pat
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
     flat = re.sub(r"\s+", "", text)
     assert "浙江省继续医学教育学分电子证书" in flat and "张三明" in flat and "国家级心血管学习班" in flat
-    assert "经考核合格，特授予I类学分8分（24学时）" in flat and item["number"] in flat
+    assert "经考核合格，特授予I类学分8.00分（24.0学时）" in flat and item["number"] in flat
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
     assert any("CJK" in line and " yes " in line for line in fonts.splitlines())
     subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(path), str(tmp_path / "page")], check=True)

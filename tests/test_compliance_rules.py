@@ -100,6 +100,7 @@ def test_only_approved_records_count(app, learner, users):
 def test_multi_year_national_credits_for_staff_of_grade_three_hospitals(app, users):
     users.province_admin()
     person = users.person(users.unit("330102", level="三级"), self_entry=True)
+    users.since(person, 2010)
     add(app, person, dt.date(2010, 5, 1), "5", level="national")  # six years back: outside the window
     add(app, person, dt.date(2014, 3, 1), "3", level="national")
     add(app, person, dt.date(2015, 3, 1), "5", level="national")
@@ -177,7 +178,7 @@ def test_transitional_interchange_down_to_half_of_each_minimum(app, learner):
 
 def test_transitional_county_level_units_need_twenty_without_classes(app, users):
     users.province_admin()
-    county = users.person(users.unit("330103", level="乡镇"), self_entry=True)
+    county = users.person(users.unit("330103", level="乡镇", tier="乡镇街道", type="卫生院"), self_entry=True)
     add(app, county, dt.date(2022, 6, 1), "20")
     v = verdict(app, county, 2022)
     assert v.rule_set.name.startswith("过渡期县级及以下")

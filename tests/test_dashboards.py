@@ -31,7 +31,7 @@ def _compliant(app, person_id: int) -> None:
 
 @pytest.fixture
 def province(app, users):
-    """医院甲: its admin (高级, 医务科, nothing), 李一 (初级, 内科, compliant), 王二 (初级, 内科, 10 credits
+    """医院甲: its admin (副高, 医务科, nothing), 李一 (初级, 内科, compliant), 王二 (初级, 内科, 10 credits
     and 40 hours) and 赵三 (中级, 外科, compliant): 2 of 4 (外省来客, an out-of-province learner it
     registered, is not staff and not counted). 医院乙: its admin and two compliant people
     (2 of 3). 省直医院: one person with nothing (0 of 1)."""
@@ -39,7 +39,7 @@ def province(app, users):
     users.province_admin()
     a, b, direct = units["33010801"], units["330201"], units["3399"]
     made = {
-        "admin_a": users.person(a, role="unit_admin", name="甲管理员", title_level="高级", department="医务科", person_no="A00"),
+        "admin_a": users.person(a, role="unit_admin", name="甲管理员", title_level="副高", department="医务科", person_no="A00"),
         "li": users.person(a, name="李一", title_level="初级", department="内科", person_no="A01"),
         "wang": users.person(a, name="王二", title_level="初级", department="内科", person_no="A02"),
         "zhao": users.person(a, name="赵三", title_level="中级", department="外科", person_no="A03"),
@@ -75,7 +75,7 @@ def test_unit_dashboard_shows_rate_charts_and_who_is_not_compliant(client, provi
     html = _text(client.get("/compliance/unit/?year=2025"))
     assert "50.0%" in html.split('id="unit-rate"', 1)[1].split("</div>", 1)[0]
     by_title = _chart(html, "by-title")
-    assert re.search(r"初级</span>.*1/2 \(50\.0%\).*中级</span>.*1/1 \(100\.0%\).*高级</span>.*0/1 \(0\.0%\)", by_title)
+    assert re.search(r"初级</span>.*1/2 \(50\.0%\).*中级</span>.*1/1 \(100\.0%\).*副高</span>.*0/1 \(0\.0%\)", by_title)
     by_department = _chart(html, "by-department")
     assert "内科</span>" in by_department and "1/2 (50.0%)" in by_department and "0/1 (0.0%)" in by_department
     failing = _failing(html)
@@ -150,7 +150,7 @@ def test_unit_list_exports_to_excel(client, province):
     wang = people["王二"]
     assert wang[0] == "A02" and wang[2:4] == ("内科", "初级")
     assert (wang[5], wang[6], wang[7], wang[8]) == (10, 40, 10, 0)
-    assert wang[9] == "总学分还差 15 分；学时还差 50 学时"
+    assert wang[9] == "总学分还差 15 分；学时还差 50 学时（未载明学时的记录不计学时）"
     assert people["李一"][9] in (None, "") and people["李一"][4] != wang[4]
     # Another unit's admin cannot export this unit.
     other = client.application.test_client()

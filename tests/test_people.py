@@ -246,10 +246,11 @@ def test_province_admin_manages_units_in_the_tree(app, client, users):
     form = client.get("/units/manage/add").get_data(as_text=True)
     token = csrf_from(form)
     created = client.post("/units/manage/add", data={"csrf_token": token, "code": "330199", "name": "杭州市中医院",
-                                                     "kind": "institution", "level": "三级", "parent": str(city)})
+                                                     "kind": "institution", "level": "三级", "tier": "市", "type": "医院",
+                                                     "parent": str(city)})
     assert created.status_code == 302
     tree = client.get("/units/").get_data(as_text=True)
-    assert tree.index("杭州市") < tree.index("杭州市中医院") and "三级" in tree
+    assert tree.index("杭州市") < tree.index("杭州市中医院") and "市 · 三级 · 医院" in tree
     users.person(city, name="在册人员")
     listing = client.get("/units/manage/list/").get_data(as_text=True)
     assert "杭州市中医院" in listing

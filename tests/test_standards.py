@@ -6,9 +6,8 @@ the table (``restore_rule_sets``). Expected texts are translated in the app's lo
 tests hold with or without the Chinese catalogue."""
 import re
 
-import pytest
 from flask_babel import gettext
-from sqlalchemy import delete, insert, select
+from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import CreditCategory, RuleSet
@@ -18,19 +17,6 @@ from tests.helpers import PASSWORD, api_token, login
 TRANSITIONAL = "过渡期继续医学教育学分标准(2019—2024年)"
 COUNTY = "过渡期县级及以下医疗卫生机构学分标准(2019—2024年)"
 NATIONAL_2024 = "2024年全国继续医学教育学分标准"
-
-
-@pytest.fixture
-def restore_rule_sets(app):
-    table = RuleSet.__table__
-    with app.app_context():
-        saved = [dict(row._mapping) for row in db.session.execute(select(table))]
-    yield
-    with app.app_context():
-        db.session.rollback()
-        db.session.execute(delete(table))
-        db.session.execute(insert(table), saved)
-        db.session.commit()
 
 
 def t(app, message: str, **values) -> str:
@@ -170,7 +156,7 @@ def test_learners_browse_but_do_not_edit(app, client, users):
 
 
 def test_browse_highlights_the_readers_rule_set_of_the_year(app, client, users):
-    learner = users.person(users.unit("330199", level="一级"))
+    learner = users.person(users.unit("330199", level="一级", tier="县区"))
     login(client, learner.username, PASSWORD)
     sets = ids(app)
     page = client.get("/standards/browse?year=2022").get_data(as_text=True)
@@ -195,7 +181,7 @@ def test_disabling_a_rule_set_removes_it_from_browse(app, client, users, restore
     assert t(app, "“%(name)s” is disabled: it no longer judges compliance.", name=COUNTY) in listed.get_data(as_text=True)
     assert COUNTY not in client.get("/standards/browse").get_data(as_text=True)
     assert COUNTY in client.get("/standards/").get_data(as_text=True)  # the editor still lists it
-    learner = users.person(users.unit("330199", level="一级"))
+    learner = users.person(users.unit("330199", level="一级", tier="县区"))
     other = app.test_client()
     login(other, learner.username, PASSWORD)
     assert highlighted(other.get("/standards/browse?year=2022").get_data(as_text=True)) == [ids(app)[TRANSITIONAL]]
@@ -212,7 +198,7 @@ def test_api_lists_for_everyone_and_saves_for_the_provincial_admin(app, client, 
 
     province = users.province_admin()
     admin = {"Authorization": f"Bearer {api_token(client, province.username, PASSWORD)}"}
-    body = {"name": "接口标准", "valid_from": 2040, "min_credits": "20", "title_levels": ["高级"],
+    body = {"name": "接口标准", "valid_from": 2040, "min_credits": "20", "title_levels": ["副高"],
             "caps": [{"category_id": category_id(app, "自学综述"), "cap": ""}]}
     refused = client.post("/api/v1/rule-sets/", json=body, headers=admin)
     assert refused.status_code == 400
@@ -221,7 +207,7 @@ def test_api_lists_for_everyone_and_saves_for_the_provincial_admin(app, client, 
     created = client.post("/api/v1/rule-sets/", json=body, headers=admin)
     assert created.status_code == 201, created.json
     result = created.json["result"]
-    title_group = t(app, "Title level: %(levels)s", levels="高级")
+    title_group = t(app, "Title level: %(levels)s", levels="副高")
     assert (result["caps"][0]["cap"], result["group"], result["enabled"]) == ("4.00", title_group, True)
     replaced = client.put(f"/api/v1/rule-sets/{result['id']}", json={**body, "min_credits": "22", "enabled": False},
                           headers=admin)

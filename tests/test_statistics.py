@@ -134,8 +134,15 @@ def test_compliance_api(app, year):
     body = client.get("/api/v1/compliance/2025", headers=bearer(app, year["learner"])).json
     assert (body["year"], body["compliant"], body["rule_set"]) == (2025, False, "2024年全国继续医学教育学分标准")
     assert body["totals"]["credits"] == "28.50" and body["totals"]["hours"] == "64.0"
-    assert [(s["requirement"], s["missing"]) for s in body["shortfalls"]] == [("hours", "26.00")]
+    assert [(s["requirement"], s["missing"]) for s in body["shortfalls"]] == [("hours", "26.0")]
     assert body["deemed_by"] is None
+    # The manual's figure 8: the counted records with its columns.
+    first = body["records"][0]
+    assert set(first) - {"id"} == {"date", "number", "name", "credit_class", "credit_level", "discipline",
+                                   "hosting_method", "hours", "credits", "issuer"}
+    assert (first["date"], first["name"], first["credit_class"], first["credit_level"], first["hours"],
+            first["credits"]) == ("2025-03-01", "国家级心血管学习班", "I类", "国家级继续医学教育项目", "24.0", "8.00")
+    assert [r["name"] for r in body["records"]] == ["国家级心血管学习班", "市级项目", '=HYPERLINK("x")']
     total = body["summary"][0]
     assert (total["name"], total["credits"]) == ("总学分", "28.50")
     class_1 = next(n for n in total["children"] if n["name"] == "I类学分")
@@ -191,10 +198,12 @@ def test_credit_query_export_has_the_rows_the_totals_and_no_formula(app, year):
 def test_compliance_export_through_the_api(app, year):
     response = app.test_client().get("/api/v1/exports/compliance/2025.xlsx", headers=bearer(app, year["learner"]))
     rows = _sheet(response)
-    assert rows[0][:4] == ["人员编号", "活动日期", "项目编号", "内容"]
-    assert [r[3] for r in rows[1:4]] == ["国家级心血管学习班", "市级项目", "'=HYPERLINK(\"x\")"]
-    assert rows[1][4] == "I类" and rows[3][5] == "自学综述"
+    # The manual's figure 8.
+    assert rows[0] == ["日期", "项目编号", "活动名称", "学分类别", "学分子类别", "学科", "举办方式", "学时", "学分",
+                       "学分录入单位"]
+    assert [r[2] for r in rows[1:4]] == ["国家级心血管学习班", "市级项目", "'=HYPERLINK(\"x\")"]
+    assert rows[1][3] == "I类" and rows[1][4] == "国家级继续医学教育项目" and rows[3][4] == "省级继续医学教育项目"
     totals = rows[4]
-    assert totals[0] == "合计" and totals[9] == 33.5 and "不达标" in totals[3] and "28.50" in totals[3]
+    assert totals[1] == "合计" and totals[8] == 33.5 and "不达标" in totals[2] and "28.50" in totals[2]
     assert app.test_client().get(f"/api/v1/exports/compliance/2025.xlsx?person_id={year['learner'].id}",
                                  headers=bearer(app, year["foreign"])).status_code == 404

@@ -1,15 +1,21 @@
 """非向导录入 (free form): the learner types the credits and hours from the certificate and the
 reviewer checks them against the evidence. The credit class follows the record's 学分级别
-(``credit_level``, a common field the portal passes in ``context.common``)."""
-from decimal import ROUND_HALF_UP, Decimal
+(``credit_level``, a common field the portal passes in ``context.common``).
+
+The credits are accepted as typed, but where the 学分级别 has a rate (a provincial project: 6 学时 = 1
+credit, at most 10 a project), credits beyond what the hours allow get a note the reviewer reads
+beside the record."""
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, Form
 from wtforms.validators import InputRequired, NumberRange
 
-from portal.contracts import AtMostPlaces, CreditType, Score
+from portal.contracts import AtMostPlaces, CreditType, PointsTableField, Score
 from portal.hookspecs import hookimpl
+
+LEVELS = ("national", "provincial", "provincial_promotion")
 
 
 class FreeForm(CreditType):
@@ -22,6 +28,12 @@ class FreeForm(CreditType):
             InputRequired(message=_l("Enter the most credits one record may claim.")),
             NumberRange(min=Decimal("0.01"), message=_l("Enter the maximum as a number of credits, 0.01 or more.")),
         ], default=Decimal("25"))
+        # 学分级别 code → [hours for one credit, credits a project at most] (DOMAIN.md's 2006 table).
+        level_limits = PointsTableField(
+            _l("Credits the hours allow, by credit level"), rows=LEVELS,
+            column_labels=(_l("Hours for one credit"), _l("Credits per project at most")),
+            default={"national": [Decimal(3), Decimal(10)], "provincial": [Decimal(6), Decimal(10)],
+                     "provincial_promotion": [Decimal(3), Decimal(5)]})
 
     class Fields(Form):
         credits = DecimalField(_l("Credits"), [
@@ -42,7 +54,16 @@ class FreeForm(CreditType):
         return {}
 
     def score(self, data, params, context):
-        return Score(credits=data["credits"], hours=data["hours"],
+        limit = (params.get("level_limits") or {}).get(context.common.credit_level)
+        note = ""
+        if limit and limit[0]:
+            allowed = min((data["hours"] / limit[0]).quantize(Decimal("0.01"), ROUND_DOWN), limit[1])
+            if data["credits"] > allowed:
+                note = _("Check against the certificate: %(hours)s hours at this credit level allow %(allowed)s credits "
+                         "(%(rate)s hours a credit, at most %(max)s a project), %(credits)s were entered.",
+                         hours=f"{data['hours']:.1f}", allowed=f"{allowed:.2f}", rate=f"{limit[0]:g}",
+                         max=f"{limit[1]:.2f}", credits=f"{data['credits']:.2f}")
+        return Score(credits=data["credits"], hours=data["hours"], note=note,
                      credit_class=context.level_classes.get(context.common.credit_level))
 
 

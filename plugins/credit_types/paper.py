@@ -8,7 +8,7 @@ from wtforms.validators import InputRequired, NumberRange
 from portal.contracts import PointsTableField
 from portal.hookspecs import hookimpl
 
-from ._points_table import PointsTableType
+from ._points_table import MAX_FURTHER, PointsTableType, further_fields
 
 JOURNAL_LEVELS = ("外国期刊", "ISSN+CN期刊", "省级期刊")
 RANKS = 3
@@ -30,12 +30,14 @@ class Paper(PointsTableType):
             _l("Credits by journal level and author rank"), rows=JOURNAL_LEVELS, column_labels=_rank_labels(),
             default={"外国期刊": [10, 9, 8], "ISSN+CN期刊": [6, 5, 4], "省级期刊": [5, 4, 3]},
         )
+        further_ranks, further_step = further_fields()
 
     class Fields(Form):
         journal_level = SelectField(_l("Journal level"), choices=[(v, v) for v in JOURNAL_LEVELS])
         author_rank = IntegerField(_l("Author rank"), [
             InputRequired(message=_l("Enter your rank among the paper's authors.")),
-            NumberRange(1, RANKS, message=_l("Credits go to the first %(n)d authors: enter a rank from 1 to %(n)d.", n=RANKS)),
+            NumberRange(1, RANKS + MAX_FURTHER, message=_l("Credits go to the first %(n)d authors: enter a rank from 1 to "
+                                                          "%(n)d.", n=RANKS + MAX_FURTHER)),
         ])
 
     def group_name(self, row):

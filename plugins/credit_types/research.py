@@ -8,7 +8,7 @@ from wtforms.validators import InputRequired, NumberRange
 from portal.contracts import PointsTableField
 from portal.hookspecs import hookimpl
 
-from ._points_table import PointsTableType
+from ._points_table import MAX_FURTHER, PointsTableType, further_fields
 
 LEVELS = ("国家级", "省级", "市级")
 RANKS = 5
@@ -30,12 +30,13 @@ class ResearchProject(PointsTableType):
             _l("Credits by project level and member rank"), rows=LEVELS, column_labels=_rank_labels(),
             default={"国家级": [10, 9, 8, 7, 6], "省级": [8, 7, 6, 5, 4], "市级": [6, 5, 4, 3, 2]},
         )
+        further_ranks, further_step = further_fields()
 
     class Fields(Form):
         level = SelectField(_l("Project level"), choices=[(v, v) for v in LEVELS])
         rank = IntegerField(_l("Member rank"), [
             InputRequired(message=_l("Enter your rank in the project team.")),
-            NumberRange(1, RANKS, message=_l("The rank is a number from 1 to %(n)d.", n=RANKS)),
+            NumberRange(1, RANKS + MAX_FURTHER, message=_l("The rank is a number from 1 to %(n)d.", n=RANKS + MAX_FURTHER)),
         ])
 
     def group_name(self, row):

@@ -1,7 +1,7 @@
 """自学综述, 出版医学著作, 出国考察报告/国内专题调研报告, 发表医学译文: credits by the number of
 characters of the work, ``characters_per_credit`` set per category (DOMAIN.md: a self-study
 review 2,000, a book 1,000, a report 3,000, a translation 1,500)."""
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -38,7 +38,10 @@ class WrittenWork(CreditType):
         return [WizardGroup(name=str(self.label), rules=(rule,))]
 
     def score(self, data, params, context):
-        return Score(credits=Decimal(data["characters"]) / params["characters_per_credit"])
+        # "2,000 characters = 1 credit": a part of a credit is earned only in full hundredths, so
+        # 1,999 characters give 0.99, never a rounded-up 1.00.
+        credits = (Decimal(data["characters"]) / params["characters_per_credit"]).quantize(Decimal("0.01"), ROUND_DOWN)
+        return Score(credits=credits)
 
 
 @hookimpl

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from portal.contracts import CertificateStatement, DocumentExporter, DocumentKind
 from portal.hookspecs import hookimpl
 
-from ._pdf import TEMPLATES, chinese_date, environment, plain_number, qr_svg, write_pdf
+from ._pdf import TEMPLATES, chinese_date, environment, qr_svg, write_pdf
 
 
 @cache
@@ -32,9 +32,11 @@ def render_html(documents: list[CertificateStatement], toolbar: Markup | str = "
     pages = [{
         **document,
         "project_period": (chinese_date(document["project_start"]), chinese_date(document["project_end"])),
-        "credits_text": plain_number(document["credits"]),
-        "hours_text": plain_number(document["hours"]),
-        "issued_text": chinese_date(document["issued_on"]),
+        # Credits with two decimals and hours with one, as on every page and export; dated, as in
+        # the manual, with the project's last day (项目举办截止日期).
+        "credits_text": document["credits"],
+        "hours_text": document["hours"],
+        "issued_text": chinese_date(document["project_end"]),
         "qr": qr_svg(document["verify_url"]),
     } for document in documents]
     return environment.get_template("certificate.html").render(pages=pages, watermark=watermark(), toolbar=toolbar)

@@ -34,7 +34,7 @@ def statement(record: CreditRecord, number: str, token: str, issued_on: dt.date)
         "sex": record.person.sex,
         "project_start": start,
         "project_end": end,
-        "organiser": record.issuing_unit.name if record.issuing_unit else "",
+        "organiser": record.issuer,
         "credit_level": names("credit_levels").get(record.credit_level, record.credit_level),
         "project_number": record.activity_number or "",
         "project_name": record.activity_name,

@@ -9,7 +9,7 @@ from flask_appbuilder.api import BaseApi, expose, protect
 from flask_appbuilder.security.decorators import permission_name
 
 from portal.accounts.actor import current_actor
-from portal.compliance import progress, rules, services
+from portal.compliance import progress, rules, services, year_records
 from portal.extensions import db
 from portal.jsonapi import answer
 from portal.models import Unit
@@ -56,13 +56,18 @@ class ComplianceApi(BaseApi):
           - {in: query, name: person_id, description: "admins: a person they may see", schema: {type: integer}}
           responses:
             200: {description: "{year, compliant, rule_set, totals, caps, shortfalls: [{requirement, missing,
-                  message}], deemed_by, summary: [{name, credits, hours, children}]}"}
+                  message}], deemed_by, summary: [{name, credits, hours, children}], records: [the counted
+                  records with the columns of the manual's figure 8]}"}
             404: {description: Not a person you may see}
         """
         person = people.whose(current_actor(), request.args.get("person_id"))
         verdict = services.person_year(person, year)
         tree = services.summary_tree(verdict, services.context())
-        return answer(200, person_id=person.id, **rules.as_json(verdict), summary=[services.tree_json(tree)])
+        dictionaries = year_records.record_dictionaries()
+        records = [year_records.record_json(year_records.record_row(person, r, dictionaries))
+                   for r in services.counted_records(person.id, year)]
+        return answer(200, person_id=person.id, **rules.as_json(verdict), summary=[services.tree_json(tree)],
+                      records=records)
 
     @expose("/units/<int:unit_id>/compliance/<int:year>", methods=["GET"])
     @protect()

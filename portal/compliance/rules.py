@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from portal.contracts import round_credits
 from portal.models import RuleSet
 from portal.models.types import to_decimal, to_units
+from portal.people.standing import History, Standing
 
 # A cap cuts a group's credits from these classes first: I类 is the scarcer, so it is kept.
 _CUT_ORDER = {"other": 0, "II": 1, "I": 2}
@@ -58,6 +59,7 @@ class Figures(NamedTuple):
     class_1: int = 0
     class_2: int = 0
     other: int = 0
+    hourless: int = 0  # credits of records stating no hours
     buckets: Sequence[Bucket] = ()
 
     def node_credits(self, nodes: Iterable[str]) -> int:
@@ -70,6 +72,8 @@ class CategoryCap:
     name: str
     yearly_cap: Decimal | None
     cap_group: str
+    node: str = ""  # its 各类学分汇总 node (empty: a free form's, by the record's 学分级别)
+    deeming: str = ""  # which years its deeming records deem, in words (empty: their activity date's)
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,9 @@ class Requirement:
     min_credits: int
     nodes: tuple[str, ...]
     unit_levels: frozenset[str]
+    # True: judged over the years the person has been under it, progress until there are
+    # ``years`` of them; False: a rolling window of ``years`` years, failing from the first.
+    cycle: bool
     label: str  # the requirement in words (达标标准浏览, the multi-year table)
     message: str  # its shortfall, with %(missing)s left to fill
 
@@ -90,10 +97,15 @@ class Plan:
     summary's units (credits in hundredths, hours in tenths)."""
 
     key_of: dict[int, str]  # capped category id → cap key
+    # 各类学分汇总 node → cap key, for the records of other categories (the free form) that are
+    # what a capped category is: a cap applies to what a record is, whichever way it was entered.
+    node_key: dict[str, str]
     limits: dict[str, tuple[str, int]]  # cap key → (what it covers, cap)
     deeming: frozenset[int]
     min_credits: int
     min_hours: int
+    hourless_hours: int | None  # tenths of an hour per credit a record without hours adds (None: none)
+    hours_message: str  # the hours shortfall, saying how records without hours counted
     class_1_floor: int  # the class minima after interchange
     class_2_floor: int
     class_1_max: int | None
@@ -108,6 +120,8 @@ class Context:
     categories: Mapping[int, CategoryCap]
     node_names: Mapping[str, str]
     messages: Mapping[str, str]
+    # The nodes a free-form record can count under: the 学分级别 codes.
+    levels: frozenset[str] = frozenset()
     _plans: dict[int, Plan] = field(default_factory=dict, compare=False)
 
     def plan(self, rule_set: RuleSet) -> Plan:
@@ -129,16 +143,33 @@ class Context:
             if category is not None:
                 limits[_cap_key(int(override["category_id"]), category)] = Decimal(str(override["cap"]))
         keep = Decimal(100 - rule_set.interchange_percent) / 100
+        key_of = {c: _cap_key(c, category) for c, category in self.categories.items() if _cap_key(c, category) in limits}
+        # A node whose categories all share one cap carries it (a node shared with an uncapped
+        # category, or with another cap, says nothing about what a free-form record is).
+        keys_of_node: dict[str, set[str | None]] = {}
+        for category_id, category in self.categories.items():
+            if category.node in self.levels:
+                keys_of_node.setdefault(category.node, set()).add(key_of.get(category_id))
+        node_key = {node: next(iter(keys)) for node, keys in keys_of_node.items() if len(keys) == 1 and None not in keys}
+        labels = {key: "、".join(members[key]) for key in limits}
+        for node, key in node_key.items():
+            labels[key] += self.messages["cap_free_form"] % {"node": self.node_names.get(node, node)}
         return Plan(
-            key_of={c: _cap_key(c, category) for c, category in self.categories.items() if _cap_key(c, category) in limits},
-            limits={key: ("、".join(members[key]), to_units(cap)) for key, cap in limits.items()},
+            key_of=key_of, node_key=node_key,
+            limits={key: (labels[key], to_units(cap)) for key, cap in limits.items()},
             deeming=frozenset(rule_set.deeming_categories or ()), min_credits=to_units(rule_set.min_credits),
-            min_hours=to_units(rule_set.min_hours, 1), class_1_floor=to_units(round_credits(rule_set.class_1_min * keep)),
+            min_hours=to_units(rule_set.min_hours, 1),
+            hourless_hours=None if rule_set.hourless_hours_per_credit is None
+            else to_units(rule_set.hourless_hours_per_credit, 1),
+            hours_message=self.messages["hours"] + (
+                self.messages["hours_hourless_none"] if rule_set.hourless_hours_per_credit is None
+                else self.messages["hours_hourless_rate"] % {"n": plain(rule_set.hourless_hours_per_credit)}),
+            class_1_floor=to_units(round_credits(rule_set.class_1_min * keep)),
             class_2_floor=to_units(round_credits(rule_set.class_2_min * keep)),
             class_1_max=None if rule_set.class_1_max is None else to_units(rule_set.class_1_max),
             multi_year=tuple(Requirement(
                 years=int(r["years"]), min_credits=to_units(r["min_credits"]), nodes=tuple(r["nodes"]),
-                unit_levels=frozenset(r.get("unit_levels") or ()),
+                unit_levels=frozenset(r.get("unit_levels") or ()), cycle=bool(r.get("cycle", True)),
                 label=self.messages["multi_year_label"] % {
                     "what": "、".join(self.node_names.get(n, n) for n in r["nodes"]),
                     "n": plain(Decimal(str(r["min_credits"]))), "years": int(r["years"])},
@@ -163,6 +194,17 @@ class MultiYearProgress(NamedTuple):
     label: str
     have: Decimal
     need: Decimal
+    years_under: int  # years of the cycle the person has been under it, this one included
+    years: int  # the cycle's length
+
+    @property
+    def judged(self) -> bool:
+        """A cycle is judged once it is complete; until then it shows progress."""
+        return self.years_under >= self.years
+
+    @property
+    def met(self) -> bool:
+        return self.have >= self.need
 
 
 class Shortfall(NamedTuple):
@@ -185,6 +227,8 @@ class Verdict:
     class_2: Decimal
     other: Decimal
     class_1_excess: Decimal
+    # Hours the rule set credits for records stating none (counted toward its 学时 with ``hours``).
+    hours_from_credits: Decimal
     caps: list[CapCut]
     shortfalls: list[Shortfall]
     deemed_by: int | None
@@ -199,26 +243,35 @@ class Verdict:
         return {True: _("Compliant"), False: _("Not compliant"), None: _("No compliance standard applies")}[self.compliant]
 
 
-def choose(rule_sets: Sequence[RuleSet], year: int, title_level: str, unit_level: str | None) -> RuleSet | None:
-    """The rule set for a person's year: valid that year, fitting their group, highest priority."""
-    fitting = [
-        r for r in rule_sets
-        if r.enabled and r.valid_from <= year and (r.valid_to is None or year <= r.valid_to)
-        and (not r.title_levels or title_level in r.title_levels)
-        and (not r.unit_levels or (unit_level or "") in r.unit_levels)
-    ]
-    return min(fitting, key=lambda r: (-r.priority, -len(r.title_levels or ()) - len(r.unit_levels or ()), r.id),
-               default=None)
+def fits(rule_set: RuleSet, standing: Standing) -> bool:
+    """Whether the rule set's group (title levels, unit grades, tiers and types; empty: any)
+    takes a person of this standing."""
+    return all(not wanted or have in wanted for wanted, have in (
+        (rule_set.title_levels, standing.title_level), (rule_set.unit_levels, standing.grade),
+        (rule_set.unit_tiers, standing.tier), (rule_set.unit_types, standing.type)))
 
 
-def judge(figures: Figures, rule_set: RuleSet | None, context: Context, unit_level: str | None = None,
+def choose(rule_sets: Sequence[RuleSet], year: int, standing: Standing) -> RuleSet | None:
+    """The rule set for a person's year, by their standing that year: valid that year, fitting
+    their group, highest priority, then the narrowest group."""
+    fitting = [r for r in rule_sets
+               if r.enabled and r.valid_from <= year and (r.valid_to is None or year <= r.valid_to) and fits(r, standing)]
+    return min(fitting, key=lambda r: (-r.priority, -_group_size(r), r.id), default=None)
+
+
+def _group_size(rule_set: RuleSet) -> int:
+    return sum(len(getattr(rule_set, name) or ()) for name in ("title_levels", "unit_levels", "unit_tiers", "unit_types"))
+
+
+def judge(figures: Figures, rule_set: RuleSet | None, context: Context, history: History | None = None,
           earlier: Mapping[int, Figures] | None = None, with_nodes: bool = False) -> Verdict:
-    """A person's year under ``rule_set``. ``earlier`` holds the previous years the rule set's
-    multi-year requirements look back on."""
+    """A person's year under ``rule_set``. ``history`` gives their standing in each year (None:
+    the same in every year); ``earlier`` holds the previous years the rule set's multi-year
+    requirements look back on."""
     plan = context.plan(rule_set) if rule_set else None
     class_1, class_2, other = figures.class_1, figures.class_2, figures.other
     caps, node_cut = [], {}
-    if plan is not None and plan.key_of:
+    if plan is not None and (plan.key_of or plan.node_key):
         caps, class_cut, node_cut = _apply_caps(figures, plan)
         class_1 -= class_cut.get("I", 0)
         class_2 -= class_cut.get("II", 0)
@@ -232,6 +285,7 @@ def judge(figures: Figures, rule_set: RuleSet | None, context: Context, unit_lev
         credits=_credits(counted), hours=to_decimal(figures.hours, 1),
         class_1=_credits(class_1), class_2=_credits(class_2), other=_credits(other),
         class_1_excess=_credits(excess), caps=caps, shortfalls=[], deemed_by=None,
+        hours_from_credits=to_decimal(_hours_from_credits(figures, plan), 1),
     )
     if with_nodes:
         nodes: dict[str, list[int]] = {}
@@ -252,22 +306,47 @@ def judge(figures: Figures, rule_set: RuleSet | None, context: Context, unit_lev
             return verdict
     shortfalls = verdict.shortfalls
     for requirement, have, need, places in (("total", counted, plan.min_credits, 2),
-                                            ("hours", figures.hours, plan.min_hours, 1),
+                                            ("hours", figures.hours + _hours_from_credits(figures, plan),
+                                             plan.min_hours, 1),
                                             ("class_1", class_1 - excess, plan.class_1_floor, 2),
                                             ("class_2", class_2, plan.class_2_floor, 2)):
         if have < need:
-            shortfalls.append(_shortfall(requirement, to_decimal(need - have, places), context.messages[requirement]))
+            message = plan.hours_message if requirement == "hours" else context.messages[requirement]
+            shortfalls.append(_shortfall(requirement, to_decimal(need - have, places), message))
     for requirement in plan.multi_year:
-        if requirement.unit_levels and (unit_level or "") not in requirement.unit_levels:
+        if not _in_group(requirement, history, figures.year):
             continue
-        window = [figures] + [earlier[figures.year - back] for back in range(1, requirement.years)
-                              if earlier and figures.year - back in earlier]
-        have = sum(f.node_credits(requirement.nodes) for f in window)
-        verdict.multi_year.append(MultiYearProgress(requirement.label, _credits(have), _credits(requirement.min_credits)))
-        if have < requirement.min_credits:
+        # A cycle: the years of the window the person was under the requirement (this one
+        # always); a rolling window: all of them.
+        years = [figures.year] + [year for year in range(figures.year - requirement.years + 1, figures.year)
+                                  if not requirement.cycle or _under(requirement, history, year)]
+        have = sum(f.node_credits(requirement.nodes) for f in
+                   [figures] + [earlier[year] for year in years[1:] if earlier and year in earlier])
+        progress = MultiYearProgress(requirement.label, _credits(have), _credits(requirement.min_credits),
+                                     len(years) if requirement.cycle else requirement.years, requirement.years)
+        verdict.multi_year.append(progress)
+        if have < requirement.min_credits and progress.judged:
             shortfalls.append(_shortfall("multi_year", _credits(requirement.min_credits - have), requirement.message))
     verdict.compliant = not shortfalls
     return verdict
+
+
+def _hours_from_credits(figures: Figures, plan: Plan | None) -> int:
+    """Tenths of an hour the rule set credits for the year's records stating no hours."""
+    if plan is None or not plan.hourless_hours:
+        return 0
+    return figures.hourless * plan.hourless_hours // 100
+
+
+def _in_group(requirement: Requirement, history: History | None, year: int) -> bool:
+    """Whether the person's unit in ``year`` is of a grade the requirement names."""
+    return not requirement.unit_levels or history is None or history.at(year).grade in requirement.unit_levels
+
+
+def _under(requirement: Requirement, history: History | None, year: int) -> bool:
+    """Whether an earlier year counts toward the person's cycle: known to the portal by then
+    (the first year of their history) and in the requirement's group."""
+    return (history is None or year >= history.since) and _in_group(requirement, history, year)
 
 
 def _shortfall(requirement: str, missing: Decimal, message: str) -> Shortfall:
@@ -276,10 +355,10 @@ def _shortfall(requirement: str, missing: Decimal, message: str) -> Shortfall:
 
 def _apply_caps(figures: Figures, plan: Plan) -> tuple[list[CapCut], dict[str, int], dict[str, int]]:
     """The caps that cut this year, and how much they cut from each class and each node."""
-    key_of, limits = plan.key_of, plan.limits
+    key_of, node_key, limits = plan.key_of, plan.node_key, plan.limits
     capped: dict[str, list[Bucket]] = {}
     for bucket in figures.buckets:
-        key = key_of.get(bucket.category_id)
+        key = key_of.get(bucket.category_id) or node_key.get(bucket.node)
         if key is not None:
             capped.setdefault(key, []).append(bucket)
     cuts: list[CapCut] = []
@@ -304,7 +383,7 @@ def describe(rule_set: RuleSet, context: Context) -> list[str]:
     """The rule set in plain words, a sentence per requirement (达标标准浏览)."""
     lines = [_("At least %(n)s credits a year.", n=plain(rule_set.min_credits))]
     if rule_set.min_hours:
-        lines.append(_("At least %(n)s hours (学时) a year.", n=plain(rule_set.min_hours)))
+        lines.append(_("At least %(n)s hours (学时) a year.", n=plain(rule_set.min_hours)) + " " + hours_reading(rule_set))
     if rule_set.class_1_min or rule_set.class_1_max is not None:
         line = _("Class I credits: at least %(n)s.", n=plain(rule_set.class_1_min))
         if rule_set.class_1_max is not None:
@@ -326,11 +405,27 @@ def describe(rule_set: RuleSet, context: Context) -> list[str]:
         line = requirement.label
         if requirement.unit_levels:
             line += " " + _("(staff of %(levels)s units)", levels="、".join(sorted(requirement.unit_levels)))
+        if requirement.cycle:
+            line += " " + _("Counted over the years a person has been under it; until %(years)d years have passed it "
+                            "shows progress, not a failure.", years=requirement.years)
+        else:
+            line += " " + _("Counted over the last %(years)d years whatever the person's first year.",
+                            years=requirement.years)
         lines.append(line)
-    deeming = [context.categories[c].name for c in rule_set.deeming_categories or () if c in context.categories]
+    deeming = [context.categories[c].name + (f"（{context.categories[c].deeming}）" if context.categories[c].deeming else "")
+               for c in rule_set.deeming_categories or () if c in context.categories]
     if deeming:
         lines.append(_("An approved record of one of these deems the year compliant: %(what)s.", what="、".join(deeming)))
     return lines
+
+
+def hours_reading(rule_set: RuleSet) -> str:
+    """How records stating no hours count toward the rule set's 学时, in plain words."""
+    if rule_set.hourless_hours_per_credit is None:
+        return _("学时 is a requirement of its own: records stating no hours (papers, research, books, 进修) add no "
+                 "hours, however many credits they give.")
+    return _("学时 is a requirement of its own: a record stating no hours (papers, research, books, 进修) adds "
+             "%(n)s hours per credit.", n=plain(rule_set.hourless_hours_per_credit))
 
 
 def as_json(verdict: Verdict) -> dict[str, Any]:
@@ -343,8 +438,9 @@ def as_json(verdict: Verdict) -> dict[str, Any]:
                    "other": f"{verdict.other:.2f}", "entered": f"{verdict.entered:.2f}", "records": verdict.records},
         "caps": [{"covers": c.label, "entered": f"{c.entered:.2f}", "cap": f"{c.cap:.2f}", "counted": f"{c.counted:.2f}"}
                  for c in verdict.caps],
-        "shortfalls": [{"requirement": s.requirement, "missing": f"{s.missing:.2f}", "message": s.message}
-                       for s in verdict.shortfalls],
+        "shortfalls": [{"requirement": s.requirement,
+                        "missing": f"{s.missing:.1f}" if s.requirement == "hours" else f"{s.missing:.2f}",
+                        "message": s.message} for s in verdict.shortfalls],
         "deemed_by": verdict.deemed_by,
     }
 
@@ -356,4 +452,7 @@ def messages() -> dict[str, str]:
         "class_1": _("Class I credits: %(missing)s short"), "class_2": _("Class II credits: %(missing)s short"),
         "multi_year": _("%(what)s credits within %(years)d years: %%(missing)s short"),
         "multi_year_label": _("%(what)s: at least %(n)s credits within %(years)d years."),
+        "cap_free_form": _("(and free-form records of %(node)s)"),
+        "hours_hourless_none": _(" (records stating no hours add none)"),
+        "hours_hourless_rate": _(" (records stating no hours add %(n)s hours per credit)"),
     }

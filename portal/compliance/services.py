@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Integer, Select, and_, or_, select, type_coerce
 from sqlalchemy.orm import joinedload
@@ -16,15 +17,25 @@ from portal.compliance import summaries
 from portal.compliance.rules import Bucket, CategoryCap, Context, Figures, Verdict, choose, judge, messages
 from portal.dictionaries.services import tree
 from portal.extensions import db
-from portal.models import CreditCategory, CreditRecord, CreditYear, CreditYearBucket, DictionaryEntry, Person, RuleSet, Unit
+from portal.models import (
+    CreditCategory,
+    CreditRecord,
+    CreditYear,
+    CreditYearBucket,
+    DictionaryEntry,
+    Person,
+    PersonHistory,
+    RuleSet,
+)
+from portal.people import standing
+from portal.people.standing import Standing
 
 ACTIVE = "正常"
 # Table columns, not ORM attributes: thousands of rows at a time are read as plain Core rows.
 _year, _bucket = CreditYear.__table__.c, CreditYearBucket.__table__.c
-_person, _unit = Person.__table__.c, Unit.__table__.c
-# Whose years units and the province judge: active staff (out-of-province learners are judged by
-# their own province).
-JUDGED = and_(_person.status == ACTIVE, _person.out_of_province.is_(False))
+_person = Person.__table__.c
+# Whose years units and the province judge: those who were active staff that year (out-of-province
+# learners are judged by their own province).
 
 
 def _units(column):
@@ -33,21 +44,29 @@ def _units(column):
 
 
 # The columns judging reads, in the order of Figures and Bucket.
-FIGURES = (_year.records, _units(_year.hours), _units(_year.class_1), _units(_year.class_2), _units(_year.class_other))
+FIGURES = (_year.records, _units(_year.hours), _units(_year.class_1), _units(_year.class_2), _units(_year.class_other),
+           _units(_year.hourless_credits))
 SUMMARY = (_year.person_id, _year.year, *FIGURES)
 BUCKET = (_bucket.person_id, _bucket.year, _bucket.category_id, _bucket.credit_class, _bucket.node,
           _units(_bucket.credits), _units(_bucket.hours), _bucket.deeming_record_id)
 
 
 def context() -> Context:
-    categories = {c.id: CategoryCap(c.name, c.yearly_cap, c.cap_group)
+    types = current_app.extensions["portal"].credit_types  # the registry (categories is above this package)
+    categories = {c.id: CategoryCap(c.name, c.yearly_cap, c.cap_group, c.summary_node, _deeming(types, c))
                   for c in db.session.scalars(select(CreditCategory).order_by(CreditCategory.position, CreditCategory.id))}
     names = dict(db.session.execute(
         select(DictionaryEntry.code, DictionaryEntry.name)
         .where(DictionaryEntry.dictionary.in_(("credit_levels", "summary_nodes")))
         .order_by(DictionaryEntry.dictionary)  # credit_levels first, so summary node names win
     ).all())
-    return Context(categories=categories, node_names=names, messages=messages())
+    levels = frozenset(db.session.scalars(select(DictionaryEntry.code).where(DictionaryEntry.dictionary == "credit_levels")))
+    return Context(categories=categories, node_names=names, messages=messages(), levels=levels)
+
+
+def _deeming(types, category: CreditCategory) -> str:
+    credit_type = types.get(category.type_slug)
+    return str(credit_type().deeming(credit_type().params(category.params))) if credit_type else ""
 
 
 def rule_sets() -> list[RuleSet]:
@@ -83,14 +102,14 @@ def person_year(person: Person, year: int) -> Verdict:
 def person_years(person: Person, years: list[int]) -> list[Verdict]:
     """The person's ``years``, each with all its buckets (for the 各类学分汇总 tree), read in one go
     with the earlier years their multi-year requirements look back on."""
-    sets, level = rule_sets(), person.unit.level
-    chosen = {year: choose(sets, year, person.title_level, level) for year in years}
+    sets, history = rule_sets(), standing.history(person)
+    chosen = {year: choose(sets, year, history.at(year)) for year in years}
     first = min(year - _lookback([rule_set] if rule_set else []) + 1 for year, rule_set in chosen.items())
     last = max(years)
     buckets = _buckets(select(*BUCKET).where(_bucket.person_id == person.id, _bucket.year.between(first, last)))
     figures = _figures(select(*SUMMARY).where(_year.person_id == person.id, _year.year.between(first, last)), buckets)
     own, ctx = figures.get(person.id, {}), context()
-    return [judge(own.get(year, Figures(year)), chosen[year], ctx, level, own, with_nodes=True) for year in years]
+    return [judge(own.get(year, Figures(year)), chosen[year], ctx, history, own, with_nodes=True) for year in years]
 
 
 def counted_records(person_id: int, year: int) -> list[CreditRecord]:
@@ -99,7 +118,7 @@ def counted_records(person_id: int, year: int) -> list[CreditRecord]:
     return list(db.session.scalars(
         select(CreditRecord)
         .where(CreditRecord.person_id == person_id, CreditRecord.activity_date.between(first, last), summaries.COUNTED)
-        .options(joinedload(CreditRecord.category), joinedload(CreditRecord.unit))
+        .options(joinedload(CreditRecord.category), joinedload(CreditRecord.unit), joinedload(CreditRecord.issuing_unit))
         .order_by(CreditRecord.activity_date, CreditRecord.id)
     ))
 
@@ -117,45 +136,50 @@ class PersonResult:
 
 
 def results(year: int, unit_ids: list[int] | None = None) -> list[PersonResult]:
-    """The year of every active staff member of ``unit_ids`` (everyone when None), in person-number order.
-    Each person comes with this year's credit_year row, joined; earlier years are read only when
-    a multi-year requirement looks back."""
+    """The year of every person who was active staff of ``unit_ids`` (everyone when None) that
+    year, by their standing that year, in person-number order. Each person comes with this
+    year's credit_year row, joined; earlier years are read only when a multi-year requirement
+    looks back."""
     sets = rule_sets()
     valid = [s for s in sets if s.valid_from <= year and (s.valid_to is None or year <= s.valid_to)]
     first = year - _lookback(valid) + 1
     ctx = context()
-    people = (select(_person.id, _person.person_no, _person.name, _person.department, _person.title_level,
-                     _person.unit_id, _unit.name, _unit.level, *FIGURES)
-              .join_from(Person.__table__, Unit.__table__, _unit.id == _person.unit_id)
+    # Who may have been there that year: staff now, or anyone with a history row there.
+    candidates = select(_person.id).where(_person.out_of_province.is_(False))
+    if unit_ids is not None:
+        candidates = candidates.where(or_(_person.unit_id.in_(unit_ids), _person.id.in_(
+            select(PersonHistory.person_id).where(PersonHistory.unit_id.in_(unit_ids)))))
+    people = (select(_person.id, _person.person_no, _person.name, _person.department, *FIGURES)
               .outerjoin(CreditYear.__table__, and_(_year.person_id == _person.id, _year.year == year))
-              .where(JUDGED).order_by(_person.person_no))
+              .where(_person.id.in_(candidates)).order_by(_person.person_no))
     # The buckets a judgement of this year can need: of capped categories, of deeming records, of
     # the nodes multi-year requirements count. The rest is in the credit_year row's totals.
     capped = set().union(*(ctx.plan(s).key_of for s in valid))
     nodes = {node for s in valid for r in s.multi_year or () for node in r["nodes"]}
-    bucket_rows = (select(*BUCKET).join_from(CreditYearBucket.__table__, Person.__table__, _person.id == _bucket.person_id)
-                   .where(JUDGED, _bucket.year.between(first, year),
-                          or_(_bucket.category_id.in_(capped), _bucket.node.in_(nodes),
-                              _bucket.deeming_record_id.is_not(None))))
-    earlier_rows = (select(*SUMMARY).join_from(CreditYear.__table__, Person.__table__, _person.id == _year.person_id)
-                    .where(JUDGED, _year.year.between(first, year - 1)))
-    if unit_ids is not None:
-        people = people.where(_person.unit_id.in_(unit_ids))
-        bucket_rows = bucket_rows.where(_person.unit_id.in_(unit_ids))
-        earlier_rows = earlier_rows.where(_person.unit_id.in_(unit_ids))
+    nodes |= set().union(*(ctx.plan(s).node_key for s in valid))
+    bucket_rows = select(*BUCKET).where(_bucket.person_id.in_(candidates), _bucket.year.between(first, year),
+                                        or_(_bucket.category_id.in_(capped), _bucket.node.in_(nodes),
+                                            _bucket.deeming_record_id.is_not(None)))
+    earlier_rows = select(*SUMMARY).where(_year.person_id.in_(candidates), _year.year.between(first, year - 1))
     buckets = _buckets(bucket_rows)
     earlier = _figures(earlier_rows, buckets) if first < year else {}
-    chosen: dict[tuple[str, str | None], RuleSet | None] = {}
+    known = standing.histories(PersonHistory.__table__.c.person_id.in_(candidates))
+    chosen: dict[Standing, RuleSet | None] = {}
     answers = []
-    for person_id, person_no, name, department, title_level, unit_id, unit_name, unit_level, records, *figures in \
-            db.session.connection().execute(people).all():
+    for person_id, person_no, name, department, records, *figures in db.session.connection().execute(people).all():
+        history = known.get(person_id)
+        if history is None:  # no history at all: judged as they stand today
+            history = standing.history(db.session.get(Person, person_id))
+        stood = history.at(year)
+        if stood.status != ACTIVE or (unit_ids is not None and stood.unit_id not in unit_ids):
+            continue
         this_year = (Figures(year, records, *figures, buckets.get((person_id, year), ())) if records is not None
                      else Figures(year))
-        group = (title_level, unit_level)
-        if group not in chosen:
-            chosen[group] = choose(sets, year, title_level, unit_level)
-        answers.append(PersonResult(person_id, person_no, name, department, title_level, unit_id, unit_name,
-                                    judge(this_year, chosen[group], ctx, unit_level, earlier.get(person_id, {}))))
+        if stood not in chosen:
+            chosen[stood] = choose(sets, year, stood)
+        answers.append(PersonResult(person_id, person_no, name, department, stood.title_level, stood.unit_id,
+                                    stood.unit_name, judge(this_year, chosen[stood], ctx, history,
+                                                           earlier.get(person_id, {}))))
     return answers
 
 

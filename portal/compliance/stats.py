@@ -19,7 +19,7 @@ from portal.compliance.services import PersonResult, rate
 from portal.extensions import db
 from portal.models import CreditRecord, Unit
 from portal.models.people import TITLE_LEVELS
-from portal.units import services as units_services
+from portal.models.units import subtree
 
 YEARS_OFFERED = 10
 FIRST_YEAR = 1990
@@ -66,7 +66,7 @@ def unit_in_scope(actor: Actor, unit_id: int | None) -> Unit:
 def staff_units(actor: Actor, unit: Unit) -> list[int]:
     """The units whose staff count as ``unit``'s: for the province the unit and every unit below it
     (杭州市 means all of Hangzhou); for a unit admin their own unit, as far as they see people."""
-    return units_services.subtree_ids(unit.id) if actor.is_province_admin else [unit.id]
+    return list(db.session.scalars(subtree(unit.id))) if actor.is_province_admin else [unit.id]
 
 
 @dataclass(frozen=True)

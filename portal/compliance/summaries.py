@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, delete, exists, extract, func, or_, select
+from sqlalchemy import and_, case, delete, exists, extract, false, func, or_, select
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
@@ -31,7 +31,7 @@ NODE = case((CreditCategory.summary_node != "", CreditCategory.summary_node), el
 YEAR = extract("year", CreditRecord.activity_date)
 ZERO = Decimal("0.00")
 # Columns compared by drift(), besides the keys.
-YEAR_FIGURES = ("records", "credits", "hours", "class_1", "class_2", "class_other")
+YEAR_FIGURES = ("records", "credits", "hours", "class_1", "class_2", "class_other", "hourless_credits")
 BUCKET_FIGURES = ("records", "credits", "hours", "deeming_record_id")
 BUCKET_KEY = ("category_id", "credit_class", "node")
 
@@ -49,39 +49,72 @@ class Computed:
     buckets: list[dict[str, Any]] = field(default_factory=list)
 
 
-def compute(*conditions) -> dict[tuple[int, int], Computed]:
-    """(person id, year) → the summary recomputed from the counted records matching ``conditions``."""
+def compute(person_ids: Iterable[int] | None = None, years: Iterable[int] | None = None) -> dict[tuple[int, int], Computed]:
+    """(person id, year) → the summary recomputed from the counted records of ``person_ids``
+    (everyone when None) dated in ``years`` (all when None). A
+    deeming record marks the years it deems, which a period (进修 from September ...) may place
+    outside its activity date's year."""
+    wanted = set(years) if years is not None else None
+    scope = []
+    if person_ids is not None:
+        scope.append(CreditRecord.person_id.in_(list(person_ids)))
+    if wanted is not None:
+        scope.append(or_(false(), *(CreditRecord.activity_date.between(*year_range(y)) for y in sorted(wanted))))
     query = (
         select(CreditRecord.person_id, YEAR.label("year"), CreditRecord.category_id, CreditRecord.credit_class,
                NODE.label("node"), func.count(), func.sum(CreditRecord.credits), func.sum(CreditRecord.hours),
-               func.min(case((CreditRecord.deems_compliant.is_(True), CreditRecord.id))))
+               func.sum(case((CreditRecord.hours == 0, CreditRecord.credits), else_=0)))
         .join(CreditCategory, CreditCategory.id == CreditRecord.category_id)
-        .where(COUNTED, *conditions)
+        .where(COUNTED, *scope)
         .group_by(CreditRecord.person_id, YEAR, CreditRecord.category_id, CreditRecord.credit_class, NODE)
     )
     found: dict[tuple[int, int], Computed] = {}
-    for person_id, year, category_id, credit_class, node, records, credits, hours, deeming in db.session.execute(query):
-        year = int(year)
-        summary = found.get((person_id, year))
-        if summary is None:
-            summary = found[person_id, year] = Computed({
-                "person_id": person_id, "year": year, "records": 0, "credits": ZERO, "hours": Decimal("0.0"),
-                "class_1": ZERO, "class_2": ZERO, "class_other": ZERO})
+    buckets: dict[tuple, dict[str, Any]] = {}
+    for person_id, year, category_id, credit_class, node, records, credits, hours, hourless in db.session.execute(query):
+        summary = _summary(found, person_id, int(year))
         row = summary.year_row
         row["records"] += records
         row["credits"] += credits
         row["hours"] += hours
+        row["hourless_credits"] += hourless or ZERO
         column = {"I": "class_1", "II": "class_2"}.get(credit_class, "class_other")
         row[column] += credits
-        summary.buckets.append({"person_id": person_id, "year": year, "category_id": category_id,
-                                "credit_class": credit_class, "node": node or "", "records": records,
-                                "credits": credits, "hours": hours, "deeming_record_id": deeming})
+        bucket = _bucket(summary, buckets, category_id, credit_class, node or "")
+        bucket.update(records=records, credits=credits, hours=hours)
+    deeming = (select(CreditRecord.id, CreditRecord.person_id, CreditRecord.activity_date, CreditRecord.deems_years,
+                      CreditRecord.category_id, CreditRecord.credit_class, NODE.label("node"))
+               .join(CreditCategory, CreditCategory.id == CreditRecord.category_id)
+               .where(COUNTED, CreditRecord.deems_compliant.is_(True))
+               .order_by(CreditRecord.id))
+    if person_ids is not None:
+        deeming = deeming.where(CreditRecord.person_id.in_(list(person_ids)))
+    for record_id, person_id, day, deems_years, category_id, credit_class, node in db.session.execute(deeming):
+        for year in deems_years or [day.year]:
+            if wanted is None or year in wanted:
+                bucket = _bucket(_summary(found, person_id, year), buckets, category_id, credit_class, node or "")
+                if bucket["deeming_record_id"] is None:
+                    bucket["deeming_record_id"] = record_id
     return found
 
 
-def _person_year(person_id: int, year: int):
-    first, last = year_range(year)
-    return and_(CreditRecord.person_id == person_id, CreditRecord.activity_date.between(first, last))
+def _summary(found: dict[tuple[int, int], Computed], person_id: int, year: int) -> Computed:
+    if (person_id, year) not in found:
+        found[person_id, year] = Computed({
+            "person_id": person_id, "year": year, "records": 0, "credits": ZERO, "hours": Decimal("0.0"),
+            "class_1": ZERO, "class_2": ZERO, "class_other": ZERO, "hourless_credits": ZERO})
+    return found[person_id, year]
+
+
+def _bucket(summary: Computed, buckets: dict[tuple, dict[str, Any]], category_id: int, credit_class: str,
+            node: str) -> dict[str, Any]:
+    """The summary's bucket of this key, made empty (a year deemed by a record of another year) when new."""
+    row = summary.year_row
+    key = (row["person_id"], row["year"], category_id, credit_class, node)
+    if key not in buckets:
+        buckets[key] = {"person_id": key[0], "year": key[1], "category_id": category_id, "credit_class": credit_class,
+                        "node": node, "records": 0, "credits": ZERO, "hours": Decimal("0.0"), "deeming_record_id": None}
+        summary.buckets.append(buckets[key])
+    return buckets[key]
 
 
 def refresh(records: Iterable[CreditRecord]) -> None:
@@ -89,10 +122,10 @@ def refresh(records: Iterable[CreditRecord]) -> None:
     the transaction that changes them."""
     pairs = set()
     for record in records:
-        pairs.add((record.person_id, record.activity_date.year))
+        pairs.update((record.person_id, year) for year in _years_of(record))
         if record.corrects_id:
             original = db.session.get(CreditRecord, record.corrects_id)
-            pairs.add((original.person_id, original.activity_date.year))
+            pairs.update((original.person_id, year) for year in _years_of(original))
     if not pairs:
         return
     people = sorted({person_id for person_id, _ in pairs})
@@ -103,21 +136,26 @@ def refresh(records: Iterable[CreditRecord]) -> None:
         _rewrite(person_id, year)
 
 
+def _years_of(record: CreditRecord) -> set[int]:
+    """The years a record's approval or replacement changes: its own and those it deems."""
+    return {record.activity_date.year, *(record.deems_years or ())}
+
+
 def refresh_category(category_id: int) -> int:
     """Recompute every person-year with counted records of a category (after its 各类学分汇总 node
     changed). Returns how many were recomputed."""
-    pairs = db.session.execute(
-        select(CreditRecord.person_id, YEAR).where(CreditRecord.category_id == category_id, COUNTED).distinct()
-    ).all()
-    for person_id, year in pairs:
-        _rewrite(person_id, int(year))
+    pairs = set()
+    for record in db.session.scalars(select(CreditRecord).where(CreditRecord.category_id == category_id, COUNTED)):
+        pairs.update((record.person_id, year) for year in _years_of(record))
+    for person_id, year in sorted(pairs):
+        _rewrite(person_id, year)
     return len(pairs)
 
 
 def _rewrite(person_id: int, year: int) -> None:
     for model in (CreditYearBucket, CreditYear):
         db.session.execute(delete(model).where(model.person_id == person_id, model.year == year))
-    _insert(compute(_person_year(person_id, year)).values())
+    _insert(compute(person_ids=[person_id], years=[year]).values())
 
 
 def _insert(summaries: Iterable[Computed], chunk: int = 5000) -> int:
@@ -131,17 +169,11 @@ def _insert(summaries: Iterable[Computed], chunk: int = 5000) -> int:
     return len(year_rows)
 
 
-def _years(years: list[int] | None):
-    if years is None:
-        return ()
-    return (or_(*(CreditRecord.activity_date.between(*year_range(y)) for y in years)),)
-
-
 def rebuild(years: Iterable[int] | None = None) -> int:
     """Recompute the summary of whole years (all years when None), set-based. Returns the
     person-years written."""
     years = list(years) if years is not None else None
-    computed = compute(*_years(years))
+    computed = compute(years=years)
     for model in (CreditYearBucket, CreditYear):
         stale = delete(model)
         db.session.execute(stale.where(model.year.in_(years)) if years is not None else stale)
@@ -151,7 +183,7 @@ def rebuild(years: Iterable[int] | None = None) -> int:
 def drift(years: Iterable[int] | None = None) -> list[tuple[int, int, str]]:
     """Person-years whose stored summary differs from the records: (person id, year, what differs)."""
     years = list(years) if years is not None else None
-    expected = compute(*_years(years))
+    expected = compute(years=years)
     stored: dict[tuple[int, int], Computed] = {}
     for model in (CreditYear, CreditYearBucket):
         query = select(model)

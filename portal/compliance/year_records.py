@@ -1,5 +1,6 @@
-"""The year's counted records as the compliance query shows and exports them (the columns of
-DOMAIN.md), with the totals row."""
+"""The year's counted records as the compliance query shows and exports them (the columns of the
+manual's figure 8: 日期, 项目编号, 活动名称, 学分类别, 学分子类别 = the credit level, 学科 = the third-level
+discipline, 举办方式, 学时, 学分, 学分录入单位 = the issuing body as entered), with the totals row."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -16,34 +17,46 @@ from portal.people import services as people
 
 # (key, export kind, width)
 RECORD_COLUMNS = (
-    ("person_no", "text", 14), ("date", "date", 12), ("number", "text", 16), ("name", "text", 36),
-    ("credit_class", "text", 8), ("category", "text", 26), ("discipline", "text", 14), ("hosting_method", "text", 14),
-    ("unit", "text", 24), ("credits", "credits", 8), ("hours", "hours", 8),
+    ("date", "date", 12), ("number", "text", 16), ("name", "text", 36), ("credit_class", "text", 8),
+    ("credit_level", "text", 26), ("discipline", "text", 14), ("hosting_method", "text", 14), ("hours", "hours", 8),
+    ("credits", "credits", 8), ("issuer", "text", 24),
 )
 RECORD_KEYS = tuple(key for key, kind, width in RECORD_COLUMNS)
 
 
 def record_labels() -> dict[str, str]:
-    return {"person_no": _("Person number"), "date": _("Activity date"), "number": _("Project number"),
-            "name": _("Content"), "credit_class": _("Credit class"), "category": _("Credit subcategory"),
-            "discipline": _("Subject"), "hosting_method": _("Hosting method"), "unit": _("Entered by unit"),
-            "credits": _("Credits"), "hours": _("Hours")}
+    return {"date": _("Date"), "number": _("Project number"), "name": _("Activity name"),
+            "credit_class": _("Credit category"), "credit_level": _("Credit subcategory"), "discipline": _("Subject"),
+            "hosting_method": _("Hosting method"), "hours": _("Hours"), "credits": _("Credits"),
+            "issuer": _("Entered by unit")}
 
 
 def record_row(person: Person, record: CreditRecord, dictionaries: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
-    """A counted record as the columns show it; ``dictionaries`` from ``record_dictionaries()``."""
+    """A counted record as the columns show it (and, for the registration form, its category and
+    reviewing unit); ``dictionaries`` from ``record_dictionaries()``. A wizard record without a
+    学分级别 shows its category as its subcategory; a discipline without a third level, the second."""
     return {
         "id": record.id, "person_no": person.person_no, "date": record.activity_date, "number": record.activity_number,
         "name": record.activity_name, "credit_class": str(CLASS_LABELS.get(record.credit_class, record.credit_class)),
         "category": record.category.name,
-        "discipline": dictionaries["disciplines"].get(record.discipline, record.discipline),
+        "credit_level": dictionaries["credit_levels"].get(record.credit_level) or record.category.name,
+        "discipline": dictionaries["disciplines"].get(record.sub_discipline or record.discipline,
+                                                      record.sub_discipline or record.discipline),
+        "issuer": record.issuer,
         "hosting_method": dictionaries["hosting_methods"].get(record.hosting_method, record.hosting_method),
         "unit": record.unit.name, "credits": record.credits, "hours": record.hours,
     }
 
 
+def record_json(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row for the API: the figure's columns, the date as ISO, credits with two decimals, hours with one."""
+    shown = {key: row[key] for key in RECORD_KEYS}
+    shown.update(id=row["id"], date=row["date"].isoformat(), credits=f"{row['credits']:.2f}", hours=f"{row['hours']:.1f}")
+    return shown
+
+
 def record_dictionaries() -> dict[str, dict[str, str]]:
-    return {name: names(name) for name in ("disciplines", "hosting_methods")}
+    return {name: names(name) for name in ("disciplines", "hosting_methods", "credit_levels")}
 
 
 def compliance_table(actor: Actor, params: Mapping[str, str]) -> Table:
@@ -53,7 +66,7 @@ def compliance_table(actor: Actor, params: Mapping[str, str]) -> Table:
     counted = services.counted_records(person.id, year)
     dictionaries = record_dictionaries()
     labels = record_labels()
-    totals = {"person_no": _("Total"), "credits": verdict.entered, "hours": verdict.hours,
+    totals = {"number": _("Total"), "credits": verdict.entered, "hours": verdict.hours,
               "name": _("%(year)d: %(result)s, %(credits)s credits counted", year=year, result=verdict.result,
                         credits=verdict.credits)}
     return Table(

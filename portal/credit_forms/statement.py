@@ -15,13 +15,16 @@ from portal.contracts import FormStatement, PersonLine, RegistrationFormStatemen
 from portal.documents.statement import province_name, verify_url
 from portal.models import Person
 from portal.models.credit_forms import REGISTRATION, VERIFICATION
+from portal.people import standing
 
 
-def person_line(person: Person) -> PersonLine:
-    """人员编号, 姓名, 科室, 职称, 性别, 出生日期, 状态 and the unit, as the forms print them."""
-    return {"person_no": person.person_no, "name": person.name, "unit": person.unit.name,
-            "department": person.department, "title": person.title, "sex": person.sex,
-            "birth_date": person.birth_date.isoformat(), "status": person.status}
+def person_line(person: Person, year: int | None = None) -> PersonLine:
+    """人员编号, 姓名, 科室, 职称, 性别, 出生日期, 状态 and the unit, as the forms print them: for a
+    year's form, the unit, title and status of that year."""
+    stood = standing.history(person).at(year) if year is not None else standing.current(person)
+    return {"person_no": person.person_no, "name": person.name, "unit": stood.unit_name,
+            "department": person.department, "title": stood.title, "sex": person.sex,
+            "birth_date": person.birth_date.isoformat(), "status": stood.status}
 
 
 def year_figures(verdict: Verdict) -> YearFigures:
@@ -37,8 +40,9 @@ def year_figures(verdict: Verdict) -> YearFigures:
     }
 
 
-def _common(kind: str, title: str, person: Person, number: str, token: str, issued_on: dt.date) -> FormStatement:
-    return {"kind": kind, "number": number, "title": f"{province_name()}{title}", "person": person_line(person),
+def _common(kind: str, title: str, person: Person, number: str, token: str, issued_on: dt.date,
+            year: int | None = None) -> FormStatement:
+    return {"kind": kind, "number": number, "title": f"{province_name()}{title}", "person": person_line(person, year),
             "issued_on": issued_on.isoformat(), "verify_url": verify_url(token)}
 
 
@@ -55,7 +59,7 @@ def registration(person: Person, year: int, number: str, token: str, issued_on: 
                         "credit_class": row["credit_class"], "category": row["category"], "unit": row["unit"],
                         "credits": f"{row['credits']:.2f}", "hours": f"{row['hours']:.1f}"})
     return {
-        **_common(REGISTRATION, _("CME credit registration form"), person, number, token, issued_on),
+        **_common(REGISTRATION, _("CME credit registration form"), person, number, token, issued_on, year),
         "year": year, "figures": year_figures(verdict), "records": records,
         "deemed_by": deeming.activity_name if deeming else "",
     }
@@ -70,5 +74,5 @@ def verification(person: Person, years: list[int], number: str, token: str,
         **_common(VERIFICATION, _("CME multi-year credit verification table"), person, number, token, issued_on),
         "years": [year_figures(v) for v in verdicts],
         "multi_year": [{"year": v.year, "requirement": p.label, "have": f"{p.have:.2f}", "need": f"{p.need:.2f}",
-                        "met": p.have >= p.need} for v in verdicts for p in v.multi_year],
+                        "met": p.met, "judged": p.judged} for v in verdicts for p in v.multi_year],
     }

@@ -44,7 +44,7 @@ class CreditFormView(BaseView):
             return after_issue(services.registration(actor, person, year))
         return self.render_template(
             "portal/credit_forms/registration.html", title=_("Print credit registration form"), person=person,
-            own=actor.is_person(person.id), line=person_line(person), year=year, span=summaries.year_range(year),
+            own=actor.is_person(person.id), line=person_line(person, year), year=year, span=summaries.year_range(year),
             years=stats.years_offered(year, stats.first_record_year(person.id)),
             issued=services.of_person(person.id, REGISTRATION))
 

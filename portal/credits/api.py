@@ -343,7 +343,10 @@ class CreditApi(BaseApi):
         fields, rule, problems = _given(data, record.wizard_rule)
         if problems:
             return invalid(problems)
-        common, raw, errors = _read_entry(record.category, {**_stored(record), **fields}, rule)
+        stored = _stored(record)
+        if rule != record.wizard_rule:  # what the old choice fixed goes with it
+            stored = {k: v for k, v in stored.items() if k not in services.rule_fields(record.category, record.wizard_rule)}
+        common, raw, errors = _read_entry(record.category, {**stored, **fields}, rule)
         try:
             services.update(actor, record, version, record.category, common, raw, rule, common_errors=errors,
                             duplicate_confirmed=data.get("confirm_duplicate") is True)

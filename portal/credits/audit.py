@@ -14,7 +14,7 @@ from portal.models import AuditEntry, CreditRecord
 
 SNAPSHOT = (
     "status", "category_id", "activity_name", "activity_number", "activity_date", "credit_level",
-    "hosting_method", "discipline", "sub_discipline", "issuing_unit_id", "remarks", "fields",
+    "hosting_method", "discipline", "sub_discipline", "issuing_unit_id", "issuer_name", "remarks", "fields",
     "wizard_rule", "credits", "hours", "credit_class", "review_comment",
 )
 

@@ -37,9 +37,12 @@ class CommonFields(FlaskForm):
     hosting_method = SelectField(_l("Hosting method"), [Optional()])
     discipline = SelectField(_l("Discipline"), [DataRequired(message=_l("Choose the discipline."))])
     sub_discipline = SelectField(_l("Sub-discipline"), [DataRequired(message=_l("Choose the sub-discipline."))])
-    issuing_unit_id = IntegerField(_l("Issuing body"),
-                                   [InputRequired(message=_l("Choose the body that issued the certificate."))],
+    issuing_unit_id = IntegerField(_l("Issuing body"), [Optional()],
                                    description=_l("Type part of its name and pick it from the list."))
+    issuer_name = StringField(_l("Or the issuing body's name"), [Optional(), Length(max=200)],
+                              filters=[lambda value: value.strip() if value else ""],
+                              description=_l("When it is not in the list (中华医学会, an organiser in another province): "
+                                             "its name as on the certificate."))
     remarks = TextAreaField(_l("Remarks"), [Optional(), Length(max=500)])
 
     def __init__(self, *args, **kwargs):
@@ -59,6 +62,17 @@ class CommonFields(FlaskForm):
     def validate_issuing_unit_id(self, field):
         if field.data is not None and db.session.get(Unit, field.data) is None:
             raise ValidationError(_l("Choose the issuing body from the list."))
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        # One issuing body: a unit of ours or a name, beside the fields' own checks.
+        chosen, named = self.issuing_unit_id.data is not None, bool(self.issuer_name.data)
+        if chosen == named and not self.issuing_unit_id.errors:
+            self.issuing_unit_id.errors.append(
+                _l("Either choose the issuing body from the list or type its name, not both.") if chosen
+                else _l("Choose the body that issued the certificate, or type its name."))
+            return False
+        return valid
 
 
 class FreeFormFields(CommonFields):

@@ -30,7 +30,8 @@ class Wording:
             "status": _("Review status"), "category_id": _("Credit category"), "activity_name": _("Activity name"),
             "activity_number": _("Activity number"), "activity_date": _("Activity date"),
             "credit_level": _("Credit level"), "hosting_method": _("Hosting method"), "discipline": _("Discipline"),
-            "sub_discipline": _("Sub-discipline"), "issuing_unit_id": _("Issuing body"), "remarks": _("Remarks"),
+            "sub_discipline": _("Sub-discipline"), "issuing_unit_id": _("Issuing body"), "issuer_name": _("Issuing body"),
+            "remarks": _("Remarks"),
             "credits": _("Credits"), "hours": _("Hours"),
             "credit_class": _("Credit class"), "review_comment": _("Review comment"), "evidence": _("Evidence"),
         }
@@ -61,7 +62,8 @@ class Wording:
                  else (self.labels[name], level_name(record.credit_level, record.wizard_rule, record.category.name,
                                                      self.levels) or EMPTY)
                  for name in ("category_id", "activity_date", "activity_name", "activity_number", "credit_level",
-                              "hosting_method", "discipline", "sub_discipline", "issuing_unit_id")]
+                              "hosting_method", "discipline", "sub_discipline")]
+        shown.append((self.labels["issuing_unit_id"], record.issuer or EMPTY))
         shown += [(self.type_label(name), self.type_value(name, value)) for name, value in (record.fields or {}).items()
                   if name not in ("credits", "hours")]
         shown += [(self.labels["credits"], str(record.credits)), (self.labels["hours"], str(record.hours)),

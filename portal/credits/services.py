@@ -96,7 +96,17 @@ class Scored:
     hours: Any
     credit_class: str
     deems_compliant: bool
+    deems_years: list[int]
     note: str
+
+
+def rule_fields(category: CreditCategory, rule_key: str) -> dict[str, Any]:
+    """The fields a wizard rule of the category fixes (none for no rule, or an unknown one)."""
+    credit_type = categories.credit_type(category)
+    if not rule_key or credit_type is None:
+        return {}
+    rules = (r for g in credit_type.wizard(credit_type.params(category.params)) for r in g.rules)
+    return dict(next((r.fields for r in rules if r.key == rule_key), {}))
 
 
 def common_fields(values: Mapping[str, Any] | CreditRecord) -> Common:
@@ -160,6 +170,15 @@ def score(category: CreditCategory, raw_fields: Mapping[str, Any], common: Mappi
         rule = next((r for g in credit_type.wizard(params) for r in g.rules if r.key == wizard_rule), None)
         if rule is None:
             raise RecordInvalid({"wizard_rule": [_("Choose a rule of this category.")], **known})
+        labels = {name: f.label.text for name, f in credit_type.Fields()._fields.items()}
+        # A value the rule fixes, sent as something else, is a contradiction, not a detail to overwrite.
+        contradicted = {name: [_("%(field)s %(given)s contradicts the choice “%(rule)s”, which fixes it at %(fixed)s; "
+                                 "send the value of the choice, or choose another.", field=labels.get(name, name),
+                                 given=values[name], rule=rule.name, fixed=fixed)]
+                        for name, fixed in rule.fields.items()
+                        if values.get(name) not in (None, "") and str(values[name]) != str(fixed)}
+        if contradicted:
+            raise RecordInvalid({**contradicted, **known})
         values.update(rule.fields)
     form = credit_type.Fields(formdata=MultiDict({k: "" if v is None else str(v) for k, v in values.items()}))
     if not form.validate():
@@ -171,7 +190,7 @@ def score(category: CreditCategory, raw_fields: Mapping[str, Any], common: Mappi
     result = credit_type.score(form.data, params, context)
     return Scored(fields=to_json(form.data), params=to_json(params), credits=result.credits, hours=result.hours,
                   credit_class=result.credit_class or category.credit_class,
-                  deems_compliant=result.deems_compliant, note=str(result.note))
+                  deems_compliant=result.deems_compliant, deems_years=list(result.deems_years), note=str(result.note))
 
 
 def _apply(record: CreditRecord, category: CreditCategory, common: Mapping[str, Any], scored: Scored,
@@ -182,7 +201,8 @@ def _apply(record: CreditRecord, category: CreditCategory, common: Mapping[str, 
     record.category_id, record.type_slug = category.id, category.type_slug
     record.fields, record.params, record.wizard_rule = scored.fields, scored.params, wizard_rule or ""
     record.credits, record.hours, record.credit_class = scored.credits, scored.hours, scored.credit_class
-    record.deems_compliant, record.score_note = scored.deems_compliant, scored.note
+    record.deems_compliant, record.deems_years, record.score_note = (scored.deems_compliant, scored.deems_years,
+                                                                     scored.note)
 
 
 # --- the workflow --------------------------------------------------------------------------------

@@ -54,6 +54,8 @@ class CreditRecord(Model):
     discipline: Mapped[str] = mapped_column(String(32), default="")
     sub_discipline: Mapped[str] = mapped_column(String(32), default="")
     issuing_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    # The issuing body as entered when it is none of the portal's units.
+    issuer_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     remarks: Mapped[str] = mapped_column(Text, default="")
 
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -63,6 +65,9 @@ class CreditRecord(Model):
     hours: Mapped[Decimal] = mapped_column(FixedDecimal(1))
     credit_class: Mapped[str] = mapped_column(String(8))
     deems_compliant: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The years it deems compliant when they are not (only) its activity date's: a period
+    # (进修, aid work) spanning years, e.g. [2023, 2024].
+    deems_years: Mapped[list[int]] = mapped_column(JSON, default=list)
     score_note: Mapped[str] = mapped_column(String(200), default="")
 
     review_comment: Mapped[str] = mapped_column(Text, default="")
@@ -83,6 +88,11 @@ class CreditRecord(Model):
     certificate: Mapped[Certificate | None] = relationship(viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def issuer(self) -> str:
+        """The issuing body (发证机构) as entered: a unit of the portal's, or the name typed."""
+        return self.issuing_unit.name if self.issuing_unit else self.issuer_name
 
 
 class EvidenceFile(Model):
@@ -122,6 +132,8 @@ class CreditYear(Model):
     class_1: Mapped[Decimal] = mapped_column(FixedDecimal(2), default=Decimal(0))
     class_2: Mapped[Decimal] = mapped_column(FixedDecimal(2), default=Decimal(0))
     class_other: Mapped[Decimal] = mapped_column(FixedDecimal(2), default=Decimal(0))
+    # Credits of records stating no hours (what a rule set may turn into hours).
+    hourless_credits: Mapped[Decimal] = mapped_column(FixedDecimal(2), default=Decimal(0))
 
 
 class CreditYearBucket(Model):

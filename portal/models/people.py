@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.units import Unit
 
-TITLE_LEVELS = ("初级", "中级", "高级")
+TITLE_LEVELS = ("初级", "中级", "副高", "正高", "乡村医生", "无职称")
 PERSON_STATUSES = ("正常", "注销", "离职", "退休")
 TRANSFER_STATUSES = ("", "调入", "调出")
 
@@ -50,23 +50,35 @@ class Person(Model):
     unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
     user: Mapped[User] = relationship()
     history: Mapped[list[PersonHistory]] = relationship(
-        back_populates="person", order_by="PersonHistory.id.desc()", cascade="all, delete-orphan"
+        back_populates="person", order_by=lambda: (PersonHistory.year.desc(), PersonHistory.id.desc()),
+        cascade="all, delete-orphan",
     )
 
 
 class PersonHistory(Model):
-    """A row each time a person's unit, title or status changes (状态/职称变动)."""
+    """A row each time a person's unit, title or status changes (状态/职称变动), or the provincial
+    admin corrects a year. A row is the person's standing from ``year`` on: a year is judged by
+    its latest row of that year or before (portal/people/standing.py). The unit's tier, grade and
+    type are kept as they were, so a regraded unit does not rewrite its staff's past years."""
 
     __tablename__ = "person_history"
+    __table_args__ = (Index("ix_person_history_person_year", "person_id", "year", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     year: Mapped[int] = mapped_column(Integer)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    unit_tier: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    unit_grade: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    unit_type: Mapped[str] = mapped_column(String(32), default="", server_default="")
     title: Mapped[str] = mapped_column(String(64), default="")
     title_level: Mapped[str] = mapped_column(String(8), default="")
     status: Mapped[str] = mapped_column(String(16), default="")
     changed_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+    # Who wrote the row and why: set for the provincial admin's corrections of a year.
+    changed_by: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     person: Mapped[Person] = relationship(back_populates="history")
     unit: Mapped[Unit] = relationship()
+    author: Mapped[User | None] = relationship()

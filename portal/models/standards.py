@@ -24,11 +24,16 @@ class RuleSet(Model):
     # The group: empty lists mean "any". When several rule sets fit a person's year, the
     # highest priority wins.
     title_levels: Mapped[list[str]] = mapped_column(JSON, default=list)
-    unit_levels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    unit_levels: Mapped[list[str]] = mapped_column(JSON, default=list)  # grades (三级 ...)
+    unit_tiers: Mapped[list[str]] = mapped_column(JSON, default=list)  # 省, 市, 县区 ...
+    unit_types: Mapped[list[str]] = mapped_column(JSON, default=list)  # 医院, 疾控 ...
     priority: Mapped[int] = mapped_column(Integer, default=0)
 
     min_credits: Mapped[Decimal] = mapped_column(FixedDecimal(2))
     min_hours: Mapped[Decimal] = mapped_column(FixedDecimal(1), default=Decimal(0))
+    # How a counted record stating no hours (a paper, research, a book, 进修) counts toward
+    # ``min_hours``: None, it adds none; a number, that many hours per credit.
+    hourless_hours_per_credit: Mapped[Decimal | None] = mapped_column(FixedDecimal(1))
     class_1_min: Mapped[Decimal] = mapped_column(FixedDecimal(2), default=Decimal(0))
     # I类 credits beyond this do not count toward the total.
     class_1_max: Mapped[Decimal | None] = mapped_column(FixedDecimal(2))

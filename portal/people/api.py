@@ -9,6 +9,7 @@ from flask import g, request
 from flask_appbuilder.api import BaseApi, expose, protect
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
 
 from portal.accounts import services as accounts
 from portal.accounts.actor import current_actor
@@ -16,7 +17,7 @@ from portal.exports.responses import send_written
 from portal.extensions import db
 from portal.jsonapi import answer, json_body
 from portal.people import importing, services
-from portal.people.forms import CreatePersonForm, PersonForm, validated
+from portal.people.forms import CreatePersonForm, PersonForm, YearCorrectionForm, validated
 from portal.people.importing import ImportUnreadable
 from portal.people.masking import mask_id_number
 from portal.people.present import history_rows, person_dict
@@ -143,6 +144,38 @@ class PeopleApi(BaseApi):
         except PersonConflict as e:
             return self.response_400(message={e.field: [str(e)]})
         return self.response(200, result=person_dict(person, unmasked=actor.is_province_admin))
+
+    @expose("/<int:person_id>/years/<int:year>", methods=["PUT"])
+    @protect()
+    @permission_name("put")
+    def correct_year(self, person_id: int, year: int):
+        """The provincial admin corrects the person's standing in a past year (unit, title, title
+        level, status), with a reason kept beside the history row.
+        ---
+        put:
+          parameters:
+          - {in: path, name: person_id, required: true, schema: {type: integer}}
+          - {in: path, name: year, required: true, schema: {type: integer}}
+          responses:
+            200: {description: The corrected history}
+            400: {description: Invalid fields, or not a past year}
+            403: {description: Not the provincial admin}
+            404: {description: Not found}
+        """
+        actor = current_actor()
+        if not actor.is_province_admin:
+            return self.response(403, message=_("Only the provincial admin may correct a year."))
+        person = services.get(actor, person_id)
+        data = {k: "" if v is None else str(v) for k, v in json_body().items()}
+        form = YearCorrectionForm(formdata=MultiDict({**data, "year": str(year)}), meta={"csrf": False})
+        form.unit_id.choices = [(u.id, u.name) for u in services.units_for(actor)]
+        if not form.validate():
+            return self.response_400(message=form.errors)
+        try:
+            services.correct_year(actor, person, year, form.data)
+        except services.YearCorrection as e:
+            return self.response_400(message={"year": [str(e)]})
+        return self.response(200, result={"history": history_rows(person)})
 
     @expose("/<int:person_id>/reset-password", methods=["POST"])
     @protect()

@@ -7,8 +7,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 
 from portal.models.people import PERSON_STATUSES, TITLE_LEVELS, TRANSFER_STATUSES
 from portal.people import id_number
@@ -122,3 +122,16 @@ class RecoveryForm(FlaskForm):
     code = StringField(_l("SMS code"), [Optional(), Regexp(r"^\d{6}$", message=_l("The SMS code has 6 digits."))])
     new_password = PasswordField(_l("New password"))
     confirm = PasswordField(_l("New password again"), [EqualTo("new_password", message=_l("The two new passwords differ."))])
+
+
+class YearCorrectionForm(FlaskForm):
+    """The provincial admin's correction of a person's standing in one past year."""
+
+    year = IntegerField(_l("Year"), [InputRequired(message=_l("Enter a year such as 2023."))])
+    unit_id = SelectField(_l("Unit"), coerce=int, validate_choice=True)
+    title = StringField(_l("Title"), [Optional(), Length(max=64)])
+    title_level = SelectField(_l("Title level"), choices=_choices(("",) + TITLE_LEVELS), default="")
+    status = SelectField(_l("Status"), choices=_choices(PERSON_STATUSES), default=PERSON_STATUSES[0])
+    reason = StringField(_l("Reason"), [DataRequired(message=_l("Say why the year is corrected.")), Length(max=200)],
+                         description=_l("Kept with the history row, with your name."))
+

@@ -34,7 +34,9 @@ def person_dict(person: Person, unmasked: bool) -> dict[str, Any]:
 
 def history_rows(person: Person) -> list[dict[str, Any]]:
     return [
-        {"year": h.year, "unit": h.unit.name, "title": h.title, "title_level": h.title_level,
-         "status": h.status, "changed_at": h.changed_at.isoformat(sep=" ", timespec="minutes") if h.changed_at else ""}
+        {"year": h.year, "unit": h.unit.name, "unit_tier": h.unit_tier, "unit_grade": h.unit_grade,
+         "unit_type": h.unit_type, "title": h.title, "title_level": h.title_level, "status": h.status,
+         "changed_at": h.changed_at.isoformat(sep=" ", timespec="minutes") if h.changed_at else "",
+         "changed_by": h.author.username if h.author else "", "reason": h.reason}
         for h in person.history
     ]

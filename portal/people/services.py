@@ -2,7 +2,6 @@
 person is simply not found (404) for a unit admin, in pages and API alike."""
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -19,10 +18,10 @@ from portal.accounts import services as accounts
 from portal.accounts.actor import Actor
 from portal.accounts.roles import API_ROLES, LEARNER, OUT_OF_PROVINCE, SELF_ENTRY, UNIT_ADMIN, UNIT_ADMIN_GRANTS
 from portal.extensions import db
-from portal.models import AccountState, CreditRecord, Person, PersonHistory, Unit
+from portal.models import AccountState, CreditRecord, Person, PersonHistory, Unit, clock
+from portal.models.units import subtree
 from portal.pagination import Page
-from portal.people import id_number
-from portal.units import services as units
+from portal.people import id_number, standing
 
 SELF_SERVICE_FIELDS = ("mobile", "phone", "email", "ethnicity", "ic_card_no")
 STAFF_FIELDS = SELF_SERVICE_FIELDS + (
@@ -123,7 +122,7 @@ def matching(actor: Actor, q: str = "", unit_id: int | None = None, role: str | 
         exact = select(Person.id).where(or_(Person.person_no == q, Person.id_number == normalised))
         query = query.where(or_(Person.name.contains(q), Person.id.in_(exact)))
     if unit_id:
-        query = query.where(Person.unit_id.in_(units.subtree(unit_id)))
+        query = query.where(Person.unit_id.in_(subtree(unit_id)))
     if role in API_ROLES:
         query = query.where(has_role(UNIT_ADMIN) if role == "unit_admin" else ~has_role(UNIT_ADMIN))
     return query
@@ -430,14 +429,17 @@ def _generated_number(person: Person) -> str:
     return f"{unit_code}-{person.id:06d}"
 
 
-def _record_history(person: Person) -> None:
+def _record_history(person: Person, year: int | None = None, actor: Actor | None = None, reason: str = "") -> None:
+    """A history row of the person's standing now, from ``year`` (this year) on."""
+    unit = db.session.get(Unit, person.unit_id)
     db.session.add(PersonHistory(
-        person=person, year=dt.date.today().year, unit_id=person.unit_id,
-        title=person.title, title_level=person.title_level, status=person.status,
+        person=person, year=year or clock.now().year, unit_id=unit.id, unit_tier=unit.tier or "",
+        unit_grade=unit.level or "", unit_type=unit.type or "", title=person.title, title_level=person.title_level,
+        status=person.status, changed_by=actor.user.id if actor else None, reason=reason,
     ))
 
 
-def move(person: Person, unit_id: int) -> None:
+def move(person: Person, unit_id: int, actor: Actor, reason: str) -> None:
     """An approved transfer: the person belongs to ``unit_id`` from now on (a history row says
     since when). Records not yet approved go with them, to be reviewed there; approved ones stay
     with the unit that approved them. The caller commits."""
@@ -445,4 +447,47 @@ def move(person: Person, unit_id: int) -> None:
     db.session.execute(update_rows(CreditRecord).where(CreditRecord.person_id == person.id,
                                                   CreditRecord.status.in_(("draft", "submitted", "rejected")))
                        .values(unit_id=unit_id))
-    _record_history(person)
+    _record_history(person, actor=actor, reason=reason)
+
+
+def restate_unit_staff(unit: Unit) -> int:
+    """After a unit's tier, grade or type changed: its staff stand in the changed unit from this
+    year on (their past years keep the unit as it was). Returns how many people."""
+    staff = list(db.session.scalars(select(Person).where(Person.unit_id == unit.id)))
+    for person in staff:
+        _record_history(person)
+    return len(staff)
+
+
+class YearCorrection(ValueError):
+    """A correction of a year's standing that cannot be made; the message is for the user."""
+
+
+def correct_year(actor: Actor, person: Person, year: int, data: dict[str, Any]) -> None:
+    """The provincial admin corrects the standing of one past year (unit, title, title level,
+    status): a history row for that year, naming who and why, and, if the next year had no row
+    of its own, one giving it back the standing it had, so that only the year corrected changes."""
+    if not actor.is_province_admin:
+        abort(403)
+    this_year = clock.now().year
+    if not 1990 <= year < this_year:
+        raise YearCorrection(_("Only a past year can be corrected; change this year on the person's profile."))
+    reason = data["reason"].strip()
+    unit = db.session.get(Unit, int(data["unit_id"]))
+    known = standing.history(person)
+    next_year = known.at(year + 1)
+    has_next_row = db.session.scalar(select(PersonHistory.id).where(
+        PersonHistory.person_id == person.id, PersonHistory.year == year + 1).limit(1)) is not None
+    db.session.add(PersonHistory(
+        person=person, year=year, unit_id=unit.id, unit_tier=unit.tier or "", unit_grade=unit.level or "",
+        unit_type=unit.type or "", title=data.get("title") or "", title_level=data.get("title_level") or "",
+        status=data.get("status") or "正常", changed_by=actor.user.id, reason=reason,
+    ))
+    if not has_next_row and year + 1 <= this_year:
+        db.session.add(PersonHistory(
+            person=person, year=year + 1, unit_id=next_year.unit_id, unit_tier=next_year.tier,
+            unit_grade=next_year.grade, unit_type=next_year.type, title=next_year.title,
+            title_level=next_year.title_level, status=next_year.status, changed_by=actor.user.id,
+            reason=_("Standing kept after the correction of %(year)d", year=year),
+        ))
+    db.session.commit()

@@ -10,7 +10,7 @@ from portal.accounts.actor import current_actor
 from portal.accounts.redirects import safe_next
 from portal.jsonapi import answer
 from portal.people import photos, recovery, services
-from portal.people.forms import CreatePersonForm, PersonForm, RecoveryForm, SelfServiceForm, StaffEditForm
+from portal.people.forms import CreatePersonForm, PersonForm, RecoveryForm, SelfServiceForm, StaffEditForm, YearCorrectionForm
 from portal.people.present import history_rows, person_dict
 from portal.people.services import PersonConflict
 
@@ -101,7 +101,30 @@ class PeopleView(BaseView):
             "portal/people/detail.html", title=person.name,
             person=person_dict(person, unmasked=actor.is_province_admin), history=history_rows(person),
             photo=person.photo, manageable=services.may_manage_account(actor, person),
+            correction=year_correction_form(actor, person) if actor.is_province_admin else None,
         )
+
+    @expose("/<int:person_id>/years", methods=["POST"])
+    @has_access
+    def correct_year(self, person_id: int):
+        """The provincial admin corrects one past year's standing (history row with name and reason)."""
+        actor = current_actor()
+        if not actor.is_province_admin:
+            abort(403)
+        person = services.get(actor, person_id)
+        form = year_correction_form(actor)
+        if form.validate_on_submit():
+            try:
+                services.correct_year(actor, person, form.year.data, form.data)
+            except services.YearCorrection as e:
+                flash(str(e), "danger")
+            else:
+                flash(_("The standing of %(year)d is corrected.", year=form.year.data), "success")
+        else:
+            for errors in form.errors.values():
+                for error in errors:
+                    flash(str(error), "danger")
+        return redirect(url_for("PeopleView.detail", person_id=person.id))
 
     @expose("/<int:person_id>/edit", methods=["GET", "POST"])
     @has_access
@@ -200,6 +223,8 @@ def pick_person(_error):
     appbuilder = current_app.appbuilder
     return render_template("portal/people/pick.html", base_template=appbuilder.base_template, appbuilder=appbuilder,
                            title=_("Whose credits?"), page=page, q=q, links=links)
+
+
 class RecoveryView(BaseView):
     """找回账户密码, linked from the login page: open to anyone, limited per address like the SMS login."""
 
@@ -231,3 +256,12 @@ class RecoveryView(BaseView):
         form.code.data = ""
         return self.render_template("portal/people/recover.html", title=_("Recover account password"), form=form,
                                     notice=notice)
+
+
+def year_correction_form(actor, person=None) -> YearCorrectionForm:
+    """The form with the units the actor may choose; for ``person``, filled with their standing now."""
+    form = YearCorrectionForm()
+    form.unit_id.choices = [(u.id, f"{u.name}（{u.code}）") for u in services.units_for(actor)]
+    if person is not None and not form.is_submitted():
+        form.unit_id.data, form.title.data, form.title_level.data = person.unit_id, person.title, person.title_level
+    return form

@@ -18,9 +18,10 @@ from portal.models import RuleSet
 from portal.standards import services
 from portal.standards.forms import RuleSetForm
 
-SCALARS = ("name", "description", "valid_from", "valid_to", "priority", "min_credits", "min_hours", "class_1_min",
+SCALARS = ("name", "description", "valid_from", "valid_to", "priority", "min_credits", "min_hours", "hourless_hours_per_credit",
+           "class_1_min",
            "class_1_max", "class_2_min", "interchange_percent")
-LISTS = ("title_levels", "unit_levels", "deeming_categories")
+LISTS = ("title_levels", "unit_levels", "unit_tiers", "unit_types", "deeming_categories")
 ROWS = {"caps": ("category_id", "cap"), "multi_year": ("years", "min_credits", "nodes", "unit_levels")}
 
 

@@ -29,7 +29,7 @@ from portal.dictionaries.services import tree
 from portal.extensions import db
 from portal.models import CreditCategory, RuleSet
 from portal.models.people import TITLE_LEVELS
-from portal.models.units import UNIT_LEVELS
+from portal.models.units import UNIT_LEVELS, UNIT_TIERS, UNIT_TYPES
 
 RANGE = _l("Enter a number from %(min)s to %(max)s.")
 CREDITS = NumberRange(0, 999, message=RANGE)
@@ -117,10 +117,18 @@ class RuleSetForm(FlaskForm):
     title_levels = SelectMultipleField(_l("Title levels"), choices=[(v, v) for v in TITLE_LEVELS],
                                        description=_l("None ticked: every title level."))
     unit_levels = SelectMultipleField(_l("Unit levels"), choices=LEVELS, description=_l("None ticked: every unit level."))
+    unit_tiers = SelectMultipleField(_l("Unit tiers"), choices=[(v, v) for v in UNIT_TIERS],
+                                     description=_l("None ticked: every tier (县级及以下: 县区, 乡镇街道 and 村)."))
+    unit_types = SelectMultipleField(_l("Unit types"), choices=[(v, v) for v in UNIT_TYPES],
+                                     description=_l("None ticked: every type of unit."))
     min_credits = DecimalField(_l("Credits a year, at least"), [InputRequired(message=_l("Enter the credits a year, 0 or more.")),
                                                                CREDITS], places=2)
     min_hours = DecimalField(_l("Hours (学时) a year, at least"), [Optional(), NumberRange(0, 9999, message=RANGE)],
                              places=1, default=Decimal(0), description=_l("Empty or 0: no hours requirement."))
+    hourless_hours_per_credit = DecimalField(
+        _l("Hours a record stating none adds per credit"), [Optional(), NumberRange(0, 100, message=RANGE)], places=1,
+        description=_l("Empty: records stating no hours (papers, research, books, 进修) add no hours toward the hours "
+                       "a year; a number: they add that many hours per credit."))
     class_1_min = DecimalField(_l("Class I credits, at least"), [Optional(), CREDITS], places=2, default=Decimal(0))
     class_1_max = DecimalField(_l("Class I credits counted, at most"), [Optional(), CREDITS], places=2,
                                description=_l("Class I credits beyond this do not count toward the total; empty: no limit."))
@@ -182,8 +190,11 @@ class RuleSetForm(FlaskForm):
             "name": self.name.data, "description": (self.description.data or "").strip(),
             "valid_from": self.valid_from.data, "valid_to": self.valid_to.data,
             "title_levels": self.title_levels.data, "unit_levels": self.unit_levels.data,
+            "unit_tiers": self.unit_tiers.data, "unit_types": self.unit_types.data,
             "priority": self.priority.data or 0, "enabled": self.enabled.data,
             "min_credits": round_credits(self.min_credits.data), "min_hours": round_hours(self.min_hours.data or 0),
+            "hourless_hours_per_credit": None if self.hourless_hours_per_credit.data is None
+            else round_hours(self.hourless_hours_per_credit.data),
             "class_1_min": round_credits(self.class_1_min.data or 0),
             "class_1_max": None if self.class_1_max.data is None else round_credits(self.class_1_max.data),
             "class_2_min": round_credits(self.class_2_min.data or 0),
@@ -202,9 +213,9 @@ def _above(value: Decimal | None, total: Decimal | None) -> bool:
 def initial(rule_set: RuleSet) -> dict[str, Any]:
     """A stored rule set as the form's data (the JSON rows' numbers as Decimals)."""
     data = {name: getattr(rule_set, name) for name in (
-        "name", "description", "valid_from", "valid_to", "title_levels", "unit_levels", "priority", "enabled",
-        "min_credits", "min_hours", "class_1_min", "class_1_max", "class_2_min", "interchange_percent",
-        "deeming_categories")}
+        "name", "description", "valid_from", "valid_to", "title_levels", "unit_levels", "unit_tiers", "unit_types", "priority",
+        "enabled", "min_credits", "min_hours", "hourless_hours_per_credit", "class_1_min", "class_1_max", "class_2_min",
+        "interchange_percent", "deeming_categories")}
     data["caps"] = [{"category_id": int(c["category_id"]), "cap": Decimal(str(c["cap"]))} for c in rule_set.caps or ()]
     data["multi_year"] = [{**r, "min_credits": Decimal(str(r["min_credits"]))} for r in rule_set.multi_year or ()]
     return data

@@ -49,6 +49,10 @@ def group_words(rule_set: RuleSet) -> str:
         parts.append(_("Title level: %(levels)s", levels="、".join(rule_set.title_levels)))
     if rule_set.unit_levels:
         parts.append(_("Unit level: %(levels)s", levels="、".join(rule_set.unit_levels)))
+    if rule_set.unit_tiers:
+        parts.append(_("Unit tier: %(tiers)s", tiers="、".join(rule_set.unit_tiers)))
+    if rule_set.unit_types:
+        parts.append(_("Unit type: %(types)s", types="、".join(rule_set.unit_types)))
     return "; ".join(parts) or _("Everyone")
 
 
@@ -67,9 +71,12 @@ def as_json(rule_set: RuleSet, context: Context) -> dict[str, Any]:
     return {
         "id": rule_set.id, "name": rule_set.name, "description": rule_set.description,
         "valid_from": rule_set.valid_from, "valid_to": rule_set.valid_to, "years": years_words(rule_set),
-        "title_levels": rule_set.title_levels, "unit_levels": rule_set.unit_levels, "group": group_words(rule_set),
+        "title_levels": rule_set.title_levels, "unit_levels": rule_set.unit_levels,
+        "unit_tiers": rule_set.unit_tiers, "unit_types": rule_set.unit_types, "group": group_words(rule_set),
         "priority": rule_set.priority,
         "min_credits": f"{rule_set.min_credits:.2f}", "min_hours": f"{rule_set.min_hours:.1f}",
+        "hourless_hours_per_credit": None if rule_set.hourless_hours_per_credit is None
+        else f"{rule_set.hourless_hours_per_credit:.1f}",
         "class_1_min": f"{rule_set.class_1_min:.2f}",
         "class_1_max": None if rule_set.class_1_max is None else f"{rule_set.class_1_max:.2f}",
         "class_2_min": f"{rule_set.class_2_min:.2f}", "interchange_percent": rule_set.interchange_percent,
@@ -95,12 +102,16 @@ def save(rule_set: RuleSet, values: dict[str, Any]) -> None:
     db.session.commit()
 
 
+# The lists a rule set's group is made of (empty: any).
+GROUPS = ("title_levels", "unit_levels", "unit_tiers", "unit_types")
+
+
 def _meet(first: list[str], second: list[str]) -> bool:
     return not first or not second or bool(set(first) & set(second))
 
 
 def _breadth(rule_set: RuleSet) -> int:
-    return len(rule_set.title_levels or ()) + len(rule_set.unit_levels or ())
+    return sum(len(getattr(rule_set, name) or ()) for name in GROUPS)
 
 
 def competing(candidate: RuleSet) -> list[str]:
@@ -114,7 +125,7 @@ def competing(candidate: RuleSet) -> list[str]:
     for other in others:
         if other.id == candidate.id or not (
                 candidate.valid_from <= (other.valid_to or OPEN_END) and other.valid_from <= (candidate.valid_to or OPEN_END)
-                and _meet(candidate.title_levels, other.title_levels) and _meet(candidate.unit_levels, other.unit_levels)):
+                and all(_meet(getattr(candidate, name), getattr(other, name)) for name in GROUPS)):
             continue
         if _breadth(candidate) != _breadth(other):
             winner = candidate if _breadth(candidate) > _breadth(other) else other

@@ -12,6 +12,7 @@ from portal.accounts.actor import current_actor
 from portal.compliance.rules import choose, describe
 from portal.compliance.services import context, rule_sets
 from portal.models import RuleSet
+from portal.people import standing
 from portal.standards import services
 from portal.standards.forms import RuleSetForm, initial
 
@@ -92,7 +93,7 @@ class StandardsBrowseView(BaseView):
             year = dt.date.today().year
         enabled = rule_sets()
         person = current_actor().person
-        applies = choose(enabled, year, person.title_level, person.unit.level) if person else None
+        applies = choose(enabled, year, standing.history(person).at(year)) if person else None
         return self.render_template(
             "portal/standards/browse.html", title=_("Compliance standards in force"), year=year, person=person,
             applies=applies, periods=services.periods(services.present(services.newest_first(enabled), context())),

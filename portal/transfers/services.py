@@ -77,7 +77,8 @@ def decide(actor: Actor, transfer: Transfer, approve: bool, reason: str = "") ->
     transfer.state, transfer.reason = ("approved" if approve else "refused"), reason
     transfer.decided_by, transfer.decided_at = actor.user.id, now()
     if approve:
-        people.move(transfer.person, transfer.to_unit_id)
+        people.move(transfer.person, transfer.to_unit_id, actor,
+                    _("Transfer from %(unit)s", unit=transfer.from_unit.name))
     _audit(audit.TRANSFER_APPROVE if approve else audit.TRANSFER_REFUSE, actor, transfer, transfer.person)
     db.session.commit()
     return transfer

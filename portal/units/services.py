@@ -2,10 +2,11 @@
 (portal/units/views.py), which checks a deletion first."""
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, inspect, select
 
 from portal.extensions import db
 from portal.models import Person, Unit
+from portal.people import services as people
 
 
 def children() -> dict[int | None, list[Unit]]:
@@ -25,13 +26,9 @@ def has_staff(unit_id: int) -> bool:
     return db.session.scalar(select(Person.id).where(Person.unit_id == unit_id).limit(1)) is not None
 
 
-def subtree(unit_id: int) -> Select:
-    """The ids of ``unit_id`` and every unit below it (a city: its counties and their hospitals),
-    as a subquery: choosing 杭州市 means everyone in Hangzhou, not only those attached to the city."""
-    tree = select(Unit.id).where(Unit.id == unit_id).cte("subtree", recursive=True)
-    tree = tree.union_all(select(Unit.id).where(Unit.parent_id == tree.c.id))
-    return select(tree.c.id)
-
-
-def subtree_ids(unit_id: int) -> list[int]:
-    return list(db.session.scalars(subtree(unit_id)))
+def restate_if_regraded(unit: Unit) -> None:
+    """Before an edit is saved: if the unit's tier, grade or type changed, its staff stand in the
+    changed unit from this year on; their past years keep the unit as it was."""
+    attrs = inspect(unit).attrs
+    if any(attrs[name].history.has_changes() for name in ("tier", "level", "type")):
+        people.restate_unit_staff(unit)

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 
 STAFF = [  # name, title level, department, compliant
     ("李一", "初级", "心血管内科", True), ("王二", "初级", "心血管内科", False), ("赵三", "中级", "急诊科", True),
-    ("钱四", "中级", "急诊科", False), ("孙五", "高级", "普外科", True), ("周六", "", "护理部", False),
+    ("钱四", "中级", "急诊科", False), ("孙五", "副高", "普外科", True), ("周六", "", "护理部", False),
 ]
 
 
@@ -23,7 +23,7 @@ STAFF = [  # name, title level, department, compliant
 def test_unit_dashboard(app, users, page):
     hospital = users.units(TREE)["33010801"]
     users.province_admin()
-    admin = users.person(hospital, role="unit_admin", name="甲管理员", title_level="高级", department="医务科")
+    admin = users.person(hospital, role="unit_admin", name="甲管理员", title_level="副高", department="医务科")
     for name, level, department, compliant in STAFF:
         person = users.person(hospital, name=name, title_level=level, department=department)
         if compliant:
@@ -37,7 +37,7 @@ def test_unit_dashboard(app, users, page):
     # Drawn by ECharts (SVG), each bar labelled with its figures; the same figures as text for screen readers.
     expect(page.locator("#by-title.drawn .chart svg")).to_have_count(1)
     expect(page.locator("#by-title .chart svg")).to_contain_text("1/2 (50.0%)")
-    expect(page.locator("#by-title .bar-figures")).to_have_count(4)  # 初级, 中级, 高级, 未填
+    expect(page.locator("#by-title .bar-figures")).to_have_count(4)  # 初级, 中级, 副高, 未填
     expect(page.locator("#by-title .bar-figures").first).to_have_text("1/2 (50.0%)")
     expect(page.locator("#by-department .bar-figures")).to_have_count(5)
     expect(page.locator("#trend.drawn .chart svg")).to_contain_text("42.9%")

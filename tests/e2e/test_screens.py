@@ -41,7 +41,7 @@ def test_main_pages(app, users, page, new_page):
     hospital = units["330101"]
     province_admin = users.province_admin()
     unit_admin = users.person(hospital, role="unit_admin", name="王管理", department="医务科", title="主任医师",
-                              title_level="高级")
+                              title_level="副高")
     learner = users.person(hospital, name="赵小燕", department="心血管内科", title="主治医师", title_level="中级",
                            mobile="13800001111", email="zhaoxy@example.com", ethnicity="汉族", self_entry=True)
     for n, name in enumerate(["钱多多", "孙悦", "李华", "周杰", "吴敏"]):
@@ -135,7 +135,7 @@ def test_main_pages(app, users, page, new_page):
 
     # Provincial admin: the category editor with a points table and its preview.
     province_page.goto("/categories/")
-    expect(province_page.locator("tbody tr")).to_have_count(17)
+    expect(province_page.locator("tbody tr")).to_have_count(20)
     shoot(province_page, "categories")
     province_page.goto("/categories/new/research")
     province_page.fill("input[name=params-table-1-1]", "7.5")

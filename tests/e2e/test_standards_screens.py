@@ -45,7 +45,7 @@ def test_editor_adds_a_row_and_previews(users, page):
 
 @pytest.mark.parametrize("page", [DESKTOP, PHONE], ids=["desktop", "phone"], indirect=True)
 def test_learner_browses_with_their_rule_set_highlighted(users, page):
-    learner = users.person(users.unit("330199", level="一级"))
+    learner = users.person(users.unit("330199", level="一级", tier="县区"))
     sign_in(page, learner.username, learner.password)
     page.goto("/standards/browse?year=2022")
     expect(page.locator("article.rule-set.applies")).to_have_count(1)

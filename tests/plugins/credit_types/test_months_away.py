@@ -49,11 +49,14 @@ def test_months_must_be_whole_and_in_range():
 
 def test_wizard_rules_fix_the_months_and_so_the_credits():
     short, long = TYPE.wizard(TYPE.params(SHORT)), TYPE.wizard(TYPE.params(LONG))
-    assert [g.name for g in short] == ["Less than 6 months"]
+    assert [g.name for g in short] == ["Less than 6 months: 5.00 credits a month, no year deemed compliant"]
     assert [(r.key, r.name, r.credits, dict(r.fields)) for r in short[0].rules] == [
         (str(n), f"{n} month" + ("s" if n > 1 else ""), Decimal(5 * n).quantize(Decimal("0.01")), {"months": n})
         for n in range(1, 6)]
-    assert [g.name for g in long] == ["6 months or more: the year is compliant"]
+    assert [g.name for g in long] == [
+        "6 months or more: 25.00 credits; a stay of 6 months or more deems the year in which it reaches 6 months, "
+        "and each later year holding 6 months of it (24 months from March deem two years; 6 months from September "
+        "deem the next year)"]
     assert [r.key for r in long[0].rules] == [str(n) for n in range(6, 25)]
     assert {r.credits for r in long[0].rules} == {Decimal("25.00")}
     assert len(TYPE.wizard(TYPE.params(MONTHS))) == 2  # a category for any length offers both

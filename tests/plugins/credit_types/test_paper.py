@@ -21,8 +21,16 @@ def test_category_class_applies():
     assert score(TYPE, journal_level="外国期刊", author_rank=1).credit_class is None
 
 
-def test_authors_beyond_the_third_and_unknown_journals_are_refused():
-    assert "author_rank" in refused(TYPE, journal_level="省级期刊", author_rank=4)
+def test_authors_beyond_the_third_follow_the_table_余类推_while_it_gives_credits():
+    assert score(TYPE, journal_level="省级期刊", author_rank=4).credits == Decimal("2.00")
+    assert score(TYPE, journal_level="省级期刊", author_rank=5).credits == Decimal("1.00")
+    params = TYPE.params(TYPE.default_params())
+    assert "author_rank" in TYPE.validate({"journal_level": "省级期刊", "author_rank": 6}, params)
+    # The reading that stops at the table is one parameter away.
+    assert "author_rank" in TYPE.validate({"journal_level": "省级期刊", "author_rank": 4}, {**params, "further_ranks": 0})
+
+
+def test_unknown_ranks_and_journals_are_refused():
     assert "author_rank" in refused(TYPE, journal_level="省级期刊", author_rank=0)
     assert "author_rank" in refused(TYPE, journal_level="省级期刊", author_rank="")
     assert "journal_level" in refused(TYPE, journal_level="内部刊物", author_rank=1)
@@ -36,6 +44,9 @@ def test_wizard_lists_each_journal_level_with_author_ranks():
         ("Author 1", Decimal("6.00"), {"journal_level": "ISSN+CN期刊", "author_rank": 1}),
         ("Author 2", Decimal("5.00"), {"journal_level": "ISSN+CN期刊", "author_rank": 2}),
         ("Author 3", Decimal("4.00"), {"journal_level": "ISSN+CN期刊", "author_rank": 3}),
+        ("Author 4", Decimal("3.00"), {"journal_level": "ISSN+CN期刊", "author_rank": 4}),
+        ("Author 5", Decimal("2.00"), {"journal_level": "ISSN+CN期刊", "author_rank": 5}),
+        ("Author 6", Decimal("1.00"), {"journal_level": "ISSN+CN期刊", "author_rank": 6}),
     ]
 
 

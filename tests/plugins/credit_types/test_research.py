@@ -21,8 +21,9 @@ def test_category_class_applies():
     assert score(TYPE, level="省级", rank=2).credit_class is None
 
 
-def test_rank_outside_the_team_is_refused():
-    assert "rank" in refused(TYPE, level="省级", rank=6)
+def test_rank_beyond_the_table_follows_it_and_beyond_that_is_refused():
+    assert score(TYPE, level="省级", rank=6).credits == Decimal("3.00")
+    assert "rank" in TYPE.validate({"level": "省级", "rank": 9}, TYPE.params(TYPE.default_params()))
     assert "rank" in refused(TYPE, level="省级", rank="")
     assert "level" in refused(TYPE, level="乡级", rank=1)
 

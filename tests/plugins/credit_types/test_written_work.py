@@ -25,7 +25,7 @@ def test_parameters_are_characters_per_credit_only():
 
 
 @pytest.mark.parametrize("characters, expected", [
-    (2000, "1.00"), (3000, "1.50"), (2500, "1.25"), (1, "0.00"), (10000, "5.00"),
+    (2000, "1.00"), (3000, "1.50"), (2500, "1.25"), (1, "0.00"), (10000, "5.00"), (1999, "0.99"), (3999, "1.99"),
 ])
 def test_self_study_2000_characters_a_credit(characters, expected):
     result = score(TYPE, SELF_STUDY, characters=characters)
@@ -34,8 +34,8 @@ def test_self_study_2000_characters_a_credit(characters, expected):
 
 @pytest.mark.parametrize("params, characters, expected", [
     (BOOK, 1000, "1.00"), (BOOK, 150000, "150.00"), (BOOK, 1500, "1.50"),
-    (REPORT, 3000, "1.00"), (REPORT, 10000, "3.33"), (REPORT, 5000, "1.67"),
-    (TRANSLATION, 1500, "1.00"), (TRANSLATION, 2500, "1.67"), (TRANSLATION, 6000, "4.00"),
+    (REPORT, 3000, "1.00"), (REPORT, 10000, "3.33"), (REPORT, 5000, "1.66"),
+    (TRANSLATION, 1500, "1.00"), (TRANSLATION, 2500, "1.66"), (TRANSLATION, 6000, "4.00"),
 ])
 def test_credits_by_characters(params, characters, expected):
     result = score(TYPE, params, characters=characters)
