@@ -154,8 +154,7 @@ def test_every_page_a_role_is_shown_opens(app, world, role):
     walker.walk(starts)
     assert len(walker.seen) > 20, sorted(walker.seen)
     assert not walker.broken, "\n".join(walker.broken)
-    if role != "province":  # Flask-AppBuilder's own security pages are English in places (left alone)
-        assert not walker.english, "\n".join(walker.english)
+    assert not walker.english, "\n".join(walker.english)
 
 
 def test_every_page_the_out_of_province_learner_is_shown_opens(app, world):
