@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from flask import request
 
 
-def date_arg(name: str) -> dt.date | None:
-    """The ISO date (2025-01-31) in ``request.values[name]``; None when missing or unreadable."""
+def date_arg(name: str, values: Mapping[str, str] | None = None) -> dt.date | None:
+    """The ISO date (2025-01-31) in ``values[name]`` (the request's query string and form when not
+    given); None when missing or unreadable."""
     try:
-        return dt.date.fromisoformat(request.values.get(name, "").strip())
+        return dt.date.fromisoformat((request.values if values is None else values).get(name, "").strip())
     except ValueError:
         return None

@@ -3,7 +3,6 @@ a detail view with the evidence beside the fields, and approve / reject one by o
 batches (a rejection needs a comment)."""
 from __future__ import annotations
 
-import datetime as dt
 from urllib.parse import parse_qsl, urlsplit
 
 from flask import flash, redirect, request, url_for
@@ -21,16 +20,10 @@ from portal.credits.services import RecordConflict, RecordInvalid, status_label
 from portal.dictionaries import services as dictionaries
 from portal.models import CreditRecord
 from portal.pagination import paginate
+from portal.request_args import date_arg
 from portal.review import services as review
 
 PER_PAGE = 20
-
-
-def _date(args: MultiDict, name: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(args.get(name, ""))
-    except ValueError:
-        return None
 
 
 class ReviewView(BaseView):
@@ -46,7 +39,7 @@ class ReviewView(BaseView):
     def _queue(self, args: MultiDict, here: str):
         actor = current_actor()
         query = review.queue(actor, person=args.get("person", "").strip(), category_id=args.get("category_id", type=int),
-                             credit_level=args.get("credit_level", ""), start=_date(args, "from"), end=_date(args, "to"))
+                             credit_level=args.get("credit_level", ""), start=date_arg("from", args), end=date_arg("to", args))
         page = paginate(query, (CreditRecord.submitted_at, CreditRecord.id), PER_PAGE,
                         (joinedload(CreditRecord.person, innerjoin=True), joinedload(CreditRecord.category),
                          selectinload(CreditRecord.evidence)))
