@@ -52,7 +52,7 @@ SERVED_BUDGET = 0.5    # the learner's list serves at least twice the stock list
 BARE_SQL = "bare SQL (page + count), SQLAlchemy Core"
 
 OURS_COUNT = re.compile(r'<p class="record-count">[^<]*?(\d+)')
-STOCK_COUNT = re.compile(r"(?:Record Count|记录数目):</strong>\s*(\d+)")
+STOCK_COUNT = re.compile(r"(?:Record Count|记录数目?):</strong>\s*(\d+)")
 
 
 @dataclass
