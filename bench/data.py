@@ -18,7 +18,7 @@ from werkzeug.security import generate_password_hash
 
 from portal.accounts.roles import LEARNER, PROVINCE_ADMIN, SELF_ENTRY, UNIT_ADMIN
 from portal.extensions import db
-from portal.models import AccountState, CreditCategory, CreditRecord, Person, Unit
+from portal.models import AccountState, CreditCategory, CreditRecord, Person, PersonHistory, Unit
 from portal.people.id_number import check_character
 
 PASSWORD = "Kx7!bench-river"
@@ -122,6 +122,11 @@ def populate(app: Flask, people: int, units: int, credit_units: int, seed: int =
             conn.execute(insert(assoc_user_role), user_roles)
             conn.execute(insert(AccountState.__table__), states)
             conn.execute(insert(Person.__table__), people_rows)
+            # Everyone has a history row from the first year of records on, as the migration gives them.
+            conn.execute(insert(PersonHistory.__table__), [
+                {"person_id": p["id"], "year": RECORD_YEARS[0], "unit_id": p["unit_id"], "unit_tier": "县区",
+                 "unit_grade": "二级", "unit_type": "医院", "title": p["title"], "title_level": p["title_level"],
+                 "status": p["status"], "changed_at": now, "changed_by": None, "reason": ""} for p in people_rows])
             if conn.dialect.name == "postgresql":
                 _advance_sequences(conn)
         after_load("ANALYZE")

@@ -97,6 +97,8 @@ class MonthsAway(CreditType):
                  n=params["months_to_deem"])
 
     def period(self, common, data):
+        if not data.get("months"):  # a record kept without its length: its activity day alone
+            return super().period(common, data)
         first = common.activity_date
         return Period(first, _month_start(first, int(data["months"])) - dt.timedelta(days=1))
 

@@ -164,12 +164,13 @@ def results(year: int, unit_ids: list[int] | None = None) -> list[PersonResult]:
     buckets = _buckets(bucket_rows)
     earlier = _figures(earlier_rows, buckets) if first < year else {}
     known = standing.histories(PersonHistory.__table__.c.person_id.in_(candidates))
+    rows = db.session.connection().execute(people).all()
+    # No history at all: judged as they stand today.
+    known |= standing.as_today(row[0] for row in rows if row[0] not in known)
     chosen: dict[Standing, RuleSet | None] = {}
     answers = []
-    for person_id, person_no, name, department, records, *figures in db.session.connection().execute(people).all():
-        history = known.get(person_id)
-        if history is None:  # no history at all: judged as they stand today
-            history = standing.history(db.session.get(Person, person_id))
+    for person_id, person_no, name, department, records, *figures in rows:
+        history = known[person_id]
         stood = history.at(year)
         if stood.status != ACTIVE or (unit_ids is not None and stood.unit_id not in unit_ids):
             continue

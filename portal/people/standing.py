@@ -66,6 +66,13 @@ def history(person: Person) -> History:
     return histories(_ph.person_id == person.id).get(person.id) or History([(0, current(person))])
 
 
+def as_today(person_ids: Iterable[int]) -> dict[int, History]:
+    """person id → today's standing for every year, for people without history rows (one query)."""
+    ids = list(person_ids)
+    people = db.session.scalars(select(Person).where(Person.id.in_(ids))) if ids else []
+    return {p.id: History([(0, current(p))]) for p in people}
+
+
 def current(person: Person) -> Standing:
     unit = person.unit
     return Standing(unit.id, unit.name, unit.tier or "", unit.level or "", unit.type or "", person.title or "",
