@@ -171,7 +171,8 @@ def add_credit_records(app: Flask, province: Province, seed: int = 20261127) -> 
         names = [c.name for c in columns if c.name not in ("id", "created_at", "updated_at")]
         untyped = table_clause("credit_record", *(column(name) for name in names))
         common = {"version": 1, "activity_type": "personal", "credit_level": "", "hosting_method": "", "discipline": "",
-                  "sub_discipline": "", "issuing_unit_id": None, "remarks": "", "fields": '{"hours": "6"}',
+                  "sub_discipline": "", "issuing_unit_id": None, "issuer_name": "", "remarks": "", "fields": '{"hours": "6"}',
+                  "deems_years": "[]",
                   "wizard_rule": "", "deems_compliant": False, "score_note": "", "corrects_id": None}
 
         def rows():
