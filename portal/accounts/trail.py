@@ -18,6 +18,7 @@ from portal.models import AuditEntry, CreditRecord, Unit
 ACTIONS = {
     "create": _l("Record entered"), "edit": _l("Record edited"), "submit": _l("Record submitted"),
     "approve": _l("Record approved"), "reject": _l("Record returned"), "delete": _l("Record deleted"),
+    "withdraw": _l("Record withdrawn"),
     "evidence_add": _l("Evidence added"), "evidence_remove": _l("Evidence removed"),
     audit.SIGN_IN: _l("Signed in"), audit.SIGN_IN_FAILED: _l("Sign-in failed"), audit.SIGN_OUT: _l("Signed out"),
     audit.PASSWORD_CHANGE: _l("Password changed"), audit.PASSWORD_RESET: _l("Password reset"),
