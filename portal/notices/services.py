@@ -95,18 +95,21 @@ def _deliver(notices: list[Notice]) -> None:
     registry, slugs = current_app.extensions["portal"], current_app.config["NOTIFIERS"]
     if not notices or not slugs:
         return
-    people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_({n.person_id for n in notices})))}
-    since = now() - dt.timedelta(days=1)
+    person_ids = {n.person_id for n in notices}
+    people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(person_ids)))}
+    since, limit = now() - dt.timedelta(days=1), current_app.config["NOTICE_DAILY_LIMIT"]
     for slug in slugs:
         notifier, reached, skipped = registry.notifiers[slug](current_app), 0, 0
+        delivered = _delivered_since(person_ids, slug, since)
         for notice in notices:
-            if _delivered_since(notice.person_id, slug, since) >= current_app.config["NOTICE_DAILY_LIMIT"]:
+            if delivered.get(notice.person_id, 0) >= limit:
                 skipped += 1
                 continue
             try:
                 if notifier.send(person_info(people[notice.person_id]),
                                  NoticeInfo(notice.id, notice.kind, notice.title, notice.body)):
                     notice.delivered += f",{slug},"
+                    delivered[notice.person_id] = delivered.get(notice.person_id, 0) + 1
                     reached += 1
             except Exception:  # a notifier's failure must not lose the notice, which is in the box
                 log.exception("notifier %s failed on notice %d", slug, notice.id)
@@ -114,6 +117,9 @@ def _deliver(notices: list[Notice]) -> None:
         log.info("notifier %s delivered %d notices (%d over the daily limit)", slug, reached, skipped)
 
 
-def _delivered_since(person_id: int, slug: str, since: dt.datetime) -> int:
-    return db.session.scalar(select(func.count()).select_from(Notice).where(
-        Notice.person_id == person_id, Notice.created_at >= since, Notice.delivered.contains(f",{slug},")))
+def _delivered_since(person_ids: set[int], slug: str, since: dt.datetime) -> dict[int, int]:
+    """person id → notices ``slug`` delivered to them since ``since`` (one query for the batch)."""
+    return dict(db.session.execute(
+        select(Notice.person_id, func.count()).where(Notice.person_id.in_(person_ids), Notice.created_at >= since,
+                                                     Notice.delivered.contains(f",{slug},"))
+        .group_by(Notice.person_id)).all())
