@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import quote
@@ -24,7 +25,7 @@ from sqlalchemy import func, select, text
 
 from portal import worker
 from portal.contracts import Column, Table
-from portal.exports import builders, jobs
+from portal.exports import builders
 from portal.extensions import db
 from portal.models import ExportJob, Person
 from tests.conftest import csrf_from
@@ -127,13 +128,13 @@ def rq_queue(app, monkeypatch):
         connection.ping()
     except redis.exceptions.ConnectionError:
         pytest.skip("no Redis at 127.0.0.1:6379")
-    queue = Queue(jobs.QUEUE, connection=connection)
-    queue.empty()
-    saved = app.config["REDIS_URL"]
-    app.config["REDIS_URL"] = REDIS_TEST_URL
+    # A queue of this run's own, so that two test runs on one machine do not take each other's jobs.
+    queue = Queue(f"exports-{uuid.uuid4().hex}", connection=connection)
+    saved = app.config["REDIS_URL"], app.config["RQ_QUEUE"]
+    app.config["REDIS_URL"], app.config["RQ_QUEUE"] = REDIS_TEST_URL, queue.name
     monkeypatch.setattr(worker, "worker_app", lambda: app)
     yield queue
-    app.config["REDIS_URL"] = saved
+    app.config["REDIS_URL"], app.config["RQ_QUEUE"] = saved
     queue.empty()
 
 
@@ -343,7 +344,7 @@ def test_a_real_rq_worker_runs_the_job_in_an_app_from_the_environment(app, datab
            "PORTAL_SECRET_KEY": app.config["SECRET_KEY"]}
     # The test's table is registered in the worker too, before rq's own command line runs.
     script = ("from tests.test_exports import worker_with_test_table; worker_with_test_table(); from rq.cli import main; "
-              f"main(['worker', '{jobs.QUEUE}', '--burst', '--url', '{REDIS_TEST_URL}'])")
+              f"main(['worker', '{rq_queue.name}', '--burst', '--url', '{REDIS_TEST_URL}'])")
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     status = client.get(f"/exports/jobs/{token}.json").json
@@ -418,14 +419,14 @@ def stale_after(app):
     app.config["EXPORT_STALE_SECONDS"] = saved
 
 
-def killable_worker(app, database_url, client, token: str) -> subprocess.Popen:
+def killable_worker(app, database_url, client, token: str, queue: str) -> subprocess.Popen:
     """``rq worker exports`` in a process of its own that runs the job in itself (SimpleWorker,
     so killing the process kills the job), started on the job ``token`` and left once the job
     is running with its file begun."""
     env = {"PATH": os.environ["PATH"], "PORTAL_DATABASE_URL": database_url, "PORTAL_INSTANCE_PATH": app.instance_path,
            "PORTAL_SECRET_KEY": app.config["SECRET_KEY"], "PORTAL_EXPORT_STALE_SECONDS": str(STALE_SECONDS)}
     script = ("from tests.test_exports import worker_with_test_table; worker_with_test_table(); from rq.cli import main; "
-              f"main(['worker', '{jobs.QUEUE}', '--burst', '--url', '{REDIS_TEST_URL}', '-w', 'rq.worker.SimpleWorker'])")
+              f"main(['worker', '{queue}', '--burst', '--url', '{REDIS_TEST_URL}', '-w', 'rq.worker.SimpleWorker'])")
     process = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
@@ -445,7 +446,7 @@ def partial_file(app, token: str) -> Path:
 def test_a_job_whose_worker_is_killed_reads_failed_within_seconds_and_is_exported_again(
         app, database_url, client, learner, test_table, inline_rows, rq_queue, stale_after):
     token = post_export(client, n="300", pause="0.02").location.rsplit("/", 1)[1]
-    worker_process = killable_worker(app, database_url, client, token)
+    worker_process = killable_worker(app, database_url, client, token, rq_queue.name)
     # Longer than the stale time without a progress report (one per 1,000 rows): the heartbeat keeps it alive.
     time.sleep(STALE_SECONDS + 1)
     assert client.get(f"/exports/jobs/{token}.json").json["status"] == "running"
@@ -477,12 +478,12 @@ def test_rq_finding_the_killed_job_abandoned_marks_it_failed_at_once(app, databa
     """RQ's failure callback (here called by RQ's clean-up of abandoned jobs) marks the job
     failed without waiting for its heartbeat to go stale (a minute here)."""
     token = post_export(client, n="300", pause="0.02").location.rsplit("/", 1)[1]
-    worker_process = killable_worker(app, database_url, client, token)
+    worker_process = killable_worker(app, database_url, client, token, rq_queue.name)
     worker_process.send_signal(signal.SIGKILL)
     worker_process.wait()
     assert client.get(f"/exports/jobs/{token}.json").json["status"] == "running"
 
-    StartedJobRegistry(jobs.QUEUE, connection=rq_queue.connection).cleanup(time.time() + 24 * 3600)
+    StartedJobRegistry(rq_queue.name, connection=rq_queue.connection).cleanup(time.time() + 24 * 3600)
 
     status = client.get(f"/exports/jobs/{token}.json").json
     assert status["status"] == "failed" and status["error"] == "导出被中断，请重新导出。"

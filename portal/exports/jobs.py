@@ -34,7 +34,6 @@ from portal.exports.responses import exporter_class, send_attachment, send_table
 from portal.extensions import db
 from portal.models import ExportJob
 
-QUEUE = "exports"
 # The functions RQ runs, by name: they build an app, which only the entry floor may do.
 WORKER_ENTRY = "portal.worker.run_queued"
 FAILURE_ENTRY = "portal.worker.report_failure"
@@ -208,7 +207,7 @@ def _dispatch(job_id: int) -> None:
         threading.Thread(target=_run_in_thread, args=(app, job_id), name=f"export-job-{job_id}", daemon=True).start()
         return
     try:
-        Queue(QUEUE, connection=Redis.from_url(redis_url)).enqueue(
+        Queue(current_app.config["RQ_QUEUE"], connection=Redis.from_url(redis_url)).enqueue(
             WORKER_ENTRY, job_id, job_timeout=JOB_TIMEOUT, on_failure=Callback(FAILURE_ENTRY))
     except RedisError:
         current_app.logger.exception("export job %s could not be queued", job_id)

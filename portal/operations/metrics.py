@@ -68,10 +68,10 @@ class JobCollector:
         import redis
         from rq import Queue
 
-        length = GaugeMetricFamily("portal_rq_queue_length", "Jobs waiting in the RQ queue 'exports'.")
+        length = GaugeMetricFamily("portal_rq_queue_length", "Jobs waiting in the RQ queue of export jobs.")
         try:
             connection = redis.Redis.from_url(self.app.config["REDIS_URL"], socket_timeout=2)
-            length.add_metric([], len(Queue("exports", connection=connection)))
+            length.add_metric([], len(Queue(self.app.config["RQ_QUEUE"], connection=connection)))
         except redis.RedisError:
             return
         yield length
