@@ -42,9 +42,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from portal.accounts import guards
     from portal.accounts.roles import ROLES
     from portal.cli import portal_cli
-    from portal.compliance.rules import plain
+    from portal.contracts import credits_text, hours_text
     from portal.extensions import db, migrate, sqlite_wal
-    from portal.numbers import credits_text, hours_text
     from portal.out_of_province import sign_in
     from portal.people.masking import mask_id_number
     from portal.plugins import build_registry
@@ -89,7 +88,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     guards.init_app(app)
     errors.init_app(app)
     app.add_template_filter(mask_id_number, "mask_id")
-    app.add_template_filter(plain, "plain")
     app.add_template_filter(credits_text, "credits")
     app.add_template_filter(hours_text, "hours")
     app.add_template_global(registry.login_methods.values, "login_methods")

@@ -36,6 +36,17 @@ def round_hours(value: Any) -> Decimal:
     return Decimal(str(value)).quantize(_TENTH, rounding=ROUND_HALF_UP)
 
 
+def credits_text(value: Any) -> str:
+    """The one way credits are printed, on every page, export, form and certificate: 8.00, 2.50
+    (also the template filter ``credits``)."""
+    return f"{round_credits(value):f}"
+
+
+def hours_text(value: Any) -> str:
+    """The one way hours are printed: 6.0, 2.5 (also the template filter ``hours``)."""
+    return f"{round_hours(value):f}"
+
+
 class AtMostPlaces:
     """A WTForms validator for a DecimalField: refuses a number with more decimals than
     ``places`` (2.555 credits), which the field would otherwise round without a word."""

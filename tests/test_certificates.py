@@ -119,7 +119,7 @@ def test_verification_page_logged_out(app, world, client):
     assert page.status_code == 200
     assert number in html and "张*明" in html and "张三明" not in html and "有效" in html
     assert "宁波市第二医院" in html and "改名后的医院" not in html and "国家级心血管学习班" in html
-    assert "<dd>8</dd>" in html and "<dd>24</dd>" in html  # as the PDF writes them, not 8.00 and 24.0
+    assert "<dd>8.00</dd>" in html and "<dd>24.0</dd>" in html  # as the PDF and every page write them
     assert "logout" not in html
     data = client.get(f"/verify/{token}?format=json").json
     assert (data["number"], data["person_name"], data["status"], data["verification_count"]) == (number, "张*明", "valid", 2)

@@ -66,7 +66,7 @@ def test_2006_classes_cannot_stand_in_for_each_other(app, learner):
     assert v.credits == Decimal("25.00") and v.compliant is False
     assert shortfalls(v) == {"class_1": Decimal("5.00")}
     with app.test_request_context():
-        assert [s.message for s in v.shortfalls] == ["I类学分还差 5 分"]
+        assert [s.message for s in v.shortfalls] == ["I类学分还差 5.00 分"]
 
 
 def test_a_year_with_no_records_misses_everything(app, learner):
@@ -109,7 +109,7 @@ def test_multi_year_national_credits_for_staff_of_grade_three_hospitals(app, use
     assert v.compliant is False
     assert shortfalls(v) == {"multi_year": Decimal("2.00")}
     with app.test_request_context():
-        assert v.shortfalls[0].message == "近5年国家级继续医学教育项目学分还差 2 分"
+        assert v.shortfalls[0].message == "近5年国家级继续医学教育项目学分还差 2.00 分"
     add(app, person, dt.date(2011, 5, 1), "2", level="national")
     assert verdict(app, person, 2015).compliant is True
 
@@ -173,7 +173,7 @@ def test_transitional_interchange_down_to_half_of_each_minimum(app, learner):
     v = verdict(app, learner, 2021)
     assert (v.compliant, shortfalls(v)) == (False, {"class_1": Decimal("0.50")})
     with app.test_request_context():
-        assert v.shortfalls[0].message == "I类学分还差 0.5 分"
+        assert v.shortfalls[0].message == "I类学分还差 0.50 分"
 
 
 def test_transitional_county_level_units_need_twenty_without_classes(app, users):

@@ -158,7 +158,7 @@ def test_verification_page_of_a_form_masks_the_person(app, world, client):
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "张*明" in html and "张三明" not in html and "心内科" not in html and "国家级心血管学习班" in html
-    assert "<td>26</td><td>20</td><td>6</td><td>78</td>" in html
+    assert "<td>26.00</td><td>20.00</td><td>6.00</td><td>78.0</td>" in html
     data = public.get(f"/verify/{token}?format=json").json
     assert data["kind"] == "registration" and data["person_name"] == "张*明" and "person" not in data
     assert data["figures"]["credits"] == "26.00" and data["verification_count"] == 2

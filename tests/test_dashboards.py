@@ -83,7 +83,7 @@ def test_unit_dashboard_shows_rate_charts_and_who_is_not_compliant(client, provi
     assert "外省来客" not in failing
     # 王二 has 10 of 25 credits and 40 of 90 hours: 15 and 50 short.
     wang = failing.split("王二", 1)[1].split("</tr>", 1)[0]
-    assert "10.00" in wang and "40.0" in wang and "总学分还差 15 分；学时还差 50 学时" in wang
+    assert "10.00" in wang and "40.0" in wang and "总学分还差 15.00 分；学时还差 50.0 学时" in wang
     assert f"/compliance/?year=2025&amp;person_id={made['wang'].id}" in failing
     assert "乙一" not in html  # another unit's staff
 
@@ -150,7 +150,7 @@ def test_unit_list_exports_to_excel(client, province):
     wang = people["王二"]
     assert wang[0] == "A02" and wang[2:4] == ("内科", "初级")
     assert (wang[5], wang[6], wang[7], wang[8]) == (10, 40, 10, 0)
-    assert wang[9] == "总学分还差 15 分；学时还差 50 学时（未载明学时的记录不计学时）"
+    assert wang[9] == "总学分还差 15.00 分；学时还差 50.0 学时（未载明学时的记录不计学时）"
     assert people["李一"][9] in (None, "") and people["李一"][4] != wang[4]
     # Another unit's admin cannot export this unit.
     other = client.application.test_client()

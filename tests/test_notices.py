@@ -101,7 +101,7 @@ def test_reminders_go_only_to_the_unit_s_active_staff_behind(app, client, hospit
     assert set(boxes) == {"钱一", "孙二"}
     kind, title, body = boxes["钱一"][0]
     assert kind == "deadline" and title == "您的2025年度学分尚未达标"
-    assert body == ("2025年度尚未达标：总学分还差 25 分；学时还差 90 学时（未载明学时的记录不计学时）。"
+    assert body == ("2025年度尚未达标：总学分还差 25.00 分；学时还差 90.0 学时（未载明学时的记录不计学时）。"
                     "请于 2025-12-31 前录入并上报学分。")
     # Another unit's staff are out of reach: its id answers 404 and sends nothing.
     refused = client.post("/notices/remind/", data={"csrf_token": csrf_from(page), "year": "2025",

@@ -66,12 +66,12 @@ def test_editor_round_trip_with_caps_multi_year_and_preview(app, client, users, 
                            "multi_year-0-years": "3", "multi_year-0-min_credits": "6",
                            "multi_year-0-nodes": ["national", "provincial"], "deeming_categories": [str(abroad)]})
     sentences = [
-        t(app, "At least %(n)s credits a year.", n="30"),
-        t(app, "%(what)s: at most %(n)s credits count a year.", what="自学综述", n="3"),
+        t(app, "At least %(n)s credits a year.", n="30.00"),
+        t(app, "%(what)s: at most %(n)s credits count a year.", what="自学综述", n="3.00"),
         t(app, "%(what)s: at least %(n)s credits within %(years)d years.",
-          what="国家级继续医学教育项目、省级继续医学教育项目", n="6", years=3),
+          what="国家级继续医学教育项目、省级继续医学教育项目", n="6.00", years=3),
         t(app, "Either class may stand in for up to %(p)d%% of the other's minimum (so at least %(i)s Class I "
-               "and %(ii)s Class II credits).", p=20, i="8", ii="8").replace("'", "&#39;"),
+               "and %(ii)s Class II credits).", p=20, i="8.00", ii="8.00").replace("'", "&#39;"),
     ]
     preview = client.post("/standards/new", data={**data, "action": "preview"}).get_data(as_text=True)
     assert all(s in preview for s in sentences), preview
@@ -193,7 +193,7 @@ def test_api_lists_for_everyone_and_saves_for_the_provincial_admin(app, client, 
     listed = client.get("/api/v1/rule-sets/", headers=headers).json["result"]
     national = next(r for r in listed if r["name"] == NATIONAL_2024)
     assert (national["min_credits"], national["min_hours"], national["class_1_max"]) == ("25.00", "90.0", None)
-    assert national["description_lines"][0] == t(app, "At least %(n)s credits a year.", n="25")
+    assert national["description_lines"][0] == t(app, "At least %(n)s credits a year.", n="25.00")
     assert client.post("/api/v1/rule-sets/", json={"name": "x"}, headers=headers).status_code == 403
 
     province = users.province_admin()

@@ -118,7 +118,7 @@ def test_compliance_page_explains_the_year(app, year):
     verdict = html[html.index("data-verdict"):html.index("data-summary-tree")]
     assert "不达标" in verdict and "2024年全国继续医学教育学分标准" in verdict
     # 8 + 10.5 + 10 (self-study capped at 10 of 15) = 28.5 credits, 64 hours of 90.
-    assert "学时还差 26 学时" in verdict and "28.50" in verdict
+    assert "学时还差 26.0 学时" in verdict and "28.50" in verdict
     caps = verdict[verdict.index("data-caps"):]
     assert "自学综述" in caps and "15.00" in caps and "10.00" in caps
     tree = html[html.index("data-summary-tree"):html.index("data-records")]
@@ -170,7 +170,7 @@ def test_home_page_says_where_the_learner_stands_this_year(app, year):
     approved_record(app, year["learner"].id, FREE, today, {"credits": "20", "hours": "90"}, "city")
     html = signed_in(app, year["learner"]).get("/").get_data(as_text=True)
     card = html[html.index('id="this-year"'):]
-    assert f"{today.year}年度达标情况" in card and "不达标" in card and "总学分还差 5 分" in card
+    assert f"{today.year}年度达标情况" in card and "不达标" in card and "总学分还差 5.00 分" in card
 
 
 def _sheet(response):

@@ -53,7 +53,7 @@ def test_the_progress_json_sets_approved_against_each_requirement_and_pending_ap
     assert (lines["hours"]["approved"], lines["hours"]["pending"]) == ("36.0", "10.0")
     assert body["pending"] == {"records": 1, "credits": "4.00", "hours": "10.0"}
     assert body["not_submitted"] == {"records": 1, "credits": "2.00", "hours": "6.0"}
-    assert "总学分还差 13 分" in body["missing"]
+    assert "总学分还差 13.00 分" in body["missing"]
     # The same verdict as 达标情况查询 gives.
     verdict = client.get(f"/api/v1/compliance/{today.year}", headers=headers).json
     assert verdict["totals"]["credits"] == lines["total"]["approved"]
@@ -65,9 +65,9 @@ def test_the_home_page_says_where_the_learner_stands(app, learner):
     login(client, learner.username, PASSWORD)
     html = client.get("/").get_data(as_text=True)
     card = html[html.index("data-progress"):]
-    assert "已审核通过 12 / 需 25" in card and "待审核 4" in card
-    assert "总学分还差 13 分" in card
-    assert "1 条记录（4 学分）待审核" in card and "1 条草稿或审核不通过的记录（2 学分）尚未上报" in card
+    assert "已审核通过 12.00 / 需 25.00" in card and "待审核 4.00" in card
+    assert "总学分还差 13.00 分" in card
+    assert "1 条记录（4.00 学分）待审核" in card and "1 条草稿或审核不通过的记录（2.00 学分）尚未上报" in card
     assert f"{dt.date.today().year}-12-31" in card
 
 

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, Form
 from wtforms.validators import InputRequired, NumberRange
 
-from portal.contracts import AtMostPlaces, CreditType, PointsTableField, Score
+from portal.contracts import AtMostPlaces, CreditType, PointsTableField, Score, credits_text, hours_text
 from portal.hookspecs import hookimpl
 
 LEVELS = ("national", "provincial", "provincial_promotion")
@@ -61,8 +61,8 @@ class FreeForm(CreditType):
             if data["credits"] > allowed:
                 note = _("Check against the certificate: %(hours)s hours at this credit level allow %(allowed)s credits "
                          "(%(rate)s hours a credit, at most %(max)s a project), %(credits)s were entered.",
-                         hours=f"{data['hours']:.1f}", allowed=f"{allowed:.2f}", rate=f"{limit[0]:g}",
-                         max=f"{limit[1]:.2f}", credits=f"{data['credits']:.2f}")
+                         hours=hours_text(data['hours']), allowed=credits_text(allowed), rate=f"{limit[0]:g}",
+                         max=credits_text(limit[1]), credits=credits_text(data['credits']))
         return Score(credits=data["credits"], hours=data["hours"], note=note,
                      credit_class=context.level_classes.get(context.common.credit_level))
 

@@ -19,7 +19,7 @@ from flask_babel import ngettext
 from wtforms import DecimalField, Form, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
-from portal.contracts import CreditType, Entry, Period, Score, WizardGroup, WizardRule
+from portal.contracts import CreditType, Entry, Period, Score, WizardGroup, WizardRule, credits_text
 from portal.hookspecs import hookimpl
 
 MAX_MONTHS = 24
@@ -69,12 +69,12 @@ class MonthsAway(CreditType):
         lengths = range(params["min_months"], params["max_months"] + 1)
         groups = [
             WizardGroup(name=_("Less than %(n)d months: %(rate)s credits a month, no year deemed compliant", n=deem,
-                               rate=f"{params['credits_per_month']:.2f}"), rules=tuple(
+                               rate=credits_text(params['credits_per_month'])), rules=tuple(
                 WizardRule(key=str(n), name=ngettext("%(num)d month", "%(num)d months", n),
                            credits=n * params["credits_per_month"], fields={"months": n})
                 for n in lengths if n < deem)),
             WizardGroup(name=_("%(n)d months or more: %(credits)s credits; %(years)s", n=deem,
-                               credits=f"{params['full_year_credits']:.2f}", years=self.deeming(params)), rules=tuple(
+                               credits=credits_text(params['full_year_credits']), years=self.deeming(params)), rules=tuple(
                 WizardRule(key=str(n), name=ngettext("%(num)d month", "%(num)d months", n),
                            credits=params["full_year_credits"], fields={"months": n})
                 for n in lengths if n >= deem)),

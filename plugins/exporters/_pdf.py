@@ -3,9 +3,7 @@ templates/ with the filters documents use, and the QR code."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 import sys
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
@@ -15,7 +13,7 @@ import jinja2
 import segno
 from markupsafe import Markup
 
-from portal.contracts import page_nonce
+from portal.contracts import credits_text, hours_text, page_nonce
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # Module size of the QR code in CSS px (1/96 in): a version 5-6 code (a ~90-character URL) is
@@ -32,18 +30,6 @@ def chinese_date(value: str) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def plain_number(value: str) -> str:
-    """A credit or hour figure as people write it: 8.00 → 8, 2.50 → 2.5, 0.25 → 0.25."""
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return str(value)
-    if not number.is_finite():
-        return str(value)
-    text = f"{number:f}"
-    return re.sub(r"\.?0+$", "", text) if "." in text else text
-
-
 def qr_svg(url: str) -> Markup:
     """The verification URL as an inline SVG QR code (error correction level M)."""
     return Markup(segno.make(url, error="m").svg_inline(scale=QR_SCALE, light="white"))
@@ -51,7 +37,7 @@ def qr_svg(url: str) -> Markup:
 
 environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                                  undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-environment.filters.update(chinese_date=chinese_date, plain_number=plain_number, qr=qr_svg)
+environment.filters.update(chinese_date=chinese_date, credits=credits_text, hours=hours_text, qr=qr_svg)
 # On screen (a document's printable page) its inline style sheet needs the response's CSP nonce.
 environment.globals.update(page_nonce=page_nonce)
 

@@ -5,7 +5,7 @@ import datetime as dt
 
 from flask import current_app
 
-from portal.contracts import CertificateStatement
+from portal.contracts import CertificateStatement, credits_text, hours_text
 from portal.credits import services as credits
 from portal.dictionaries.services import names
 from portal.documents.statement import province_name, verify_url
@@ -39,8 +39,8 @@ def statement(record: CreditRecord, number: str, token: str, issued_on: dt.date)
         "project_number": record.activity_number or "",
         "project_name": record.activity_name,
         "credit_class": CLASS_NAMES.get(record.credit_class, "其他"),
-        "credits": f"{record.credits:.2f}",
-        "hours": f"{record.hours:.1f}",
+        "credits": credits_text(record.credits),
+        "hours": hours_text(record.hours),
         "awarding_body": current_app.config["AWARDING_BODY"],
         "issued_on": issued_on.isoformat(),
         "verify_url": verify_url(token),

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from portal.compliance import services, summaries
 from portal.compliance.rules import Verdict
+from portal.contracts import credits_text, hours_text
 from portal.extensions import db
 from portal.models import CreditRecord, Person
 from portal.models.types import to_decimal
@@ -99,7 +100,7 @@ def as_json(progress: Progress) -> dict[str, Any]:
     verdict = progress.verdict
 
     def amount(key: str, value: Decimal | None) -> str | None:
-        return None if value is None else f"{value:.1f}" if key == "hours" else f"{value:.2f}"
+        return None if value is None else hours_text(value) if key == "hours" else credits_text(value)
 
     return {
         "year": verdict.year, "compliant": verdict.compliant, "result": verdict.result,
@@ -109,8 +110,8 @@ def as_json(progress: Progress) -> dict[str, Any]:
                           "required": amount(line.key, line.need), "pending": amount(line.key, line.pending),
                           "met": line.met} for line in progress.lines],
         "missing": progress.missing, "deemed_by": verdict.deemed_by,
-        "pending": {"records": progress.pending.records, "credits": f"{progress.pending.credits:.2f}",
-                    "hours": f"{progress.pending.hours:.1f}"},
-        "not_submitted": {"records": progress.unsent.records, "credits": f"{progress.unsent.credits:.2f}",
-                          "hours": f"{progress.unsent.hours:.1f}"},
+        "pending": {"records": progress.pending.records, "credits": credits_text(progress.pending.credits),
+                    "hours": hours_text(progress.pending.hours)},
+        "not_submitted": {"records": progress.unsent.records, "credits": credits_text(progress.unsent.credits),
+                          "hours": hours_text(progress.unsent.hours)},
     }

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
 
-from portal.contracts import round_credits
+from portal.contracts import credits_text, hours_text, round_credits
 from portal.models import RuleSet
 from portal.models.types import to_decimal, to_units
 from portal.people.standing import History, Standing
@@ -25,13 +25,6 @@ _CUT_ORDER = {"other": 0, "II": 1, "I": 2}
 
 def _credits(units: int) -> Decimal:
     return to_decimal(units, 2)
-
-
-def plain(value: Decimal | str) -> str:
-    """A number as people write it: 2.5, 10, 0.25 (also the template filter ``plain``, for the
-    "8.00" strings of frozen certificates and forms)."""
-    text = f"{Decimal(str(value)):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 class Bucket(NamedTuple):
@@ -163,7 +156,7 @@ class Context:
             else to_units(rule_set.hourless_hours_per_credit, 1),
             hours_message=self.messages["hours"] + (
                 self.messages["hours_hourless_none"] if rule_set.hourless_hours_per_credit is None
-                else self.messages["hours_hourless_rate"] % {"n": plain(rule_set.hourless_hours_per_credit)}),
+                else self.messages["hours_hourless_rate"] % {"n": hours_text(rule_set.hourless_hours_per_credit)}),
             class_1_floor=to_units(round_credits(rule_set.class_1_min * keep)),
             class_2_floor=to_units(round_credits(rule_set.class_2_min * keep)),
             class_1_max=None if rule_set.class_1_max is None else to_units(rule_set.class_1_max),
@@ -172,7 +165,7 @@ class Context:
                 unit_levels=frozenset(r.get("unit_levels") or ()), cycle=bool(r.get("cycle", True)),
                 label=self.messages["multi_year_label"] % {
                     "what": "、".join(self.node_names.get(n, n) for n in r["nodes"]),
-                    "n": plain(Decimal(str(r["min_credits"]))), "years": int(r["years"])},
+                    "n": credits_text(r["min_credits"]), "years": int(r["years"])},
                 message=self.messages["multi_year"] % {
                     "what": "、".join(self.node_names.get(n, n) for n in r["nodes"]), "years": int(r["years"])},
             ) for r in rule_set.multi_year or ()),
@@ -350,7 +343,8 @@ def _under(requirement: Requirement, history: History | None, year: int) -> bool
 
 
 def _shortfall(requirement: str, missing: Decimal, message: str) -> Shortfall:
-    return Shortfall(requirement, missing, message % {"missing": plain(missing)})
+    shown = hours_text(missing) if requirement == "hours" else credits_text(missing)
+    return Shortfall(requirement, missing, message % {"missing": shown})
 
 
 def _apply_caps(figures: Figures, plan: Plan) -> tuple[list[CapCut], dict[str, int], dict[str, int]]:
@@ -381,26 +375,26 @@ def _apply_caps(figures: Figures, plan: Plan) -> tuple[list[CapCut], dict[str, i
 
 def describe(rule_set: RuleSet, context: Context) -> list[str]:
     """The rule set in plain words, a sentence per requirement (达标标准浏览)."""
-    lines = [_("At least %(n)s credits a year.", n=plain(rule_set.min_credits))]
+    lines = [_("At least %(n)s credits a year.", n=credits_text(rule_set.min_credits))]
     if rule_set.min_hours:
-        lines.append(_("At least %(n)s hours (学时) a year.", n=plain(rule_set.min_hours)) + " " + hours_reading(rule_set))
+        lines.append(_("At least %(n)s hours (学时) a year.", n=hours_text(rule_set.min_hours)) + " " + hours_reading(rule_set))
     if rule_set.class_1_min or rule_set.class_1_max is not None:
-        line = _("Class I credits: at least %(n)s.", n=plain(rule_set.class_1_min))
+        line = _("Class I credits: at least %(n)s.", n=credits_text(rule_set.class_1_min))
         if rule_set.class_1_max is not None:
-            line += " " + _("At most %(n)s Class I credits count.", n=plain(rule_set.class_1_max))
+            line += " " + _("At most %(n)s Class I credits count.", n=credits_text(rule_set.class_1_max))
         lines.append(line)
     if rule_set.class_2_min:
-        lines.append(_("Class II credits: at least %(n)s.", n=plain(rule_set.class_2_min)))
+        lines.append(_("Class II credits: at least %(n)s.", n=credits_text(rule_set.class_2_min)))
     if rule_set.interchange_percent and (rule_set.class_1_min or rule_set.class_2_min):
         keep = Decimal(100 - rule_set.interchange_percent) / 100
         lines.append(_("Either class may stand in for up to %(p)d%% of the other's minimum (so at least %(i)s Class I "
                        "and %(ii)s Class II credits).", p=rule_set.interchange_percent,
-                       i=plain(round_credits(rule_set.class_1_min * keep)),
-                       ii=plain(round_credits(rule_set.class_2_min * keep))))
+                       i=credits_text(round_credits(rule_set.class_1_min * keep)),
+                       ii=credits_text(round_credits(rule_set.class_2_min * keep))))
     elif rule_set.class_1_min or rule_set.class_2_min:
         lines.append(_("The classes cannot stand in for each other."))
     for _key, (label, cap) in sorted(context.plan(rule_set).limits.items()):
-        lines.append(_("%(what)s: at most %(n)s credits count a year.", what=label, n=plain(_credits(cap))))
+        lines.append(_("%(what)s: at most %(n)s credits count a year.", what=label, n=credits_text(_credits(cap))))
     for requirement in context.plan(rule_set).multi_year:
         line = requirement.label
         if requirement.unit_levels:
@@ -425,7 +419,7 @@ def hours_reading(rule_set: RuleSet) -> str:
         return _("学时 is a requirement of its own: records stating no hours (papers, research, books, 进修) add no "
                  "hours, however many credits they give.")
     return _("学时 is a requirement of its own: a record stating no hours (papers, research, books, 进修) adds "
-             "%(n)s hours per credit.", n=plain(rule_set.hourless_hours_per_credit))
+             "%(n)s hours per credit.", n=hours_text(rule_set.hourless_hours_per_credit))
 
 
 def as_json(verdict: Verdict) -> dict[str, Any]:
@@ -433,13 +427,13 @@ def as_json(verdict: Verdict) -> dict[str, Any]:
     return {
         "year": verdict.year, "compliant": verdict.compliant,
         "rule_set": verdict.rule_set.name if verdict.rule_set else None,
-        "totals": {"credits": f"{verdict.credits:.2f}", "hours": f"{verdict.hours:.1f}",
-                   "class_1": f"{verdict.class_1:.2f}", "class_2": f"{verdict.class_2:.2f}",
-                   "other": f"{verdict.other:.2f}", "entered": f"{verdict.entered:.2f}", "records": verdict.records},
-        "caps": [{"covers": c.label, "entered": f"{c.entered:.2f}", "cap": f"{c.cap:.2f}", "counted": f"{c.counted:.2f}"}
-                 for c in verdict.caps],
+        "totals": {"credits": credits_text(verdict.credits), "hours": hours_text(verdict.hours),
+                   "class_1": credits_text(verdict.class_1), "class_2": credits_text(verdict.class_2),
+                   "other": credits_text(verdict.other), "entered": credits_text(verdict.entered), "records": verdict.records},
+        "caps": [{"covers": c.label, "entered": credits_text(c.entered), "cap": credits_text(c.cap),
+                  "counted": credits_text(c.counted)} for c in verdict.caps],
         "shortfalls": [{"requirement": s.requirement,
-                        "missing": f"{s.missing:.1f}" if s.requirement == "hours" else f"{s.missing:.2f}",
+                        "missing": hours_text(s.missing) if s.requirement == "hours" else credits_text(s.missing),
                         "message": s.message} for s in verdict.shortfalls],
         "deemed_by": verdict.deemed_by,
     }

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.compliance import summaries
 from portal.compliance.rules import Bucket, CategoryCap, Context, Figures, Verdict, choose, judge, messages
+from portal.contracts import credits_text, hours_text
 from portal.dictionaries.services import tree
 from portal.extensions import db
 from portal.models import (
@@ -221,5 +222,5 @@ def summary_tree(verdict: Verdict, ctx: Context) -> dict[str, Any]:
 
 
 def tree_json(node: dict[str, Any]) -> dict[str, Any]:
-    return {"name": node["name"], "credits": f"{node['credits']:.2f}", "hours": f"{node['hours']:.1f}",
+    return {"name": node["name"], "credits": credits_text(node['credits']), "hours": hours_text(node['hours']),
             "children": [tree_json(c) for c in node["children"]]}

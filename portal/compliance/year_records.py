@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from portal.accounts.actor import Actor
 from portal.compliance import services, stats
-from portal.contracts import CLASS_LABELS, Column, Table
+from portal.contracts import CLASS_LABELS, Column, Table, credits_text, hours_text
 from portal.dictionaries.services import names
 from portal.models import CreditRecord, Person
 from portal.people import services as people
@@ -51,7 +51,7 @@ def record_row(person: Person, record: CreditRecord, dictionaries: Mapping[str, 
 def record_json(row: Mapping[str, Any]) -> dict[str, Any]:
     """A row for the API: the figure's columns, the date as ISO, credits with two decimals, hours with one."""
     shown = {key: row[key] for key in RECORD_KEYS}
-    shown.update(id=row["id"], date=row["date"].isoformat(), credits=f"{row['credits']:.2f}", hours=f"{row['hours']:.1f}")
+    shown.update(id=row["id"], date=row["date"].isoformat(), credits=credits_text(row['credits']), hours=hours_text(row['hours']))
     return shown
 
 

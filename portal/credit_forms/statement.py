@@ -11,7 +11,15 @@ from flask_babel import gettext as _
 from portal.compliance import services, summaries
 from portal.compliance.rules import Verdict
 from portal.compliance.year_records import record_dictionaries, record_row
-from portal.contracts import FormStatement, PersonLine, RegistrationFormStatement, VerificationTableStatement, YearFigures
+from portal.contracts import (
+    FormStatement,
+    PersonLine,
+    RegistrationFormStatement,
+    VerificationTableStatement,
+    YearFigures,
+    credits_text,
+    hours_text,
+)
 from portal.documents.statement import province_name, verify_url
 from portal.models import Person
 from portal.models.credit_forms import REGISTRATION, VERIFICATION
@@ -32,8 +40,8 @@ def year_figures(verdict: Verdict) -> YearFigures:
     start, end = summaries.year_range(verdict.year)
     return {
         "year": verdict.year, "period_start": start.isoformat(), "period_end": end.isoformat(),
-        "records": verdict.records, "credits": f"{verdict.credits:.2f}", "class_1": f"{verdict.class_1:.2f}",
-        "class_2": f"{verdict.class_2:.2f}", "other": f"{verdict.other:.2f}", "hours": f"{verdict.hours:.1f}",
+        "records": verdict.records, "credits": credits_text(verdict.credits), "class_1": credits_text(verdict.class_1),
+        "class_2": credits_text(verdict.class_2), "other": credits_text(verdict.other), "hours": hours_text(verdict.hours),
         "compliant": verdict.compliant, "result": verdict.result,
         "rule_set": verdict.rule_set.name if verdict.rule_set else "",
         "shortfalls": [s.message for s in verdict.shortfalls],
@@ -57,7 +65,7 @@ def registration(person: Person, year: int, number: str, token: str, issued_on: 
         row = record_row(person, record, dictionaries)
         records.append({"date": row["date"].isoformat(), "number": row["number"], "name": row["name"],
                         "credit_class": row["credit_class"], "category": row["category"], "unit": row["unit"],
-                        "credits": f"{row['credits']:.2f}", "hours": f"{row['hours']:.1f}"})
+                        "credits": credits_text(row['credits']), "hours": hours_text(row['hours'])})
     return {
         **_common(REGISTRATION, _("CME credit registration form"), person, number, token, issued_on, year),
         "year": year, "figures": year_figures(verdict), "records": records,
@@ -73,6 +81,6 @@ def verification(person: Person, years: list[int], number: str, token: str,
     return {
         **_common(VERIFICATION, _("CME multi-year credit verification table"), person, number, token, issued_on),
         "years": [year_figures(v) for v in verdicts],
-        "multi_year": [{"year": v.year, "requirement": p.label, "have": f"{p.have:.2f}", "need": f"{p.need:.2f}",
+        "multi_year": [{"year": v.year, "requirement": p.label, "have": credits_text(p.have), "need": credits_text(p.need),
                         "met": p.met, "judged": p.judged} for v in verdicts for p in v.multi_year],
     }

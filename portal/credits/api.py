@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from portal.accounts.actor import Actor, current_actor
 from portal.categories import services as categories
-from portal.contracts import Common, Entry, round_credits, round_hours
+from portal.contracts import Common, Entry, credits_text, hours_text, round_credits, round_hours
 from portal.credits import attachments, audit, services
 from portal.credits import query as credit_query
 from portal.credits.forms import entry_fields
@@ -211,7 +211,8 @@ class CreditApi(BaseApi):
         except QueryInvalid as error:
             return answer(400, message=str(error))
         sums = credit_query.totals(actor, query)
-        found = [{**row, "date": row["date"].isoformat(), "credits": f"{row['credits']:.2f}", "hours": f"{row['hours']:.1f}",
+        found = [{**row, "date": row["date"].isoformat(), "credits": credits_text(row["credits"]),
+                  "hours": hours_text(row["hours"]),
                   "status": row["status_code"], "status_label": row["status"]}
                  for row in credit_query.rows(actor, query)]
         for row in found:

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
 from portal.accounts.actor import Actor
-from portal.contracts import Column, Table
+from portal.contracts import Column, Table, credits_text, hours_text
 from portal.credits import services
 from portal.credits.history import level_name
 from portal.credits.services import status_label
@@ -85,8 +85,8 @@ class Totals:
     other: Decimal
 
     def as_json(self) -> dict[str, str]:
-        return {"credits": f"{self.credits:.2f}", "hours": f"{self.hours:.1f}", "class_1": f"{self.class_1:.2f}",
-                "class_2": f"{self.class_2:.2f}", "other": f"{self.other:.2f}"}
+        return {"credits": credits_text(self.credits), "hours": hours_text(self.hours), "class_1": credits_text(self.class_1),
+                "class_2": credits_text(self.class_2), "other": credits_text(self.other)}
 
 
 def totals(actor: Actor, query: CreditQuery) -> Totals:

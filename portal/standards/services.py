@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.compliance.rules import Context, describe
+from portal.contracts import credits_text, hours_text
 from portal.extensions import db
 from portal.models import RuleSet
 
@@ -74,12 +75,12 @@ def as_json(rule_set: RuleSet, context: Context) -> dict[str, Any]:
         "title_levels": rule_set.title_levels, "unit_levels": rule_set.unit_levels,
         "unit_tiers": rule_set.unit_tiers, "unit_types": rule_set.unit_types, "group": group_words(rule_set),
         "priority": rule_set.priority,
-        "min_credits": f"{rule_set.min_credits:.2f}", "min_hours": f"{rule_set.min_hours:.1f}",
+        "min_credits": credits_text(rule_set.min_credits), "min_hours": hours_text(rule_set.min_hours),
         "hourless_hours_per_credit": None if rule_set.hourless_hours_per_credit is None
-        else f"{rule_set.hourless_hours_per_credit:.1f}",
-        "class_1_min": f"{rule_set.class_1_min:.2f}",
-        "class_1_max": None if rule_set.class_1_max is None else f"{rule_set.class_1_max:.2f}",
-        "class_2_min": f"{rule_set.class_2_min:.2f}", "interchange_percent": rule_set.interchange_percent,
+        else hours_text(rule_set.hourless_hours_per_credit),
+        "class_1_min": credits_text(rule_set.class_1_min),
+        "class_1_max": None if rule_set.class_1_max is None else credits_text(rule_set.class_1_max),
+        "class_2_min": credits_text(rule_set.class_2_min), "interchange_percent": rule_set.interchange_percent,
         "caps": rule_set.caps, "multi_year": rule_set.multi_year, "deeming_categories": rule_set.deeming_categories,
         "enabled": rule_set.enabled, "description_lines": describe(rule_set, context),
     }

@@ -13,7 +13,7 @@ from PIL import ImageFile
 from pypdf import PdfReader
 
 from portal.contracts import DocumentExporter
-from portal_plugins.exporters._pdf import chinese_date, plain_number
+from portal_plugins.exporters._pdf import chinese_date
 from portal_plugins.exporters.certificate_pdf import CertificatePdf, render_html
 
 VERIFY_URL = "http://127.0.0.1:5000/verify/Xq3vR7pL2mN8sT4wY6zA1bC5dE9fG0hJkLmNoPqRsTu"
@@ -126,12 +126,6 @@ def test_pillow_still_refuses_truncated_images(pdf):
     """Importing WeasyPrint sets Pillow's global LOAD_TRUNCATED_IMAGES; the exporter puts it back,
     or the evidence check would take damaged images once a certificate had been exported."""
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False
-
-
-@pytest.mark.parametrize("value, plain", [("8.00", "8"), ("2.50", "2.5"), ("0.25", "0.25"), ("24.0", "24"),
-                                          ("10", "10"), ("7.5", "7.5"), ("abc", "abc")])
-def test_numbers_are_written_the_plain_way(value, plain):
-    assert plain_number(value) == plain
 
 
 def test_dates_in_chinese():
