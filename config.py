@@ -52,6 +52,8 @@ DEMO_DATA = _flag("PORTAL_DEMO_DATA", False)
 REDIS_URL = os.environ.get("PORTAL_REDIS_URL", "")
 # Exports of more rows than this run as a job (on RQ when REDIS_URL is set) with a progress page.
 EXPORT_INLINE_ROWS = int(os.environ.get("PORTAL_EXPORT_INLINE_ROWS", "50000"))
+# How long an Idempotency-Key's answer is kept for repeats (and a form's one-time token).
+IDEMPOTENCY_KEEP_HOURS = int(os.environ.get("PORTAL_IDEMPOTENCY_KEEP_HOURS", "24"))
 # The RQ queue export jobs go to; the workers are started on the same name (``rq worker exports``).
 RQ_QUEUE = os.environ.get("PORTAL_RQ_QUEUE", "exports")
 # An export job's file (and its row) is deleted this many days after it finished.

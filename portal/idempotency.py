@@ -8,12 +8,13 @@ first to finish and gets its answer. A first request that fails (an exception, a
 sent back with errors) gives the key up, so that sending it again tries again."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import time
 from collections.abc import Callable
 from functools import wraps
 
-from flask import g, make_response, request
+from flask import current_app, g, make_response, request
 from flask_babel import gettext as _
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -45,10 +46,13 @@ def fingerprint() -> str:
 
 def claim(scope: str, key: str, print_: str) -> IdempotencyKey | None:
     """None when this request now holds the key (it must then ``finish`` or ``give_up``); else
-    the finished row of the request that held it first."""
+    the finished row of the request that held it first. Keys older than IDEMPOTENCY_KEEP_HOURS
+    are forgotten on the way (the table stays small; a key sent again after that runs afresh)."""
     user_id = g.user.id
     try:
         with db.engine.begin() as connection:
+            kept_since = now() - dt.timedelta(hours=current_app.config["IDEMPOTENCY_KEEP_HOURS"])
+            connection.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < kept_since))
             connection.execute(insert(IdempotencyKey).values(user_id=user_id, scope=scope, key=key, fingerprint=print_,
                                                              created_at=now()))
         return None

@@ -4,15 +4,16 @@ and however many at once, it is sent (SQLite and PostgreSQL); parallel uploads n
 record past its 5 evidence files (PostgreSQL, threads)."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
 from functools import partial
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal.extensions import db
-from portal.models import CreditRecord, EvidenceFile
+from portal.models import CreditRecord, EvidenceFile, IdempotencyKey
 from portal.setup import prepare_database
 from tests.conftest import csrf_from
 from tests.helpers import PASSWORD, TestUsers, login, make_test_app, scratch_database
@@ -91,6 +92,27 @@ def test_an_api_create_repeated_with_its_key_is_one_record_and_the_same_answer(a
     assert world["stranger"].client.post("/api/v1/credits/", json=body,
                                          headers={**world["stranger"].headers, **key}).status_code == 201
     assert create(app, learner, unit)["id"] not in {a.json["id"] for a in answers}  # no key: a new record each time
+
+
+def test_answers_are_kept_a_day_then_forgotten(app, world):
+    """A key's answer is kept IDEMPOTENCY_KEEP_HOURS; after that the row is gone (the next claim
+    by anyone sweeps it) and the key is free again: sent with another record, it is no longer
+    refused as reused."""
+    learner, unit = world["learner"], world["unit"]
+    body = {"category_id": category_id(app, "非向导录入"), "fields": free_form(unit)}
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    first = learner.client.post("/api/v1/credits/", json=body, headers={**learner.headers, **key})
+    with app.app_context():
+        db.session.execute(update(IdempotencyKey).values(
+            created_at=IdempotencyKey.created_at - dt.timedelta(hours=app.config["IDEMPOTENCY_KEEP_HOURS"], minutes=1)))
+        db.session.commit()
+    world["stranger"].client.post("/api/v1/credits/", json=body,
+                                  headers={**world["stranger"].headers, "Idempotency-Key": str(uuid.uuid4())})
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(IdempotencyKey)) == 1  # the stranger's own
+    another = {**body, "fields": free_form(unit, activity_name="另一次学习"), "confirm_duplicate": True}
+    again = learner.client.post("/api/v1/credits/", json=another, headers={**learner.headers, **key})
+    assert again.status_code == 201 and again.json["id"] != first.json["id"]
 
 
 def _parallel_creates(target_app, caller: Caller, unit_id: int, category: int) -> None:
