@@ -82,7 +82,7 @@ def check_answer(given: str) -> bool:
         return False
     moment = now()
     db.session.execute(delete(CaptchaChallenge).where(CaptchaChallenge.expires_at < moment))
-    db.session.add(CaptchaChallenge(id=nonce, answer="", expires_at=moment + current_app.config["CAPTCHA_TTL"]))
+    db.session.add(CaptchaChallenge(id=nonce, expires_at=moment + current_app.config["CAPTCHA_TTL"]))
     try:
         db.session.commit()
     except IntegrityError:  # used already: a replayed session cookie

@@ -30,13 +30,11 @@ class LoginThrottle(Model):
 class CaptchaChallenge(Model):
     """A captcha challenge that has been answered (portal.accounts.captcha): its nonce, written
     when the answer is checked so that a replayed session cookie cannot answer it again, kept
-    until it would have expired. ``answer`` is no longer written (the answer is derived from
-    the nonce); the column stays until a migration drops it."""
+    until it would have expired (the answer itself is derived from the nonce)."""
 
     __tablename__ = "captcha_challenge"
 
     id: Mapped[str] = mapped_column(String(43), primary_key=True)
-    answer: Mapped[str] = mapped_column(String(8))
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
 
 
