@@ -7,7 +7,7 @@ CATALOGS := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
 
 SETUP_LOG := setup.log
 
-.PHONY: setup quiet-setup system-packages run test lint bench translations catalog clean
+.PHONY: setup quiet-setup system-packages run test lint bench load translations catalog clean
 
 setup: system-packages $(VENV)/.installed translations
 
@@ -66,6 +66,11 @@ lint: setup
 
 bench: setup
 	@$(BIN)/python -m bench
+
+# The deadline-day load test (bench/load.py): locust against gunicorn on PostgreSQL and Redis.
+load: setup
+	$(BIN)/pip install -q -e '.[test,load]'
+	@$(BIN)/python -m bench.load
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

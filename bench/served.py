@@ -29,13 +29,16 @@ SERVER_CORE, CLIENT_CORE = {1}, {0}
 
 
 @contextmanager
-def gunicorn(database_url: str, instance: Path):
+def gunicorn(database_url: str, instance: Path, app: str = "bench.wsgi:app", workers: int = WORKERS,
+             env: dict[str, str] | None = None):
+    """gunicorn with the shipped config serving ``app`` on a free port, pinned to SERVER_CORE;
+    yields its base URL."""
     port = free_port()
     env = {**os.environ, "PORTAL_DATABASE_URL": database_url, "PORTAL_INSTANCE_PATH": str(instance),
-           "PORTAL_SECRET_KEY": SECRET}
+           "PORTAL_SECRET_KEY": SECRET, **(env or {})}
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}",
-         "--access-logfile", "/dev/null", "bench.wsgi:app"],
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+         "--access-logfile", "/dev/null", app],
         cwd=ROOT, env=env, stderr=subprocess.DEVNULL, preexec_fn=lambda: os.sched_setaffinity(0, SERVER_CORE))
     base = f"http://127.0.0.1:{port}"
     try:

@@ -1,0 +1,153 @@
+"""`make load`: the deadline-day load test. Builds a province on the local PostgreSQL (a database
+of its own, dropped at the end), serves it with gunicorn and the shipped configuration (Redis for
+sessions and rate limits) pinned to one core, and runs the mix of bench/locustfile.py with locust
+pinned to the other core for a bounded time. Prints requests/s per core, p50/p95/p99 and errors
+per request kind, then counts in the database that every submission answered 2xx is stored
+exactly once and that no other submission was stored.
+
+PORTAL_BENCH_DATABASE_URL names the PostgreSQL server; PORTAL_LOAD_USERS, PORTAL_LOAD_SECONDS and
+PORTAL_LOAD_WORKERS change the load (150 users, 60 s, 3 sync workers by default)."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import redis
+from flask_appbuilder.security.sqla.models import Role, assoc_user_role
+from sqlalchemy import func, insert, select
+
+from bench.data import PASSWORD, add_credit_records, populate
+from bench.served import CLIENT_CORE, ROOT, gunicorn
+from portal import create_app
+from portal.accounts.actor import actor_for
+from portal.accounts.roles import UNIT_ADMIN
+from portal.certificates import services as certificates
+from portal.extensions import db
+from portal.models import CreditRecord, Person
+from portal.setup import prepare_database
+from tests.helpers import CAPTCHA, SECRET, scratch_database
+from tests.test_credit_pages import png_bytes
+
+SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+REDIS_URL = "redis://127.0.0.1:6379/13"
+PEOPLE, UNITS, CREDIT_UNITS = 20_000, 200, 10
+CERTIFIED_LEARNERS, CERTIFICATES_EACH = 20, 10
+USERS = int(os.environ.get("PORTAL_LOAD_USERS", "150"))
+SECONDS = int(os.environ.get("PORTAL_LOAD_SECONDS", "60"))
+WORKERS = int(os.environ.get("PORTAL_LOAD_WORKERS", "3"))
+YEAR = 2025
+BUDGET_RPS, BUDGET_P95_MS = 150, 500
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def build(app) -> dict:
+    """The province, a unit admin for each unit with credit records, certificates to verify; the
+    plan the locustfile reads."""
+    province = populate(app, PEOPLE, UNITS, CREDIT_UNITS)
+    add_credit_records(app, province)
+    with app.test_request_context():
+        roles = dict(db.session.execute(select(Role.name, Role.id)).all())
+        active = select(Person.unit_id, Person.user_id, Person.person_no).where(
+            Person.unit_id.in_(province.credit_unit_ids), Person.status == "正常").order_by(Person.id)
+        first_of_unit, learners = {}, []
+        for unit_id, user_id, username in db.session.execute(active):
+            if unit_id not in first_of_unit and unit_id != province.admin_unit_id:
+                first_of_unit[unit_id] = user_id
+            elif username != province.unit_admin_username:
+                learners.append(username)
+        db.session.execute(insert(assoc_user_role), [{"user_id": u, "role_id": roles[UNIT_ADMIN]}
+                                                      for u in first_of_unit.values()])
+        admins = [province.unit_admin_username] + list(db.session.scalars(
+            select(Person.person_no).where(Person.user_id.in_(first_of_unit.values()))))
+        tokens = []
+        for person in db.session.scalars(select(Person).where(Person.person_no.in_(learners[:CERTIFIED_LEARNERS]))):
+            ids = db.session.scalars(select(CreditRecord.id).where(CreditRecord.person_id == person.id,
+                                                                   CreditRecord.status == "approved")
+                                     .order_by(CreditRecord.id).limit(CERTIFICATES_EACH)).all()
+            tokens += [c.token for c in certificates.issue(actor_for(person.user), ids)]
+        db.session.commit()
+    return {"learners": learners, "admins": admins, "verify_tokens": tokens, "password": PASSWORD, "captcha": CAPTCHA,
+            "year": YEAR, "activity_date": f"{YEAR}-11-20", "issuing_unit_id": province.admin_unit_id,
+            "png_hex": png_bytes().hex()}
+
+
+def run_locust(base: str, folder: Path, plan: dict) -> tuple[list[dict], Path]:
+    (folder / "plan.json").write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
+    answered = folder / "answered.txt"
+    answered.touch()
+    env = {**os.environ, "LOAD_PLAN": str(folder / "plan.json"), "LOAD_ANSWERED": str(answered)}
+    subprocess.run([sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
+                    "-u", str(USERS), "-r", str(max(1, USERS // 15)), "-t", f"{SECONDS}s", "--stop-timeout", "30",
+                    "--host", base, "--csv", str(folder / "load"), "--only-summary", "--loglevel", "WARNING"],
+                   cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL,
+                   preexec_fn=lambda: os.sched_setaffinity(0, CLIENT_CORE))
+    with open(folder / "load_stats.csv", encoding="utf-8") as f:
+        return list(csv.DictReader(f)), answered
+
+
+def exactly_once(app, answered: Path) -> tuple[int, int, int]:
+    """(submissions answered 2xx, of them stored exactly once, records stored that no 2xx answered)."""
+    names = set(answered.read_text(encoding="utf-8").split())
+    with app.app_context():
+        stored = dict(db.session.execute(select(CreditRecord.activity_name, func.count()).where(
+            CreditRecord.activity_name.like("load-%")).group_by(CreditRecord.activity_name)).all())
+    return len(names), sum(1 for n in names if stored.get(n) == 1), sum(1 for n in stored if n not in names)
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| request | count | per s | p50 ms | p95 ms | p99 ms | errors |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for row in sorted(rows, key=lambda r: (r["Name"] == "Aggregated", r["Name"])):
+        name = "**all (one server core)**" if row["Name"] == "Aggregated" else f"`{row['Type']}` {row['Name']}"
+        lines.append(f"| {name} | {row['Request Count']} | {float(row['Requests/s']):.1f} | {row['50%']} | {row['95%']} "
+                     f"| {row['99%']} | {row['Failure Count']} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    server = os.environ.get("PORTAL_BENCH_DATABASE_URL") or SERVER
+    connection = redis.Redis.from_url(REDIS_URL)
+    with tempfile.TemporaryDirectory(prefix="cme-load-") as tmp, scratch_database(server, "cme_load") as url:
+        folder, instance = Path(tmp), Path(tmp) / "instance"
+        settings = {"PORTAL_DATABASE_URL": url, "PORTAL_INSTANCE_PATH": str(instance), "PORTAL_SECRET_KEY": SECRET,
+                    "PORTAL_REDIS_URL": REDIS_URL}
+        os.environ.update(settings)
+        app = create_app()
+        prepare_database(app)
+        log(f"building {PEOPLE:,} people in {UNITS} units, records for {CREDIT_UNITS} units ...")
+        plan = build(app)
+        connection.flushdb()
+        log(f"{len(plan['learners'])} learners, {len(plan['admins'])} unit admins, {len(plan['verify_tokens'])} "
+            f"certificates; {USERS} users for {SECONDS} s against {WORKERS} workers on one core ...")
+        saved = os.sched_getaffinity(0)
+        try:
+            with gunicorn(url, instance, app="bench.load_wsgi:app", workers=WORKERS, env=settings) as base:
+                rows, answered = run_locust(base, folder, plan)
+        finally:
+            os.sched_setaffinity(0, saved)
+            connection.flushdb()
+        submitted, once, unanswered = exactly_once(app, answered)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    total = next(r for r in rows if r["Name"] == "Aggregated")
+    rps, p95, errors = float(total["Requests/s"]), float(total["95%"]), int(total["Failure Count"])
+    ok = rps >= BUDGET_RPS and p95 < BUDGET_P95_MS and errors == 0 and once == submitted and not unanswered
+    print(table(rows))
+    print()
+    print(f"Submissions answered 2xx: {submitted}; stored exactly once: {once}; stored without a 2xx answer: "
+          f"{unanswered}. Budget: ≥ {BUDGET_RPS} requests/s per core over the mix, p95 < {BUDGET_P95_MS} ms, "
+          f"no errors, every answered submission stored once: {'ok' if ok else 'NOT MET'} "
+          f"({rps:.1f} requests/s, p95 {p95:.0f} ms, {errors} errors).")
+
+
+if __name__ == "__main__":
+    main()
