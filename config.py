@@ -54,8 +54,9 @@ REDIS_URL = os.environ.get("PORTAL_REDIS_URL", "")
 EXPORT_INLINE_ROWS = int(os.environ.get("PORTAL_EXPORT_INLINE_ROWS", "50000"))
 # How long an Idempotency-Key's answer is kept for repeats (and a form's one-time token).
 IDEMPOTENCY_KEEP_HOURS = int(os.environ.get("PORTAL_IDEMPOTENCY_KEEP_HOURS", "24"))
-# The RQ queue export jobs go to; the workers are started on the same name (``rq worker exports``).
-RQ_QUEUE = os.environ.get("PORTAL_RQ_QUEUE", "exports")
+# The RQ queue background jobs (exports ...) go to; the workers are started on the same name
+# (``rq worker portal``).
+RQ_QUEUE = os.environ.get("PORTAL_RQ_QUEUE", "portal")
 # An export job's file (and its row) is deleted this many days after it finished.
 EXPORT_KEEP_DAYS = int(os.environ.get("PORTAL_EXPORT_KEEP_DAYS", "7"))
 # A running export job beats every few seconds; one silent this long lost its worker and is marked failed.

@@ -129,7 +129,7 @@ def rq_queue(app, monkeypatch):
     except redis.exceptions.ConnectionError:
         pytest.skip("no Redis at 127.0.0.1:6379")
     # A queue of this run's own, so that two test runs on one machine do not take each other's jobs.
-    queue = Queue(f"exports-{uuid.uuid4().hex}", connection=connection)
+    queue = Queue(f"portal-test-{uuid.uuid4().hex}", connection=connection)
     saved = app.config["REDIS_URL"], app.config["RQ_QUEUE"]
     app.config["REDIS_URL"], app.config["RQ_QUEUE"] = REDIS_TEST_URL, queue.name
     monkeypatch.setattr(worker, "worker_app", lambda: app)
@@ -337,7 +337,7 @@ def test_with_redis_the_job_runs_on_rq(app, client, learner, test_table, inline_
 
 def test_a_real_rq_worker_runs_the_job_in_an_app_from_the_environment(app, database_url, client, learner,
                                                                       test_table, inline_rows, rq_queue):
-    """``rq worker exports`` (a separate process, forking a work horse per job) builds the app
+    """``rq worker portal`` (a separate process, forking a work horse per job) builds the app
     from PORTAL_* like the web process does."""
     token = post_export(client, n="30").location.rsplit("/", 1)[1]
     env = {"PATH": os.environ["PATH"], "PORTAL_DATABASE_URL": database_url, "PORTAL_INSTANCE_PATH": app.instance_path,
@@ -420,7 +420,7 @@ def stale_after(app):
 
 
 def killable_worker(app, database_url, client, token: str, queue: str) -> subprocess.Popen:
-    """``rq worker exports`` in a process of its own that runs the job in itself (SimpleWorker,
+    """``rq worker portal`` in a process of its own that runs the job in itself (SimpleWorker,
     so killing the process kills the job), started on the job ``token`` and left once the job
     is running with its file begun."""
     env = {"PATH": os.environ["PATH"], "PORTAL_DATABASE_URL": database_url, "PORTAL_INSTANCE_PATH": app.instance_path,

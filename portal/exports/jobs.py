@@ -1,7 +1,7 @@
 """Running an export: at once when the table is small, otherwise as a job.
 
-``start`` is what the pages and the API call. A job runs on RQ (queue ``exports``) when
-``REDIS_URL`` is configured, in a thread of the web process otherwise. The worker builds the
+``start`` is what the pages and the API call. A job runs in the background (portal.background:
+on RQ when ``REDIS_URL`` is configured, in a thread of the web process otherwise). The worker builds the
 table again with the same builder for the job's user (so the same authorisation applies),
 writes it under ``instance/exports/`` and records its progress on the job's row: nothing about a
 job is kept in process memory, so any web worker can answer for it.
@@ -20,23 +20,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, abort, current_app, url_for
+from flask import Response, abort, current_app, url_for
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
-from redis import Redis
 from redis.exceptions import RedisError
-from rq import Callback, Queue
 from sqlalchemy import func, select, update
 
+from portal import background
 from portal.accounts.actor import Actor, actor_for
 from portal.exports.builders import builder_of
 from portal.exports.responses import exporter_class, send_attachment, send_table
 from portal.extensions import db
 from portal.models import ExportJob
 
-# The functions RQ runs, by name: they build an app, which only the entry floor may do.
-WORKER_ENTRY = "portal.worker.run_queued"
-FAILURE_ENTRY = "portal.worker.report_failure"
 # RQ stops a job after this long; a province-wide export may take a while.
 JOB_TIMEOUT = 6 * 3600
 # A job that no worker took within this long is marked failed (no worker runs, or the queue lost it).
@@ -195,20 +191,10 @@ def _beating(job_id: int) -> Iterator[None]:
         thread.join()
 
 
-def _run_in_thread(app: Flask, job_id: int) -> None:
-    with app.app_context():
-        run_job(job_id)
-
-
 def _dispatch(job_id: int) -> None:
-    redis_url = current_app.config.get("REDIS_URL")
-    if not redis_url:
-        app = current_app._get_current_object()
-        threading.Thread(target=_run_in_thread, args=(app, job_id), name=f"export-job-{job_id}", daemon=True).start()
-        return
     try:
-        Queue(current_app.config["RQ_QUEUE"], connection=Redis.from_url(redis_url)).enqueue(
-            WORKER_ENTRY, job_id, job_timeout=JOB_TIMEOUT, on_failure=Callback(FAILURE_ENTRY))
+        background.run_later("portal.exports.jobs.run_job", job_id, timeout=JOB_TIMEOUT,
+                             on_failure="portal.exports.jobs.mark_failed")
     except RedisError:
         current_app.logger.exception("export job %s could not be queued", job_id)
         _set(job_id, status="failed", error=_("The export could not be started. Try again later."),

@@ -68,7 +68,7 @@ class JobCollector:
         import redis
         from rq import Queue
 
-        length = GaugeMetricFamily("portal_rq_queue_length", "Jobs waiting in the RQ queue of export jobs.")
+        length = GaugeMetricFamily("portal_rq_queue_length", "Jobs waiting in the RQ queue of background jobs.")
         try:
             connection = redis.Redis.from_url(self.app.config["REDIS_URL"], socket_timeout=2)
             length.add_metric([], len(Queue(self.app.config["RQ_QUEUE"], connection=connection)))

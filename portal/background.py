@@ -1,0 +1,38 @@
+"""Work that runs outside the request. ``run_later("portal.exports.jobs.run_job", job_id, ...)``
+runs the function named by its dotted path: on RQ (the queue RQ_QUEUE) when REDIS_URL is
+configured, where the worker process builds the app from its environment (portal.worker) and
+runs the function inside it; otherwise in a daemon thread of this process, inside this app.
+Functions are named, not passed, because RQ stores names; the thread takes the same way so that
+both run the same code. What a function records of its progress belongs in the database: no
+process memory outlives a request."""
+from __future__ import annotations
+
+import threading
+
+from flask import Flask, current_app
+from redis import Redis
+from rq import Callback, Queue
+from werkzeug.utils import import_string
+
+# The functions RQ calls: they build an app, which only the entry floor may do.
+RUN_ENTRY = "portal.worker.run_in_app"
+FAILURE_ENTRY = "portal.worker.report_failure"
+
+
+def run_later(function: str, *args, timeout: int, on_failure: str | None = None) -> None:
+    """Run ``function(*args)`` outside the request, stopping it after ``timeout`` seconds on RQ.
+    ``on_failure(*args)`` is called in the app when RQ reports the job failed (it raised, its
+    work horse died, or RQ found it abandoned). Raises RedisError when the queue is unreachable."""
+    redis_url = current_app.config.get("REDIS_URL")
+    if not redis_url:
+        app = current_app._get_current_object()
+        threading.Thread(target=_in_thread, args=(app, function, args), name=f"background {function}", daemon=True).start()
+        return
+    Queue(current_app.config["RQ_QUEUE"], connection=Redis.from_url(redis_url)).enqueue(
+        RUN_ENTRY, function, *args, job_timeout=timeout, meta={"on_failure": on_failure},
+        on_failure=Callback(FAILURE_ENTRY) if on_failure else None)
+
+
+def _in_thread(app: Flask, function: str, args: tuple) -> None:
+    with app.app_context():
+        import_string(function)(*args)
