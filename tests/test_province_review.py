@@ -55,6 +55,7 @@ def test_the_province_approves_the_only_unit_admins_own_record(app, client, user
     assert "审核人：省级管理员" in own
     client.get("/logout/")
     login(client, "padmin", PASSWORD)
+    assert "1 条待省级审核" in client.get("/").get_data(as_text=True)
     queue = client.get("/review/?province_only=1").get_data(as_text=True)
     assert "管理员本人的学习班" in queue and "独院" in queue
     detail = client.get(f"/review/{record_id}").get_data(as_text=True)
