@@ -178,7 +178,12 @@ def test_the_queue_exports_every_matching_row(app, client, users):
     unit = users.unit("330101")
     admin = users.person(unit, role="unit_admin")
     waiting_records(app, users.person(unit, self_entry=True, name="张医生"), 23)
-    waiting_records(app, users.person(unit, self_entry=True, name="李护士"), 2)
+    learner = users.person(unit, self_entry=True, name="李护士")
+    waiting_records(app, learner, 2)
+    login(client, learner.username, PASSWORD)
+    mine = client.get("/credits/mine").get_data(as_text=True)
+    assert client.post("/exports/review_queue.xlsx", data={"csrf_token": csrf_from(mine)}).status_code == 404
+    client.get("/logout/")
     login(client, admin.username, PASSWORD)
     page = client.get("/review/?person=张").get_data(as_text=True)
     response = client.post("/exports/review_queue.xlsx", data={"csrf_token": csrf_from(page), "person": "张"})

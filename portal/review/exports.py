@@ -20,6 +20,8 @@ BACKLOG = "review_backlog"
 
 
 def queue_table(actor: Actor, params: Mapping[str, str]) -> Table:
+    if not (actor.is_unit_admin or actor.is_province_admin):
+        abort(404)
     matching = review.queue(actor, review.Filters.read(params)).subquery()
     query = (select(Unit.name, Person.person_no, Person.name, matching.c.activity_date, matching.c.activity_name,
                     CreditCategory.name, matching.c.credits, matching.c.hours, func.date(matching.c.submitted_at),

@@ -22,6 +22,7 @@ from portal.credits import services as credits
 from portal.credits.services import RecordConflict, RecordInvalid, status_label
 from portal.dictionaries import services as dictionaries
 from portal.models import CreditRecord
+from portal.models.units import UNIT_KINDS
 from portal.pagination import paginate
 from portal.review import exports
 from portal.review import services as review
@@ -53,7 +54,7 @@ class ReviewView(BaseView):
             categories=categories.everything(), levels=dictionaries.tree("credit_levels"),
             waiting=review.waiting(actor), args=args, here=here, duplicates=credits.duplicates_of(page.rows),
             province=actor.is_province_admin, units=stats.units() if actor.is_province_admin else [],
-            mark=review.selection_mark(), filter_names=FILTER_NAMES, export_kind=exports.QUEUE,
+            mark=review.selection_mark(), filter_names=FILTER_NAMES, export_kind=exports.QUEUE, unit_kinds=UNIT_KINDS,
         )
 
     @expose("/backlog")
