@@ -18,7 +18,7 @@ from portal.models.clock import now
 from portal.review import services as review
 from tests.conftest import csrf_from
 from tests.helpers import PASSWORD, api_token, approved_record, login
-from tests.test_credit_pages import png_bytes
+from tests.test_credit_pages import common_fields, png_bytes
 from tests.test_review_pages import category_rules, submitted
 
 FREE = {"activity_name": "", "activity_date": dt.date(2025, 5, 1), "credit_level": "county", "issuer_name": "华医网"}
@@ -320,3 +320,26 @@ def test_the_province_proxy_enters_for_an_out_of_province_learner(app, users):
     assert created.status_code == 201, created.get_json()
     with app.app_context():
         assert db.session.get(CreditRecord, created.get_json()["id"]).person_id == visitor.id
+
+
+def test_the_province_proxy_enters_through_the_wizard_keeping_whose_record_it_is(app, client, users):
+    unit = users.unit("330101")
+    users.province_admin()
+    staff = users.person(unit, name="向导员工")
+    login(client, "padmin", PASSWORD)
+    with app.app_context():
+        research = db.session.scalar(select(CreditCategory).where(CreditCategory.name == "科研立项")).id
+    step = client.get(f"/credits/wizard?category={research}&group=1&person_id={staff.id}").get_data(as_text=True)
+    assert "代录：为 向导员工" in step and f"rule=%E7%9C%81%E7%BA%A7:2&amp;person_id={staff.id}" in step
+    url = f"/credits/new/{research}?rule=省级:2&person_id={staff.id}"
+    form = client.get(url).get_data(as_text=True)
+    saved = client.post(url, content_type="multipart/form-data", data={
+        "csrf_token": csrf_from(form), **common_fields(unit, activity_name="省级课题"),
+        "evidence": (io.BytesIO(png_bytes()), "立项书.png"), "action": "submit"})
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    with app.app_context():
+        record = db.session.scalar(select(CreditRecord).where(CreditRecord.activity_name == "省级课题"))
+        assert (record.person_id, record.status, str(record.credits)) == (staff.id, "submitted", "7.00")
+        assert record.evidence and record.evidence[0].person_id == staff.id
+    refused = client.get(f"/review/{record.id}")
+    assert refused.status_code == 302  # its enterer only reads it
