@@ -173,7 +173,8 @@ def add_credit_records(app: Flask, province: Province, seed: int = 20261127) -> 
         common = {"version": 1, "activity_type": "personal", "credit_level": "", "hosting_method": "", "discipline": "",
                   "sub_discipline": "", "issuing_unit_id": None, "issuer_name": "", "remarks": "", "fields": '{"hours": "6"}',
                   "deems_years": "[]",
-                  "wizard_rule": "", "deems_compliant": False, "score_note": "", "corrects_id": None}
+                  "wizard_rule": "", "deems_compliant": False, "score_note": "", "corrects_id": None,
+                  "entered_by_id": None}
 
         def rows():
             statuses = list(RECORD_STATUSES)

@@ -1,6 +1,6 @@
 """Administrative events in the audit trail (portal.models.audit): sign-in, sign-out and failures,
 password resets and changes, role and self-entry changes, staff imports, transfers, certificate
-revocations, reminders and dictionary edits. Written in the caller's transaction; never with a
+revocations, reminders, dictionary edits and approvals of whole selections. Written in the caller's transaction; never with a
 password or a code in it."""
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ TRANSFER_WITHDRAW = "transfer_withdraw"
 CERTIFICATE_REVOKE = "certificate_revoke"
 REMINDERS_SENT = "reminders_sent"
 DICTIONARY_CHANGE = "dictionary_change"
+REVIEW_BATCH = "review_batch"
 
 
 def write(action: str, target: User | None, actor: Actor | None, unit_id: int | None = None,

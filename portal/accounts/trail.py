@@ -18,7 +18,7 @@ from portal.models import AuditEntry, CreditRecord, Unit
 ACTIONS = {
     "create": _l("Record entered"), "edit": _l("Record edited"), "submit": _l("Record submitted"),
     "approve": _l("Record approved"), "reject": _l("Record returned"), "delete": _l("Record deleted"),
-    "withdraw": _l("Record withdrawn"),
+    "withdraw": _l("Record withdrawn"), "proxy_create": _l("Record entered on the person's behalf"),
     "evidence_add": _l("Evidence added"), "evidence_remove": _l("Evidence removed"),
     audit.SIGN_IN: _l("Signed in"), audit.SIGN_IN_FAILED: _l("Sign-in failed"), audit.SIGN_OUT: _l("Signed out"),
     audit.PASSWORD_CHANGE: _l("Password changed"), audit.PASSWORD_RESET: _l("Password reset"),
@@ -28,6 +28,7 @@ ACTIONS = {
     audit.TRANSFER_APPROVE: _l("Transfer approved"), audit.TRANSFER_REFUSE: _l("Transfer refused"),
     audit.TRANSFER_WITHDRAW: _l("Transfer withdrawn"), audit.CERTIFICATE_REVOKE: _l("Certificate revoked"),
     audit.REMINDERS_SENT: _l("Reminders sent"), audit.DICTIONARY_CHANGE: _l("Dictionary edited"),
+    audit.REVIEW_BATCH: _l("Whole selection approved"),
 }
 
 
@@ -106,6 +107,9 @@ def describe(entry: AuditEntry, unit_names: dict[int, str]) -> str:
         return str(_l("%(year)s: %(n)d people", year=after.get("year", ""), n=after.get("people", 0)))
     if entry.action == audit.DICTIONARY_CHANGE:
         return f"{CHANGES.get(after.get('change'), '')} {after.get('name', '')}（{after.get('code', '')}）"
+    if entry.action == audit.REVIEW_BATCH:
+        return str(_l("%(approved)d approved, %(skipped)d skipped", approved=after.get("approved", 0),
+                      skipped=after.get("changed", 0) + after.get("decided", 0) + after.get("not_allowed", 0)))
     return ""
 
 

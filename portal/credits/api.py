@@ -8,10 +8,11 @@ from collections.abc import Mapping
 from dataclasses import fields as dataclass_fields
 from typing import Any
 
-from flask import request
+from flask import abort, request
 from flask_appbuilder.api import BaseApi, expose, protect
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
+from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from portal.accounts.actor import Actor, current_actor
@@ -28,6 +29,7 @@ from portal.extensions import db
 from portal.idempotency import idempotent_api
 from portal.jsonapi import answer, json_body
 from portal.models import CreditCategory, CreditRecord, EvidenceFile
+from portal.people import services as people
 
 MB = 1024 * 1024
 # A multipart body carries a little more than the file itself: the request may exceed the
@@ -59,9 +61,13 @@ def duplicate(error: PossibleDuplicate):
     return answer(409, code="possible_duplicate", duplicate_of=error.record_id, message=str(error))
 
 
-def _self_entry_refusal(actor: Actor):
-    """403 for someone who may not enter credits (the unit has not granted self-entry); else None."""
+def _self_entry_refusal(actor: Actor, record_ids: list[int] = ()):
+    """403 for someone who may not enter credits (the unit has not granted self-entry); else None.
+    Records the actor entered on their person's behalf (代录) need no self-entry of theirs."""
     if actor.person is not None and actor.can_self_enter:
+        return None
+    if record_ids and db.session.scalar(select(func.count(CreditRecord.id)).where(
+            CreditRecord.id.in_(record_ids), CreditRecord.entered_by_id == actor.user.id)) == len(set(record_ids)):
         return None
     return answer(403, code="self_entry_required", message=_("Credit self-entry needs your unit to grant it"))
 
@@ -248,6 +254,9 @@ class CreditApi(BaseApi):
                     category_id: {type: integer}
                     wizard_choice: {type: string, example: "省级:2"}
                     confirm_duplicate: {type: boolean, description: "save although it matches a record of one's own"}
+                    person_id: {type: integer, description: "代录, admins only: enter the record on behalf of this person
+                                (a unit admin: a staff member of the unit; the provincial admin: anyone). It is marked
+                                as entered by the admin, who may not approve it; another unit's person is a 404"}
                     fields: {type: object, example: {activity_name: 心血管新进展学习班, activity_date: "2025-03-18",
                              credit_level: 国家级继续医学教育项目, hosting_method: 学习班, discipline: 临床内科学,
                              sub_discipline: 心血管病学, issuing_unit_id: 1, credits: "3", hours: "9"}}
@@ -257,13 +266,20 @@ class CreditApi(BaseApi):
             422: {description: "The Idempotency-Key came with another request: {code: idempotency_key_reused}"}
             400: {description: "Invalid fields: {message: {field: [messages]}}"}
             403: {description: "No self-entry permission: {code: self_entry_required, message}"}
+            404: {description: "person_id names nobody the admin may enter credits for"}
             409: {description: "Same category, date and name or project number as a record of one's own:
                   {code: possible_duplicate, duplicate_of: id, message}; nothing saved"}
         """
         actor = current_actor()
-        if (refusal := _self_entry_refusal(actor)) is not None:
-            return refusal
         data = json_body()
+        person = None
+        if data.get("person_id") is not None:
+            # 代录: an admin enters the record on a person's behalf (another unit's person is a 404).
+            person = people.whose(actor, given_integer(data.get("person_id")))
+            if not services.may_enter_for(actor, person):
+                abort(404)
+        elif (refusal := _self_entry_refusal(actor)) is not None:
+            return refusal
         category = next((c for c in categories.enabled() if c.id == given_integer(data.get("category_id"))), None)
         if category is None:
             return invalid({"category_id": [_("Choose the credit category")]})
@@ -273,7 +289,7 @@ class CreditApi(BaseApi):
         common, raw, errors = _read_entry(category, fields, rule)
         try:
             record = services.create(actor, category, common, raw, rule, common_errors=errors,
-                                     duplicate_confirmed=data.get("confirm_duplicate") is True)
+                                     duplicate_confirmed=data.get("confirm_duplicate") is True, person=person)
         except RecordInvalid as e:
             return invalid(e.errors)
         except PossibleDuplicate as e:
@@ -330,7 +346,7 @@ class CreditApi(BaseApi):
                   or a possible duplicate: {code: possible_duplicate, duplicate_of: id, message}"}
         """
         actor = current_actor()
-        if (refusal := _self_entry_refusal(actor)) is not None:
+        if (refusal := _self_entry_refusal(actor, [record_id])) is not None:
             return refusal
         record = services.get_own(actor, record_id)
         data = json_body()
@@ -387,7 +403,7 @@ class CreditApi(BaseApi):
             507: {description: "The evidence disk is full, nothing stored: {code: insufficient_storage, message}"}
         """
         actor = current_actor()
-        if (refusal := _self_entry_refusal(actor)) is not None:
+        if (refusal := _self_entry_refusal(actor, [record_id])) is not None:
             return refusal
         record = services.get_own(actor, record_id)
         credit_type = categories.credit_type(record.category)
@@ -527,7 +543,7 @@ class CreditApi(BaseApi):
 
     def _submit(self, ids: list[int], version: int | None):
         actor = current_actor()
-        if (refusal := _self_entry_refusal(actor)) is not None:
+        if (refusal := _self_entry_refusal(actor, ids)) is not None:
             return refusal
         chosen = [services.get_own(actor, i) for i in ids]
         try:

@@ -18,17 +18,19 @@ from portal.credits.services import EDITABLE, RecordConflict, visible
 from portal.evidence import EvidenceRejected, evidence_store, inspect, save_in_transaction, scan
 from portal.evidence.downloads import clean_name
 from portal.extensions import db
-from portal.models import CreditRecord, EvidenceFile
+from portal.models import CreditRecord, EvidenceFile, Person
 from portal.models.clock import now
+from portal.people import services as people
 
 PENDING_FOR = dt.timedelta(days=1)
 
 
 def add(actor: Actor, rules: EvidenceRules, filename: str, data: bytes, record: CreditRecord | None,
-        already: int) -> EvidenceFile:
+        already: int, person_id: int | None = None) -> EvidenceFile:
     """Check and store one upload; the file is in place once the caller commits. With ``record``
-    None the file waits for its record. ``already`` is how many files the record has (or will
-    have) besides this one. StorageFull when the disk has no room (nothing is stored)."""
+    None the file waits for its record, as a file of ``person_id`` (whose record it will prove:
+    the actor's own by default). ``already`` is how many files the record has (or will have)
+    besides this one. StorageFull when the disk has no room (nothing is stored)."""
     if record is not None:
         # Parallel uploads to one record queue here (the row stays locked until the caller
         # commits), so each counts the files the others added: never more than max_files.
@@ -46,7 +48,8 @@ def add(actor: Actor, rules: EvidenceRules, filename: str, data: bytes, record: 
     before = audit.snapshot(record) if record is not None else None
     if record is not None:
         _changed(record)
-    file = EvidenceFile(record_id=record.id if record else None, person_id=actor.person.id,
+    owner = record.person_id if record is not None else person_id or actor.person.id
+    file = EvidenceFile(record_id=record.id if record else None, person_id=owner,
                         stored_name=save_in_transaction(checked.data, checked.extension),
                         original_name=clean_name(PurePath(filename or "").name, checked.extension),
                         media_type=checked.media_type, size=checked.size, sha256=checked.sha256)
@@ -58,12 +61,14 @@ def add(actor: Actor, rules: EvidenceRules, filename: str, data: bytes, record: 
     return file
 
 
-def pending(actor: Actor, ids: list[int]) -> list[EvidenceFile]:
-    """Files of the actor's that wait for a record, by id (others' ids are ignored)."""
-    if not ids or actor.person is None:
+def pending(actor: Actor, ids: list[int], person_id: int | None = None) -> list[EvidenceFile]:
+    """Files that wait for a record of ``person_id`` (the actor's own by default), by id; others'
+    ids are ignored. The caller has checked that the actor enters records for that person."""
+    owner = person_id or (actor.person.id if actor.person else None)
+    if not ids or owner is None:
         return []
     return list(db.session.scalars(select(EvidenceFile).where(
-        EvidenceFile.id.in_(ids), EvidenceFile.record_id.is_(None), EvidenceFile.person_id == actor.person.id,
+        EvidenceFile.id.in_(ids), EvidenceFile.record_id.is_(None), EvidenceFile.person_id == owner,
     ).order_by(EvidenceFile.id)))
 
 
@@ -107,7 +112,10 @@ def find(actor: Actor, file_id: int) -> EvidenceFile:
     if file is None:
         abort(404)
     if file.record_id is None:
-        if actor.person is None or file.person_id != actor.person.id:
+        own = actor.person is not None and file.person_id == actor.person.id
+        # An admin's upload for an entry on a person's behalf (代录) waits as that person's file.
+        if not own and db.session.scalar(people.scoped(actor).with_only_columns(Person.id)
+                                         .where(Person.id == file.person_id)) is None:
             abort(404)
     elif db.session.scalar(visible(actor).with_only_columns(CreditRecord.id).where(CreditRecord.id == file.record_id)) is None:
         abort(404)

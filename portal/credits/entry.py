@@ -18,7 +18,7 @@ from portal.credits.forms import CommonFields
 from portal.credits.services import PossibleDuplicate, RecordConflict, RecordInvalid
 from portal.evidence import EvidenceRejected, StorageFull
 from portal.extensions import db
-from portal.models import CreditCategory, CreditRecord, EvidenceFile
+from portal.models import CreditCategory, CreditRecord, EvidenceFile, Person
 
 TYPE_PREFIX = "f-"
 
@@ -73,19 +73,22 @@ def build(common_class: type[CommonFields], category: CreditCategory, record: Cr
                      group_index=group_index)
 
 
-def save(actor: Actor, entry: EntryForm, record: CreditRecord | None, submit: bool) -> tuple[CreditRecord | None, str]:
-    """Store the uploads first (so none is lost), then create or update the record, attach them
-    and, when asked, submit it, in one transaction: a fault on the way leaves no new draft behind
-    an error page. Returns the record (None when the form must come back with errors) and why it
-    stays a draft when it could not be submitted."""
-    entry.pending = attachments.pending(actor, [int(i) for i in request.form.getlist("pending") if i.isdigit()])
+def save(actor: Actor, entry: EntryForm, record: CreditRecord | None, submit: bool,
+         person: Person | None = None) -> tuple[CreditRecord | None, str]:
+    """Store the uploads first (so none is lost), then create or update the record (a new one for
+    ``person`` when an admin enters it on their behalf), attach them and, when asked, submit it,
+    in one transaction: a fault on the way leaves no new draft behind an error page. Returns the
+    record (None when the form must come back with errors) and why it stays a draft when it
+    could not be submitted."""
+    owner = record.person_id if record is not None else person.id if person is not None else None
+    entry.pending = attachments.pending(actor, [int(i) for i in request.form.getlist("pending") if i.isdigit()], owner)
     already = len(entry.pending) + (len(record.evidence) if record is not None else 0)
     for upload in request.files.getlist("evidence"):
         if not upload or not upload.filename:
             continue
         try:
             entry.pending.append(attachments.add(actor, entry.credit_type.evidence, upload.filename, upload.read(),
-                                                 None, already))
+                                                 None, already, owner))
             already += 1
         except EvidenceRejected as e:
             entry.upload_errors.append(str(e))
@@ -113,7 +116,8 @@ def save(actor: Actor, entry: EntryForm, record: CreditRecord | None, submit: bo
     confirmed = request.form.get("confirm_duplicate") == "1"
     try:
         if record is None:
-            record = services.create(actor, entry.category, common, raw, rule_key, duplicate_confirmed=confirmed)
+            record = services.create(actor, entry.category, common, raw, rule_key, duplicate_confirmed=confirmed,
+                                     person=person)
         else:
             services.update(actor, record, request.form.get("version", type=int), entry.category, common, raw, rule_key,
                             duplicate_confirmed=confirmed)

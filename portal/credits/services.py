@@ -25,7 +25,7 @@ from portal.contracts import Common, CreditType, Period, ScoringContext, to_json
 from portal.credits import audit
 from portal.dictionaries.services import level_classes
 from portal.extensions import db
-from portal.models import CreditCategory, CreditRecord
+from portal.models import CreditCategory, CreditRecord, Person
 from portal.models.clock import now
 
 EDITABLE = ("draft", "rejected")
@@ -79,11 +79,25 @@ def get(actor: Actor, record_id: int) -> CreditRecord:
 
 
 def get_own(actor: Actor, record_id: int) -> CreditRecord:
-    """A record of the actor's own (to edit, submit or delete); anyone else's is a 404."""
+    """A record of the actor's own, or one they entered for someone (代录), to edit, submit or
+    delete; anyone else's is a 404."""
     record = get(actor, record_id)
-    if not actor.is_person(record.person_id):
+    if not (actor.is_person(record.person_id) or entered_by(actor, record)):
         abort(404)
     return record
+
+
+def entered_by(actor: Actor, record: CreditRecord) -> bool:
+    """Whether ``actor`` entered ``record`` on its person's behalf (代录)."""
+    return record.entered_by_id is not None and record.entered_by_id == actor.user.id
+
+
+def may_enter_for(actor: Actor, person: Person) -> bool:
+    """Whether ``actor`` may enter credits on ``person``'s behalf: a unit admin for the unit's
+    staff, the provincial admin for anyone (an out-of-province learner included)."""
+    if actor.is_person(person.id):
+        return False
+    return actor.is_province_admin or (actor.is_unit_admin and person.unit_id == actor.unit_id)
 
 
 # --- scoring -------------------------------------------------------------------------------------
@@ -209,21 +223,27 @@ def _apply(record: CreditRecord, category: CreditCategory, common: Mapping[str, 
 
 def create(actor: Actor, category: CreditCategory, common: Mapping[str, Any], raw_fields: Mapping[str, Any],
            wizard_rule: str = "", corrects: CreditRecord | None = None,
-           common_errors: Mapping[str, list[str]] | None = None, duplicate_confirmed: bool = False) -> CreditRecord:
-    """A new draft of the actor's own, scored now (see :func:`score` for ``common_errors``). It is
-    part of the caller's transaction (its evidence, its submission): the caller commits, or rolls
-    back on PossibleDuplicate (unless ``duplicate_confirmed``)."""
-    if actor.person is None:
+           common_errors: Mapping[str, list[str]] | None = None, duplicate_confirmed: bool = False,
+           person: Person | None = None) -> CreditRecord:
+    """A new draft of the actor's own, or of ``person`` entered on their behalf (代录: marked as
+    entered by the actor, who may then not approve it), scored now (see :func:`score` for
+    ``common_errors``). It is part of the caller's transaction (its evidence, its submission):
+    the caller commits, or rolls back on PossibleDuplicate (unless ``duplicate_confirmed``)."""
+    proxy = person is not None and not actor.is_person(person.id)
+    if proxy and not may_enter_for(actor, person):
+        abort(404)
+    subject = person if proxy else actor.person
+    if subject is None:
         abort(404)
     scored = score(category, raw_fields, common, wizard_rule, common_errors)
-    record = CreditRecord(person_id=actor.person.id, unit_id=actor.person.unit_id, status="draft",
-                          corrects_id=corrects.id if corrects else None)
+    record = CreditRecord(person_id=subject.id, unit_id=subject.unit_id, status="draft",
+                          corrects_id=corrects.id if corrects else None, entered_by_id=actor.user.id if proxy else None)
     _apply(record, category, common, scored, wizard_rule)
     db.session.add(record)
     db.session.flush()
     if corrects is None:  # a correction is the same activity on purpose
         _refuse_duplicate(record, duplicate_confirmed)
-    audit.write(record, actor, "create", None, audit.snapshot(record))
+    audit.write(record, actor, "proxy_create" if proxy else "create", None, audit.snapshot(record))
     return record
 
 
@@ -233,7 +253,8 @@ def correct(actor: Actor, record: CreditRecord) -> CreditRecord:
     if record.status != "approved":
         raise RecordConflict(_("Only an approved record is corrected this way; edit a draft or a rejected one directly."))
     common = {name: getattr(record, name) for name in COMMON_FIELDS}
-    correction = create(actor, record.category, common, record.fields, record.wizard_rule, corrects=record)
+    correction = create(actor, record.category, common, record.fields, record.wizard_rule, corrects=record,
+                        person=record.person)
     db.session.commit()
     return correction
 

@@ -16,19 +16,20 @@ from portal import idempotency
 from portal.accounts.actor import current_actor
 from portal.categories import services as categories
 from portal.contracts import CLASS_LABELS, Entry
-from portal.credits import attachments, audit, history, services
+from portal.credits import attachments, audit, history, reviewers, services
 from portal.credits import entry as entries
 from portal.credits.forms import FreeFormFields, WizardFields, entry_fields
 from portal.credits.services import RecordConflict, RecordInvalid, status_label
 from portal.evidence import downloads, evidence_store
 from portal.extensions import db
-from portal.models import CreditCategory, CreditRecord, EvidenceFile, Unit
+from portal.models import CreditCategory, CreditRecord, EvidenceFile, Person, Unit
 from portal.pagination import paginate
+from portal.people import services as people
 
 PER_PAGE = 20
 ACTIONS = {"create": _l("Created"), "edit": _l("Edited"), "submit": _l("Submitted"), "approve": _l("Approved"),
            "reject": _l("Rejected"), "delete": _l("Deleted"), "withdraw": _l("Withdrawn"), "evidence_add": _l("Evidence added"),
-           "evidence_remove": _l("Evidence removed")}
+           "evidence_remove": _l("Evidence removed"), "proxy_create": _l("Entered on the person's behalf")}
 ENTRY_FORM = "form:credit-entry"
 ROLES = {"learner": _l("Learner"), "unit_admin": _l("Unit admin"), "province_admin": _l("Provincial admin")}
 
@@ -43,7 +44,8 @@ class CreditEntryView(BaseView):
     @expose("/new/free", methods=["GET", "POST"])
     @has_access
     def free_form(self):
-        if (refusal := self._needs_permission()) is not None:
+        subject = self._on_behalf_of()
+        if subject is None and (refusal := self._needs_permission()) is not None:
             return refusal
         choices = categories.offering(Entry.FORM)
         if not choices:
@@ -53,12 +55,13 @@ class CreditEntryView(BaseView):
         if category is None:
             abort(404)
         return self._entry(entries.build(FreeFormFields, category, None), None, _("Enter credits (free form)"),
-                           choices=choices)
+                           choices=choices, subject=subject)
 
     @expose("/wizard")
     @has_access
     def wizard(self):
-        if (refusal := self._needs_permission()) is not None:
+        subject = self._on_behalf_of()
+        if subject is None and (refusal := self._needs_permission()) is not None:
             return refusal
         choices = [c for c in categories.offering(Entry.WIZARD) if categories.wizard(c)]
         # Choosing the rule again for a record being edited (?record=): its category, its edit page.
@@ -71,28 +74,29 @@ class CreditEntryView(BaseView):
         group = groups[group_index] if group_index is not None and 0 <= group_index < len(groups) else None
         return self.render_template("portal/credits/wizard.html", title=_("Enter credits (wizard)"),
                                     choices=choices, category=category, groups=groups, group=group, group_index=group_index,
-                                    record=record)
+                                    record=record, subject=subject)
 
     @expose("/new/<int:category_id>", methods=["GET", "POST"])
     @has_access
     def wizard_entry(self, category_id: int):
-        if (refusal := self._needs_permission()) is not None:
+        subject = self._on_behalf_of()
+        if subject is None and (refusal := self._needs_permission()) is not None:
             return refusal
         category = next((c for c in categories.enabled() if c.id == category_id), None)
         if category is None:
             abort(404)
         entry = entries.build(WizardFields, category, None, request.args.get("rule", ""))
         if entry.rule is None:
-            return redirect(url_for("CreditEntryView.wizard", category=category.id))
-        return self._entry(entry, None, _("Enter credits (wizard)"))
+            return redirect(url_for("CreditEntryView.wizard", category=category.id, person_id=subject.id if subject else None))
+        return self._entry(entry, None, _("Enter credits (wizard)"), subject=subject)
 
     @expose("/<int:record_id>/edit", methods=["GET", "POST"])
     @has_access
     def edit(self, record_id: int):
-        if (refusal := self._needs_permission()) is not None:
-            return refusal
         actor = current_actor()
         record = services.get_own(actor, record_id)
+        if (refusal := self._needs_permission(record)) is not None:
+            return refusal
         if record.status not in services.EDITABLE:
             flash(_("A record that is %(status)s cannot be changed.", status=status_label(record.status)), "warning")
             return redirect(url_for("CreditEntryView.detail", record_id=record.id))
@@ -102,8 +106,9 @@ class CreditEntryView(BaseView):
         return self._entry(entry, record, _("Edit credit record"))
 
     def _entry(self, entry: entries.EntryForm, record: CreditRecord | None, title: str,
-               choices: list[CreditCategory] = ()):
-        """The entry page; ``choices`` are the free form's categories, offered when there are several."""
+               choices: list[CreditCategory] = (), subject: Person | None = None):
+        """The entry page; ``choices`` are the free form's categories, offered when there are several;
+        ``subject``: the person an admin enters a new record for (代录)."""
         actor = current_actor()
         # A new record's form carries a one-time token: the same form posted again (a double
         # click, a resend after a timeout) lands on the record its first post made.
@@ -116,7 +121,8 @@ class CreditEntryView(BaseView):
                     flash(_("This form was already saved: here is the record it made."), "info")
                     return redirect(url_for("CreditEntryView.detail", record_id=int(earlier.body)))
             try:
-                saved, problem = entries.save(actor, entry, record, submit=request.form.get("action") == "submit")
+                saved, problem = entries.save(actor, entry, record, submit=request.form.get("action") == "submit",
+                                              person=subject)
             except BaseException:
                 if record is None and request.form.get("form_token"):
                     idempotency.give_up(ENTRY_FORM, form_token)
@@ -131,11 +137,15 @@ class CreditEntryView(BaseView):
                     flash(problem, "warning")
                     return redirect(url_for("CreditEntryView.edit", record_id=saved.id))
                 flash(_("Submitted for review.") if request.form.get("action") == "submit" else _("Saved as a draft."), "success")
+                if services.entered_by(actor, saved):
+                    return redirect(url_for("CreditEntryView.detail", record_id=saved.id))
                 return redirect(url_for("CreditEntryView.mine"))
         issuing_unit = db.session.get(Unit, entry.common.issuing_unit_id.data) if entry.common.issuing_unit_id.data else None
         return self.render_template("portal/credits/entry.html", title=title, entry=entry, record=record,
                                     issuing_unit=issuing_unit, prefix=entries.TYPE_PREFIX, choices=choices,
-                                    form_token=form_token, class_labels=CLASS_LABELS)
+                                    form_token=form_token, class_labels=CLASS_LABELS,
+                                    subject=subject or (record.person if record is not None and services.entered_by(actor, record)
+                                                        else None))
 
     # --- my records -------------------------------------------------------------------------
 
@@ -172,10 +182,10 @@ class CreditEntryView(BaseView):
     @expose("/<int:record_id>/correct", methods=["POST"])
     @has_access
     def correct(self, record_id: int):
-        if (refusal := self._needs_permission()) is not None:
-            return refusal
         actor = current_actor()
         record = services.get_own(actor, record_id)
+        if (refusal := self._needs_permission(record)) is not None:
+            return refusal
         try:
             correction = services.correct(actor, record)
         except (RecordInvalid, RecordConflict) as e:
@@ -196,16 +206,18 @@ class CreditEntryView(BaseView):
         return self._take_back(record_id, services.withdraw, _("The record was withdrawn before review."))
 
     def _take_back(self, record_id: int, take_back, done: str):
-        if (refusal := self._needs_permission()) is not None:
-            return refusal
         actor = current_actor()
         record = services.get_own(actor, record_id)
+        if (refusal := self._needs_permission(record)) is not None:
+            return refusal
         try:
             take_back(actor, record, request.form.get("version", type=int))
         except RecordConflict as e:
             flash(str(e), "danger")
             return redirect(url_for("CreditEntryView.detail", record_id=record.id))
         flash(done, "success")
+        if services.entered_by(actor, record):
+            return redirect(url_for("PeopleView.detail", person_id=record.person_id))
         return redirect(url_for("CreditEntryView.mine"))
 
     # --- one record and its evidence --------------------------------------------------------
@@ -220,16 +232,18 @@ class CreditEntryView(BaseView):
         return self.render_template(
             "portal/credits/detail.html", title=record.activity_name, record=record, trail=trail, users=users,
             status_label=status_label, credit_type=credit_type, actions=ACTIONS, roles=ROLES,
-            wording=history.Wording(credit_type), own=actor.is_person(record.person_id), certificate=record.certificate,
+            wording=history.Wording(credit_type), own=actor.is_person(record.person_id) or services.entered_by(actor, record),
+            certificate=record.certificate,
+            unit_reviewers=reviewers.unit_reviewers(record) if record.status == "submitted" else [],
         )
 
     @expose("/<int:record_id>/evidence/<int:file_id>/remove", methods=["POST"])
     @has_access
     def remove_evidence(self, record_id: int, file_id: int):
-        if (refusal := self._needs_permission()) is not None:
-            return refusal
         actor = current_actor()
         record = services.get_own(actor, record_id)
+        if (refusal := self._needs_permission(record)) is not None:
+            return refusal
         try:
             attachments.remove(actor, record, file_id)
             flash(_("The file was removed."), "success")
@@ -261,6 +275,18 @@ class CreditEntryView(BaseView):
         response.headers["Cache-Control"] = "private, max-age=3600"
         return response
 
+    def _on_behalf_of(self) -> Person | None:
+        """For an entry on someone's behalf (代录, ``?person_id=``): that person, whom a unit admin
+        finds among the unit's staff and the provincial admin anywhere (anyone else: 404)."""
+        person_id = request.args.get("person_id")
+        if not person_id:
+            return None
+        actor = current_actor()
+        person = people.whose(actor, person_id)
+        if not services.may_enter_for(actor, person):
+            abort(404)
+        return person
+
     def _evidence_missing(self, file: EvidenceFile):
         """404 in words when a row's file is gone (a database restored without its instance folder)."""
         current_app.logger.warning("evidence file %s (row %d) is missing: restore it from a backup",
@@ -277,9 +303,12 @@ class CreditEntryView(BaseView):
             query = query.where(Unit.name.contains(q) | (Unit.code == q))
         return jsonify(results=[{"id": i, "text": name} for i, name in db.session.execute(query)])
 
-    def _needs_permission(self):
-        """The page that explains how to get self-entry, for someone without it; else None."""
+    def _needs_permission(self, record: CreditRecord | None = None):
+        """The page that explains how to get self-entry, for someone without it; else None. The
+        admin who entered ``record`` on its person's behalf (代录) needs no self-entry to change it."""
         actor = current_actor()
         if actor.person is not None and actor.can_self_enter:
+            return None
+        if record is not None and services.entered_by(actor, record):
             return None
         return self.render_template("portal/credits/no_permission.html", title=_("Credit entry")), 403

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -76,6 +77,9 @@ class CreditRecord(Model):
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # A correction of an approved record is a new record pointing to it.
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("credit_record.id"))
+    # 代录: the admin who entered the record on the person's behalf (None: the person did). They
+    # may not approve it.
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now(), onupdate=func.now())
 
@@ -83,6 +87,7 @@ class CreditRecord(Model):
     unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
     category: Mapped[CreditCategory] = relationship()
     issuing_unit: Mapped[Unit | None] = relationship(foreign_keys=[issuing_unit_id])
+    entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
     evidence: Mapped[list[EvidenceFile]] = relationship(back_populates="record", order_by="EvidenceFile.id")
     # Its certificate, once issued (portal.models.certificates): read here, written there.
     certificate: Mapped[Certificate | None] = relationship(viewonly=True)

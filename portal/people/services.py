@@ -51,10 +51,10 @@ class PersonConflict(ValueError):
         self.field = field
 
 
-def has_role(role_name: str):
-    """SQL: the person's account has ``role_name``."""
+def has_role(role_name: str, person=Person):
+    """SQL: the person's account (of ``person``, Person or an alias of it) has ``role_name``."""
     return exists().where(
-        assoc_user_role.c.user_id == Person.user_id,
+        assoc_user_role.c.user_id == person.user_id,
         assoc_user_role.c.role_id == select(Role.id).where(Role.name == role_name).scalar_subquery(),
     )
 

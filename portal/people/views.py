@@ -102,6 +102,8 @@ class PeopleView(BaseView):
             person=person_dict(person, unmasked=actor.is_province_admin), history=history_rows(person),
             photo=person.photo, manageable=services.may_manage_account(actor, person),
             correction=year_correction_form(actor, person) if actor.is_province_admin else None,
+            # 代录: the admin may enter credits for anyone they see here but themselves.
+            on_behalf=not actor.is_person(person.id),
         )
 
     @expose("/<int:person_id>/years", methods=["POST"])

@@ -1,11 +1,12 @@
-"""学分审核: the unit admin's queue of submitted records of the unit's own staff, with filters,
-a detail view with the evidence beside the fields, and approve / reject one by one or in
-batches (a rejection needs a comment)."""
+"""学分审核: the queue of submitted records (a unit admin's staff; for the province every unit, by
+city/county/unit, category and age), with filters, a detail view with the evidence beside the
+fields, approve / reject one by one, ticked, or the whole selection, and the province's per-unit
+backlog."""
 from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
@@ -14,16 +15,21 @@ from werkzeug.datastructures import MultiDict
 from portal.accounts.actor import current_actor
 from portal.accounts.redirects import safe_next
 from portal.categories import services as categories
+from portal.compliance import stats
 from portal.contracts import CLASS_LABELS
+from portal.credits import reviewers
 from portal.credits import services as credits
 from portal.credits.services import RecordConflict, RecordInvalid, status_label
 from portal.dictionaries import services as dictionaries
 from portal.models import CreditRecord
+from portal.models.units import UNIT_KINDS
 from portal.pagination import paginate
-from portal.request_args import date_arg
+from portal.review import exports
 from portal.review import services as review
 
 PER_PAGE = 20
+# The filters a whole selection carries from the page to the action (review.Filters.read).
+FILTER_NAMES = ("person", "category_id", "credit_level", "from", "to", "unit_id", "older_than", "province_only")
 
 
 class ReviewView(BaseView):
@@ -38,23 +44,35 @@ class ReviewView(BaseView):
 
     def _queue(self, args: MultiDict, here: str):
         actor = current_actor()
-        query = review.queue(actor, person=args.get("person", "").strip(), category_id=args.get("category_id", type=int),
-                             credit_level=args.get("credit_level", ""), start=date_arg("from", args), end=date_arg("to", args))
-        page = paginate(query, (CreditRecord.submitted_at, CreditRecord.id), PER_PAGE,
+        filters = review.Filters.read(args)
+        page = paginate(review.queue(actor, filters), (CreditRecord.submitted_at, CreditRecord.id), PER_PAGE,
                         (joinedload(CreditRecord.person, innerjoin=True), joinedload(CreditRecord.category),
+                         joinedload(CreditRecord.entered_by), joinedload(CreditRecord.unit),
                          selectinload(CreditRecord.evidence)))
         return self.render_template(
             "portal/review/queue.html", title=_("Credit review"), page=page,
             categories=categories.everything(), levels=dictionaries.tree("credit_levels"),
             waiting=review.waiting(actor), args=args, here=here, duplicates=credits.duplicates_of(page.rows),
+            province=actor.is_province_admin, units=stats.units() if actor.is_province_admin else [],
+            mark=review.selection_mark(), filter_names=FILTER_NAMES, export_kind=exports.QUEUE, unit_kinds=UNIT_KINDS,
         )
+
+    @expose("/backlog")
+    @has_access
+    def backlog(self):
+        """The province's backlog: per unit, how many records wait and since when."""
+        if not current_actor().is_province_admin:
+            abort(404)
+        sort = request.args.get("sort", "count")
+        return self.render_template("portal/review/backlog.html", title=_("Review backlog by unit"),
+                                    rows=review.backlog(sort), sort=sort, export_kind=exports.BACKLOG)
 
     @expose("/<int:record_id>")
     @has_access
     def detail(self, record_id: int):
         actor = current_actor()
         record = credits.get(actor, record_id)
-        if record.unit_id != actor.unit_id:
+        if not reviewers.may_decide(actor, record):
             return redirect(url_for("CreditEntryView.detail", record_id=record.id))
         return self._detail(record)
 
@@ -68,6 +86,8 @@ class ReviewView(BaseView):
     def decide(self):
         actor = current_actor()
         back = safe_next(request.form.get("next"), url_for("ReviewView.queue"))
+        if request.form.get("all_matching") == "1":
+            return self._decide_matching(actor, back)
         ids = [int(i) for i in request.form.getlist("record_id") if i.isdigit()]
         if not ids:
             flash(_("Tick at least one record first."), "warning")
@@ -83,10 +103,32 @@ class ReviewView(BaseView):
         except RecordConflict as e:
             # Nothing was decided: the reviewer gets the page again with what the records hold now.
             flash(str(e), "danger")
-            if len(chosen) == 1 and chosen[0].unit_id == actor.unit_id:
+            if len(chosen) == 1 and reviewers.may_decide(actor, chosen[0]):
                 return self._detail(chosen[0]), 409
             return self._queue(MultiDict(parse_qsl(urlsplit(back).query)), back), 409
         message = (_("%(n)d records approved.", n=len(chosen)) if decision == "approve"
                    else _("%(n)d records rejected; the learners see your comment.", n=len(chosen)))
         flash(message, "success")
+        return redirect(back)
+
+    def _decide_matching(self, actor, back: str):
+        """审核通过 for the whole selection: every record matching the filters, on every page,
+        unchanged since the page showed it (``mark``). Rejections need a comment per record."""
+        mark = request.form.get("mark", type=int)
+        if request.form.get("decision") != "approve":
+            flash(_("A whole selection can only be approved; reject records one by one, saying why."), "warning")
+            return redirect(back)
+        if mark is None:
+            flash(_("Open the queue again and choose the selection anew."), "warning")
+            return redirect(back)
+        report = review.approve_matching(actor, review.Filters.read(request.form), mark)
+        parts = [_("%(n)d records approved.", n=report.approved)]
+        if report.changed:
+            parts.append(_("%(n)d skipped: changed or submitted after you made the selection; look at them again.",
+                           n=report.changed))
+        if report.decided:
+            parts.append(_("%(n)d skipped: decided or withdrawn meanwhile.", n=report.decided))
+        if report.not_allowed:
+            parts.append(_("%(n)d skipped: you may not review them (your own, or entered by you).", n=report.not_allowed))
+        flash(" ".join(parts), "success" if report.approved else "info")
         return redirect(back)

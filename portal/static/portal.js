@@ -5,3 +5,11 @@ document.querySelectorAll("form.confirm-submit").forEach(function (form) {
     if (!window.confirm(form.dataset.confirm)) event.preventDefault();
   });
 });
+
+/* A ticked box with a data-confirm question (a whole selection: "all N matching") asks it before
+   its form is sent. */
+document.querySelectorAll("input[data-confirm]").forEach(function (box) {
+  box.form.addEventListener("submit", function (event) {
+    if (box.checked && !window.confirm(box.dataset.confirm)) event.preventDefault();
+  });
+});
