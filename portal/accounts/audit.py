@@ -28,6 +28,7 @@ TRANSFER_APPROVE = "transfer_approve"
 TRANSFER_REFUSE = "transfer_refuse"
 TRANSFER_WITHDRAW = "transfer_withdraw"
 CERTIFICATE_REVOKE = "certificate_revoke"
+CREDENTIAL_KEY_ROTATE = "credential_key_rotate"
 REMINDERS_SENT = "reminders_sent"
 DICTIONARY_CHANGE = "dictionary_change"
 

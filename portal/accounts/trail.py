@@ -28,6 +28,7 @@ ACTIONS = {
     audit.TRANSFER_APPROVE: _l("Transfer approved"), audit.TRANSFER_REFUSE: _l("Transfer refused"),
     audit.TRANSFER_WITHDRAW: _l("Transfer withdrawn"), audit.CERTIFICATE_REVOKE: _l("Certificate revoked"),
     audit.REMINDERS_SENT: _l("Reminders sent"), audit.DICTIONARY_CHANGE: _l("Dictionary edited"),
+    audit.CREDENTIAL_KEY_ROTATE: _l("Credential signing key rotated"),
 }
 
 
