@@ -63,8 +63,8 @@ def verify_file(content: bytes) -> Report:
             report.add(name, labels[name], SKIPPED, _("Not checked: the issuer key is unknown."))
         return report
     report.add("issuer_key", labels["issuer_key"], PASSED,
-               _("Signed with the province's key %(kid)s (%(state)s).", kid=key.kid,
-                 state=_("the current key") if key.current else _("an earlier key, still published")))
+               _("Signed with the province's current key.") if key.current
+               else _("Signed with an earlier key of the province, replaced since and still published."))
     payload = _signed_payload(token, key)
     if payload is None or (shown is not None and shown != payload):
         report.add("signature", labels["signature"], FAILED,
@@ -73,7 +73,7 @@ def verify_file(content: bytes) -> Report:
             report.add(name, labels[name], SKIPPED, _("Not checked: the signature is not valid."))
         return report
     report.add("signature", labels["signature"], PASSED, _("The signature is valid: the content is exactly as issued."))
-    report.claims = _claims(payload)
+    report.claims = {**_claims(payload), "kid": key.kid}
     errors = sorted(Draft201909Validator(openbadges.schema()).iter_errors(payload), key=lambda e: list(e.path))
     if errors or "OpenBadgeCredential" not in payload.get("type", []):
         where = "/".join(str(p) for p in errors[0].path) if errors else "type"
