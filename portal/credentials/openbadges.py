@@ -23,14 +23,8 @@ DATA = Path(__file__).resolve().parent.parent / "data" / "credentials"
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 SCHEMA_ID = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
-# The pinned copy of each context, by the URL credentials name it with.
+# The pinned copy of each context, by the URL credentials name it with, in the order they must name them.
 CONTEXT_FILES = {VC_CONTEXT: "credentials-v2.jsonld", OB_CONTEXT: "ob-context-3.0.3.json"}
-
-
-@cache
-def context(url: str) -> dict[str, Any]:
-    return json.loads((DATA / CONTEXT_FILES[url]).read_text(encoding="utf-8"))
-
 
 @cache
 def schema() -> dict[str, Any]:
@@ -92,7 +86,7 @@ def credential(certificate: Certificate, id_number: str, list_number: int, index
     status_list = status_list_url(list_number)
     level = f"{s['credit_level']} · {s['credit_class']}"
     return {
-        "@context": [VC_CONTEXT, OB_CONTEXT],
+        "@context": list(CONTEXT_FILES),
         "id": credential_id,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": f"{s['title']} {s['number']}",

@@ -75,8 +75,9 @@ def verify_file(content: bytes) -> Report:
     report.add("signature", labels["signature"], PASSED, _("The signature is valid: the content is exactly as issued."))
     report.claims = {**_claims(payload), "kid": key.kid}
     errors = sorted(Draft201909Validator(openbadges.schema()).iter_errors(payload), key=lambda e: list(e.path))
-    if errors or "OpenBadgeCredential" not in payload.get("type", []):
-        where = "/".join(str(p) for p in errors[0].path) if errors else "type"
+    standard = "OpenBadgeCredential" in payload.get("type", []) and payload.get("@context") == list(openbadges.CONTEXT_FILES)
+    if errors or not standard:
+        where = "/".join(str(p) for p in errors[0].path) if errors else "type, @context"
         report.add("schema", labels["schema"], FAILED,
                    _("It does not follow the Open Badges 3.0 schema (at %(where)s).", where=where))
     else:
