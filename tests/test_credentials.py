@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import stat
+import threading
 
 import jwt as pyjwt
 import pytest
@@ -24,11 +25,12 @@ from sqlalchemy import select
 
 from portal.accounts.actor import actor_for
 from portal.certificates import services as certificates
-from portal.credentials import keys, openbadges
+from portal.credentials import keys, openbadges, services
 from portal.extensions import db
 from portal.models import AuditEntry, Certificate, Person, VerifiableCredential
 from tests.conftest import csrf_from
 from tests.helpers import PASSWORD, api_token, approved_record, id_number, login
+from tests.test_link_walk import ENGLISH, _Links
 
 FREE = "非向导录入"
 
@@ -279,15 +281,44 @@ def test_only_who_may_see_the_certificate_gets_its_credential(app, world):
     assert anonymous.get("/verify/not-a-token/credential.json").status_code == 404
 
 
-def test_the_verification_page_offers_the_credential(app, world):
+def _english(html):
+    parser = _Links()
+    parser.feed(html)
+    return ENGLISH.findall(" ".join(parser.text))
+
+
+def test_the_verification_page_offers_the_credential_in_chinese(app, world):
     with app.app_context():
         token = db.session.scalar(select(Certificate.token).where(Certificate.number == world["numbers"][0]))
     anonymous = app.test_client()
     page = anonymous.get(f"/verify/{token}").get_data(as_text=True)
     assert f"/verify/{token}/credential.json" in page and "下载可验证凭证" in page
+    assert _english(page) == []
     downloaded = anonymous.get(f"/verify/{token}/credential.json")
     assert downloaded.status_code == 200
-    assert "凭证有效" in _verify_page(anonymous, downloaded.get_data()).get_data(as_text=True)
+    result = _verify_page(anonymous, downloaded.get_data()).get_data(as_text=True)
+    assert "凭证有效" in result and _english(result) == []
+
+
+def test_two_requests_at_once_get_one_credential(app, world):
+    with app.app_context():
+        certificate_id = db.session.scalar(select(Certificate.id).where(Certificate.number == world["numbers"][0]))
+    found, barrier = [], threading.Barrier(2)
+
+    def ask():
+        with app.test_request_context():
+            barrier.wait()
+            found.append(services.of_certificate(db.session.get(Certificate, certificate_id)).id)
+            db.session.remove()
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(found) == 2 and found[0] == found[1]
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(VerifiableCredential.id))) == 1
 
 
 def test_the_verifier_page_wants_its_csrf_token_and_refuses_big_files(app, world):

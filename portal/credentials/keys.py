@@ -71,9 +71,14 @@ def rotate() -> str:
 
 def signing_key() -> SigningKey:
     ensure()
-    private = _privates(folder())[-1]
-    kid = private.name.removesuffix(PRIVATE)
-    return SigningKey(kid, _cached(private, serialization.load_pem_private_key, password=None))
+    try:
+        private = _privates(folder())[-1]
+        key = _cached(private, serialization.load_pem_private_key, password=None)
+    except FileNotFoundError:
+        # A rotation deleted it between listing and reading: the new key is there now.
+        private = _privates(folder())[-1]
+        key = _cached(private, serialization.load_pem_private_key, password=None)
+    return SigningKey(private.name.removesuffix(PRIVATE), key)
 
 
 def published() -> list[PublicKey]:
