@@ -102,7 +102,8 @@ def credential(certificate: Certificate, id_number: str, list_number: int, index
             "activityStartDate": _day(s["project_start"]),
             "activityEndDate": _day(s["project_end"]),
             "achievement": {
-                "id": f"{base_url()}/credentials/achievements/{s['number']}",
+                # Stable names, not URLs: the portal publishes no page per achievement or organiser.
+                "id": _name(s["verify_url"]),
                 "type": ["Achievement"],
                 "achievementType": "ext:ContinuingMedicalEducationCredit",
                 "name": s["project_name"],
@@ -111,7 +112,8 @@ def credential(certificate: Certificate, id_number: str, list_number: int, index
                 "creditsAvailable": credits,
                 "humanCode": s["project_number"] or s["number"],
                 "tag": [s["credit_level"], s["credit_class"]],
-                "creator": {"id": f"{issuer_id()}#organiser", "type": ["Profile"], "name": s["organiser"]},
+                "creator": {"id": _name(f"{base_url()}/organiser/{s['organiser']}"), "type": ["Profile"],
+                            "name": s["organiser"]},
                 "inLanguage": "zh-CN",
             },
         },
@@ -126,6 +128,11 @@ def credential(certificate: Certificate, id_number: str, list_number: int, index
         "jti": credential_id,
         "nbf": int(issued.timestamp()),
     }
+
+
+def _name(url: str) -> str:
+    """A stable URN for something the portal publishes no page for (an achievement, an organiser)."""
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, url)}"
 
 
 def status_list_credential(list_number: int, encoded: str, now: dt.datetime) -> dict[str, Any]:
