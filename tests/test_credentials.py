@@ -326,6 +326,8 @@ def test_the_verifier_page_wants_its_csrf_token_and_refuses_big_files(app, world
     assert anonymous.post("/credentials/verify", data={"file": (io.BytesIO(b"{}"), "x.json")},
                           content_type="multipart/form-data").status_code == 400
     too_big = _verify_page(anonymous, b" " * (app.config["CREDENTIAL_UPLOAD_MAX"] + 1))
-    assert too_big.status_code == 413
+    assert too_big.status_code == 413 and "文件超过" in too_big.get_data(as_text=True)
+    far_too_big = _verify_page(anonymous, b" " * (app.config["CREDENTIAL_UPLOAD_MAX"] * 4))
+    assert far_too_big.status_code == 413 and "文件超过" in far_too_big.get_data(as_text=True)
     junk = _verify_page(anonymous, b"not a credential").get_data(as_text=True)
     assert "凭证无效" in junk and _outcomes(junk) == {"format": "failed"}

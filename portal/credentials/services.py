@@ -44,11 +44,13 @@ def of_token(token: str) -> VerifiableCredential | None:
 
 
 def of_certificate(certificate: Certificate) -> VerifiableCredential:
+    """The certificate's credential, signed now if it has none yet; CertificateRevoked when the
+    certificate was revoked (its credential is never sent again)."""
+    if certificate.revoked_at is not None:
+        raise CertificateRevoked(certificate)
     found = _existing(certificate.id)
     if found is not None:
         return found
-    if certificate.revoked_at is not None:
-        raise CertificateRevoked(certificate)
     id_number = db.session.get(Person, certificate.person_id).id_number
     for _attempt in range(ATTEMPTS):
         list_number, index = _draw()

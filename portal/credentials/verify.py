@@ -15,6 +15,7 @@ from typing import Any
 import jwt
 from flask_babel import gettext as _
 from jsonschema import Draft201909Validator
+from jsonschema.exceptions import best_match
 
 from portal.credentials import keys, openbadges, status_list
 
@@ -74,10 +75,10 @@ def verify_file(content: bytes) -> Report:
         return report
     report.add("signature", labels["signature"], PASSED, _("The signature is valid: the content is exactly as issued."))
     report.claims = {**_claims(payload), "kid": key.kid}
-    errors = sorted(Draft201909Validator(openbadges.schema()).iter_errors(payload), key=lambda e: list(e.path))
+    error = best_match(Draft201909Validator(openbadges.schema()).iter_errors(payload))
     standard = "OpenBadgeCredential" in payload.get("type", []) and payload.get("@context") == list(openbadges.CONTEXT_FILES)
-    if errors or not standard:
-        where = "/".join(str(p) for p in errors[0].path) if errors else "type, @context"
+    if error is not None or not standard:
+        where = "/".join(str(p) for p in error.path) if error is not None else "type, @context"
         report.add("schema", labels["schema"], FAILED,
                    _("It does not follow the Open Badges 3.0 schema (at %(where)s).", where=where))
     else:

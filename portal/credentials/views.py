@@ -2,7 +2,7 @@
 issuer profile, status lists), and the public verifier page."""
 from __future__ import annotations
 
-from flask import Response, abort, current_app, jsonify
+from flask import Response, abort, current_app, jsonify, request
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 
@@ -12,6 +12,8 @@ from portal.credentials.forms import VerifyForm
 from portal.credentials.verify import verify_file
 from portal.documents.views import TOKEN_MAX
 
+# What a multipart form adds around the file (boundaries, headers, the CSRF token).
+FORM_OVERHEAD = 4 * 1024
 # Published documents change only at a rotation or a revocation: verifiers may cache them this long.
 PUBLISHED_MAX_AGE = 300
 
@@ -54,14 +56,17 @@ class VerifierView(BaseView):
 
     @expose("/credentials/verify", methods=["GET", "POST"])
     def verify(self):
-        form = VerifyForm()
-        report, too_big = None, False
         limit = current_app.config["CREDENTIAL_UPLOAD_MAX"]
-        if form.validate_on_submit():
+        too_big = request.method == "POST" and (request.content_length or 0) > limit + FORM_OVERHEAD
+        # A body of unknown length stops at the same size (413) while it is read.
+        request.max_content_length = limit + FORM_OVERHEAD
+        form = VerifyForm(formdata=None) if too_big else VerifyForm()
+        report = None
+        if not too_big and form.validate_on_submit():
             content = form.file.data.read(limit + 1)
             too_big = len(content) > limit
             report = None if too_big else verify_file(content)
-        status = 413 if too_big else 200
+        status = 413 if too_big else 400 if form.csrf_token.errors else 200
         return self.render_template("portal/credentials/verifier.html", title=_("Verify a credential"), form=form,
                                     report=report, too_big=too_big, limit_kb=limit // 1024), status
 

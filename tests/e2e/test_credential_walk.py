@@ -45,6 +45,9 @@ def test_a_downloaded_credential_verifies_until_the_province_revokes_it(app, use
 
     page = new_page(DESKTOP)
     sign_in(page, learner.username, PASSWORD)
+    page.goto(f"/credits/{record}")
+    expect(page.locator(".certificate-card")).to_contain_text("下载可验证凭证 (.json)")
+    shoot(page, "credential-record")
     page.goto("/credits/query/?status=approved")
     link = page.locator(f"a[data-credential='{number}']")
     expect(link).to_have_text("下载可验证凭证 (.json)")
