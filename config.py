@@ -86,6 +86,10 @@ PRODUCTION = os.environ.get("PORTAL_ENV", "").strip().lower() == "production" or
 CERTIFICATE_TITLE = os.environ.get("PORTAL_CERTIFICATE_TITLE", "继续医学教育学分电子证书")
 AWARDING_BODY = os.environ.get("PORTAL_AWARDING_BODY", "省继续医学教育委员会")
 VERIFY_RATE_LIMIT = os.environ.get("PORTAL_VERIFY_RATE_LIMIT", "30 per minute")
+# Verifiable credentials (Open Badges 3.0): the RSA key size of the signing keys made at set-up
+# and at each rotation, and the largest credential file the public verifier page takes.
+CREDENTIAL_KEY_BITS = int(os.environ.get("PORTAL_CREDENTIAL_KEY_BITS", "3072"))
+CREDENTIAL_UPLOAD_MAX = int(os.environ.get("PORTAL_CREDENTIAL_UPLOAD_MAX", str(64 * 1024)))
 # Out-of-province learners' SMS login: the sender plugin (by slug), codes sent per ID number and per
 # phone number and codes asked for per address in 24 hours, and the per-IP limit on the login page's POSTs.
 SMS_SENDER = os.environ.get("PORTAL_SMS_SENDER", "log")

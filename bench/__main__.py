@@ -9,7 +9,9 @@ learner's credit query and compliance answer beside their bare SQL, the unit com
 database) an Excel export of 100,000 rows beside XlsxWriter alone, with its peak memory. Issue 5's
 are in bench/certificates.py: one certificate's PDF and the verification page, and (SQLite
 only) a batch of 100 certificates beside WeasyPrint rendering the same HTML alone. Issue 15's
-staff import of 5,000 rows is in bench/imports.py.
+staff import of 5,000 rows is in bench/imports.py. Issue 19's are in bench/credentials.py: signing a
+certificate's Open Badges 3.0 credential and verifying one, each beside PyJWT alone
+(`python -m bench.credentials` runs only those, on a small province).
 PORTAL_BENCH_PEOPLE, PORTAL_BENCH_UNITS and PORTAL_BENCH_CREDIT_UNITS (units whose learners
 have 200 credit records each, 40 a year over five years) change the scale (for a quick try)."""
 from __future__ import annotations
@@ -28,7 +30,7 @@ from urllib.parse import quote
 
 from sqlalchemy import Engine, Select, select
 
-from bench import bare, certificates, compliance, imports, served
+from bench import bare, certificates, compliance, credentials, imports, served
 from bench.app import login, make_app
 from bench.data import PASSWORD, PROVINCE_ADMIN_USERNAME, SEARCH_CHARACTER, Province, add_credit_records, populate
 from portal.compliance import summaries
@@ -241,7 +243,7 @@ def compliance_rows(app, engine: Engine, learner, province: Province, label: str
 
 def certificate_rows(app, engine: Engine, learner, province: Province, scale: str, with_batch: bool) -> list[Row]:
     """Issue 5's cases: one certificate's PDF, the public verification page and (once) a batch of
-    100 certificates, each beside its baseline."""
+    100 certificates, each beside its baseline; issue 19's signing and verifying of its credential."""
     statements, issued, seconds = certificates.issue_batch(app, province.learner_person_id)
     log(f"[{scale}] {len(issued)} certificates issued in one service call: {seconds * 1000:.0f} ms")
     number, token = issued[0]
@@ -257,6 +259,8 @@ def certificate_rows(app, engine: Engine, learner, province: Province, scale: st
     ours_ms, sql_ms = compare(timer(app.test_client(), f"/verify/{token}"), bare.sql_timer(engine, lookup))
     log(f"[{scale}] {case}: {ours_ms:.1f} ms vs the token lookup alone {sql_ms:.2f} ms")
     found.append(Row(case, scale, ours_ms, "bare SQL: the certificate by its token", sql_ms, None))
+
+    found += credentials.rows(app, number, scale, compare, Row)
 
     if with_batch:
         ours_ms, alone_ms = compare(certificates.ours_batch_timer(statements), certificates.weasyprint_timer(statements),

@@ -1,10 +1,12 @@
-"""`flask --app run.py portal ...`: create a provincial admin, load the demo province, and the
-operator's checks and repairs (compliance, evidence, export jobs, backup and restore)."""
+"""`flask --app run.py portal ...`: create a provincial admin, load the demo province, the
+operator's checks and repairs (compliance, evidence, export jobs, backup and restore), and the
+verifiable credentials' key rotation and verifier."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
@@ -103,6 +105,30 @@ def send_reminders(year: int, deadline, dry_run: bool) -> None:
         return
     sent = notices.remind(year, None, None, deadline.date() if deadline else None)
     click.echo(f"{sent} reminders sent.")
+
+
+@portal_cli.command("rotate-credential-key")
+def rotate_credential_key() -> None:
+    """Make a new credential signing key; earlier keys stay published, so what they signed still verifies."""
+    from portal.credentials import services as credentials
+
+    kid = credentials.rotate_key(None)
+    click.echo(f"New credential signing key {kid}; the earlier keys stay published in /.well-known/jwks.json.")
+
+
+@portal_cli.command("verify-credential")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def verify_credential(file: Path) -> None:
+    """Check a credential FILE (.json or .jwt): signature, issuer key, Open Badges 3.0 schema, revocation."""
+    from portal.credentials.verify import PASSED, verify_file
+
+    with file.open("rb") as f:
+        report = verify_file(f.read(current_app.config["CREDENTIAL_UPLOAD_MAX"] + 1))
+    for check in report.checks:
+        click.echo(f"{'✓' if check.outcome == PASSED else '✗'} {check.label}: {check.message}")
+    if not report.verified:
+        raise click.ClickException("the credential does not verify")
+    click.echo("The credential verifies.")
 
 
 @portal_cli.command("backup")

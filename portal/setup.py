@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from portal.accounts.roles import ROLES
 from portal.compliance import summaries
+from portal.credentials import keys as credential_keys
 from portal.evidence.sweep import sweep
 from portal.extensions import db
 from portal.models import CreditRecord, CreditYear, Person
@@ -22,11 +23,13 @@ def sync_roles() -> None:
 
 
 def prepare_database(app: Flask) -> None:
-    """Upgrade the schema, sync roles, report what the evidence sweep finds, and load the demo
-    province into an empty database when PORTAL_DEMO_DATA is on."""
+    """Upgrade the schema, sync roles, make the credential signing key if there is none, report
+    what the evidence sweep finds, and load the demo province into an empty database when
+    PORTAL_DEMO_DATA is on."""
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         sync_roles()
+        credential_keys.ensure(app)
         _fill_summaries()
         _report_evidence(app)
         if app.config["DEMO_DATA"] and not db.session.scalar(select(func.count(Person.id))):

@@ -1,13 +1,13 @@
 """Captcha challenges: drop the answer column, unused since the answer is derived from the nonce.
 
 Revision ID: 0024
-Revises: 0019
+Revises: 0021
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0024"
-down_revision = "0019"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

@@ -29,6 +29,7 @@ ACTIONS = {
     audit.TRANSFER_WITHDRAW: _l("Transfer withdrawn"), audit.CERTIFICATE_REVOKE: _l("Certificate revoked"),
     audit.REMINDERS_SENT: _l("Reminders sent"), audit.DICTIONARY_CHANGE: _l("Dictionary edited"),
     audit.REVIEW_BATCH: _l("Whole selection approved"),
+    audit.CREDENTIAL_KEY_ROTATE: _l("Credential signing key rotated"),
 }
 
 

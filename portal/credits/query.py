@@ -19,7 +19,7 @@ from portal.credits.history import level_name
 from portal.credits.services import status_label
 from portal.dictionaries.services import names
 from portal.extensions import db
-from portal.models import CreditCategory, CreditRecord, Person, Unit
+from portal.models import Certificate, CreditCategory, CreditRecord, Person, Unit
 from portal.people import services as people
 
 # The review statuses one can ask for; "all" is every record that is not deleted.
@@ -156,8 +156,11 @@ def rows(actor: Actor, query: CreditQuery, limit: int | None = None, offset: int
 def shown(selected: Select, limit: int | None = None, offset: int = 0) -> Iterator[dict[str, Any]]:
     """The records ``selected`` (a select of CreditRecord) as the columns show them, oldest first, streamed."""
     matching = selected.subquery()
-    stmt = (select(matching, Unit.name.label("unit_name"), CreditCategory.name.label("category_name"))
+    # The record's certificate, when it has one that stands (its PDF and credential are offered beside it).
+    stmt = (select(matching, Unit.name.label("unit_name"), CreditCategory.name.label("category_name"),
+                   Certificate.number.label("certificate"))
             .join(Unit, Unit.id == matching.c.unit_id).join(CreditCategory, CreditCategory.id == matching.c.category_id)
+            .outerjoin(Certificate, (Certificate.record_id == matching.c.id) & Certificate.revoked_at.is_(None))
             .order_by(matching.c.activity_date, matching.c.id).limit(limit).offset(offset))
     dictionaries = {name: names(name) for name in ("activity_types", "credit_levels", "disciplines", "hosting_methods")}
     for r in db.session.execute(stmt.execution_options(yield_per=1000)).mappings():
@@ -169,6 +172,7 @@ def shown(selected: Select, limit: int | None = None, offset: int = 0) -> Iterat
             "hosting_method": dictionaries["hosting_methods"].get(r["hosting_method"], r["hosting_method"]),
             "hours": r["hours"], "credits": r["credits"], "class": r["credit_class"], "status_code": r["status"],
             "status": status_label(r["status"]), "comment": r["review_comment"], "unit": r["unit_name"],
+            "certificate": r["certificate"],
         }
 
 

@@ -34,7 +34,7 @@ class VerifyView(BaseView):
             if as_json:
                 return jsonify(shown)
             return self.render_template("portal/documents/verify_certificate.html", title=_("Certificate verification"),
-                                        certificate=shown, message=None)
+                                        certificate=shown, message=None, token=token)
         shown = public.form(found)
         if as_json:
             return jsonify(shown)

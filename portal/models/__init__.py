@@ -4,6 +4,7 @@ from portal.models.accounts import AccountSession, AccountState, CaptchaChalleng
 from portal.models.audit import AuditEntry
 from portal.models.categories import CreditCategory
 from portal.models.certificates import Certificate
+from portal.models.credentials import VerifiableCredential
 from portal.models.credit_forms import CreditForm
 from portal.models.credits import CreditRecord, CreditYear, CreditYearBucket, EvidenceFile
 from portal.models.dictionaries import DictionaryEntry
@@ -19,5 +20,5 @@ from portal.models.units import Unit
 __all__ = [
     "AccountSession", "AccountState", "AuditEntry", "CaptchaChallenge", "Certificate", "CreditCategory", "CreditForm",
     "CreditRecord", "CreditYear", "CreditYearBucket", "DictionaryEntry", "EvidenceFile", "ExportJob", "IdempotencyKey",
-    "LoginThrottle", "Notice", "Person", "PersonHistory", "RuleSet", "SmsCode", "Transfer", "Unit",
+    "LoginThrottle", "Notice", "Person", "PersonHistory", "RuleSet", "SmsCode", "Transfer", "Unit", "VerifiableCredential",
 ]

@@ -30,6 +30,9 @@ FILES = "files"
 # Not backed up: the SQLite database itself (copied by the backup API) and finished exports,
 # which users can make again.
 SKIPPED = ("portal.db", "portal.db-wal", "portal.db-shm", "exports")
+# What a first start or the set-up makes in an empty instance folder (the secret key, the first
+# credential signing key): a restore replaces them with the backup's.
+MADE_AT_START = ("secret_key", "credential_keys")
 # Restore refuses a database holding any of these: it would mix two portals.
 PEOPLE_TABLES = ("ab_user", "person", "unit", "credit_record")
 
@@ -162,8 +165,7 @@ def _check_empty(engine: Engine, instance: Path) -> None:
         for table in PEOPLE_TABLES:
             if table in present and connection.scalar(text(f"SELECT count(*) FROM {table}")):
                 raise BackupError(f"the database already holds data (table {table}): restore into an empty database")
-    # The key a first start made is replaced by the backup's.
-    found = next((p for p in _instance_files(instance) if p.relative_to(instance).as_posix() != "secret_key"), None)
+    found = next((p for p in _instance_files(instance) if p.relative_to(instance).parts[0] not in MADE_AT_START), None)
     if found is not None:
         raise BackupError(f"the instance folder {instance} already holds files ({found}): restore into an empty one")
 
@@ -192,6 +194,9 @@ def _copy_files(instance: Path, target: Path) -> dict[str, str]:
 def _restore_files(source: Path, instance: Path) -> None:
     if not source.exists():
         return
+    if (source / "credential_keys").is_dir():
+        # Only the backup's keys: a key the set-up made here signed nothing and must not stay current.
+        shutil.rmtree(instance / "credential_keys", ignore_errors=True)
     for path in sorted(source.rglob("*")):
         if path.is_file():
             destination = instance / path.relative_to(source)
