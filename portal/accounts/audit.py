@@ -30,6 +30,10 @@ TRANSFER_WITHDRAW = "transfer_withdraw"
 CERTIFICATE_REVOKE = "certificate_revoke"
 REMINDERS_SENT = "reminders_sent"
 DICTIONARY_CHANGE = "dictionary_change"
+PROJECT_ADMIN_GRANT = "project_admin_grant"
+PROJECT_ADMIN_REVOKE = "project_admin_revoke"
+ACTIVITY_SAVE = "activity_save"
+ACTIVITY_CLOSE = "activity_close"
 
 
 def write(action: str, target: User | None, actor: Actor | None, unit_id: int | None = None,

@@ -11,7 +11,7 @@ from sqlalchemy import Select, or_, select
 
 from portal.accounts import audit
 from portal.accounts.actor import Actor
-from portal.accounts.roles import LEARNER, OUT_OF_PROVINCE, PROVINCE_ADMIN, SELF_ENTRY, UNIT_ADMIN
+from portal.accounts.roles import LEARNER, OUT_OF_PROVINCE, PROJECT_ADMIN, PROVINCE_ADMIN, SELF_ENTRY, UNIT_ADMIN
 from portal.extensions import db
 from portal.models import AuditEntry, CreditRecord, Unit
 
@@ -28,6 +28,9 @@ ACTIONS = {
     audit.TRANSFER_APPROVE: _l("Transfer approved"), audit.TRANSFER_REFUSE: _l("Transfer refused"),
     audit.TRANSFER_WITHDRAW: _l("Transfer withdrawn"), audit.CERTIFICATE_REVOKE: _l("Certificate revoked"),
     audit.REMINDERS_SENT: _l("Reminders sent"), audit.DICTIONARY_CHANGE: _l("Dictionary edited"),
+    audit.PROJECT_ADMIN_GRANT: _l("Project admin granted"), audit.PROJECT_ADMIN_REVOKE: _l("Project admin revoked"),
+    audit.ACTIVITY_SAVE: _l("Activity saved"), audit.ACTIVITY_CLOSE: _l("Activity closed"),
+    "grant": _l("Record granted by attendance"),
 }
 
 
@@ -79,7 +82,8 @@ def accounts_of(entries: list[AuditEntry]) -> dict[int, User]:
 
 
 ROLE_LABELS = {PROVINCE_ADMIN: _l("Provincial admin"), UNIT_ADMIN: _l("Unit admin"), LEARNER: _l("Learner"),
-               SELF_ENTRY: _l("Credit self-entry"), OUT_OF_PROVINCE: _l("Out-of-province")}
+               SELF_ENTRY: _l("Credit self-entry"), OUT_OF_PROVINCE: _l("Out-of-province"),
+               PROJECT_ADMIN: _l("Project admin")}
 FAILURES = {"password": _l("wrong password"), "slowed": _l("slowed after failures"), "sms_only": _l("signs in by SMS"),
             "inactive": _l("account deactivated"), "unknown": _l("no such account")}
 CHANGES = {"add": _l("added"), "edit": _l("edited"), "delete": _l("deleted")}
@@ -90,7 +94,8 @@ def describe(entry: AuditEntry, unit_names: dict[int, str]) -> str:
     after, before = entry.after or {}, entry.before or {}
     if entry.record_id:
         return ""
-    if entry.action in (audit.ROLE_CHANGE, audit.SELF_ENTRY_GRANT, audit.SELF_ENTRY_REVOKE):
+    if entry.action in (audit.ROLE_CHANGE, audit.SELF_ENTRY_GRANT, audit.SELF_ENTRY_REVOKE, audit.PROJECT_ADMIN_GRANT,
+                        audit.PROJECT_ADMIN_REVOKE):
         return f"{_roles(before.get('roles', []))} → {_roles(after.get('roles', []))}"
     if entry.action == audit.SIGN_IN_FAILED:
         return str(FAILURES.get(after.get("reason"), ""))
@@ -106,6 +111,9 @@ def describe(entry: AuditEntry, unit_names: dict[int, str]) -> str:
         return str(_l("%(year)s: %(n)d people", year=after.get("year", ""), n=after.get("people", 0)))
     if entry.action == audit.DICTIONARY_CHANGE:
         return f"{CHANGES.get(after.get('change'), '')} {after.get('name', '')}（{after.get('code', '')}）"
+    if entry.action in (audit.ACTIVITY_SAVE, audit.ACTIVITY_CLOSE):
+        text = f"{after.get('number', '')} {after.get('name', '')}".strip()
+        return f"{text}；{_l('%(n)d records granted', n=after['granted'])}" if "granted" in after else text
     return ""
 
 
