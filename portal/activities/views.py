@@ -122,7 +122,7 @@ class ActivityView(BaseView):
         session = services.session_of(activity, session_id)
         kind = CHECK_OUT if request.args.get("kind") == CHECK_OUT and session.check_out else CHECK_IN
         return self.render_template("portal/activities/projector.html", title=session.title, activity=activity,
-                                    session=session, kind=kind, window=codes.WINDOW_SECONDS,
+                                    course=session, kind=kind, window=codes.WINDOW_SECONDS,
                                     start=services.local(session.starts_at), end=services.local(session.ends_at))
 
     @expose("/<int:activity_id>/sessions/<int:session_id>/scan")
@@ -131,7 +131,7 @@ class ActivityView(BaseView):
         activity = services.get(current_actor(), activity_id)
         session = services.session_of(activity, session_id)
         return self.render_template("portal/activities/scanner.html", title=_("Scan personal codes"), activity=activity,
-                                    session=session)
+                                    course=session)
 
     @expose("/organisers", methods=["GET", "POST"])
     @has_access
@@ -181,7 +181,7 @@ class CheckInView(BaseView):
         except AttendanceRefused as e:
             error = e
         response = current_app.make_response(self.render_template(
-            "portal/activities/check_in.html", title=_("Attendance"), session=session, outcome=outcome, created=created,
+            "portal/activities/check_in.html", title=_("Attendance"), course=session, outcome=outcome, created=created,
             error=error, person=actor.person, local=services.local, start=services.local(session.starts_at) if session else None))
         return _with_device_cookie(response, device)
 
