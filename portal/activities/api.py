@@ -3,6 +3,7 @@ organisers create activities, fetch the rotating code, scan 我的二维码 and 
 learners check in and out with a scanned code and read their attendance and personal code."""
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import segno
@@ -17,6 +18,14 @@ from portal.jsonapi import answer, json_body
 from portal.models import Activity, ActivitySession, Attendance
 from portal.models.activities import CHECK_IN, CHECK_OUT
 from portal.numbers import credits_text, hours_text
+
+
+def qr_svg(text: str) -> str:
+    """The QR code of ``text`` as a standalone SVG document (with its namespace, sized by its
+    viewBox), which a page parses with DOMParser and scales to fit."""
+    buffer = io.BytesIO()
+    segno.make_qr(text, error="m").save(buffer, kind="svg", xmldecl=False, nl=False, omitsize=True, border=2, light="#fff")
+    return buffer.getvalue().decode()
 
 
 def _time(value) -> str:
@@ -149,7 +158,7 @@ class ActivityApi(BaseApi):
         session = services.session_of(services.get(current_actor(), activity_id), session_id)
         kind = CHECK_OUT if request.args.get("kind") == CHECK_OUT else CHECK_IN
         url = codes.url(session, kind)
-        extra = {"svg": segno.make(url, error="m").svg_inline(scale=10, border=2)} if request.args.get("svg") == "1" else {}
+        extra = {"svg": qr_svg(url)} if request.args.get("svg") == "1" else {}
         return answer(200, url=url, expires_in=codes.expires_in(), kind=kind,
                       count=services.attendance_count(session, kind), **extra)
 
@@ -286,5 +295,5 @@ class AttendanceApi(BaseApi):
         if person is None:
             return answer(404, code="not_found", message="")
         text = services.personal_code(person)
-        extra = {"svg": segno.make(text, error="m").svg_inline(scale=8, border=2)} if request.args.get("svg") == "1" else {}
+        extra = {"svg": qr_svg(text)} if request.args.get("svg") == "1" else {}
         return answer(200, code=text, expires_in=personal_codes.expires_in(), **extra)
