@@ -17,7 +17,7 @@ from flask import abort, current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import events
 from portal.accounts import audit as accounts_audit
@@ -388,7 +388,7 @@ def scan_code(actor: Actor, code: str, position: Position, device: str) -> tuple
         abort(404)
     try:
         scanned = codes.parse(code)
-        session = db.session.get(ActivitySession, scanned.session_id)
+        session = db.session.get(ActivitySession, scanned.session_id, options=[joinedload(ActivitySession.activity)])
         if session is None:
             raise codes.CodeRefused("bad_code")
         kind = codes.verify(session, scanned)
@@ -444,7 +444,9 @@ def _record(actor: Actor, session: ActivitySession, person: Person, kind: str, p
         found = _existing(session, person, kind)
         db.session.commit()
         return found, False
-    granted = _grant_if_due(actor, activity, person)
+    # Only a scan that completes a session (its check-out, or a check-in where none is asked) can meet the rule.
+    completes = kind == CHECK_OUT or not session.check_out
+    granted = _grant_if_due(actor, activity, person) if completes else None
     db.session.commit()
     _announce(actor, granted)
     return row, True
