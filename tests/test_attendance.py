@@ -64,6 +64,30 @@ def test_the_check_in_window_opens_30_minutes_before_and_closes_15_after_the_sta
     assert world.check(learner, world.code(activity)).status_code == 201
 
 
+def test_an_organiser_narrows_a_sessions_check_in_time(app, world):
+    body_sessions = world.create()["sessions"]
+    narrowed = world.create(sessions=1)
+    sid = narrowed["sessions"][0]["id"]
+    changed = {**narrowed["sessions"][0], "check_in_before": 5, "check_in_after": 0}
+    assert body_sessions and changed["id"] == sid
+    with app.test_request_context():
+        from portal.accounts.actor import actor_for
+        from portal.activities import services
+        from portal.models import Person
+        admin = actor_for(db.session.get(Person, world.admin.id).user)
+        activity = services.get(admin, narrowed["id"])
+        data = {"name": narrowed["name"], "category_id": narrowed["category_id"], "credit_level": "provincial",
+                "credits": "4", "hours": "8", "sessions": [changed]}
+        services.save(admin, data, activity)
+    learner = world.learner()
+    world.clock.at(START, -10 * 60)
+    assert world.check(learner, world.code(narrowed)).json["code"] == "window_closed"
+    world.clock.at(START, -4 * 60)
+    assert world.check(learner, world.code(narrowed)).status_code == 201
+    detail = world.caller(world.admin).get(f"/api/v1/activities/{narrowed['id']}").json
+    assert detail["sessions"][0]["check_in_before"] == 5 and detail["sessions"][0]["id"] == sid
+
+
 def test_the_same_account_twice_is_one_row_and_a_second_account_on_the_phone_is_refused_and_flagged(app, world):
     activity, first, second = world.create(), world.learner(), world.learner("李医生")
     world.clock.at(START, -60)

@@ -35,7 +35,8 @@ def _time(value) -> str:
 def session_dict(session: ActivitySession) -> dict[str, Any]:
     return {"id": session.id, "title": session.title, "teacher": session.teacher, "starts_at": _time(session.starts_at),
             "ends_at": _time(session.ends_at), "venue": session.venue, "lat": session.lat, "lon": session.lon,
-            "radius_m": session.radius_m, "check_out": session.check_out}
+            "radius_m": session.radius_m, "check_out": session.check_out,
+            **{name: getattr(session, name) for name in services.WINDOW_MINUTES}}
 
 
 def activity_dict(activity: Activity) -> dict[str, Any]:
@@ -113,6 +114,10 @@ class ActivityApi(BaseApi):
                           lon: {type: number}
                           radius_m: {type: integer}
                           check_out: {type: boolean}
+                          check_in_before: {type: integer, description: minutes before the start (default 30)}
+                          check_in_after: {type: integer, description: minutes after the start (default 15)}
+                          check_out_before: {type: integer, description: minutes before the end (default 10)}
+                          check_out_after: {type: integer, description: minutes after the end (default 30)}
           responses:
             201: {description: The activity with its sessions' ids}
             400: {description: "What is wrong, by field: {message: {field: [...]}}"}

@@ -79,7 +79,7 @@ def scan_time(line: Line, session: ActivitySession, kind: str) -> str:
 
 
 def outcome(line: Line) -> str:
-    return _("Granted") if line.record else _("Fell short: %(why)s", why=line.why)
+    return _("Credits granted") if line.record else _("Fell short: %(why)s", why=line.why)
 
 
 def roster_table(actor: Actor, params: Mapping[str, str]) -> Table:

@@ -151,6 +151,11 @@ class SessionData:
     lon: float | None
     radius_m: int | None
     check_out: bool
+    windows: dict[str, int]
+
+
+# The minutes around the start (check-in) and the end (check-out) in which scans count, and their defaults.
+WINDOW_MINUTES = {"check_in_before": 30, "check_in_after": 15, "check_out_before": 10, "check_out_after": 30}
 
 
 def _decimal(value: Any, places: int) -> Decimal | None:
@@ -193,6 +198,9 @@ def _read_session(raw: Any, n: int, errors: dict[str, list[str]]) -> SessionData
         problems.append(_("give the venue's latitude, longitude and radius together, or none of them"))
     elif lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180 and 10 <= radius <= 5000):
         problems.append(_("the venue's position must be WGS-84 degrees with a radius of 10 to 5,000 metres"))
+    windows = {name: _number(raw.get(name), int) for name in WINDOW_MINUTES}
+    if any(v is False or (v is not None and not 0 <= v <= 240) for v in windows.values()):
+        problems.append(_("the check-in and check-out times are minutes from 0 to 240"))
     if problems:
         errors.setdefault("sessions", []).append(f"{where}: {'；'.join(problems)}")
         return None
@@ -201,7 +209,9 @@ def _read_session(raw: Any, n: int, errors: dict[str, list[str]]) -> SessionData
                        teacher=str(raw.get("teacher") or "").strip()[:100], starts_at=starts_at, ends_at=ends_at,
                        venue=str(raw.get("venue") or "").strip()[:200], lat=lat, lon=lon, radius_m=radius,
                        check_out=raw.get("check_out") not in (False, "0", "false", "", None)
-                       if "check_out" in raw else True)
+                       if "check_out" in raw else True,
+                       windows={name: default if windows[name] is None else windows[name]
+                                for name, default in WINDOW_MINUTES.items()})
 
 
 def save(actor: Actor, data: Mapping[str, Any], activity: Activity | None = None) -> Activity:
@@ -296,6 +306,8 @@ def _save_sessions(activity: Activity, given: list[SessionData]) -> None:
             session = ActivitySession(secret=codes.new_secret())
         for name in ("title", "teacher", "starts_at", "ends_at", "venue", "lat", "lon", "radius_m", "check_out"):
             setattr(session, name, getattr(data, name))
+        for name, minutes in data.windows.items():
+            setattr(session, name, minutes)
         kept.append(session)
     dropped = [s.id for s in existing.values() if s not in kept]
     if dropped and db.session.scalar(select(exists().where(Attendance.session_id.in_(dropped)))):

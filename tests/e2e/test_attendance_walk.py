@@ -133,3 +133,23 @@ def test_the_organiser_scans_a_learners_code_with_the_phone_camera(app, world, b
         row = db.session.scalar(select(Attendance).where(Attendance.person_id == learner.id))
         assert row.via == "scan" and row.kind == "check_in"
         assert row.at == (START - dt.timedelta(seconds=60)).replace(tzinfo=None)
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["desktop", "phone"])
+def test_the_organisers_pages_on_a_desktop_and_a_phone(app, world, new_page, viewport):
+    activity, learner = world.create(), world.learner()
+    world.attend(learner, activity, 0)
+    page = new_page(viewport)
+    sign_in(page, world.admin.username, world.admin.password)
+    page.goto("/activities/")
+    expect(page.locator("table")).to_contain_text(activity["name"])
+    shoot(page, "activities-list")
+    page.goto("/activities/new")
+    expect(page.locator("#name")).to_be_visible()
+    shoot(page, "activity-form")
+    page.goto(f"/activities/{activity['id']}")
+    expect(page.locator("table[aria-describedby=roster]")).to_contain_text("张医生")
+    expect(page.locator("table[aria-describedby=roster]")).to_contain_text("未达要求")
+    shoot(page, "activity-roster")
+    if viewport == PHONE:
+        fits_the_phone(page)
