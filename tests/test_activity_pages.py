@@ -107,7 +107,11 @@ def test_the_check_in_page_confirms_with_csrf_sets_a_device_cookie_and_refuses_a
     world.clock.at(START, -60)
     path = world.code(activity).removeprefix(app.config["BASE_URL"])
     anonymous = app.test_client()
-    assert "/login/" in anonymous.get(path).headers["Location"]
+    location = anonymous.get(path).headers["Location"]
+    assert "/login/" in location and "next=" in location
+    # Signing in from there comes back to the check-in page.
+    back = login(anonymous, first.username, PASSWORD, next_url=path)
+    assert back.headers["Location"].endswith(path)
     phone = _browser(app, first)
     page = phone.get(path)
     cookie = page.headers.getlist("Set-Cookie")

@@ -207,3 +207,19 @@ def test_another_units_activity_is_a_404_and_a_learner_organises_nothing(app, wo
     learner = world.caller(world.learner())
     assert learner.get(f"/api/v1/activities/{activity['id']}").status_code in (403, 404)
     assert learner.post("/api/v1/activities/", json={"name": "x"}).status_code in (403, 404)
+
+
+def test_a_venue_picked_on_a_chinese_map_is_stored_as_wgs84_and_fences_the_real_place(app, world):
+    from portal.activities import geo
+
+    gcj = geo.wgs84_to_gcj02(30.2741, 120.1551)
+    activity = world.create(sessions=1)
+    body = world.caller(world.admin).post("/api/v1/activities/", json={
+        "name": "高德选点", "category_id": activity["category_id"], "credit_level": "provincial", "credits": "1",
+        "hours": "2", "sessions": [{**activity["sessions"][0], "id": None, "lat": gcj[0], "lon": gcj[1],
+                                    "datum": "gcj02", "radius_m": 50}]}).json
+    stored = body["sessions"][0]
+    assert geo.distance_m(stored["lat"], stored["lon"], 30.2741, 120.1551) < 1
+    world.clock.at(START, -60)
+    # A phone standing at the venue (GPS, WGS-84) is inside the 50 m radius.
+    assert world.check(world.learner(), world.code(body), accuracy=10).status_code == 201

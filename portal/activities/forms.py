@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from portal.activities import services
 from portal.models import Activity
 
-SESSION_FIELDS = ("id", "title", "teacher", "starts_at", "ends_at", "venue", "lat", "lon", "radius_m", "check_out",
+SESSION_FIELDS = ("id", "title", "teacher", "starts_at", "ends_at", "venue", "lat", "lon", "datum", "radius_m", "check_out",
                   *services.WINDOW_MINUTES)
 # Empty session rows the form offers beside the activity's own.
 SPARE_SESSIONS = 2
@@ -55,11 +55,11 @@ def values(activity: Activity | None) -> dict[str, Any]:
     sessions = [{
         "id": s.id, "title": s.title, "teacher": s.teacher, "starts_at": _local_input(s.starts_at),
         "ends_at": _local_input(s.ends_at), "venue": s.venue, "lat": "" if s.lat is None else s.lat,
-        "lon": "" if s.lon is None else s.lon, "radius_m": "" if s.radius_m is None else s.radius_m,
+        "lon": "" if s.lon is None else s.lon, "datum": "wgs84", "radius_m": "" if s.radius_m is None else s.radius_m,
         "check_out": s.check_out, **{name: getattr(s, name) for name in services.WINDOW_MINUTES},
     } for s in (activity.sessions if activity else [])]
     sessions += [{"id": "", "title": "", "teacher": "", "starts_at": "", "ends_at": "", "venue": "", "lat": "", "lon": "",
-                  "radius_m": "", "check_out": True, **services.WINDOW_MINUTES} for _ in range(SPARE_SESSIONS)]
+                  "datum": "wgs84", "radius_m": "", "check_out": True, **services.WINDOW_MINUTES} for _ in range(SPARE_SESSIONS)]
     if activity is None:
         return {"name": "", "number": "", "organiser_unit_id": None, "category_id": None, "credit_level": "",
                 "credits": "", "hours": "", "min_sessions": "", "allowed_units": "", "allowed_people": "", "sessions": sessions}

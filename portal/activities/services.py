@@ -198,6 +198,11 @@ def _read_session(raw: Any, n: int, errors: dict[str, list[str]]) -> SessionData
         problems.append(_("give the venue's latitude, longitude and radius together, or none of them"))
     elif lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180 and 10 <= radius <= 5000):
         problems.append(_("the venue's position must be WGS-84 degrees with a radius of 10 to 5,000 metres"))
+    datum = str(raw.get("datum") or "wgs84")
+    if datum not in geo.DATUMS:
+        problems.append(_("the venue's coordinates are WGS-84, GCJ-02 or BD-09"))
+    elif lat is not None and lat is not False and lon is not None and lon is not False:
+        lat, lon = (round(v, 7) for v in geo.DATUMS[datum](lat, lon))
     windows = {name: _number(raw.get(name), int) for name in WINDOW_MINUTES}
     if any(v is False or (v is not None and not 0 <= v <= 240) for v in windows.values()):
         problems.append(_("the check-in and check-out times are minutes from 0 to 240"))
