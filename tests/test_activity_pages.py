@@ -128,6 +128,13 @@ def test_the_check_in_page_confirms_with_csrf_sets_a_device_cookie_and_refuses_a
     html = phone.get(path).get_data(as_text=True)
     borrowed = phone.post(path, data={"csrf_token": csrf_from(html), "lat": "30.2741", "lon": "120.1551"})
     assert "这部手机已有其他账号" in borrowed.get_data(as_text=True)
+    # A cookie not signed by the portal counts as none: it is replaced by a signed one.
+    phone.set_cookie("portal_device", "forged")
+    third = world.learner("赵医生")
+    phone.get("/logout/")
+    login(phone, third.username, PASSWORD)
+    page = phone.get(path)
+    assert any(c.startswith("portal_device=") and "forged" not in c for c in page.headers.getlist("Set-Cookie"))
     world.clock.move(90)
     stale = _browser(app, world.learner("王医生")).get(path).get_data(as_text=True)
     assert "二维码已过期" in stale and "确认考勤" not in stale

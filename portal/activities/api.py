@@ -14,6 +14,7 @@ from flask_appbuilder.security.decorators import permission_name
 from portal.accounts.actor import current_actor
 from portal.activities import codes, personal_codes, services
 from portal.activities.services import ActivityInvalid, AttendanceRefused, Position
+from portal.idempotency import idempotent_api
 from portal.jsonapi import answer, json_body
 from portal.models import Activity, ActivitySession, Attendance
 from portal.models.activities import CHECK_IN, CHECK_OUT
@@ -77,6 +78,7 @@ class ActivityApi(BaseApi):
     @expose("/activities/", methods=["POST"])
     @protect()
     @permission_name("post")
+    @idempotent_api
     def create(self):
         """Create an activity with its sessions.
         ---

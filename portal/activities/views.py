@@ -39,12 +39,9 @@ def device_id() -> str:
     return value if isinstance(value, str) else ""
 
 
-def _with_device_cookie(response, device: str):
-    if request.cookies.get(DEVICE_COOKIE) and device:
-        return response
+def _set_device_cookie(response, device: str) -> None:
     response.set_cookie(DEVICE_COOKIE, _device_signer().dumps(device), max_age=DEVICE_COOKIE_DAYS * 86400,
                         httponly=True, samesite="Lax", secure=current_app.config["BASE_URL"].startswith("https://"))
-    return response
 
 
 class ActivityView(BaseView):
@@ -100,7 +97,7 @@ class ActivityView(BaseView):
         activity = services.get(current_actor(), activity_id)
         lines = roster.lines(activity)
         return self.render_template("portal/activities/detail.html", title=activity.name, activity=activity, lines=lines,
-                                    roster=roster, levels=names("credit_levels"), CHECK_IN=CHECK_IN, CHECK_OUT=CHECK_OUT,
+                                    roster=roster, local=services.local, levels=names("credit_levels"), CHECK_IN=CHECK_IN, CHECK_OUT=CHECK_OUT,
                                     granted=sum(1 for line in lines if line.record))
 
     @expose("/<int:activity_id>/close", methods=["POST"])
@@ -164,7 +161,8 @@ class CheckInView(BaseView):
     @has_access
     def check(self, session_id: int, window: int, mac: str):
         actor = current_actor()
-        device = device_id() or secrets.token_urlsafe(24)
+        known = device_id()
+        device = known or secrets.token_urlsafe(24)
         code = f"/a/{session_id}/{window}/{mac}"
         session = db.session.get(ActivitySession, session_id)
         outcome, error, created = None, None, False
@@ -183,7 +181,9 @@ class CheckInView(BaseView):
         response = current_app.make_response(self.render_template(
             "portal/activities/check_in.html", title=_("Attendance"), course=session, outcome=outcome, created=created,
             error=error, person=actor.person, local=services.local, start=services.local(session.starts_at) if session else None))
-        return _with_device_cookie(response, device)
+        if not known:  # none yet, or one not signed by us: this browser gets its id now
+            _set_device_cookie(response, device)
+        return response
 
 
 class AttendanceView(BaseView):
