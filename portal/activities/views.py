@@ -97,7 +97,8 @@ class ActivityView(BaseView):
         activity = services.get(current_actor(), activity_id)
         lines = roster.lines(activity)
         return self.render_template("portal/activities/detail.html", title=activity.name, activity=activity, lines=lines,
-                                    roster=roster, local=services.local, levels=names("credit_levels"), CHECK_IN=CHECK_IN, CHECK_OUT=CHECK_OUT,
+                                    roster=roster, local=services.local, levels=names("credit_levels"),
+                                    CHECK_IN=CHECK_IN, CHECK_OUT=CHECK_OUT,
                                     granted=sum(1 for line in lines if line.record))
 
     @expose("/<int:activity_id>/close", methods=["POST"])
