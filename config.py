@@ -68,6 +68,8 @@ PROXY_COUNT = int(os.environ.get("PORTAL_PROXY_COUNT", "0"))
 # Certificates: the address the QR code's verification URL starts with, the title's suffix (the
 # province unit's name is put before it), the awarding body, and the verification page's per-IP limit.
 BASE_URL = os.environ.get("PORTAL_BASE_URL", "").rstrip("/") or f"http://{HOST}:{PORT}"
+# The time zone organisers type session times in and learners read them in (stored as UTC).
+TIME_ZONE = os.environ.get("PORTAL_TIME_ZONE", "Asia/Shanghai")
 
 
 def trusted_hosts(listed: str, base_url: str) -> list[str] | None:

@@ -174,7 +174,7 @@ def add_credit_records(app: Flask, province: Province, seed: int = 20261127) -> 
                   "sub_discipline": "", "issuing_unit_id": None, "issuer_name": "", "remarks": "", "fields": '{"hours": "6"}',
                   "deems_years": "[]",
                   "wizard_rule": "", "deems_compliant": False, "score_note": "", "corrects_id": None,
-                  "entered_by_id": None}
+                  "entered_by_id": None, "activity_id": None}
 
         def rows():
             statuses = list(RECORD_STATUSES)

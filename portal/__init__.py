@@ -17,6 +17,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     import config
     from portal import (
         accounts,
+        activities,
         categories,
         certificates,
         compliance,
@@ -82,7 +83,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         # Each feature adds its pages, APIs and menu entries; this order is the order of the
         # pages within a menu category (portal/menu.py orders the top of the menu).
         for feature in (exports, credits, people, review, units, categories, dictionaries, compliance, standards,
-                        out_of_province, accounts, documents, certificates, credentials, credit_forms, notices, transfers):
+                        out_of_province, accounts, documents, certificates, credentials, credit_forms, notices, transfers,
+                        activities):
             feature.register(appbuilder)
         menu.arrange(appbuilder)
         registry.pm.hook.register_views(appbuilder=appbuilder)

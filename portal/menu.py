@@ -15,11 +15,12 @@ CREDIT_MANAGEMENT = {"category": "CreditManagement", "category_label": _l("Credi
 UNITS = {"category": "Units", "category_label": _l("Units"), "category_icon": "fa-hospital"}
 CONFIGURATION = {"category": "Configuration", "category_label": _l("Configuration"), "category_icon": "fa-sliders-h"}
 STATISTICS = {"category": "Statistics", "category_label": _l("Statistics"), "category_icon": "fa-chart-bar"}
+ATTENDANCE = {"category": "AttendanceMenu", "category_label": _l("Attendance"), "category_icon": "fa-calendar-check"}
 SETTINGS = {"category": "Settings", "category_label": _l("Settings"), "category_icon": "fa-cog"}
 
 # The top entries, first to last (Security is Flask-AppBuilder's own); a plugin's come after them.
-TOP = ("Security", "CreditManagement", "Profile", "People", "Transfers", "Review", "Units", "Configuration", "Statistics",
-       "OutOfProvince", "Settings")
+TOP = ("Security", "CreditManagement", "AttendanceMenu", "Profile", "People", "Transfers", "Review", "Activities", "Units",
+       "Configuration", "Statistics", "OutOfProvince", "Settings")
 
 
 def arrange(appbuilder: AppBuilder) -> None:

@@ -7,7 +7,7 @@ from flask import g
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import select
 
-from portal.accounts.roles import PROVINCE_ADMIN, SELF_ENTRY, UNIT_ADMIN
+from portal.accounts.roles import PROJECT_ADMIN, PROVINCE_ADMIN, SELF_ENTRY, UNIT_ADMIN
 from portal.extensions import db
 from portal.models import Person
 
@@ -25,6 +25,11 @@ class Actor:
     @property
     def is_unit_admin(self) -> bool:
         return UNIT_ADMIN in self.roles and self.person is not None
+
+    @property
+    def is_project_admin(self) -> bool:
+        """项目管理员: organises the activities of their unit."""
+        return PROJECT_ADMIN in self.roles and self.person is not None
 
     @property
     def unit_id(self) -> int | None:

@@ -32,6 +32,10 @@ CREDENTIAL_KEY_ROTATE = "credential_key_rotate"
 REMINDERS_SENT = "reminders_sent"
 DICTIONARY_CHANGE = "dictionary_change"
 REVIEW_BATCH = "review_batch"
+PROJECT_ADMIN_GRANT = "project_admin_grant"
+PROJECT_ADMIN_REVOKE = "project_admin_revoke"
+ACTIVITY_SAVE = "activity_save"
+ACTIVITY_CLOSE = "activity_close"
 
 
 def write(action: str, target: User | None, actor: Actor | None, unit_id: int | None = None,

@@ -11,7 +11,7 @@ from sqlalchemy import Select, or_, select
 
 from portal.accounts import audit
 from portal.accounts.actor import Actor
-from portal.accounts.roles import LEARNER, OUT_OF_PROVINCE, PROVINCE_ADMIN, SELF_ENTRY, UNIT_ADMIN
+from portal.accounts.roles import LEARNER, OUT_OF_PROVINCE, PROJECT_ADMIN, PROVINCE_ADMIN, SELF_ENTRY, UNIT_ADMIN
 from portal.extensions import db
 from portal.models import AuditEntry, CreditRecord, Unit
 
@@ -30,6 +30,9 @@ ACTIONS = {
     audit.REMINDERS_SENT: _l("Reminders sent"), audit.DICTIONARY_CHANGE: _l("Dictionary edited"),
     audit.REVIEW_BATCH: _l("Whole selection approved"),
     audit.CREDENTIAL_KEY_ROTATE: _l("Credential signing key rotated"),
+    audit.PROJECT_ADMIN_GRANT: _l("Project admin granted"), audit.PROJECT_ADMIN_REVOKE: _l("Project admin revoked"),
+    audit.ACTIVITY_SAVE: _l("Activity saved"), audit.ACTIVITY_CLOSE: _l("Activity closed"),
+    "grant": _l("Record granted by attendance"),
 }
 
 
@@ -81,7 +84,8 @@ def accounts_of(entries: list[AuditEntry]) -> dict[int, User]:
 
 
 ROLE_LABELS = {PROVINCE_ADMIN: _l("Provincial admin"), UNIT_ADMIN: _l("Unit admin"), LEARNER: _l("Learner"),
-               SELF_ENTRY: _l("Credit self-entry"), OUT_OF_PROVINCE: _l("Out-of-province")}
+               SELF_ENTRY: _l("Credit self-entry"), OUT_OF_PROVINCE: _l("Out-of-province"),
+               PROJECT_ADMIN: _l("Project admin")}
 FAILURES = {"password": _l("wrong password"), "slowed": _l("slowed after failures"), "sms_only": _l("signs in by SMS"),
             "inactive": _l("account deactivated"), "unknown": _l("no such account")}
 CHANGES = {"add": _l("added"), "edit": _l("edited"), "delete": _l("deleted")}
@@ -92,7 +96,8 @@ def describe(entry: AuditEntry, unit_names: dict[int, str]) -> str:
     after, before = entry.after or {}, entry.before or {}
     if entry.record_id:
         return ""
-    if entry.action in (audit.ROLE_CHANGE, audit.SELF_ENTRY_GRANT, audit.SELF_ENTRY_REVOKE):
+    if entry.action in (audit.ROLE_CHANGE, audit.SELF_ENTRY_GRANT, audit.SELF_ENTRY_REVOKE, audit.PROJECT_ADMIN_GRANT,
+                        audit.PROJECT_ADMIN_REVOKE):
         return f"{_roles(before.get('roles', []))} → {_roles(after.get('roles', []))}"
     if entry.action == audit.SIGN_IN_FAILED:
         return str(FAILURES.get(after.get("reason"), ""))
@@ -111,6 +116,9 @@ def describe(entry: AuditEntry, unit_names: dict[int, str]) -> str:
     if entry.action == audit.REVIEW_BATCH:
         return str(_l("%(approved)d approved, %(skipped)d skipped", approved=after.get("approved", 0),
                       skipped=after.get("changed", 0) + after.get("decided", 0) + after.get("not_allowed", 0)))
+    if entry.action in (audit.ACTIVITY_SAVE, audit.ACTIVITY_CLOSE):
+        text = f"{after.get('number', '')} {after.get('name', '')}".strip()
+        return f"{text}；{_l('%(n)d records granted', n=after['granted'])}" if "granted" in after else text
     return ""
 
 

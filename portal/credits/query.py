@@ -165,7 +165,8 @@ def shown(selected: Select, limit: int | None = None, offset: int = 0) -> Iterat
     dictionaries = {name: names(name) for name in ("activity_types", "credit_levels", "disciplines", "hosting_methods")}
     for r in db.session.execute(stmt.execution_options(yield_per=1000)).mappings():
         yield {
-            "id": r["id"], "date": r["activity_date"], "number": r["activity_number"], "name": r["activity_name"],
+            "id": r["id"], "activity_id": r["activity_id"], "date": r["activity_date"], "number": r["activity_number"],
+            "name": r["activity_name"],
             "activity_type": dictionaries["activity_types"].get(r["activity_type"], r["activity_type"]),
             "credit_level": level_name(r["credit_level"], r["wizard_rule"], r["category_name"], dictionaries["credit_levels"]),
             "discipline": dictionaries["disciplines"].get(r["discipline"], r["discipline"]),

@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers them all
 on Flask-AppBuilder's metadata, which Alembic reads."""
 from portal.models.accounts import AccountSession, AccountState, CaptchaChallenge, LoginThrottle
+from portal.models.activities import Activity, ActivityAllowed, ActivitySession, Attendance, AttendanceRefusal, PersonalCodeKey
 from portal.models.audit import AuditEntry
 from portal.models.categories import CreditCategory
 from portal.models.certificates import Certificate
@@ -18,7 +19,9 @@ from portal.models.transfers import Transfer
 from portal.models.units import Unit
 
 __all__ = [
-    "AccountSession", "AccountState", "AuditEntry", "CaptchaChallenge", "Certificate", "CreditCategory", "CreditForm",
-    "CreditRecord", "CreditYear", "CreditYearBucket", "DictionaryEntry", "EvidenceFile", "ExportJob", "IdempotencyKey",
-    "LoginThrottle", "Notice", "Person", "PersonHistory", "RuleSet", "SmsCode", "Transfer", "Unit", "VerifiableCredential",
+    "AccountSession", "AccountState", "Activity", "ActivityAllowed", "ActivitySession", "Attendance",
+    "AttendanceRefusal", "AuditEntry", "CaptchaChallenge", "Certificate", "CreditCategory", "CreditForm",
+    "CreditRecord", "CreditYear", "CreditYearBucket", "DictionaryEntry", "EvidenceFile", "ExportJob",
+    "IdempotencyKey", "LoginThrottle", "Notice", "Person", "PersonHistory", "PersonalCodeKey", "RuleSet", "SmsCode",
+    "Transfer", "Unit", "VerifiableCredential",
 ]

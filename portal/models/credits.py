@@ -33,6 +33,8 @@ class CreditRecord(Model):
         Index("ix_credit_record_unit_status_submitted", "unit_id", "status", "submitted_at"),
         # Whether an approved correction replaces a record (the summary excludes those).
         Index("ix_credit_record_corrects", "corrects_id"),
+        # An activity grants a person one record, however its last scan and its closing race.
+        Index("uq_credit_record_activity_person", "activity_id", "person_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -80,6 +82,8 @@ class CreditRecord(Model):
     # 代录: the admin who entered the record on the person's behalf (None: the person did). They
     # may not approve it.
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    # The CME activity that granted it by attendance (portal.activities), if any.
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now(), onupdate=func.now())
 
