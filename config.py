@@ -92,6 +92,9 @@ VERIFY_RATE_LIMIT = os.environ.get("PORTAL_VERIFY_RATE_LIMIT", "30 per minute")
 # and at each rotation, and the largest credential file the public verifier page takes.
 CREDENTIAL_KEY_BITS = int(os.environ.get("PORTAL_CREDENTIAL_KEY_BITS", "3072"))
 CREDENTIAL_UPLOAD_MAX = int(os.environ.get("PORTAL_CREDENTIAL_UPLOAD_MAX", str(64 * 1024)))
+# The largest request body anything accepts (an entry form with five 10 MB evidence files fits);
+# a larger one is refused with 413 before it is read, whatever the page.
+MAX_CONTENT_LENGTH = int(os.environ.get("PORTAL_MAX_REQUEST_MB", "60")) * 1024 * 1024
 # Out-of-province learners' SMS login: the sender plugin (by slug), codes sent per ID number and per
 # phone number and codes asked for per address in 24 hours, and the per-IP limit on the login page's POSTs.
 SMS_SENDER = os.environ.get("PORTAL_SMS_SENDER", "log")

@@ -17,6 +17,7 @@ def _words(error: HTTPException) -> tuple[str, str]:
         403: (_("Not allowed"), _("Your account may not open this page. Ask your unit's admin if you need it.")),
         404: (_("Page not found"), _("The address is wrong, or the page is not there for you.")),
         405: (_("The request could not be read"), _("Go back and try again.")),
+        413: (_("What you sent is too large"), _("Send fewer or smaller files at once, then try again.")),
         429: (_("Too many attempts"), _("Wait a minute, then try again.")),
     }.get(error.code, (_("Something went wrong"), _("The fault was logged. Try again in a while; if it stays, tell "
                                                     "your unit's admin.")))

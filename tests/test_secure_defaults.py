@@ -19,7 +19,7 @@ import config
 from portal.extensions import db
 from portal.models import CreditCategory
 from portal_plugins.exporters._pdf import write_pdf
-from tests.helpers import PASSWORD, free_port, login, make_test_app
+from tests.helpers import PASSWORD, api_token, free_port, login, make_test_app
 from tests.test_review_pages import submitted
 
 
@@ -143,3 +143,17 @@ def test_numbers_beyond_any_id_and_unknown_sort_columns_are_404(app, client, use
     assert client.get(url).status_code == 404
     with app.app_context():  # the database session is usable afterwards
         assert db.session.scalar(select(CreditCategory.id).limit(1)) is not None
+
+
+def test_a_body_larger_than_any_form_takes_is_refused_before_it_is_read(app, client, users, monkeypatch):
+    """An attacker's huge POST (to the login form, or the API) gets 413 in the reader's language;
+    the default cap (60 MB) still fits an entry form with five 10 MB evidence files."""
+    assert app.config["MAX_CONTENT_LENGTH"] == 60 * 1024 * 1024
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024 * 1024)
+    body = b"x" * (1024 * 1024 + 1)
+    page = client.post("/login/", data=body, content_type="application/x-www-form-urlencoded")
+    assert page.status_code == 413 and "太大" in page.get_data(as_text=True)
+    learner = users.person(users.unit("330100001"), self_entry=True)
+    bearer = {"Authorization": f"Bearer {api_token(app.test_client(), learner.username, PASSWORD)}"}
+    api = app.test_client().post("/api/v1/credits/", data=body, content_type="application/json", headers=bearer)
+    assert api.status_code == 413 and api.json["code"] == "request_entity_too_large"
