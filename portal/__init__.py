@@ -28,6 +28,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         exports,
         i18n,
         menu,
+        mobile,
         models,  # noqa: F401  (registers the models on the metadata)
         notices,
         operations,
@@ -82,7 +83,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         # Each feature adds its pages, APIs and menu entries; this order is the order of the
         # pages within a menu category (portal/menu.py orders the top of the menu).
         for feature in (exports, credits, people, review, units, categories, dictionaries, compliance, standards,
-                        out_of_province, accounts, documents, certificates, credit_forms, notices, transfers):
+                        out_of_province, accounts, documents, certificates, credit_forms, notices, transfers, mobile):
             feature.register(appbuilder)
         menu.arrange(appbuilder)
         registry.pm.hook.register_views(appbuilder=appbuilder)

@@ -9,7 +9,8 @@ UNIT_ADMIN = "UnitAdmin"
 LEARNER = "Learner"
 # The credit self-entry permission (学分管理需单位开通权限), granted per person by their unit.
 SELF_ENTRY = "SelfEntry"
-# 外省人员: signs in by SMS code and may only list their approved records and download certificates.
+# 外省人员: signs in by SMS code and may only list their approved records and download certificates
+# (on the portal's page or in the phone app, where they also scan in at activities).
 OUT_OF_PROVINCE = "OutOfProvince"
 PUBLIC = "Public"
 
@@ -31,7 +32,7 @@ _OWN_ACCOUNT = _keys("Profile", "Password", "MeApi", "Settings", "DictionaryApi"
                      "CreditApi", "Exports", "ExportApi", "Statistics", "CreditQuery", "ComplianceQuery",
                      "ComplianceApi", "StandardsBrowse", "CertificateFiles",
                      "CertificateApi", "CreditForms", "CreditFormApi", "VerificationTable", "Notices",
-                     "NoticeApi") + [["^RuleSetApi$", "^can_get$"]]
+                     "NoticeApi", "Mobile") + [["^RuleSetApi$", "^can_get$"]]
 
 # Menu entries of pages about one's own records, profile and notices: the provincial admin is no
 # person, so their menu leaves them out.
@@ -48,6 +49,6 @@ ROLES = {
     # The entry pages themselves are open to every learner (and explain how to get the
     # permission); self-entry adds their menu.
     SELF_ENTRY: [["^(CreditManagement|CreditEntryFree|CreditEntryWizard|MyCredits)$", "menu_access"]],
-    OUT_OF_PROVINCE: _keys("OutOfProvince", "CertificateFiles"),
+    OUT_OF_PROVINCE: _keys("OutOfProvince", "CertificateFiles", "Mobile"),
     PUBLIC: [],
 }
