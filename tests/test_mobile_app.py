@@ -284,6 +284,11 @@ def test_the_installable_shell(app, two):
     assert version == re.search(r'"cme-app-shell-([0-9a-f]{12})"', client.get("/m/sw.js").get_data(as_text=True)).group(1)
     offline = client.get("/m/offline").get_data(as_text=True)
     assert "网络" in offline and "王小明" not in offline
+    # The shell sets no cookie: fetched beside the captcha picture, it would overwrite its challenge.
+    fresh = app.test_client()
+    fresh.get("/m/login?method=password")
+    for url in ("/m/sw.js", "/m/manifest.webmanifest", "/m/offline"):
+        assert "Set-Cookie" not in fresh.get(url).headers and "Set-Cookie" not in app.test_client().get(url).headers
     policy = client.get("/m/login").headers["Content-Security-Policy"]
     assert "worker-src 'self'" in policy and "manifest-src 'self'" in policy
     # Signed in, the pages are for one browser only.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, session, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -32,6 +32,15 @@ PER_PAGE = 20
 CARD_KEYS = ("date", "number", "credit_level", "unit")
 
 
+def _without_cookie(response):
+    """A shell response sets no session cookie. The browser fetches the worker and the offline page
+    while the sign-in page loads its captcha picture: a cookie from either, made from the session as
+    it was before the picture's, would overwrite the picture's challenge (its answer then fails)."""
+    current_user._get_current_object()  # Flask-Login writes to the session when it first loads the user
+    session.modified = False
+    return response
+
+
 class MobileShellView(BaseView):
     route_base = "/m"
 
@@ -40,7 +49,7 @@ class MobileShellView(BaseView):
         response = current_app.response_class(json.dumps(shell.manifest(), ensure_ascii=False),
                                               mimetype="application/manifest+json")
         response.headers["Cache-Control"] = "no-cache"
-        return response
+        return _without_cookie(response)
 
     @expose("/sw.js")
     def service_worker(self):
@@ -49,11 +58,12 @@ class MobileShellView(BaseView):
         response = current_app.response_class(body, mimetype="text/javascript")
         # Browsers look for a new worker on every visit; no cache in between may keep an old one.
         response.headers["Cache-Control"] = "no-cache"
-        return response
+        return _without_cookie(response)
 
     @expose("/offline")
     def offline(self):
-        return self.render_template("portal/mobile/offline.html", title=_("You are offline"))
+        return _without_cookie(current_app.make_response(
+            self.render_template("portal/mobile/offline.html", title=_("You are offline"))))
 
     @expose("/login", methods=["GET", "POST"])
     def login(self):
@@ -145,7 +155,8 @@ class MobileView(BaseView):
             people.update_own(person, form.data)
             flash(_("Your profile was saved."), "success")
             return redirect(url_for("MobileView.profile"))
-        return self.render_template("portal/mobile/profile_edit.html", title=_("Edit my details"), form=form)
+        return self.render_template("portal/mobile/profile_edit.html", title=_("Edit my details"), form=form,
+                                    back=url_for("MobileView.profile"))
 
     @expose("/credits")
     @has_access

@@ -7,6 +7,7 @@
   var opener = document.getElementById("scan-open");
   if (!panel || !opener) return;
   var video = document.getElementById("scan-video");
+  var viewfinder = document.getElementById("scan-viewfinder");
   var status = document.getElementById("scan-status");
   var ours = [location.origin];
   try { ours.push(new URL(panel.dataset.base).origin); } catch (e) { /* no base URL configured */ }
@@ -22,6 +23,7 @@
     if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
     stream = null;
     video.srcObject = null;
+    viewfinder.hidden = true;
   }
 
   function loadDecoder() {
@@ -100,6 +102,7 @@
     navigator.mediaDevices.getUserMedia({video: {facingMode: "environment"}, audio: false}).then(function (got) {
       stream = got;
       video.srcObject = got;
+      viewfinder.hidden = false;
       return video.play().then(pickReader).then(function (reader) {
         read = reader;
         say(panel.dataset.aim, false);
