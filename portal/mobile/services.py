@@ -9,10 +9,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from portal.contracts import SmsNotice
 from portal.extensions import db
 from portal.models import Person
 from portal.people import sms_codes
-from portal.people.sms_codes import Notice
 
 PURPOSE = "app"
 
@@ -27,7 +27,7 @@ def _owner(phone: str) -> Person | None:
     return found[0] if len(found) == 1 else None
 
 
-def request_code(phone: str) -> Notice:
+def request_code(phone: str) -> SmsNotice:
     phone = sms_codes.mobile(phone)
     person = _owner(phone)
     # The limits count per ID number too: an unknown number is counted under none.

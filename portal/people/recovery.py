@@ -15,11 +15,12 @@ from sqlalchemy import select
 
 from portal.accounts import audit, services
 from portal.accounts.password_policy import password_problems
+from portal.contracts import SmsNotice
 from portal.extensions import db
 from portal.models import Person
 from portal.people import id_number as id_numbers
 from portal.people import sms_codes
-from portal.people.sms_codes import InvalidInput, Notice
+from portal.people.sms_codes import InvalidInput
 
 PURPOSE = "recovery"
 
@@ -42,7 +43,7 @@ def _account(number: str, phone: str) -> Person | None:
         Person.id_number == number, Person.mobile == phone, Person.out_of_province.is_(False), User.active.is_(True)))
 
 
-def request_code(number: str, phone: str) -> Notice:
+def request_code(number: str, phone: str) -> SmsNotice:
     number, phone = _normalise(number, phone)
     person = _account(number, phone)
     return sms_codes.issue(

@@ -1,4 +1,5 @@
 """Codes sent by SMS to the mobile number on record, the one core service for every use of them:
+the out-of-province learners' sign-in (plugins/auth/sms, through portal.out_of_province.sign_in),
 找回账户密码 (portal.people.recovery) and the phone app's sign-in (portal.mobile). A code has 6
 digits, is valid 5 minutes, works once and survives at most 5 tries; asking for one is limited by
 portal.people.sms_limits, over every row of the sms_code table whatever its purpose.
@@ -18,13 +19,14 @@ from dataclasses import dataclass
 
 from flask import current_app, request
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
-from portal.contracts import login_services
+from portal.contracts import SMS_SENDER, SmsNotice
 from portal.extensions import db
 from portal.models import SmsCode
 from portal.models.clock import now
 from portal.people import sms_limits
+from portal.people.masking import mask_phone
 
 CODE_DIGITS = 6
 VALID_FOR = dt.timedelta(minutes=5)
@@ -38,16 +40,6 @@ class InvalidInput(ValueError):
     def __init__(self, field: str, message: str):
         super().__init__(message)
         self.field = field
-
-
-@dataclass(frozen=True)
-class Notice:
-    """The answer to a request for a code: ``sent`` for the one answer that says a code may be on
-    its way; ``wait``, the seconds before another may be asked for."""
-
-    sent: bool
-    message: str
-    wait: int = 0
 
 
 @dataclass(frozen=True)
@@ -67,22 +59,34 @@ def mobile(text: str | None) -> str:
 
 
 def issue(purpose: str, number: str, phone: str, person_id: int | None, text: Callable[[str, int], str],
-          sent: str) -> Notice:
+          sent: str) -> SmsNotice:
     """Write a code for (``number``, ``phone``) and, when ``person_id`` is someone's, send
     ``text(code, minutes)`` to the phone; ``sent`` is the answer either way (unless a limit refuses)."""
     moment = now()
     refused = sms_limits.refusal(number, phone, moment)
     if refused is not None:
-        return Notice(False, *refused)
+        return SmsNotice(False, *refused)
     code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+    # Rows past the limits' day are of no more use.
+    db.session.execute(delete(SmsCode).where(SmsCode.created_at < moment - sms_limits.LIMIT_WINDOW))
     db.session.add(SmsCode(id_number=number, phone=phone, code_hash=_digest(purpose, number, phone, code), purpose=purpose,
                            person_id=person_id, created_at=moment, expires_at=moment + VALID_FOR, attempts=0,
                            ip=request.remote_addr))
     db.session.commit()
     if person_id is not None:
-        # A failed send answers like an unknown number: the sender logs it.
-        login_services().send_sms(phone, text(code, VALID_FOR.seconds // 60))
-    return Notice(True, sent, int(sms_limits.RESEND_AFTER.total_seconds()))
+        send(phone, text(code, VALID_FOR.seconds // 60))
+    return SmsNotice(True, sent, int(sms_limits.RESEND_AFTER.total_seconds()))
+
+
+def send(phone: str, text: str) -> bool:
+    """Hand ``text`` to the SMS sender that PORTAL_SMS_SENDER names. A failure is logged and answered
+    like a sent code (False), so that it tells nobody whether the number is someone's."""
+    try:
+        current_app.extensions[SMS_SENDER].send(phone, text)
+    except Exception:
+        current_app.logger.exception("the SMS to %s could not be sent", mask_phone(phone))
+        return False
+    return True
 
 
 def attempt(purpose: str, number: str, phone: str, code: str) -> Attempt | None:
