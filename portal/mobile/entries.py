@@ -1,6 +1,7 @@
 """学员入口: the app's entries, as data, in the order the home screen's grid shows them. An entry
 is one line; ``staff_only`` leaves it out for out-of-province learners, who are judged by no
-province year and enter no records here."""
+province year and enter no records here. The icon sprite already holds the symbols of the entries
+the activities bring (calendar: 考勤登记, history: 考勤记录查询, qr: 我的二维码, face: 人脸建档)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

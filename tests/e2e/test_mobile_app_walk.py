@@ -174,18 +174,20 @@ def _video_of_a_qr_code(text: str, path: Path, width: int = 640, height: int = 4
 
 @pytest.fixture
 def camera_playing(browser, live_server, tmp_path):
-    """Factory: a phone page in a second Chromium whose camera plays a QR code of ``text``."""
+    """Factory: a phone page in a second Chromium whose camera plays a QR code of ``text``; with
+    ``allowed`` False, the person refuses the page the camera."""
     launched = []
 
-    def open_page(text: str) -> Page:
+    def open_page(text: str, allowed: bool = True) -> Page:
         video = _video_of_a_qr_code(text, tmp_path / f"qr-{len(launched)}.y4m")
+        asked = ["--use-fake-ui-for-media-stream"] if allowed else []
         filming = browser.browser_type.launch(executable_path=CHROMIUM, headless=True, args=[
-            *CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-            f"--use-file-for-fake-video-capture={video}"])
+            *CHROMIUM_ARGS, "--use-fake-device-for-media-stream", *asked, f"--use-file-for-fake-video-capture={video}"])
         launched.append(filming)
         context = filming.new_context(base_url=live_server, viewport={"width": PHONE[0], "height": PHONE[1]},
                                       locale="zh-CN", device_scale_factor=1, is_mobile=True, has_touch=True)
-        context.grant_permissions(["camera"])
+        if allowed:
+            context.grant_permissions(["camera"])
         context.set_default_timeout(TIMEOUT_MS)
         return context.new_page()
 
@@ -222,3 +224,13 @@ def test_without_a_camera_the_app_says_what_to_do(app, learner, new_page):
     expect(page.locator("#scan-status")).to_have_class(re.compile("m-note-error"))
     fits(page)
     shoot(page, "app-scan-no-camera")
+
+
+def test_a_refused_camera_is_explained(app, learner, camera_playing, live_server):
+    page = camera_playing(f"{live_server}/m/credits", allowed=False)
+    sign_in_by_password(page, learner.username)
+    page.locator("#scan-open").click()
+    expect(page.locator("#scan-status")).to_contain_text("权限被拒绝")
+    expect(page.locator("#scan-status")).to_contain_text("微信")
+    expect(page).to_have_url(re.compile(r"/m/$"))
+    shoot(page, "app-scan-camera-refused")
