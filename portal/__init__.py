@@ -30,6 +30,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         exports,
         i18n,
         menu,
+        mobile,
         models,  # noqa: F401  (registers the models on the metadata)
         notices,
         operations,
@@ -84,7 +85,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         # pages within a menu category (portal/menu.py orders the top of the menu).
         for feature in (exports, credits, people, review, units, categories, dictionaries, compliance, standards,
                         out_of_province, accounts, documents, certificates, credentials, credit_forms, notices, transfers,
-                        activities):
+                        activities, mobile):
             feature.register(appbuilder)
         menu.arrange(appbuilder)
         registry.pm.hook.register_views(appbuilder=appbuilder)

@@ -601,18 +601,28 @@ class Learner:
     id: int
 
 
+@dataclass(frozen=True)
+class SmsNotice:
+    """The answer to a request for an SMS code: ``sent`` for the one answer that says a code may be
+    on its way (given whether or not the number belongs to someone); ``wait``, the seconds before
+    another may be asked for (0 when waiting will not do)."""
+
+    sent: bool
+    message: str
+    wait: int = 0
+
+
 class LoginServices:
     """What the core does for a login method that signs out-of-province learners in without a
     password (the SMS login, plugins/auth/sms/): one instance per app, :func:`login_services` during
-    a request."""
+    a request. The codes are the core's, shared with its other uses of SMS codes: 6 digits, valid 5
+    minutes, 5 tries, used once, only their HMAC stored; asking for one is limited by the portal (a
+    minute between two for one ID number and phone; so many a day per address, per pair, and per ID
+    number and per phone among the codes sent)."""
 
     def id_number(self, text: str) -> str:
         """The ID number as stored (GB 11643, check character verified); ValueError with a message
         for the learner when it cannot be right."""
-        raise NotImplementedError
-
-    def find_learner(self, id_number: str, phone: str) -> Learner | None:
-        """The active out-of-province learner with this ID number and mobile number, if any."""
         raise NotImplementedError
 
     def learner(self, person_id: int) -> Learner | None:
@@ -623,17 +633,16 @@ class LoginServices:
         """Sign the learner's account in for this session; the URL of the page to send them to."""
         raise NotImplementedError
 
-    def sms_refusal(self, id_number: str, phone: str, moment: dt.datetime) -> tuple[str, int] | None:
-        """Why no code may be sent to ``phone`` for ``id_number`` at ``moment``: a message for the
-        person and the seconds to wait (0 when waiting will not do); None when one may. The limits
-        are the portal's, over every code in the sms_code table (a minute between two for one ID
-        number and phone; so many a day per address, per pair, and per ID number and per phone
-        among the codes sent). Call it before writing the request's row."""
+    def request_code(self, id_number: str, phone: str, text: Callable[[str, int], str], sent: str) -> SmsNotice:
+        """Ask for a sign-in code for (``id_number``, ``phone``): unless a limit refuses, a code is
+        written and, when the two belong to an active out-of-province learner, ``text(code,
+        minutes)`` goes to the phone by SMS. ``sent`` is the answer either way."""
         raise NotImplementedError
 
-    def send_sms(self, phone: str, text: str) -> bool:
-        """Hand ``text`` to the SMS sender that ``PORTAL_SMS_SENDER`` names. False when it failed
-        (the portal has logged why), so that the caller can answer as if it had been sent."""
+    def check_code(self, id_number: str, phone: str, code: str) -> Learner | None:
+        """The learner the latest sign-in code for (``id_number``, ``phone``) was sent to, when it
+        is ``code``, still valid and not tried too often; the code is then used up. None otherwise
+        (every call counts as a try)."""
         raise NotImplementedError
 
 
@@ -663,9 +672,4 @@ def page_nonce() -> str:
 PLUGIN_IMPORTS: Mapping[str, frozenset[str] | None] = {
     "portal.contracts": None,
     "portal.hookspecs": None,
-    # The SMS login keeps its codes in the sms_code table, whose schema the core's migrations own,
-    # and writes its times with the core's clock.
-    "portal.extensions": frozenset({"db"}),
-    "portal.models": frozenset({"SmsCode"}),
-    "portal.models.clock": frozenset({"now"}),
 }

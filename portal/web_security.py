@@ -48,6 +48,9 @@ def policy(nonce: str) -> str:
         "img-src 'self' data:",
         "font-src 'self' data:",
         "connect-src 'self'",
+        # The phone app's service worker (/m/sw.js) and manifest: this site's only.
+        "worker-src 'self'",
+        "manifest-src 'self'",
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",

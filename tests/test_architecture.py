@@ -67,6 +67,7 @@ def score():
     from portal.accounts import services
 '''
     assert forbidden_imports(source, "bad.py") == [
+        "bad.py:5: from portal.models import SmsCode",  # the core keeps the SMS codes (LoginServices)
         "bad.py:6: from portal.models import Person",
         "bad.py:7: import portal.credits.records",
         "bad.py:8: from portal import models",

@@ -21,6 +21,9 @@ from tests.helpers import PASSWORD, approved_record, login
 from tests.test_credit_api import World, create, png, submitted
 from tests.test_sms_login import VISITOR_ID, VISITOR_PHONE, last_code
 
+# The phone app's pages (/m/), opened by each role beside the menu's.
+APP_PAGES = ["/m/", "/m/profile", "/m/profile/edit", "/m/credits", "/m/credits?status=approved", "/m/compliance",
+             "/m/certificates", "/m/offline"]
 # Links that end the session or change the language: following them would stop the walk.
 LEAVING = ("/logout", "/lang/")
 # Words of two or more English words in a row outside code, e.g. "Not Found" or "Please enter".
@@ -151,8 +154,9 @@ def test_every_page_a_role_is_shown_opens(app, world, role):
     starts = _record_pages(app, world["records"])
     if role == "learner":
         starts.append(f"/credits/{world['records'][0]}/edit")
-    walker.walk(starts)
-    assert len(walker.seen) > 20, sorted(walker.seen)
+    # The provincial admin is nobody's person: the app gives them the scanner only.
+    walker.walk(starts + (["/m/", "/m/offline"] if role == "province" else APP_PAGES))
+    assert len(walker.seen) > 20 and "/m/" in walker.seen, sorted(walker.seen)
     assert not walker.broken, "\n".join(walker.broken)
     assert not walker.english, "\n".join(walker.english)
 
@@ -165,8 +169,8 @@ def test_every_page_the_out_of_province_learner_is_shown_opens(app, world):
     signed_in = client.post("/login/sms/", data={**form, "action": "login", "code": last_code(app, VISITOR_PHONE)})
     assert signed_in.status_code == 302
     walker = Walker(client)
-    walker.walk(["/out-of-province/"])
-    assert "/out-of-province/" in walker.seen and len(walker.seen) > 5, sorted(walker.seen)
+    walker.walk(["/out-of-province/", "/m/", "/m/profile", "/m/certificates", "/m/offline"])
+    assert {"/out-of-province/", "/m/", "/m/certificates"} <= set(walker.seen) and len(walker.seen) > 5, sorted(walker.seen)
     assert not walker.broken, "\n".join(walker.broken)
     assert not walker.english, "\n".join(walker.english)
 

@@ -17,9 +17,11 @@ from sqlalchemy import select
 from portal.accounts.actor import actor_for
 from portal.accounts.roles import OUT_OF_PROVINCE
 from portal.contracts import SMS_SENDER as SENDER
+from portal.contracts import SmsNotice
 from portal.credits import services as credits
 from portal.extensions import db
 from portal.models import CreditRecord, EvidenceFile, Person, SmsCode
+from portal.people import sms_codes
 from portal.review import services as review
 from portal_plugins.auth.sms import codes
 from tests import helpers
@@ -58,7 +60,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch):
     clock = Clock()
-    monkeypatch.setattr(codes, "now", clock)
+    monkeypatch.setattr(sms_codes, "now", clock)
     return clock
 
 
@@ -72,7 +74,7 @@ def last_code(app, phone: str) -> str:
     return re.search(r"\d{6}", text).group(0)
 
 
-def request(app, number: str = VISITOR_ID, phone: str = VISITOR_PHONE) -> codes.Result:
+def request(app, number: str = VISITOR_ID, phone: str = VISITOR_PHONE) -> SmsNotice:
     with app.test_request_context():
         return codes.request_code(number, phone)
 

@@ -9,7 +9,8 @@ UNIT_ADMIN = "UnitAdmin"
 LEARNER = "Learner"
 # The credit self-entry permission (学分管理需单位开通权限), granted per person by their unit.
 SELF_ENTRY = "SelfEntry"
-# 外省人员: signs in by SMS code and may only list their approved records and download certificates.
+# 外省人员: signs in by SMS code and may only list their approved records and download certificates
+# (on the portal's page or in the phone app, where they also scan in at activities).
 OUT_OF_PROVINCE = "OutOfProvince"
 # 项目管理员: organises their unit's CME activities, granted per person by their unit's admin.
 PROJECT_ADMIN = "ProjectAdmin"
@@ -36,7 +37,7 @@ _OWN_ACCOUNT = _keys("Profile", "Password", "MeApi", "Settings", "DictionaryApi"
                      "CreditApi", "Exports", "ExportApi", "Statistics", "CreditQuery", "ComplianceQuery",
                      "ComplianceApi", "StandardsBrowse", "CertificateFiles",
                      "CertificateApi", "CreditForms", "CreditFormApi", "VerificationTable", "Notices",
-                     "NoticeApi", "Attendance", "AttendanceApi", *_ATTENDANCE_MENU) + [["^RuleSetApi$", "^can_get$"]]
+                     "NoticeApi", "Mobile", "Attendance", "AttendanceApi", *_ATTENDANCE_MENU) + [["^RuleSetApi$", "^can_get$"]]
 # Organising CME activities: the pages and the API (each scoped to the actor's unit).
 _ORGANISER = _keys("Activities", "ActivityApi")
 
@@ -57,7 +58,7 @@ ROLES = {
     # permission); self-entry adds their menu.
     SELF_ENTRY: [["^(CreditManagement|CreditEntryFree|CreditEntryWizard|MyCredits)$", "menu_access"]],
     # They attend activities (their only way to credits) and check in like everyone.
-    OUT_OF_PROVINCE: _keys("OutOfProvince", "CertificateFiles", "Attendance", "AttendanceApi", *_ATTENDANCE_MENU),
+    OUT_OF_PROVINCE: _keys("OutOfProvince", "CertificateFiles", "Mobile", "Attendance", "AttendanceApi", *_ATTENDANCE_MENU),
     PROJECT_ADMIN: _ORGANISER,
     PUBLIC: [],
 }

@@ -32,7 +32,8 @@ class Person(Model):
     political_status: Mapped[str] = mapped_column(String(32), default="")
     education: Mapped[str] = mapped_column(String(32), default="")
     degree: Mapped[str] = mapped_column(String(32), default="")
-    mobile: Mapped[str] = mapped_column(String(11), default="")
+    # Indexed: the phone app signs learners in by it (portal.mobile.services).
+    mobile: Mapped[str] = mapped_column(String(11), default="", index=True)
     phone: Mapped[str] = mapped_column(String(32), default="")
     email: Mapped[str] = mapped_column(String(120), default="")
     department: Mapped[str] = mapped_column(String(64), default="")

@@ -1,4 +1,4 @@
-"""Codes sent by SMS for the out-of-province learners' login. A row is written for every code
+"""Codes sent by SMS (portal.people.sms_codes, and the out-of-province learners' login). A row is written for every code
 requested, whether or not the ID number and phone matched someone (``person_id`` None: no SMS
 went out), so that the resend delay and the daily limits apply either way. The code itself is
 never stored."""
@@ -24,8 +24,8 @@ class SmsCode(Model):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    # "login" (the out-of-province learners' SMS login) or "recovery" (找回账户密码,
-    # portal.people.recovery); the daily limits count both.
+    # "login" (the out-of-province learners' SMS login), "recovery" (找回账户密码,
+    # portal.people.recovery) or "app" (the phone app's sign-in, portal.mobile); the daily limits count all.
     purpose: Mapped[str] = mapped_column(String(16), default="login", server_default="login")
     # The address that asked for it, for the per-address daily limit.
     ip: Mapped[str | None] = mapped_column(String(45), index=True)

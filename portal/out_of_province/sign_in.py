@@ -1,20 +1,23 @@
 """The core's half of the out-of-province learners' login (the SMS login is plugins/auth/sms/):
-who is such a learner, signing them in, and the SMS sender that PORTAL_SMS_SENDER names."""
+who is such a learner, their codes (portal.people.sms_codes), signing them in, and the SMS sender
+that PORTAL_SMS_SENDER names."""
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Callable
 
 from flask import Flask, current_app, url_for
 from flask_appbuilder.security.sqla.models import User
 from flask_login import login_user
 from sqlalchemy import select
 
-from portal.contracts import LOGIN_SERVICES, SMS_SENDER, Learner, LoginServices
+from portal.contracts import LOGIN_SERVICES, SMS_SENDER, Learner, LoginServices, SmsNotice
 from portal.extensions import db
 from portal.models import Person
 from portal.people import id_number as id_numbers
-from portal.people import sms_limits
-from portal.people.masking import mask_phone
+from portal.people import sms_codes
+
+# The sms_code rows of this login.
+PURPOSE = "login"
 
 
 def init_app(app: Flask) -> None:
@@ -34,7 +37,8 @@ class OutOfProvinceSignIn(LoginServices):
     def id_number(self, text: str) -> str:
         return id_numbers.parse(text).number
 
-    def find_learner(self, id_number: str, phone: str) -> Learner | None:
+    def _find_learner(self, id_number: str, phone: str) -> Learner | None:
+        """The active out-of-province learner with this ID number and mobile number, if any."""
         person_id = db.session.scalar(
             select(Person.id).join(User, User.id == Person.user_id)
             .where(Person.id_number == id_number, Person.mobile == phone, Person.out_of_province.is_(True),
@@ -51,13 +55,15 @@ class OutOfProvinceSignIn(LoginServices):
         login_user(user, remember=False)
         return url_for("OutOfProvinceView.index")
 
-    def sms_refusal(self, id_number: str, phone: str, moment: dt.datetime) -> tuple[str, int] | None:
-        return sms_limits.refusal(id_number, phone, moment)
+    def request_code(self, id_number: str, phone: str, text: Callable[[str, int], str], sent: str) -> SmsNotice:
+        learner = self._find_learner(id_number, phone)
+        return sms_codes.issue(PURPOSE, id_number, phone, learner.id if learner else None, text, sent)
 
-    def send_sms(self, phone: str, text: str) -> bool:
-        try:
-            current_app.extensions[SMS_SENDER].send(phone, text)
-        except Exception:
-            current_app.logger.exception("the SMS to %s could not be sent", mask_phone(phone))
-            return False
-        return True
+    def check_code(self, id_number: str, phone: str, code: str) -> Learner | None:
+        found = sms_codes.attempt(PURPOSE, id_number, phone, code)
+        # Of two checks of the same code at once, only the one that uses it up signs in.
+        if found is None or not sms_codes.use(found):
+            db.session.rollback()
+            return None
+        db.session.commit()
+        return self.learner(found.person_id)

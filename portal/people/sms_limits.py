@@ -1,6 +1,6 @@
-"""The limits on SMS codes, shared by everything that sends one (the out-of-province learners'
-sign-in in plugins/auth/sms through LoginServices.sms_refusal, and 找回账户密码), over the rows of
-the sms_code table whatever their purpose:
+"""The limits on SMS codes, asked by portal.people.sms_codes for every code it is asked for (the
+out-of-province learners' sign-in, 找回账户密码, the phone app's sign-in), over the rows of the
+sms_code table whatever their purpose:
 
 - one code a minute per ID number and phone;
 - so many a day per address (SMS_DAILY_LIMIT_PER_IP), per ID number and phone asked for, and per
