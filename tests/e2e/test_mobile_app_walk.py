@@ -95,7 +95,7 @@ def test_a_learner_signs_in_to_the_app_by_sms_code_and_opens_every_page(app, lea
 
     page.goto("/m/")
     expect(page.locator("#scan-open")).to_contain_text("扫一扫")
-    expect(page.locator(".m-tile")).to_have_count(4)
+    expect(page.locator(".m-tile")).to_have_count(7)
     box = page.locator("#scan-open").bounding_box()
     assert box["width"] >= 44 and box["height"] >= 44 and box["x"] > 375 / 2  # top right, big enough for a thumb
     for tile in page.locator(".m-tile").all():
@@ -106,6 +106,11 @@ def test_a_learner_signs_in_to_the_app_by_sms_code_and_opens_every_page(app, lea
         page.goto(path)
         fits(page)
         shoot(page, "app" + path.split("?")[0].replace("/m", "").replace("/", "-"))
+    for path, name in (("/attendance/", "app-attendance"), ("/attendance/records", "app-attendance-records"),
+                       ("/attendance/my-code", "app-my-code")):  # the activities' pages its grid leads to
+        page.goto(path)
+        fits(page)
+        shoot(page, name)
     page.wait_for_load_state("networkidle")
     assert violations == []
 
