@@ -43,6 +43,8 @@ def instance_secret_key(instance: Path, production: bool = False) -> str:
 INSTANCE_PATH = Path(os.environ.get("PORTAL_INSTANCE_PATH", "instance")).resolve()
 # None: create_app() uses the key generated once in the instance folder (instance_secret_key).
 SECRET_KEY = os.environ.get("PORTAL_SECRET_KEY")
+# The keys sealing ID numbers (portal.models.sealed); None: id_keys.json in the instance folder.
+ID_KEYS_PATH = os.environ.get("PORTAL_ID_KEYS_PATH")
 # None: create_app() uses SQLite in the instance folder.
 SQLALCHEMY_DATABASE_URI = os.environ.get("PORTAL_DATABASE_URL")
 SQLALCHEMY_TRACK_MODIFICATIONS = False

@@ -10,7 +10,7 @@ from portal.accounts.roles import ROLES
 from portal.compliance import summaries
 from portal.evidence.sweep import sweep
 from portal.extensions import db
-from portal.models import CreditRecord, CreditYear, Person
+from portal.models import CreditRecord, CreditYear, Person, sealed
 
 
 def sync_roles() -> None:
@@ -26,6 +26,7 @@ def prepare_database(app: Flask) -> None:
     province into an empty database when PORTAL_DEMO_DATA is on."""
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
+        _check_id_keys()
         sync_roles()
         _fill_summaries()
         _report_evidence(app)
@@ -33,6 +34,20 @@ def prepare_database(app: Flask) -> None:
             from portal.demo import load_demo_data
 
             load_demo_data(print_credentials=True)
+
+
+def _check_id_keys() -> None:
+    """Refuse to serve a database whose ID numbers the keys file cannot open (a restore without
+    its keys file, or a new file made beside an old database): every lookup by ID would miss."""
+    for first in (True, False):
+        found = db.session.scalar(select(Person.id_sealed).order_by(Person.id if first else Person.id.desc()).limit(1))
+        if found is None:
+            return
+        try:
+            sealed.unseal(found)
+        except sealed.SealBroken as e:
+            raise sealed.SealBroken(f"{e}: the ID numbers in this database were sealed with other keys. Put back the "
+                                    f"keys file that belongs to it (it is in the backup, {sealed.KEYS_FILE}).") from None
 
 
 def _fill_summaries() -> None:

@@ -1,6 +1,8 @@
 """Backup and restore of a whole portal: the database, then the instance folder's files
-(evidence, photos, the secret key), with a manifest of row counts and file checksums that
-restore checks.
+(evidence, photos, the secret key and the ID number keys), with a manifest of row counts and file
+checksums that restore checks. The ID number keys go with the database on purpose: without them
+its ID numbers open for nobody and no one can sign in or be found by ID number, so a backup
+must be kept as carefully as the keys themselves (docs/security.md).
 
 The database is taken first: a file written after it has no row yet and is simply extra, while a
 row whose file was taken before it existed would point at nothing. On PostgreSQL, pg_dump (custom
@@ -24,12 +26,15 @@ from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from portal.extensions import db
+from portal.models import sealed
 
 MANIFEST = "manifest.json"
 FILES = "files"
 # Not backed up: the SQLite database itself (copied by the backup API) and finished exports,
 # which users can make again.
 SKIPPED = ("portal.db", "portal.db-wal", "portal.db-shm", "exports")
+# Made by any start of the portal, so present in a fresh instance folder: the backup's replace them.
+FIRST_START = ("secret_key", sealed.KEYS_FILE)
 # Restore refuses a database holding any of these: it would mix two portals.
 PEOPLE_TABLES = ("ab_user", "person", "unit", "credit_record")
 
@@ -74,6 +79,7 @@ def restore(source: Path) -> dict:
     else:
         _restore_sqlite(engine, source / manifest["database"]["file"])
     _restore_files(source / FILES, Path(current_app.instance_path))
+    sealed.keys().reload()
     problems = verify(manifest)
     if problems:
         raise BackupError("restored, but it differs from the manifest:\n" + "\n".join(problems))
@@ -162,8 +168,8 @@ def _check_empty(engine: Engine, instance: Path) -> None:
         for table in PEOPLE_TABLES:
             if table in present and connection.scalar(text(f"SELECT count(*) FROM {table}")):
                 raise BackupError(f"the database already holds data (table {table}): restore into an empty database")
-    # The key a first start made is replaced by the backup's.
-    found = next((p for p in _instance_files(instance) if p.relative_to(instance).as_posix() != "secret_key"), None)
+    # The keys a first start made are replaced by the backup's.
+    found = next((p for p in _instance_files(instance) if p.relative_to(instance).as_posix() not in FIRST_START), None)
     if found is not None:
         raise BackupError(f"the instance folder {instance} already holds files ({found}): restore into an empty one")
 

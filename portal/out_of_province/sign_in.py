@@ -37,7 +37,7 @@ class OutOfProvinceSignIn(LoginServices):
     def find_learner(self, id_number: str, phone: str) -> Learner | None:
         person_id = db.session.scalar(
             select(Person.id).join(User, User.id == Person.user_id)
-            .where(Person.id_number == id_number, Person.mobile == phone, Person.out_of_province.is_(True),
+            .where(Person.with_id_number(id_number), Person.mobile == phone, Person.out_of_province.is_(True),
                    User.active.is_(True)))
         return None if person_id is None else Learner(person_id)
 

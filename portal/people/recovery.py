@@ -72,7 +72,7 @@ def _digest(number: str, phone: str, code: str) -> str:
 def _account(number: str, phone: str) -> Person | None:
     """The staff member (not an out-of-province learner: they have no password) with an active account."""
     return db.session.scalar(select(Person).join(User, User.id == Person.user_id).where(
-        Person.id_number == number, Person.mobile == phone, Person.out_of_province.is_(False), User.active.is_(True)))
+        Person.with_id_number(number), Person.mobile == phone, Person.out_of_province.is_(False), User.active.is_(True)))
 
 
 def request_code(number: str, phone: str) -> Notice:
@@ -103,7 +103,7 @@ def reset(number: str, phone: str, code: str, password: str) -> tuple[list[str],
     moment = now()
     latest = db.session.execute(
         select(SmsCode.id, SmsCode.code_hash, SmsCode.person_id)
-        .where(SmsCode.id_number == number, SmsCode.phone == phone, SmsCode.purpose == PURPOSE)
+        .where(SmsCode.with_id_number(number), SmsCode.phone == phone, SmsCode.purpose == PURPOSE)
         .order_by(SmsCode.created_at.desc(), SmsCode.id.desc()).limit(1)).first()
     if latest is None:
         return [str(REFUSED)], ""

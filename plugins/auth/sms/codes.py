@@ -95,7 +95,7 @@ def check_code(id_number: str, phone: str, code: str) -> Learner | None:
     moment = now()
     latest = db.session.execute(
         select(SmsCode.id, SmsCode.code_hash, SmsCode.person_id)
-        .where(SmsCode.id_number == number, SmsCode.phone == phone, SmsCode.purpose == "login")
+        .where(SmsCode.with_id_number(number), SmsCode.phone == phone, SmsCode.purpose == "login")
         .order_by(SmsCode.created_at.desc(), SmsCode.id.desc()).limit(1)).first()
     if latest is None:
         return None
