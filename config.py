@@ -92,6 +92,8 @@ SMS_DAILY_LIMIT_PER_ID = int(os.environ.get("PORTAL_SMS_DAILY_LIMIT_PER_ID", "10
 SMS_DAILY_LIMIT_PER_PHONE = int(os.environ.get("PORTAL_SMS_DAILY_LIMIT_PER_PHONE", "10"))
 SMS_DAILY_LIMIT_PER_IP = int(os.environ.get("PORTAL_SMS_DAILY_LIMIT_PER_IP", "30"))
 SMS_RATE_LIMIT = os.environ.get("PORTAL_SMS_RATE_LIMIT", "20 per minute")
+# How many full ID or phone numbers one admin may reveal in an hour (each is audited).
+REVEALS_PER_HOUR = int(os.environ.get("PORTAL_REVEALS_PER_HOUR", "60"))
 # Notifier plugins (by slug) that deliver notices beside the portal's notice box, e.g. "sms".
 NOTIFIERS = [s.strip() for s in os.environ.get("PORTAL_NOTIFIERS", "").split(",") if s.strip()]
 NOTICE_DAILY_LIMIT = int(os.environ.get("PORTAL_NOTICE_DAILY_LIMIT", "3"))

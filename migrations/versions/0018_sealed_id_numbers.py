@@ -1,7 +1,8 @@
 """ID numbers sealed at rest: person.id_number becomes id_sealed (AES-GCM, with a key id) and
 id_hash (HMAC-SHA256, unique, for lookups); sms_code keeps only the hash. Existing rows are sealed
 with the instance's ID number keys (portal.models.sealed, made at the app's start when absent); the
-plain columns are dropped. The downgrade opens them again with the same keys.
+plain columns are dropped. The downgrade opens them again with the same keys. An index on the
+audit trail counts one admin's recent reveals of personal data (their hourly limit).
 
 Revision ID: 0018
 Revises: 0017
@@ -44,9 +45,11 @@ def upgrade():
         batch.drop_column("id_number")
         batch.alter_column("id_hash", existing_type=sa.String(64), nullable=False)
         batch.create_index("ix_sms_code_id_hash", ["id_hash"])
+    op.create_index("ix_audit_entry_user_action_at", "audit_entry", ["user_id", "action", "at"])
 
 
 def downgrade():
+    op.drop_index("ix_audit_entry_user_action_at", "audit_entry")
     keys = sealed.keys()
     with op.batch_alter_table("person") as batch:
         batch.add_column(sa.Column("id_number", sa.String(18), nullable=True))

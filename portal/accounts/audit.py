@@ -1,6 +1,6 @@
 """Administrative events in the audit trail (portal.models.audit): sign-in, sign-out and failures,
 password resets and changes, role and self-entry changes, staff imports, transfers, certificate
-revocations, reminders and dictionary edits. Written in the caller's transaction; never with a
+revocations, reminders, dictionary edits and reveals of personal data. Written in the caller's transaction; never with a
 password or a code in it."""
 from __future__ import annotations
 
@@ -30,6 +30,9 @@ TRANSFER_WITHDRAW = "transfer_withdraw"
 CERTIFICATE_REVOKE = "certificate_revoke"
 REMINDERS_SENT = "reminders_sent"
 DICTIONARY_CHANGE = "dictionary_change"
+# An admin asked to see a person's full ID number or phone (masked everywhere else); ``after``
+# names the field, never its value.
+PERSONAL_DATA_REVEAL = "personal_data_reveal"
 
 
 def write(action: str, target: User | None, actor: Actor | None, unit_id: int | None = None,

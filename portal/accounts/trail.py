@@ -28,6 +28,7 @@ ACTIONS = {
     audit.TRANSFER_APPROVE: _l("Transfer approved"), audit.TRANSFER_REFUSE: _l("Transfer refused"),
     audit.TRANSFER_WITHDRAW: _l("Transfer withdrawn"), audit.CERTIFICATE_REVOKE: _l("Certificate revoked"),
     audit.REMINDERS_SENT: _l("Reminders sent"), audit.DICTIONARY_CHANGE: _l("Dictionary edited"),
+    audit.PERSONAL_DATA_REVEAL: _l("Personal data revealed"),
 }
 
 
@@ -83,6 +84,7 @@ ROLE_LABELS = {PROVINCE_ADMIN: _l("Provincial admin"), UNIT_ADMIN: _l("Unit admi
 FAILURES = {"password": _l("wrong password"), "slowed": _l("slowed after failures"), "sms_only": _l("signs in by SMS"),
             "inactive": _l("account deactivated"), "unknown": _l("no such account")}
 CHANGES = {"add": _l("added"), "edit": _l("edited"), "delete": _l("deleted")}
+REVEALED = {"id_number": _l("ID number"), "mobile": _l("Mobile"), "phone": _l("Telephone")}
 
 
 def describe(entry: AuditEntry, unit_names: dict[int, str]) -> str:
@@ -106,6 +108,8 @@ def describe(entry: AuditEntry, unit_names: dict[int, str]) -> str:
         return str(_l("%(year)s: %(n)d people", year=after.get("year", ""), n=after.get("people", 0)))
     if entry.action == audit.DICTIONARY_CHANGE:
         return f"{CHANGES.get(after.get('change'), '')} {after.get('name', '')}（{after.get('code', '')}）"
+    if entry.action == audit.PERSONAL_DATA_REVEAL:
+        return str(REVEALED.get(after.get("field"), ""))
     return ""
 
 

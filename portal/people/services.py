@@ -2,6 +2,7 @@
 person is simply not found (404) for a unit admin, in pages and API alike."""
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -19,7 +20,7 @@ from portal.accounts import services as accounts
 from portal.accounts.actor import Actor
 from portal.accounts.roles import API_ROLES, LEARNER, OUT_OF_PROVINCE, SELF_ENTRY, UNIT_ADMIN, UNIT_ADMIN_GRANTS
 from portal.extensions import db
-from portal.models import AccountState, CreditRecord, Person, PersonHistory, Unit, clock
+from portal.models import AccountState, AuditEntry, CreditRecord, Person, PersonHistory, Unit, clock
 from portal.models.sealed import id_hashes, unseal
 from portal.models.units import subtree
 from portal.pagination import Page
@@ -34,6 +35,8 @@ HISTORY_FIELDS = ("unit_id", "title", "title_level", "status")
 # Identifiers an edit form may leave empty to mean "unchanged" (a unit admin never sees the ID number).
 KEEP_WHEN_EMPTY = ("id_number", "person_no")
 PER_PAGE = 20
+# What is masked outside the owner's view and an admin may reveal, one audited request at a time.
+REVEALABLE = ("id_number", "mobile", "phone")
 BATCH = 1000
 CANCELLED = "注销"
 
@@ -85,6 +88,27 @@ def may_manage_account(actor: Actor, person: Person) -> bool:
     if actor.is_province_admin:
         return True
     return actor.is_unit_admin and {r.name for r in person.user.roles} <= UNIT_ADMIN_GRANTS
+
+
+class TooManyReveals(RuntimeError):
+    """The admin revealed REVEALS_PER_HOUR values in the last hour (a scraper, or a stolen session)."""
+
+
+def reveal(actor: Actor, person_id: int, field: str) -> str:
+    """The full value of a masked field of a person the admin may see (404 otherwise: another
+    unit's person, an unknown field, or a caller who is no admin), written to the audit trail.
+    The trail is also the count the hourly limit is checked against, in every worker alike."""
+    if field not in REVEALABLE or not (actor.is_province_admin or actor.is_unit_admin):
+        abort(404)
+    person = get(actor, person_id)
+    since = clock.now() - dt.timedelta(hours=1)
+    done = db.session.scalar(select(func.count(AuditEntry.id)).where(
+        AuditEntry.user_id == actor.user.id, AuditEntry.action == audit.PERSONAL_DATA_REVEAL, AuditEntry.at > since))
+    if done >= current_app.config["REVEALS_PER_HOUR"]:
+        raise TooManyReveals
+    audit.write(audit.PERSONAL_DATA_REVEAL, person.user, actor, person.unit_id, after={"field": field})
+    db.session.commit()
+    return getattr(person, field)
 
 
 def managed(actor: Actor, person_id: int) -> Person:

@@ -96,13 +96,7 @@ class PeopleView(BaseView):
     @has_access
     def detail(self, person_id: int):
         actor = current_actor()
-        person = services.get(actor, person_id)
-        return self.render_template(
-            "portal/people/detail.html", title=person.name,
-            person=person_dict(person, unmasked=actor.is_province_admin), history=history_rows(person),
-            photo=person.photo, manageable=services.may_manage_account(actor, person),
-            correction=year_correction_form(actor, person) if actor.is_province_admin else None,
-        )
+        return detail_page(self, actor, services.get(actor, person_id))
 
     @expose("/<int:person_id>/years", methods=["POST"])
     @has_access
@@ -208,6 +202,37 @@ class PeopleView(BaseView):
             del form.out_of_province
         return form
 
+
+
+class PersonalDataView(BaseView):
+    """揭示完整信息: an admin's explicit, audited request for one person's full ID or phone
+    number, which every other page masks. POST only (with the CSRF token), limited per hour."""
+
+    route_base = "/people"
+    class_permission_name = "People"
+
+    @expose("/<int:person_id>/reveal/<field>", methods=["POST"])
+    @has_access
+    def reveal(self, person_id: int, field: str):
+        actor = current_actor()
+        try:
+            value = services.reveal(actor, person_id, field)
+        except services.TooManyReveals:
+            abort(429)
+        if request.accept_mimetypes.best == "application/json":  # the page's button, through fetch
+            return answer(200, field=field, value=value)
+        return detail_page(self, actor, services.get(actor, person_id), revealed={field: value})
+
+
+def detail_page(view: BaseView, actor, person, revealed: dict[str, str] | None = None):
+    """A person's page as admins see it: masked, each masked value with its reveal button, and
+    what was just revealed (a reveal without JavaScript answers with this page)."""
+    return view.render_template(
+        "portal/people/detail.html", title=person.name,
+        person={**person_dict(person, unmasked=False), **(revealed or {})}, history=history_rows(person),
+        photo=person.photo, manageable=services.may_manage_account(actor, person), revealable=services.REVEALABLE,
+        correction=year_correction_form(actor, person) if actor.is_province_admin else None,
+    )
 
 
 def pick_person(_error):
