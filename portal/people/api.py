@@ -164,7 +164,7 @@ class PeopleApi(BaseApi):
             services.update(actor, person, changes)
         except PersonConflict as e:
             return self.response_400(message={e.field: [str(e)]})
-        return self.response(200, result=person_dict(person, unmasked=actor.is_province_admin))
+        return self.response(200, result=person_dict(person, unmasked=False))
 
     @expose("/<int:person_id>/years/<int:year>", methods=["PUT"])
     @protect()

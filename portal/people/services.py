@@ -32,8 +32,9 @@ STAFF_FIELDS = SELF_SERVICE_FIELDS + (
     "department", "position", "status", "transfer_status", "title", "title_level",
 )
 HISTORY_FIELDS = ("unit_id", "title", "title_level", "status")
-# Identifiers an edit form may leave empty to mean "unchanged" (a unit admin never sees the ID number).
-KEEP_WHEN_EMPTY = ("id_number", "person_no")
+# What an admin's edit may leave empty to mean "unchanged": admins see the ID and contact numbers
+# masked (portal.people.forms.StaffEditForm); the person clears their own on their profile.
+KEEP_WHEN_EMPTY = ("id_number", "person_no", "mobile", "phone")
 PER_PAGE = 20
 # What is masked outside the owner's view and an admin may reveal, one audited request at a time.
 REVEALABLE = ("id_number", "mobile", "phone")

@@ -10,7 +10,8 @@ from portal.accounts.actor import current_actor
 from portal.accounts.redirects import safe_next
 from portal.jsonapi import answer
 from portal.people import photos, recovery, services
-from portal.people.forms import CreatePersonForm, PersonForm, RecoveryForm, SelfServiceForm, StaffEditForm, YearCorrectionForm
+from portal.people.forms import CreatePersonForm, RecoveryForm, SelfServiceForm, StaffEditForm, YearCorrectionForm
+from portal.people.masking import mask_id_number, mask_phone
 from portal.people.present import history_rows, person_dict
 from portal.people.services import PersonConflict
 
@@ -125,13 +126,18 @@ class PeopleView(BaseView):
     def edit(self, person_id: int):
         actor = current_actor()
         person = services.managed(actor, person_id)
-        # Unit admins never see the full ID number: their form leaves it empty, meaning unchanged.
-        form = self._form(PersonForm if actor.is_province_admin else StaffEditForm, actor, obj=person)
+        # Admins see the ID and contact numbers masked: the form shows them so and leaves them empty,
+        # meaning unchanged.
+        form = self._form(StaffEditForm, actor, obj=person)
+        masked = {"id_number": mask_id_number(person.id_number), "mobile": mask_phone(person.mobile),
+                  "phone": mask_phone(person.phone)}
+        for name, shown in masked.items():
+            form[name].render_kw = {"placeholder": shown} if shown else None
         if request.method == "GET":
+            for name in masked:
+                form[name].data = ""
             if actor.is_province_admin:
                 form.role.data = services.role_of(person)
-            else:
-                form.id_number.data = ""
         if form.validate_on_submit():
             try:
                 services.update(actor, person, form.data)
