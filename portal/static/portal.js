@@ -19,7 +19,7 @@ document.querySelectorAll("button.reveal-button").forEach(function (button) {
         return response.json();
       })
       .then(function (data) {
-        button.closest("dd, td").querySelector(".field-value").textContent = data.value;
+        button.closest("dd, .revealable").querySelector(".field-value").textContent = data.value;
         (button.form.classList.contains("reveal-form") ? button.form : button).remove();
       })
       .catch(function () { button.form.requestSubmit(button); });
