@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import secrets
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import Flask, current_app
 
 KEYS_FILE = "id_keys.json"
+# Seconds between two looks at the keys file for a rotation made by another process.
+CHECK_EVERY = 1.0
 _NONCE = 12
 # Binds a ciphertext to what it is: a sealed value copied into another purpose's column does not open.
 _PURPOSE = b"resident-id-number"
@@ -49,8 +52,18 @@ class IdKeys:
     current: str
     keys: dict[str, bytes]
     hash_key: bytes = field(repr=False)
-    # When the file was read (its mtime), to notice a rotation by another process.
+    # When the file was read (its mtime), to notice a rotation by another process, and when that
+    # was last checked (a stat a second at most: one per number would double a bulk sealing's time).
     read_at: int = field(default=0, repr=False, compare=False)
+    checked_at: float = field(default=0.0, repr=False, compare=False)
+    # One cipher per key, made once: making one costs more than sealing a number with it.
+    _ciphers: dict[str, AESGCM] = field(default_factory=dict, repr=False, compare=False)
+
+    def _cipher(self, kid: str) -> AESGCM:
+        cipher = self._ciphers.get(kid)
+        if cipher is None:
+            cipher = self._ciphers[kid] = AESGCM(self.keys[kid])
+        return cipher
 
     @classmethod
     def load(cls, path: Path) -> IdKeys:
@@ -98,7 +111,7 @@ class IdKeys:
         if self._changed_on_disk():
             self.reload()  # ``portal rotate-id-key`` made a new current key: seal with it
         nonce = secrets.token_bytes(_NONCE)
-        sealed = AESGCM(self.keys[self.current]).encrypt(nonce, normalised(number).encode(), _PURPOSE)
+        sealed = self._cipher(self.current).encrypt(nonce, normalised(number).encode(), _PURPOSE)
         return f"{self.current}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
     def open(self, sealed: str) -> str:
@@ -109,7 +122,7 @@ class IdKeys:
             raise SealBroken(f"no key {kid!r} in {self.path}")
         raw = base64.urlsafe_b64decode(body)
         try:
-            return AESGCM(self.keys[kid]).decrypt(raw[:_NONCE], raw[_NONCE:], _PURPOSE).decode()
+            return self._cipher(kid).decrypt(raw[:_NONCE], raw[_NONCE:], _PURPOSE).decode()
         except InvalidTag:
             raise SealBroken(f"key {kid!r} of {self.path} does not open this value") from None
 
@@ -117,6 +130,9 @@ class IdKeys:
         return hmac.new(self.hash_key, normalised(number).encode(), hashlib.sha256).hexdigest()
 
     def _changed_on_disk(self) -> bool:
+        if time.monotonic() - self.checked_at < CHECK_EVERY:
+            return False
+        self.checked_at = time.monotonic()
         try:
             return self.path.stat().st_mtime_ns != self.read_at
         except FileNotFoundError:
@@ -125,6 +141,7 @@ class IdKeys:
     def reload(self) -> None:
         fresh = IdKeys.load(self.path)
         self.current, self.keys, self.hash_key, self.read_at = fresh.current, fresh.keys, fresh.hash_key, fresh.read_at
+        self._ciphers = {}
 
 
 class SealedIdNumber:
