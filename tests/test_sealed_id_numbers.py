@@ -236,3 +236,31 @@ def _restore_test_keys(app, keys: sealed.IdKeys) -> None:
     keys.save()
     with app.app_context():
         sealed.keys().reload()
+
+
+def test_a_backup_carries_its_keys_and_a_restore_on_a_new_server_finds_people_by_id_number(tmp_path):
+    with _scratch(tmp_path) as url:
+        source = _fresh_app(url, tmp_path / "source")
+        prepare_database(source)
+        _add_person(source, STAFF_ID, "备份者")
+        made = source.test_cli_runner().invoke(args=["portal", "backup", str(tmp_path / "backup")])
+        assert made.exit_code == 0, made.output
+        assert sealed.KEYS_FILE in json.loads((tmp_path / "backup" / "manifest.json").read_text())["files"]
+        _release(source)
+    (tmp_path / "new").mkdir()
+    with _scratch(tmp_path / "new") as url:
+        # A new server: its first start made keys of its own, which the backup's replace.
+        target = _fresh_app(url, tmp_path / "target")
+        prepare_database(target)
+        _release(target)
+        done = target.test_cli_runner().invoke(args=["portal", "restore", str(tmp_path / "backup")])
+        assert done.exit_code == 0, done.output
+        assert (tmp_path / "target" / sealed.KEYS_FILE).read_bytes() == (tmp_path / "source" / sealed.KEYS_FILE).read_bytes()
+        assert stat.S_IMODE((tmp_path / "target" / sealed.KEYS_FILE).stat().st_mode) == 0o600
+        restarted = _fresh_app(url, tmp_path / "target")
+        prepare_database(restarted)             # the start-up check opens the restored numbers
+        with restarted.app_context():
+            assert db.session.scalar(select(Person.name).where(Person.with_id_number(STAFF_ID))) == "备份者"
+            db.session.remove()
+        _release(target)
+        _release(restarted)
