@@ -85,14 +85,16 @@ def timer(client, url: str) -> Callable[[], float]:
     return once
 
 
-def compare(*timers: Callable[[], float], repeat: int = REPEAT) -> list[float]:
-    """Medians of each timer, taking turns."""
+def compare(*timers: Callable[[], float], repeat: int = REPEAT, rotate: bool = False) -> list[float]:
+    """Medians of each timer, taking turns; with ``rotate``, each round starts with the next
+    timer, so that none always runs right after the same other (for differences of a few percent)."""
     samples: list[list[float]] = [[] for _ in timers]
     for n in range(WARM_UP + repeat):
-        for time_one, sample in zip(timers, samples, strict=True):
-            elapsed = time_one()
+        for i in range(len(timers)):
+            turn = (i + n) % len(timers) if rotate else i
+            elapsed = timers[turn]()
             if n >= WARM_UP:
-                sample.append(elapsed)
+                samples[turn].append(elapsed)
     return [statistics.median(sample) for sample in samples]
 
 
@@ -218,7 +220,7 @@ def session_rows(database_url: str, instance: Path, province: Province, visible:
     gc.collect()
     gc.freeze()
     database_ms, redis_ms, cookie_ms = compare(*(timer(clients[k], "/credits/mine") for k in ("database", "redis", "cookie")),
-                                               repeat=sessions.REPEAT)
+                                               repeat=sessions.REPEAT, rotate=True)
     found = []
     for kind, ms in (("database", database_ms), ("Redis", redis_ms)):
         case = f"learner's 录入学分查询管理 `GET /credits/mine`, server-side sessions in {kind}"
