@@ -43,6 +43,8 @@ def instance_secret_key(instance: Path, production: bool = False) -> str:
 INSTANCE_PATH = Path(os.environ.get("PORTAL_INSTANCE_PATH", "instance")).resolve()
 # None: create_app() uses the key generated once in the instance folder (instance_secret_key).
 SECRET_KEY = os.environ.get("PORTAL_SECRET_KEY")
+# The keys sealing ID numbers (portal.models.sealed); None: id_keys.json in the instance folder.
+ID_KEYS_PATH = os.environ.get("PORTAL_ID_KEYS_PATH")
 # None: create_app() uses SQLite in the instance folder.
 SQLALCHEMY_DATABASE_URI = os.environ.get("PORTAL_DATABASE_URL")
 SQLALCHEMY_TRACK_MODIFICATIONS = False
@@ -102,6 +104,8 @@ SMS_DAILY_LIMIT_PER_ID = int(os.environ.get("PORTAL_SMS_DAILY_LIMIT_PER_ID", "10
 SMS_DAILY_LIMIT_PER_PHONE = int(os.environ.get("PORTAL_SMS_DAILY_LIMIT_PER_PHONE", "10"))
 SMS_DAILY_LIMIT_PER_IP = int(os.environ.get("PORTAL_SMS_DAILY_LIMIT_PER_IP", "30"))
 SMS_RATE_LIMIT = os.environ.get("PORTAL_SMS_RATE_LIMIT", "20 per minute")
+# How many full ID or phone numbers one admin may reveal in an hour (each is audited).
+REVEALS_PER_HOUR = int(os.environ.get("PORTAL_REVEALS_PER_HOUR", "60"))
 # Notifier plugins (by slug) that deliver notices beside the portal's notice box, e.g. "sms".
 NOTIFIERS = [s.strip() for s in os.environ.get("PORTAL_NOTIFIERS", "").split(",") if s.strip()]
 NOTICE_DAILY_LIMIT = int(os.environ.get("PORTAL_NOTICE_DAILY_LIMIT", "3"))

@@ -13,6 +13,9 @@ staff import of 5,000 rows is in bench/imports.py. Issue 19's are in bench/crede
 certificate's Open Badges 3.0 credential and verifying one, each beside PyJWT alone
 (`python -m bench.credentials` runs only those, on a small province). Issue 10's check-in throughput
 and the projector's code endpoint are in bench/attendance.py (``python -m bench.attendance`` runs them alone).
+Issue 17's cost of server-side sessions (in the database and in Redis) on the learner's list, beside a
+signed-cookie session, is in bench/sessions.py. PORTAL_BENCH_CASES runs only the groups it lists
+(comma-separated: people, credits, served, compliance, certificates, import, sessions);
 PORTAL_BENCH_PEOPLE, PORTAL_BENCH_UNITS and PORTAL_BENCH_CREDIT_UNITS (units whose learners
 have 200 credit records each, 40 a year over five years) change the scale (for a quick try)."""
 from __future__ import annotations
@@ -31,7 +34,7 @@ from urllib.parse import quote
 
 from sqlalchemy import Engine, Select, select
 
-from bench import attendance, bare, certificates, compliance, credentials, imports, served
+from bench import attendance, bare, certificates, compliance, credentials, imports, served, sessions
 from bench.app import login, make_app
 from bench.data import PASSWORD, PROVINCE_ADMIN_USERNAME, SEARCH_CHARACTER, Province, add_credit_records, populate
 from portal.compliance import summaries
@@ -52,6 +55,8 @@ EXPORT_BUDGET = 1.3
 EXPORT_PEAK_MB = 150
 CERTIFICATE_BUDGET = 1.2
 SERVED_BUDGET = 0.5    # the learner's list serves at least twice the stock list's requests a second
+SESSIONS_BUDGET = 1.10
+GROUPS = ("people", "credits", "served", "compliance", "certificates", "import", "sessions")
 BARE_SQL = "bare SQL (page + count), SQLAlchemy Core"
 
 OURS_COUNT = re.compile(r'<p class="record-count">[^<]*?(\d+)')
@@ -84,14 +89,16 @@ def timer(client, url: str) -> Callable[[], float]:
     return once
 
 
-def compare(*timers: Callable[[], float], repeat: int = REPEAT) -> list[float]:
-    """Medians of each timer, taking turns."""
+def compare(*timers: Callable[[], float], repeat: int = REPEAT, rotate: bool = False) -> list[float]:
+    """Medians of each timer, taking turns; with ``rotate``, each round starts with the next
+    timer, so that none always runs right after the same other (for differences of a few percent)."""
     samples: list[list[float]] = [[] for _ in timers]
     for n in range(WARM_UP + repeat):
-        for time_one, sample in zip(timers, samples, strict=True):
-            elapsed = time_one()
+        for i in range(len(timers)):
+            turn = (i + n) % len(timers) if rotate else i
+            elapsed = timers[turn]()
             if n >= WARM_UP:
-                sample.append(elapsed)
+                samples[turn].append(elapsed)
     return [statistics.median(sample) for sample in samples]
 
 
@@ -110,7 +117,7 @@ def check_sql(engine: Engine, page: Select, count: Select, expected: int) -> Non
 
 
 def run(database_url: str, instance: Path, scale: str, people: int, units: int, credit_units: int,
-        with_export: bool) -> list[Row]:
+        with_export: bool, groups: tuple[str, ...] = GROUPS) -> list[Row]:
     log(f"[{scale}] migrating and syncing roles")
     app = make_app(database_url, instance)
     prepare_database(app)
@@ -146,7 +153,7 @@ def run(database_url: str, instance: Path, scale: str, people: int, units: int, 
              f"FAB ModelView list, `_flt_2_name={SEARCH_CHARACTER}`", f"/stockpeople/list/?_flt_2_name={q}",
              province.name_matches),
         ]
-        for case, client, ours, baseline, baseline_url, expected in cases:
+        for case, client, ours, baseline, baseline_url, expected in cases if "people" in groups else ():
             check_count(client, ours, OURS_COUNT, expected)
             check_count(client, baseline_url, STOCK_COUNT, expected)
             ours_ms, baseline_ms = compare(timer(client, ours), timer(client, baseline_url))
@@ -162,7 +169,7 @@ def run(database_url: str, instance: Path, scale: str, people: int, units: int, 
              "FAB ModelView list, base filters unit = admin's unit, status = submitted", "/stockreview/list/",
              bare.review_queue(province.admin_unit_id), credits.admin_unit_waiting),
         ]
-        for case, client, ours, baseline, baseline_url, (page, count), expected in cases:
+        for case, client, ours, baseline, baseline_url, (page, count), expected in cases if "credits" in groups else ():
             check_count(client, ours, OURS_COUNT, expected)
             check_count(client, baseline_url, STOCK_COUNT, expected)
             check_sql(engine, page, count, expected)
@@ -172,10 +179,16 @@ def run(database_url: str, instance: Path, scale: str, people: int, units: int, 
                 f"({expected} records)")
             rows.append(Row(case, label, ours_ms, baseline, baseline_ms, CREDITS_BUDGET))
             rows.append(Row(case, label, ours_ms, BARE_SQL, sql_ms, None))
-        rows.append(served_row(database_url, instance, province, label, scale))
-        rows += compliance_rows(app, engine, learner, province, label, scale, with_export)
-        rows += certificate_rows(app, engine, learner, province, scale, with_batch=with_export)
-        rows.append(import_row(app, province, scale))
+        if "served" in groups:
+            rows.append(served_row(database_url, instance, province, label, scale))
+        if "compliance" in groups:
+            rows += compliance_rows(app, engine, learner, province, label, scale, with_export)
+        if "certificates" in groups:
+            rows += certificate_rows(app, engine, learner, province, scale, with_batch=with_export)
+        if "import" in groups:
+            rows.append(import_row(app, province, scale))
+        if "sessions" in groups:
+            rows += session_rows(database_url, instance, province, credits.learner_visible, label, scale)
     finally:
         with app.app_context():
             db.session.remove()
@@ -195,6 +208,32 @@ def served_row(database_url: str, instance: Path, province: Province, label: str
     log(f"[{scale}] {case}")
     return Row(case, label, 1000 / per_worker[0], "FAB ModelView list under the same server", 1000 / per_worker[1],
                SERVED_BUDGET)
+
+
+def session_rows(database_url: str, instance: Path, province: Province, visible: int, label: str,
+                 scale: str) -> list[Row]:
+    """Issue 17's case: the learner's list with server-side sessions (database, Redis) beside the
+    same page with a signed-cookie session, the three taking turns."""
+    served_by = sessions.apps(database_url, instance)
+    clients = {}
+    for kind, app in served_by.items():
+        clients[kind] = app.test_client()
+        login(clients[kind], province.learner_username, PASSWORD)
+        check_count(clients[kind], "/credits/mine", OURS_COUNT, visible)
+    # The three apps were made after the data (see run): out of the collector's sight as well.
+    gc.collect()
+    gc.freeze()
+    database_ms, redis_ms, cookie_ms = compare(*(timer(clients[k], "/credits/mine") for k in ("database", "redis", "cookie")),
+                                               repeat=sessions.REPEAT, rotate=True)
+    found = []
+    for kind, ms in (("database", database_ms), ("Redis", redis_ms)):
+        case = f"learner's 录入学分查询管理 `GET /credits/mine`, server-side sessions in {kind}"
+        log(f"[{scale}] {case}: {ms:.2f} ms vs signed cookie {cookie_ms:.2f} ms")
+        found.append(Row(case, label, ms, "the same page, signed-cookie session only", cookie_ms, SESSIONS_BUDGET))
+    for app in served_by.values():
+        with app.app_context():
+            db.session.remove()
+    return found
 
 
 def compliance_rows(app, engine: Engine, learner, province: Province, label: str, scale: str,
@@ -304,15 +343,19 @@ def main() -> None:
     people = int(os.environ.get("PORTAL_BENCH_PEOPLE", PEOPLE))
     units = int(os.environ.get("PORTAL_BENCH_UNITS", UNITS))
     credit_units = int(os.environ.get("PORTAL_BENCH_CREDIT_UNITS", CREDIT_UNITS))
+    groups = tuple(g.strip() for g in os.environ.get("PORTAL_BENCH_CASES", ",".join(GROUPS)).split(",") if g.strip())
+    unknown = set(groups) - set(GROUPS)
+    if unknown:
+        raise SystemExit(f"PORTAL_BENCH_CASES: unknown groups {sorted(unknown)}; known: {', '.join(GROUPS)}")
     rows = []
     with tempfile.TemporaryDirectory(prefix="cme-bench-") as tmp:
         rows += run(f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp) / "sqlite", "SQLite", people, units, credit_units,
-                    with_export=True)
+                    with_export=True, groups=groups)
         server = os.environ.get("PORTAL_BENCH_DATABASE_URL")
         if server:
             with scratch_database(server, "cme_bench") as url:
                 rows += run(url, Path(tmp) / "postgresql", "PostgreSQL", people, units, credit_units,
-                            with_export=False)
+                            with_export=False, groups=groups)
     print(table(rows))
     print()
     attendance.main()  # issue 10: check-ins under gunicorn, on a small database of its own

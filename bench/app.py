@@ -69,8 +69,8 @@ class StockReviewQueue(ModelView):
     page_size = 20
 
 
-def make_app(database_url: str, instance: Path) -> Flask:
-    app = make_test_app(database_url, instance, AUTH_RATE_LIMIT="100000 per minute")
+def make_app(database_url: str, instance: Path, **overrides) -> Flask:
+    app = make_test_app(database_url, instance, AUTH_RATE_LIMIT="100000 per minute", **overrides)
     with app.app_context():
         app.appbuilder.add_view_no_menu(StockPeople())
         app.appbuilder.add_view_no_menu(StockUnitStaff())

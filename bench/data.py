@@ -18,7 +18,7 @@ from werkzeug.security import generate_password_hash
 
 from portal.accounts.roles import LEARNER, PROVINCE_ADMIN, SELF_ENTRY, UNIT_ADMIN
 from portal.extensions import db
-from portal.models import AccountState, CreditCategory, CreditRecord, Person, PersonHistory, Unit
+from portal.models import AccountState, CreditCategory, CreditRecord, Person, PersonHistory, Unit, sealed
 from portal.people.id_number import check_character
 
 PASSWORD = "Kx7!bench-river"
@@ -86,6 +86,7 @@ def populate(app: Flask, people: int, units: int, credit_units: int, seed: int =
         people_rows, name_matches, unit_admin_username = [], 0, ""
         learner_username, learner_person_id = "", 0
         first_birth = dt.date(1960, 1, 1)
+        keys = sealed.keys()
         for i in range(1, people + 1):
             unit_id = 2 + (i - 1) % units
             user_id = i + 1
@@ -105,9 +106,10 @@ def populate(app: Flask, people: int, units: int, credit_units: int, seed: int =
             user_roles.append({"user_id": user_id, "role_id": role_ids[UNIT_ADMIN if is_admin else LEARNER]})
             if rng.random() < 0.3 or unit_id in credit_unit_ids:
                 user_roles.append({"user_id": user_id, "role_id": role_ids[SELF_ENTRY]})
+            number = first17 + check_character(first17)
             people_rows.append({
                 "id": i, "user_id": user_id, "unit_id": unit_id, "person_no": person_no, "name": name,
-                "id_number": first17 + check_character(first17), "sex": "男" if i % 2 else "女",
+                "id_sealed": keys.seal(number), "id_hash": keys.digest(number), "sex": "男" if i % 2 else "女",
                 "birth_date": birth, "ethnicity": "汉族", "political_status": "群众", "education": "本科",
                 "degree": "学士", "mobile": f"139{i:08d}", "phone": "", "email": "",
                 "department": rng.choice(DEPARTMENTS), "position": "", "status": rng.choice(STATUSES),

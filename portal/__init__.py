@@ -47,6 +47,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from portal.cli import portal_cli
     from portal.contracts import credits_text, hours_text
     from portal.extensions import db, migrate, sqlite_wal
+    from portal.models import sealed
     from portal.out_of_province import sign_in
     from portal.people.masking import mask_id_number
     from portal.plugins import build_registry
@@ -63,6 +64,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'portal.db'}"
     app.config["FAB_ROLES"] = ROLES
+    sealed.init_app(app)
     operations.init_app(app)
     web_security.init_app(app)
     if app.config["PROXY_COUNT"]:

@@ -1,6 +1,6 @@
 """`flask --app run.py portal ...`: create a provincial admin, load the demo province, the
-operator's checks and repairs (compliance, evidence, export jobs, backup and restore), and the
-verifiable credentials' key rotation and verifier."""
+operator's checks and repairs (compliance, evidence, export jobs, ID number keys, backup and
+restore), and the verifiable credentials' key rotation and verifier."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -129,6 +129,31 @@ def verify_credential(file: Path) -> None:
     if not report.verified:
         raise click.ClickException("the credential does not verify")
     click.echo("The credential verifies.")
+@portal_cli.command("rotate-id-key")
+@click.option("--resume", is_flag=True, help="Make no new key: finish sealing under the current one (after an interruption).")
+@click.option("--batch", type=click.IntRange(1), default=1000, show_default=True, help="People per transaction.")
+def rotate_id_key(resume: bool, batch: int) -> None:
+    """A new key for sealing ID numbers, then every number sealed again under it (the portal may run)."""
+    from portal.models import sealed
+    from portal.operations import id_keys
+
+    if resume:
+        kid, done = sealed.keys().current, id_keys.reseal(batch)
+    else:
+        kid, done = id_keys.rotate(batch)
+    click.echo(f"{done} ID numbers sealed under key {kid}; older keys stay in {sealed.keys().path} for backups.")
+
+
+@portal_cli.command("rehash-ids")
+@click.option("--yes", is_flag=True, help="Confirm that the portal is stopped.")
+def rehash_ids(yes: bool) -> None:
+    """A new hash key for ID number lookups and every hash recomputed. Stop the portal first."""
+    from portal.operations import id_keys
+
+    if not yes:
+        raise click.ClickException("stop every portal process first (their lookups would use the old key), "
+                                   "then run again with --yes")
+    click.echo(f"{id_keys.rehash()} ID numbers rehashed; outstanding SMS codes were deleted.")
 
 
 @portal_cli.command("backup")

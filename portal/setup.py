@@ -11,7 +11,7 @@ from portal.compliance import summaries
 from portal.credentials import keys as credential_keys
 from portal.evidence.sweep import sweep
 from portal.extensions import db
-from portal.models import CreditRecord, CreditYear, Person
+from portal.models import CreditRecord, CreditYear, Person, sealed
 
 
 def sync_roles() -> None:
@@ -28,6 +28,7 @@ def prepare_database(app: Flask) -> None:
     PORTAL_DEMO_DATA is on."""
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
+        _check_id_keys()
         sync_roles()
         credential_keys.ensure(app)
         _fill_summaries()
@@ -36,6 +37,20 @@ def prepare_database(app: Flask) -> None:
             from portal.demo import load_demo_data
 
             load_demo_data(print_credentials=True)
+
+
+def _check_id_keys() -> None:
+    """Refuse to serve a database whose ID numbers the keys file cannot open (a restore without
+    its keys file, or a new file made beside an old database): every lookup by ID would miss."""
+    for first in (True, False):
+        found = db.session.scalar(select(Person.id_sealed).order_by(Person.id if first else Person.id.desc()).limit(1))
+        if found is None:
+            return
+        try:
+            sealed.unseal(found)
+        except sealed.SealBroken as e:
+            raise sealed.SealBroken(f"{e}: the ID numbers in this database were sealed with other keys. Put back the "
+                                    f"keys file that belongs to it (it is in the backup, {sealed.KEYS_FILE}).") from None
 
 
 def _fill_summaries() -> None:

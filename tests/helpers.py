@@ -20,6 +20,7 @@ from portal.accounts.actor import actor_for
 from portal.accounts.roles import PROVINCE_ADMIN
 from portal.extensions import db
 from portal.models import Person, Unit
+from portal.models.sealed import KEYS_FILE, IdKeys
 from portal.people import services as people
 from portal.people.id_number import check_character
 
@@ -36,8 +37,22 @@ def _password_hash() -> str:
     return generate_password_hash(PASSWORD, method=TEST_HASH_METHOD)
 
 
+@functools.cache
+def _test_id_keys() -> IdKeys:
+    """This test process's own ID number keys (made fresh: there is no default key)."""
+    return IdKeys.generate(Path(KEYS_FILE))
+
+
+def install_test_id_keys(instance: Path) -> None:
+    """The process's ID number keys in ``instance``, unless it has keys already: every app a test
+    makes (and every server it starts there) opens what another app of the same run sealed."""
+    if not (instance / KEYS_FILE).exists():
+        _test_id_keys().moved(instance / KEYS_FILE).save(exclusive=True)
+
+
 def make_test_app(database_url: str, instance: Path, **overrides):
     """An app on ``database_url`` whose captcha answer is always CAPTCHA (test configuration only)."""
+    install_test_id_keys(instance)
     return create_app({
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,

@@ -5,6 +5,7 @@ import re
 
 from PIL import Image
 
+from portal.extensions import db
 from tests.conftest import csrf_from
 from tests.helpers import PASSWORD, api_token, id_number, login
 
@@ -71,7 +72,7 @@ def test_learners_cannot_open_staff_pages_or_api(app, client, users):
     assert api.get("/api/v1/people/", headers=_bearer(api, learner)).status_code in (401, 403)
 
 
-def test_masking_outside_owner_and_provincial_detail(app, client, users):
+def test_masking_everywhere_but_the_owners_own_view(app, client, users):
     unit = users.unit("330101")
     admin = users.person(unit, role="unit_admin")
     number = id_number()
@@ -83,13 +84,14 @@ def test_masking_outside_owner_and_provincial_detail(app, client, users):
         assert masked in page and number not in page and "13812345678" not in page
     api = app.test_client()
     assert api.get(f"/api/v1/people/{person.id}", headers=_bearer(api, admin)).json["result"]["id_number"] == masked
+    # The province too sees masked values: a full one is an explicit, audited reveal (test_reveals.py).
     province = users.province_admin()
     province_client = app.test_client()
     login(province_client, province.username, PASSWORD)
-    assert number in province_client.get(f"/people/{person.id}").get_data(as_text=True)
-    assert number not in province_client.get("/people/").get_data(as_text=True)
+    for url in ("/people/", f"/people/{person.id}"):
+        assert number not in province_client.get(url).get_data(as_text=True)
     api2 = app.test_client()
-    assert api2.get(f"/api/v1/people/{person.id}", headers=_bearer(api2, province)).json["result"]["id_number"] == number
+    assert api2.get(f"/api/v1/people/{person.id}", headers=_bearer(api2, province)).json["result"]["id_number"] == masked
 
 
 def test_create_via_api_returns_initial_password_once_and_role_is_province_only(app, users):
@@ -214,14 +216,40 @@ def test_unit_admin_edit_keeps_the_id_number_unless_a_new_one_is_typed(app, clie
     token = csrf_from(form_page)
     fields = {"csrf_token": token, "name": "冯八", "id_number": "", "department": "外科", "status": "正常"}
     assert client.post(f"/people/{person.id}/edit", data=fields).status_code == 302
-    api = app.test_client()
-    province = users.province_admin()
-    shown = api.get(f"/api/v1/people/{person.id}", headers=_bearer(api, province)).json["result"]
-    assert shown["id_number"] == person.id_number and shown["department"] == "外科"
+    assert _stored(app, person.id) == (person.id_number, "外科", "1980-01-01")
     new_number = id_number(birth="19900215")
     client.post(f"/people/{person.id}/edit", data={**fields, "id_number": new_number})
-    shown = api.get(f"/api/v1/people/{person.id}", headers=_bearer(api, province)).json["result"]
-    assert shown["id_number"] == new_number and shown["birth_date"] == "1990-02-15"
+    assert _stored(app, person.id) == (new_number, "外科", "1990-02-15")
+
+
+def test_admins_edit_forms_show_no_full_number_and_empty_keeps_it(app, client, users):
+    unit = users.unit("330101")
+    person = users.person(unit, name="褚九", mobile="13812345678", phone="057187654321")
+    province = users.province_admin()
+    login(client, province.username, PASSWORD)
+    form_page = client.get(f"/people/{person.id}/edit").get_data(as_text=True)
+    for full in (person.id_number, "13812345678", "057187654321"):
+        assert full not in form_page
+    assert 'placeholder="138****5678"' in form_page
+    fields = {"csrf_token": csrf_from(form_page), "name": "褚九", "id_number": "", "mobile": "", "phone": "",
+              "status": "正常", "unit_id": unit, "role": "learner"}
+    assert client.post(f"/people/{person.id}/edit", data=fields).status_code == 302
+    with app.app_context():
+        from portal.models import Person
+
+        kept = db.session.get(Person, person.id)
+        assert (kept.id_number, kept.mobile, kept.phone) == (person.id_number, "13812345678", "057187654321")
+    client.post(f"/people/{person.id}/edit", data={**fields, "mobile": "13900000000"})
+    with app.app_context():
+        assert db.session.get(Person, person.id).mobile == "13900000000"
+
+
+def _stored(app, person_id: int) -> tuple[str, str, str]:
+    from portal.models import Person
+
+    with app.app_context():
+        found = db.session.get(Person, person_id)
+        return found.id_number, found.department, found.birth_date.isoformat()
 
 
 def test_user_menu_leads_to_portal_pages_in_the_default_language(client, users):

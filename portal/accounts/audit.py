@@ -1,7 +1,7 @@
 """Administrative events in the audit trail (portal.models.audit): sign-in, sign-out and failures,
 password resets and changes, role and self-entry changes, staff imports, transfers, certificate
-revocations, reminders, dictionary edits and approvals of whole selections. Written in the caller's transaction; never with a
-password or a code in it."""
+revocations, reminders, dictionary edits, approvals of whole selections and reveals of personal
+data. Written in the caller's transaction; never with a password or a code in it."""
 from __future__ import annotations
 
 from typing import Any
@@ -36,6 +36,9 @@ PROJECT_ADMIN_GRANT = "project_admin_grant"
 PROJECT_ADMIN_REVOKE = "project_admin_revoke"
 ACTIVITY_SAVE = "activity_save"
 ACTIVITY_CLOSE = "activity_close"
+# An admin asked to see a person's full ID number or phone (masked everywhere else); ``after``
+# names the field, never its value.
+PERSONAL_DATA_REVEAL = "personal_data_reveal"
 
 
 def write(action: str, target: User | None, actor: Actor | None, unit_id: int | None = None,

@@ -33,6 +33,7 @@ ACTIONS = {
     audit.PROJECT_ADMIN_GRANT: _l("Project admin granted"), audit.PROJECT_ADMIN_REVOKE: _l("Project admin revoked"),
     audit.ACTIVITY_SAVE: _l("Activity saved"), audit.ACTIVITY_CLOSE: _l("Activity closed"),
     "grant": _l("Record granted by attendance"),
+    audit.PERSONAL_DATA_REVEAL: _l("Personal data revealed"),
 }
 
 
@@ -89,6 +90,7 @@ ROLE_LABELS = {PROVINCE_ADMIN: _l("Provincial admin"), UNIT_ADMIN: _l("Unit admi
 FAILURES = {"password": _l("wrong password"), "slowed": _l("slowed after failures"), "sms_only": _l("signs in by SMS"),
             "inactive": _l("account deactivated"), "unknown": _l("no such account")}
 CHANGES = {"add": _l("added"), "edit": _l("edited"), "delete": _l("deleted")}
+REVEALED = {"id_number": _l("ID number"), "mobile": _l("Mobile"), "phone": _l("Telephone")}
 
 
 def describe(entry: AuditEntry, unit_names: dict[int, str]) -> str:
@@ -119,6 +121,8 @@ def describe(entry: AuditEntry, unit_names: dict[int, str]) -> str:
     if entry.action in (audit.ACTIVITY_SAVE, audit.ACTIVITY_CLOSE):
         text = f"{after.get('number', '')} {after.get('name', '')}".strip()
         return f"{text}；{_l('%(n)d records granted', n=after['granted'])}" if "granted" in after else text
+    if entry.action == audit.PERSONAL_DATA_REVEAL:
+        return str(REVEALED.get(after.get("field"), ""))
     return ""
 
 

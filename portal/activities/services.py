@@ -39,6 +39,7 @@ from portal.models import (
     Person,
     PersonalCodeKey,
     Unit,
+    sealed,
 )
 from portal.models.activities import CHECK_IN, CHECK_OUT
 from portal.notices import services as notices
@@ -294,7 +295,7 @@ def _allowed(data: Mapping[str, Any], errors: dict[str, list[str]]) -> tuple[lis
             parsed.append(id_number.parse(number).number)
         except id_number.InvalidIdNumber:
             errors.setdefault("allowed_people", []).append(_("%(number)s is not a valid ID number.", number=number))
-    found = list(db.session.scalars(select(Person).where(Person.id_number.in_(parsed)))) if parsed else []
+    found = list(db.session.scalars(select(Person).where(Person.id_hash.in_(sealed.id_hashes(parsed))))) if parsed else []
     if len(found) < len(set(parsed)):
         errors.setdefault("allowed_people", []).append(_("Some ID numbers belong to nobody in the portal."))
     return units, found
@@ -334,7 +335,7 @@ def set_project_admin(actor: Actor, granted: bool, id_number_text: str = "", per
             number = id_number.parse(id_number_text or "").number
         except id_number.InvalidIdNumber as e:
             raise ActivityInvalid({"id_number": [str(e)]}) from None
-        person = db.session.scalar(people.scoped(actor).where(Person.id_number == number,
+        person = db.session.scalar(people.scoped(actor).where(Person.with_id_number(number),
                                                               Person.out_of_province.is_(False)))
         if person is None:
             raise ActivityInvalid({"id_number": [_("Nobody with this ID number is staff of your unit.")]})

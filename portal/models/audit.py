@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 from flask_appbuilder import Model
-from sqlalchemy import JSON, DateTime, ForeignKey, String, func
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 
@@ -17,6 +17,8 @@ class AuditEntry(Model):
     before and after. Never a password or a code."""
 
     __tablename__ = "audit_entry"
+    # One admin's recent reveals of personal data, counted for their hourly limit.
+    __table_args__ = (Index("ix_audit_entry_user_action_at", "user_id", "action", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     record_id: Mapped[int | None] = mapped_column(ForeignKey("credit_record.id"), index=True)

@@ -6,9 +6,10 @@ import datetime as dt
 
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, false, func
+from sqlalchemy import Boolean, ColumnElement, Date, DateTime, ForeignKey, Index, Integer, String, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.models import sealed
 from portal.models.units import Unit
 
 TITLE_LEVELS = ("初级", "中级", "副高", "正高", "乡村医生", "无职称")
@@ -25,7 +26,10 @@ class Person(Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     person_no: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(64), index=True)
-    id_number: Mapped[str] = mapped_column(String(18), unique=True)
+    # The ID number, sealed (portal.models.sealed): read and set it through ``id_number``, look it
+    # up with ``with_id_number``.
+    id_sealed: Mapped[str] = mapped_column(String(100))
+    id_hash: Mapped[str] = mapped_column(String(64), unique=True)
     sex: Mapped[str] = mapped_column(String(2))
     birth_date: Mapped[dt.date] = mapped_column(Date)
     ethnicity: Mapped[str] = mapped_column(String(32), default="")
@@ -54,6 +58,13 @@ class Person(Model):
         back_populates="person", order_by=lambda: (PersonHistory.year.desc(), PersonHistory.id.desc()),
         cascade="all, delete-orphan",
     )
+
+    id_number = sealed.SealedIdNumber()
+
+    @classmethod
+    def with_id_number(cls, number: str) -> ColumnElement[bool]:
+        """SQL: the person's ID number is ``number``."""
+        return cls.id_hash == sealed.id_hash(number)
 
 
 class PersonHistory(Model):

@@ -1,6 +1,8 @@
 """Backup and restore of a whole portal: the database, then the instance folder's files
-(evidence, photos, the secret key), with a manifest of row counts and file checksums that
-restore checks.
+(evidence, photos, the secret key and the ID number keys), with a manifest of row counts and file
+checksums that restore checks. The ID number keys go with the database on purpose: without them
+its ID numbers open for nobody and no one can sign in or be found by ID number, so a backup
+must be kept as carefully as the keys themselves (docs/security.md).
 
 The database is taken first: a file written after it has no row yet and is simply extra, while a
 row whose file was taken before it existed would point at nothing. On PostgreSQL, pg_dump (custom
@@ -24,6 +26,7 @@ from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from portal.extensions import db
+from portal.models import sealed
 
 MANIFEST = "manifest.json"
 FILES = "files"
@@ -31,8 +34,8 @@ FILES = "files"
 # which users can make again.
 SKIPPED = ("portal.db", "portal.db-wal", "portal.db-shm", "exports")
 # What a first start or the set-up makes in an empty instance folder (the secret key, the first
-# credential signing key): a restore replaces them with the backup's.
-MADE_AT_START = ("secret_key", "credential_keys")
+# credential signing key, the ID number keys): a restore replaces them with the backup's.
+MADE_AT_START = ("secret_key", "credential_keys", sealed.KEYS_FILE)
 # Restore refuses a database holding any of these: it would mix two portals.
 PEOPLE_TABLES = ("ab_user", "person", "unit", "credit_record")
 
@@ -77,6 +80,7 @@ def restore(source: Path) -> dict:
     else:
         _restore_sqlite(engine, source / manifest["database"]["file"])
     _restore_files(source / FILES, Path(current_app.instance_path))
+    sealed.keys().reload()
     problems = verify(manifest)
     if problems:
         raise BackupError("restored, but it differs from the manifest:\n" + "\n".join(problems))

@@ -41,7 +41,7 @@ class OutOfProvinceSignIn(LoginServices):
         """The active out-of-province learner with this ID number and mobile number, if any."""
         person_id = db.session.scalar(
             select(Person.id).join(User, User.id == Person.user_id)
-            .where(Person.id_number == id_number, Person.mobile == phone, Person.out_of_province.is_(True),
+            .where(Person.with_id_number(id_number), Person.mobile == phone, Person.out_of_province.is_(True),
                    User.active.is_(True)))
         return None if person_id is None else Learner(person_id)
 

@@ -10,11 +10,12 @@ def register(appbuilder: AppBuilder) -> None:
     from portal.people.api import MeApi, PeopleApi
     from portal.people.import_views import StaffImportView
     from portal.people.services import PersonNeeded
-    from portal.people.views import PeopleView, ProfileView, RecoveryView, pick_person
+    from portal.people.views import PeopleView, PersonalDataView, ProfileView, RecoveryView, pick_person
 
     appbuilder.add_view(ProfileView, "Profile", label=_l("My profile"), icon="fa-id-card")
     appbuilder.add_view(PeopleView, "People", label=_l("Staff"), icon="fa-users")
     appbuilder.add_view_no_menu(StaffImportView)
+    appbuilder.add_view_no_menu(PersonalDataView)
     appbuilder.add_api(PeopleApi)
     appbuilder.add_api(MeApi)
     current_app.register_error_handler(PersonNeeded, pick_person)

@@ -97,7 +97,7 @@ class PeopleApi(BaseApi):
     @protect()
     @permission_name("get")
     def detail(self, person_id: int):
-        """One person; unmasked only for the provincial admin.
+        """One person, ID and phone numbers masked (``POST …/reveal/<field>`` for one in full).
         ---
         get:
           parameters:
@@ -108,8 +108,29 @@ class PeopleApi(BaseApi):
         """
         actor = current_actor()
         person = services.get(actor, person_id)
-        shown = person_dict(person, unmasked=actor.is_province_admin)
+        shown = person_dict(person, unmasked=False)
         return self.response(200, result={**shown, "history": history_rows(person)})
+
+    @expose("/<int:person_id>/reveal/<field>", methods=["POST"])
+    @protect()
+    @permission_name("reveal")
+    def reveal(self, person_id: int, field: str):
+        """One masked value in full (``id_number``, ``mobile`` or ``phone``), written to the audit trail.
+        ---
+        post:
+          parameters:
+          - {in: path, name: person_id, required: true, schema: {type: integer}}
+          - {in: path, name: field, required: true, schema: {type: string, enum: [id_number, mobile, phone]}}
+          responses:
+            200: {description: The value}
+            404: {description: Not found, not yours, or no such field}
+            429: {description: Too many reveals in the last hour}
+        """
+        try:
+            value = services.reveal(current_actor(), person_id, field)
+        except services.TooManyReveals:
+            return self.response(429, message=_("You revealed too many values in the last hour; try again later."))
+        return self.response(200, field=field, value=value)
 
     @expose("/<int:person_id>", methods=["PUT"])
     @protect()
@@ -143,7 +164,7 @@ class PeopleApi(BaseApi):
             services.update(actor, person, changes)
         except PersonConflict as e:
             return self.response_400(message={e.field: [str(e)]})
-        return self.response(200, result=person_dict(person, unmasked=actor.is_province_admin))
+        return self.response(200, result=person_dict(person, unmasked=False))
 
     @expose("/<int:person_id>/years/<int:year>", methods=["PUT"])
     @protect()

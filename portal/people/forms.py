@@ -27,6 +27,9 @@ def _choices(values):
     return [(v, v or "—") for v in values]
 
 
+KEEP_CURRENT = _l("Leave empty to keep the current one.")
+
+
 class SelfServiceForm(FlaskForm):
     """The fields a learner may change on their own profile."""
 
@@ -81,10 +84,18 @@ class CreatePersonForm(PersonForm):
 
 
 class StaffEditForm(PersonForm):
-    """A unit admin's edit: the ID number is shown masked elsewhere and left empty here."""
+    """An admin's edit of a person: the ID, mobile and telephone numbers are masked on every admin
+    page, so here they start empty and empty keeps the current value (the person's page reveals
+    one, audited). The person clears their own contact numbers on their profile."""
 
-    id_number = StringField(_l("ID number"), [Optional(), _valid_id_number],
-                            description=_l("Leave empty to keep the current one."))
+    id_number = StringField(_l("ID number"), [Optional(), _valid_id_number], description=KEEP_CURRENT)
+    mobile = StringField(_l("Mobile"), [Optional(), MOBILE], description=KEEP_CURRENT)
+    phone = StringField(_l("Telephone"), [Optional(), Length(max=32)], description=KEEP_CURRENT)
+
+    def validate(self, extra_validators=None):
+        # Not PersonForm's check of an out-of-province learner's mobile number: empty keeps the
+        # one on record, and the service refuses to leave such a learner without one.
+        return super(PersonForm, self).validate(extra_validators)
 
 
 def validator(form_class: type[PersonForm], province: bool,

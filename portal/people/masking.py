@@ -1,4 +1,5 @@
-"""Masking of personal data outside the owner's own view and the provincial admin's detail page."""
+"""Masking of personal data everywhere but the owner's own view (admins reveal one value at a time,
+audited: portal.people.services.reveal)."""
 
 
 def mask_id_number(number: str) -> str:

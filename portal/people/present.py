@@ -1,5 +1,5 @@
 """How a person is shown: the same fields for pages and API, masked unless the viewer is the
-owner or the provincial admin on the detail page."""
+owner (admins reveal a value through portal.people.services.reveal, audited)."""
 from __future__ import annotations
 
 from typing import Any

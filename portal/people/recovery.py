@@ -40,7 +40,7 @@ def _normalise(number: str, phone: str) -> tuple[str, str]:
 def _account(number: str, phone: str) -> Person | None:
     """The staff member (not an out-of-province learner: they have no password) with an active account."""
     return db.session.scalar(select(Person).join(User, User.id == Person.user_id).where(
-        Person.id_number == number, Person.mobile == phone, Person.out_of_province.is_(False), User.active.is_(True)))
+        Person.with_id_number(number), Person.mobile == phone, Person.out_of_province.is_(False), User.active.is_(True)))
 
 
 def request_code(number: str, phone: str) -> SmsNotice:

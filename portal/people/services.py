@@ -2,8 +2,10 @@
 person is simply not found (404) for a unit admin, in pages and API alike."""
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from flask import abort, current_app
@@ -18,7 +20,8 @@ from portal.accounts import services as accounts
 from portal.accounts.actor import Actor
 from portal.accounts.roles import API_ROLES, LEARNER, OUT_OF_PROVINCE, SELF_ENTRY, UNIT_ADMIN, UNIT_ADMIN_GRANTS
 from portal.extensions import db
-from portal.models import AccountState, CreditRecord, Person, PersonHistory, Unit, clock
+from portal.models import AccountState, AuditEntry, CreditRecord, Person, PersonHistory, Unit, clock
+from portal.models.sealed import id_hashes, unseal
 from portal.models.units import subtree
 from portal.pagination import Page
 from portal.people import id_number, standing
@@ -29,9 +32,12 @@ STAFF_FIELDS = SELF_SERVICE_FIELDS + (
     "department", "position", "status", "transfer_status", "title", "title_level",
 )
 HISTORY_FIELDS = ("unit_id", "title", "title_level", "status")
-# Identifiers an edit form may leave empty to mean "unchanged" (a unit admin never sees the ID number).
-KEEP_WHEN_EMPTY = ("id_number", "person_no")
+# What an admin's edit may leave empty to mean "unchanged": admins see the ID and contact numbers
+# masked (portal.people.forms.StaffEditForm); the person clears their own on their profile.
+KEEP_WHEN_EMPTY = ("id_number", "person_no", "mobile", "phone")
 PER_PAGE = 20
+# What is masked outside the owner's view and an admin may reveal, one audited request at a time.
+REVEALABLE = ("id_number", "mobile", "phone")
 BATCH = 1000
 CANCELLED = "注销"
 
@@ -85,6 +91,27 @@ def may_manage_account(actor: Actor, person: Person) -> bool:
     return actor.is_unit_admin and {r.name for r in person.user.roles} <= UNIT_ADMIN_GRANTS
 
 
+class TooManyReveals(RuntimeError):
+    """The admin revealed REVEALS_PER_HOUR values in the last hour (a scraper, or a stolen session)."""
+
+
+def reveal(actor: Actor, person_id: int, field: str) -> str:
+    """The full value of a masked field of a person the admin may see (404 otherwise: another
+    unit's person, an unknown field, or a caller who is no admin), written to the audit trail.
+    The trail is also the count the hourly limit is checked against, in every worker alike."""
+    if field not in REVEALABLE or not (actor.is_province_admin or actor.is_unit_admin):
+        abort(404)
+    person = get(actor, person_id)
+    since = clock.now() - dt.timedelta(hours=1)
+    done = db.session.scalar(select(func.count(AuditEntry.id)).where(
+        AuditEntry.user_id == actor.user.id, AuditEntry.action == audit.PERSONAL_DATA_REVEAL, AuditEntry.at > since))
+    if done >= current_app.config["REVEALS_PER_HOUR"]:
+        raise TooManyReveals
+    audit.write(audit.PERSONAL_DATA_REVEAL, person.user, actor, person.unit_id, after={"field": field})
+    db.session.commit()
+    return getattr(person, field)
+
+
 def managed(actor: Actor, person_id: int) -> Person:
     """The person, for a change of their account: 404 when not visible, 403 when visible but
     beyond what the actor may grant."""
@@ -119,7 +146,7 @@ def matching(actor: Actor, q: str = "", unit_id: int | None = None, role: str | 
         normalised = id_number.normalise(q)
         # The exact matches come from a subquery on their unique indexes: with them inline the
         # name search must read every whole row; this way it scans the (unit_id, name) index.
-        exact = select(Person.id).where(or_(Person.person_no == q, Person.id_number == normalised))
+        exact = select(Person.id).where(or_(Person.person_no == q, Person.with_id_number(normalised)))
         query = query.where(or_(Person.name.contains(q), Person.id.in_(exact)))
     if unit_id:
         query = query.where(Person.unit_id.in_(subtree(unit_id)))
@@ -142,7 +169,7 @@ def search(actor: Actor, q: str = "", unit_id: int | None = None, role: str | No
     )
     rows = db.session.execute(
         select(
-            Person.id, Person.person_no, Person.name, Person.sex, Person.id_number, Person.mobile,
+            Person.id, Person.person_no, Person.name, Person.sex, Person.id_sealed, Person.mobile,
             Person.department, Person.title, Person.title_level, Person.status, Person.out_of_province,
             Unit.name.label("unit_name"),
             User.username, has_role(SELF_ENTRY).label("self_entry"), has_role(UNIT_ADMIN).label("unit_admin"),
@@ -152,7 +179,8 @@ def search(actor: Actor, q: str = "", unit_id: int | None = None, role: str | No
         .join(User, User.id == Person.user_id)
         .order_by(*order)
     ).all()
-    return Page(rows=rows, total=total or 0, page=max(page, 1), per_page=per_page)
+    return Page(rows=[SimpleNamespace(**row._mapping, id_number=unseal(row.id_sealed)) for row in rows],
+                total=total or 0, page=max(page, 1), per_page=per_page)
 
 
 def units_for(actor: Actor) -> list[Row]:
@@ -242,8 +270,9 @@ def import_conflicts(id_numbers: set[str], staff_numbers: set[str]) -> tuple[dic
     and the staff numbers already taken (as staff numbers, or as usernames in any case)."""
     held, taken = {}, set()
     if id_numbers:
-        held = dict(db.session.execute(select(Person.id_number, Unit.name).join(Unit, Unit.id == Person.unit_id)
-                                       .where(Person.id_number.in_(id_numbers))).all())
+        wanted = id_hashes(id_numbers)
+        held = {wanted[digest]: name for digest, name in db.session.execute(
+            select(Person.id_hash, Unit.name).join(Unit, Unit.id == Person.unit_id).where(Person.id_hash.in_(wanted)))}
     if staff_numbers:
         used = set(db.session.scalars(select(Person.person_no).where(Person.person_no.in_(staff_numbers))))
         used |= set(db.session.scalars(select(func.lower(User.username))
@@ -409,7 +438,7 @@ def _set_self_entry(person: Person, granted: bool) -> None:
 def _check_unique(person_id: int | None, number: str | None, person_no: str | None) -> None:
     others = select(Person.id).where(Person.id != person_id) if person_id else select(Person.id)
     holder = db.session.scalar(select(Unit.name).join(Person, Person.unit_id == Unit.id)
-                               .where(Person.id_number == number, Person.id != (person_id or 0))) if number else None
+                               .where(Person.with_id_number(number), Person.id != (person_id or 0))) if number else None
     if holder:
         raise PersonConflict("id_number", _("A person with this ID number is already staff of %(unit)s; to bring them "
                                             "here, ask for a transfer (人员调动).", unit=holder))

@@ -94,7 +94,7 @@ def attempt(purpose: str, number: str, phone: str, code: str) -> Attempt | None:
     valid, unused and not tried too often; None otherwise. Every call counts as a try."""
     latest = db.session.execute(
         select(SmsCode.id, SmsCode.code_hash, SmsCode.person_id)
-        .where(SmsCode.id_number == number, SmsCode.phone == phone, SmsCode.purpose == purpose)
+        .where(SmsCode.with_id_number(number), SmsCode.phone == phone, SmsCode.purpose == purpose)
         .order_by(SmsCode.created_at.desc(), SmsCode.id.desc()).limit(1)).first()
     if latest is None:
         return None

@@ -26,7 +26,7 @@ LIMIT_WINDOW = dt.timedelta(hours=24)
 def refusal(number: str, phone: str, moment: dt.datetime) -> tuple[str, int] | None:
     """Why no code may go out now (the message and the seconds to wait, 0 when waiting will not
     do), or None."""
-    pair = (SmsCode.id_number == number, SmsCode.phone == phone)
+    pair = (SmsCode.with_id_number(number), SmsCode.phone == phone)
     last = db.session.scalar(select(func.max(SmsCode.created_at)).where(*pair))
     if last is not None and moment - last < RESEND_AFTER:
         wait = math.ceil((RESEND_AFTER - (moment - last)).total_seconds())
@@ -36,7 +36,7 @@ def refusal(number: str, phone: str, moment: dt.datetime) -> tuple[str, int] | N
     if db.session.scalar(select(func.count()).where(SmsCode.ip == request.remote_addr, SmsCode.created_at > since)) >= ip_limit:
         return _("Your network has asked for %(n)d codes in the last 24 hours, the most allowed; try again later.",
                  n=ip_limit), 0
-    limits = ((pair, "SMS_DAILY_LIMIT_PER_ID"), ((SmsCode.id_number == number, sent), "SMS_DAILY_LIMIT_PER_ID"),
+    limits = ((pair, "SMS_DAILY_LIMIT_PER_ID"), ((SmsCode.with_id_number(number), sent), "SMS_DAILY_LIMIT_PER_ID"),
               ((SmsCode.phone == phone, sent), "SMS_DAILY_LIMIT_PER_PHONE"))
     for condition, setting in limits:
         if db.session.scalar(select(func.count()).where(*condition, SmsCode.created_at > since)) >= config[setting]:

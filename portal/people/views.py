@@ -10,7 +10,8 @@ from portal.accounts.actor import current_actor
 from portal.accounts.redirects import safe_next
 from portal.jsonapi import answer
 from portal.people import photos, recovery, services
-from portal.people.forms import CreatePersonForm, PersonForm, RecoveryForm, SelfServiceForm, StaffEditForm, YearCorrectionForm
+from portal.people.forms import CreatePersonForm, RecoveryForm, SelfServiceForm, StaffEditForm, YearCorrectionForm
+from portal.people.masking import mask_id_number, mask_phone
 from portal.people.present import history_rows, person_dict
 from portal.people.services import PersonConflict
 
@@ -96,15 +97,7 @@ class PeopleView(BaseView):
     @has_access
     def detail(self, person_id: int):
         actor = current_actor()
-        person = services.get(actor, person_id)
-        return self.render_template(
-            "portal/people/detail.html", title=person.name,
-            person=person_dict(person, unmasked=actor.is_province_admin), history=history_rows(person),
-            photo=person.photo, manageable=services.may_manage_account(actor, person),
-            correction=year_correction_form(actor, person) if actor.is_province_admin else None,
-            # 代录: the admin may enter credits for anyone they see here but themselves.
-            on_behalf=not actor.is_person(person.id),
-        )
+        return detail_page(self, actor, services.get(actor, person_id))
 
     @expose("/<int:person_id>/years", methods=["POST"])
     @has_access
@@ -133,13 +126,18 @@ class PeopleView(BaseView):
     def edit(self, person_id: int):
         actor = current_actor()
         person = services.managed(actor, person_id)
-        # Unit admins never see the full ID number: their form leaves it empty, meaning unchanged.
-        form = self._form(PersonForm if actor.is_province_admin else StaffEditForm, actor, obj=person)
+        # Admins see the ID and contact numbers masked: the form shows them so and leaves them empty,
+        # meaning unchanged.
+        form = self._form(StaffEditForm, actor, obj=person)
+        masked = {"id_number": mask_id_number(person.id_number), "mobile": mask_phone(person.mobile),
+                  "phone": mask_phone(person.phone)}
+        for name, shown in masked.items():
+            form[name].render_kw = {"placeholder": shown} if shown else None
         if request.method == "GET":
+            for name in masked:
+                form[name].data = ""
             if actor.is_province_admin:
                 form.role.data = services.role_of(person)
-            else:
-                form.id_number.data = ""
         if form.validate_on_submit():
             try:
                 services.update(actor, person, form.data)
@@ -210,6 +208,39 @@ class PeopleView(BaseView):
             del form.out_of_province
         return form
 
+
+
+class PersonalDataView(BaseView):
+    """揭示完整信息: an admin's explicit, audited request for one person's full ID or phone
+    number, which every other page masks. POST only (with the CSRF token), limited per hour."""
+
+    route_base = "/people"
+    class_permission_name = "People"
+
+    @expose("/<int:person_id>/reveal/<field>", methods=["POST"])
+    @has_access
+    def reveal(self, person_id: int, field: str):
+        actor = current_actor()
+        try:
+            value = services.reveal(actor, person_id, field)
+        except services.TooManyReveals:
+            abort(429)
+        if request.accept_mimetypes.best == "application/json":  # the page's button, through fetch
+            return answer(200, field=field, value=value)
+        return detail_page(self, actor, services.get(actor, person_id), revealed={field: value})
+
+
+def detail_page(view: BaseView, actor, person, revealed: dict[str, str] | None = None):
+    """A person's page as admins see it: masked, each masked value with its reveal button, and
+    what was just revealed (a reveal without JavaScript answers with this page)."""
+    return view.render_template(
+        "portal/people/detail.html", title=person.name,
+        person={**person_dict(person, unmasked=False), **(revealed or {})}, history=history_rows(person),
+        photo=person.photo, manageable=services.may_manage_account(actor, person), revealable=services.REVEALABLE,
+        correction=year_correction_form(actor, person) if actor.is_province_admin else None,
+        # 代录: the admin may enter credits for anyone they see here but themselves.
+        on_behalf=not actor.is_person(person.id),
+    )
 
 
 def pick_person(_error):

@@ -36,7 +36,7 @@ def ask(actor: Actor, id_number_text: str, note: str = "", to_unit_id: int | Non
         number = id_number.parse(id_number_text or "").number
     except id_number.InvalidIdNumber as e:
         raise TransferInvalid(str(e)) from None
-    person = db.session.scalar(select(Person).where(Person.id_number == number))
+    person = db.session.scalar(select(Person).where(Person.with_id_number(number)))
     if person is None or person.out_of_province:
         raise TransferInvalid(_("Nobody with this ID number is staff in the province: add a new person on the staff page."))
     if person.unit_id == to_unit.id:

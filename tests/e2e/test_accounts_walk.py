@@ -50,12 +50,14 @@ def test_unit_admin_creates_learner_who_signs_in_and_edits_profile(new_page, use
     person_id = int(re.search(r"/people/(\d+)$", page.url).group(1))
     assert initial_password not in page.content()
 
-    # --- Back in the list: the ID number is masked; tick the new person and grant self-entry.
+    # --- Back in the list: the ID number is masked (beside its reveal button); tick the new person
+    # and grant self-entry.
     page.locator('header a[href="/people/"]').first.click()
     row = page.locator("tbody tr", has=page.locator(f'input[name=person_id][value="{person_id}"]'))
     expect(row).to_have_count(1)
     id_cell = row.locator("td").nth(4)
-    expect(id_cell).to_have_text(MASKED_ID)
+    expect(id_cell.locator(".field-value")).to_have_text(MASKED_ID)
+    expect(id_cell.get_by_role("button")).to_have_text("查看")
     assert number not in page.content()
     expect(row.locator(".badge-off")).to_be_visible()
     row.locator("input[name=person_id]").check()
