@@ -178,12 +178,18 @@ def test_disabling_a_rule_set_removes_it_from_browse(app, client, users, restore
     county = ids(app)[COUNTY]
     token = csrf_from(client.get("/standards/").get_data(as_text=True))
     listed = client.post(f"/standards/{county}/enabled", data={"csrf_token": token, "enabled": "0"}, follow_redirects=True)
-    assert t(app, "“%(name)s” is disabled: it no longer judges compliance.", name=COUNTY) in listed.get_data(as_text=True)
+    assert t(app, "“%(name)s” is disabled: the years not closed yet are judged without it; closed years keep it until "
+                  "the province re-judges them.", name=COUNTY) in listed.get_data(as_text=True)
     assert COUNTY not in client.get("/standards/browse").get_data(as_text=True)
     assert COUNTY in client.get("/standards/").get_data(as_text=True)  # the editor still lists it
     learner = users.person(users.unit("330199", level="一级", tier="县区"))
     other = app.test_client()
     login(other, learner.username, PASSWORD)
+    # 2022 has closed: it keeps the rule sets it was judged with until the province re-judges it.
+    assert highlighted(other.get("/standards/browse?year=2022").get_data(as_text=True)) == [county]
+    rejudge = client.get("/standards/years/2022/rejudge").get_data(as_text=True)
+    client.post("/standards/years/2022/rejudge", data={"csrf_token": csrf_from(rejudge),
+                                                       "changed": re.search(r'name="changed" value="(\d+)"', rejudge)[1]})
     assert highlighted(other.get("/standards/browse?year=2022").get_data(as_text=True)) == [ids(app)[TRANSITIONAL]]
 
 

@@ -30,6 +30,8 @@ TRANSFER_WITHDRAW = "transfer_withdraw"
 CERTIFICATE_REVOKE = "certificate_revoke"
 REMINDERS_SENT = "reminders_sent"
 DICTIONARY_CHANGE = "dictionary_change"
+RULE_SET_CHANGE = "rule_set_change"
+YEAR_REJUDGE = "year_rejudge"
 
 
 def write(action: str, target: User | None, actor: Actor | None, unit_id: int | None = None,

@@ -28,6 +28,7 @@ ACTIONS = {
     audit.TRANSFER_APPROVE: _l("Transfer approved"), audit.TRANSFER_REFUSE: _l("Transfer refused"),
     audit.TRANSFER_WITHDRAW: _l("Transfer withdrawn"), audit.CERTIFICATE_REVOKE: _l("Certificate revoked"),
     audit.REMINDERS_SENT: _l("Reminders sent"), audit.DICTIONARY_CHANGE: _l("Dictionary edited"),
+    audit.RULE_SET_CHANGE: _l("Compliance standard changed"), audit.YEAR_REJUDGE: _l("Year re-judged"),
 }
 
 
@@ -83,6 +84,7 @@ ROLE_LABELS = {PROVINCE_ADMIN: _l("Provincial admin"), UNIT_ADMIN: _l("Unit admi
 FAILURES = {"password": _l("wrong password"), "slowed": _l("slowed after failures"), "sms_only": _l("signs in by SMS"),
             "inactive": _l("account deactivated"), "unknown": _l("no such account")}
 CHANGES = {"add": _l("added"), "edit": _l("edited"), "delete": _l("deleted")}
+RULE_SET_CHANGES = {**CHANGES, "enable": _l("enabled"), "disable": _l("disabled")}
 
 
 def describe(entry: AuditEntry, unit_names: dict[int, str]) -> str:
@@ -106,6 +108,15 @@ def describe(entry: AuditEntry, unit_names: dict[int, str]) -> str:
         return str(_l("%(year)s: %(n)d people", year=after.get("year", ""), n=after.get("people", 0)))
     if entry.action == audit.DICTIONARY_CHANGE:
         return f"{CHANGES.get(after.get('change'), '')} {after.get('name', '')}（{after.get('code', '')}）"
+    if entry.action == audit.RULE_SET_CHANGE:
+        text = f"{RULE_SET_CHANGES.get(after.get('change'), '')} {after.get('name', '')}"
+        if after.get("version"):
+            text += str(_l("; version %(n)d from %(date)s", n=after["version"], date=after.get("effective_from", "")))
+        return text
+    if entry.action == audit.YEAR_REJUDGE:
+        return str(_l("%(year)s: %(n)d of %(people)d people's verdict changed; %(versions)s", year=after.get("year", ""),
+                      n=after.get("changed", 0), people=after.get("people", 0),
+                      versions="、".join(after.get("versions", ()))))
     return ""
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import and_, case, delete, exists, extract, false, func, or_, se
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
-from portal.models import CreditCategory, CreditRecord, CreditYear, CreditYearBucket, Person
+from portal.models import CreditCategory, CreditRecord, CreditYear, CreditYearBucket, Person, UnitYearTally
 
 _correction = aliased(CreditRecord)
 # Only approved records count, and not one an approved correction has replaced.
@@ -134,6 +134,13 @@ def refresh(records: Iterable[CreditRecord]) -> None:
     db.session.flush()
     for person_id, year in sorted(pairs):
         _rewrite(person_id, year)
+    _forget_tallies(min(year for _, year in pairs))
+
+
+def _forget_tallies(first: int) -> None:
+    """The dashboards' kept counts (portal.compliance.tallies) of these years and the later ones,
+    whose multi-year requirements look back on them, are judged again when next asked for."""
+    db.session.execute(delete(UnitYearTally).where(UnitYearTally.year >= first))
 
 
 def _years_of(record: CreditRecord) -> set[int]:
@@ -149,6 +156,8 @@ def refresh_category(category_id: int) -> int:
         pairs.update((record.person_id, year) for year in _years_of(record))
     for person_id, year in sorted(pairs):
         _rewrite(person_id, year)
+    if pairs:
+        _forget_tallies(min(year for _, year in pairs))
     return len(pairs)
 
 
@@ -177,6 +186,7 @@ def rebuild(years: Iterable[int] | None = None) -> int:
     for model in (CreditYearBucket, CreditYear):
         stale = delete(model)
         db.session.execute(stale.where(model.year.in_(years)) if years is not None else stale)
+    _forget_tallies(min(years, default=0) if years is not None else 0)
     return _insert(computed.values())
 
 

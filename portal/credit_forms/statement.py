@@ -8,7 +8,7 @@ import datetime as dt
 
 from flask_babel import gettext as _
 
-from portal.compliance import services, summaries
+from portal.compliance import services, summaries, versions
 from portal.compliance.rules import Verdict
 from portal.compliance.year_records import record_dictionaries, record_row
 from portal.contracts import FormStatement, PersonLine, RegistrationFormStatement, VerificationTableStatement, YearFigures
@@ -35,7 +35,7 @@ def year_figures(verdict: Verdict) -> YearFigures:
         "records": verdict.records, "credits": f"{verdict.credits:.2f}", "class_1": f"{verdict.class_1:.2f}",
         "class_2": f"{verdict.class_2:.2f}", "other": f"{verdict.other:.2f}", "hours": f"{verdict.hours:.1f}",
         "compliant": verdict.compliant, "result": verdict.result,
-        "rule_set": verdict.rule_set.name if verdict.rule_set else "",
+        "rule_set": versions.version_name(verdict.rule_set),
         "shortfalls": [s.message for s in verdict.shortfalls],
     }
 

@@ -12,12 +12,14 @@ from portal.models.idempotency import IdempotencyKey
 from portal.models.notices import Notice
 from portal.models.people import Person, PersonHistory
 from portal.models.sms import SmsCode
-from portal.models.standards import RuleSet
+from portal.models.standards import JudgedYear, RuleSet, RuleSetVersion
+from portal.models.tallies import UnitYearTally
 from portal.models.transfers import Transfer
 from portal.models.units import Unit
 
 __all__ = [
     "AccountSession", "AccountState", "AuditEntry", "CaptchaChallenge", "Certificate", "CreditCategory", "CreditForm",
     "CreditRecord", "CreditYear", "CreditYearBucket", "DictionaryEntry", "EvidenceFile", "ExportJob", "IdempotencyKey",
-    "LoginThrottle", "Notice", "Person", "PersonHistory", "RuleSet", "SmsCode", "Transfer", "Unit",
+    "JudgedYear", "LoginThrottle", "Notice", "Person", "PersonHistory", "RuleSet", "RuleSetVersion", "SmsCode", "Transfer",
+    "Unit", "UnitYearTally",
 ]

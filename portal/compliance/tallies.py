@@ -1,0 +1,69 @@
+"""Each year's compliance counted per unit: what the provincial and city dashboards, their
+trends, rankings and exports read. A closed year is judged once and kept (unit_year_tally, with
+the time it was computed, shown beside the figures); it is computed again after an approval
+touching it (summaries.refresh forgets it), a re-judging of the year, or the provincial admin's
+请求重新计算. The current year is judged on every request."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import delete, insert, select
+
+from portal.compliance import services, versions
+from portal.extensions import db
+from portal.models import UnitYearTally, clock
+
+
+@dataclass(frozen=True)
+class Count:
+    staff: int = 0
+    compliant: int = 0
+    judged: int = 0  # staff some rule set applies to
+
+    def __add__(self, other: Count) -> Count:
+        return Count(self.staff + other.staff, self.compliant + other.compliant, self.judged + other.judged)
+
+
+@dataclass(frozen=True)
+class YearCounts:
+    year: int
+    units: dict[int, Count]  # unit id (the unit people stood in that year) → its count
+    computed_at: dt.datetime | None  # None: judged for this request
+
+
+def _judge(year: int) -> dict[int, Count]:
+    found: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for answer in services.results(year):
+        count = found[answer.unit_id]
+        count[0] += 1
+        count[1] += answer.verdict.compliant is True
+        count[2] += answer.verdict.compliant is not None
+    return {unit_id: Count(*values) for unit_id, values in found.items()}
+
+
+def year_counts(year: int, today: dt.date | None = None) -> YearCounts:
+    """The year per unit: kept for a closed year (judged and kept the first time it is asked for)."""
+    if not versions.closed(year, today):
+        return YearCounts(year, _judge(year), None)
+    rows = db.session.execute(select(UnitYearTally.unit_id, UnitYearTally.staff, UnitYearTally.compliant,
+                                     UnitYearTally.judged, UnitYearTally.computed_at)
+                              .where(UnitYearTally.year == year)).all()
+    if rows:
+        return YearCounts(year, {r.unit_id: Count(r.staff, r.compliant, r.judged) for r in rows},
+                          min(r.computed_at for r in rows))
+    counts, now = _judge(year), clock.now()
+    if counts:
+        db.session.execute(insert(UnitYearTally), [
+            {"year": year, "unit_id": unit_id, "staff": c.staff, "compliant": c.compliant, "judged": c.judged,
+             "computed_at": now} for unit_id, c in counts.items()])
+        db.session.commit()
+    return YearCounts(year, counts, now)
+
+
+def forget(*years: int) -> None:
+    """Judge these years again when next asked for (no years: every kept year). In the caller's
+    transaction."""
+    query = delete(UnitYearTally)
+    db.session.execute(query.where(UnitYearTally.year.in_(years)) if years else query)
