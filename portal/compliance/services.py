@@ -185,12 +185,13 @@ def results(year: int, unit_ids: list[int] | None = None, sets: list[RuleSet] | 
     return answers
 
 
-def rate(answers: list[PersonResult]) -> Decimal | None:
+def percent(compliant: int, staff: int) -> Decimal | None:
     """Share of compliant people, in percent with one decimal (None for nobody)."""
-    if not answers:
-        return None
-    compliant = sum(1 for a in answers if a.verdict.compliant)
-    return (Decimal(compliant * 100) / len(answers)).quantize(Decimal("0.1"))
+    return (Decimal(compliant * 100) / staff).quantize(Decimal("0.1")) if staff else None
+
+
+def rate(answers: list[PersonResult]) -> Decimal | None:
+    return percent(sum(1 for a in answers if a.verdict.compliant), len(answers))
 
 
 def summary_tree(verdict: Verdict, ctx: Context) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, select
@@ -31,6 +32,14 @@ class YearCounts:
     year: int
     units: dict[int, Count]  # unit id (the unit people stood in that year) → its count
     computed_at: dt.datetime | None  # None: judged for this request
+
+    def total(self, members: Collection[int] | None = None) -> Count:
+        """The count of the units in ``members`` (None: every unit)."""
+        total = Count()
+        for unit_id, count in self.units.items():
+            if members is None or unit_id in members:
+                total += count
+        return total
 
 
 def _judge(year: int) -> dict[int, Count]:
@@ -67,3 +76,9 @@ def forget(*years: int) -> None:
     transaction."""
     query = delete(UnitYearTally)
     db.session.execute(query.where(UnitYearTally.year.in_(years)) if years else query)
+
+
+def recount() -> None:
+    """Every kept year judged again when next asked for (the provincial admin's 请求重新计算)."""
+    forget()
+    db.session.commit()
