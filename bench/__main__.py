@@ -9,7 +9,8 @@ learner's credit query and compliance answer beside their bare SQL, the unit com
 database) an Excel export of 100,000 rows beside XlsxWriter alone, with its peak memory. Issue 5's
 are in bench/certificates.py: one certificate's PDF and the verification page, and (SQLite
 only) a batch of 100 certificates beside WeasyPrint rendering the same HTML alone. Issue 15's
-staff import of 5,000 rows is in bench/imports.py.
+staff import of 5,000 rows is in bench/imports.py, its provincial dashboard with five years' trend
+in bench/areas.py (``python -m bench.areas`` runs that case alone).
 PORTAL_BENCH_PEOPLE, PORTAL_BENCH_UNITS and PORTAL_BENCH_CREDIT_UNITS (units whose learners
 have 200 credit records each, 40 a year over five years) change the scale (for a quick try)."""
 from __future__ import annotations
@@ -28,7 +29,7 @@ from urllib.parse import quote
 
 from sqlalchemy import Engine, Select, select
 
-from bench import bare, certificates, compliance, imports, served
+from bench import areas, bare, certificates, compliance, imports, served
 from bench.app import login, make_app
 from bench.data import PASSWORD, PROVINCE_ADMIN_USERNAME, SEARCH_CHARACTER, Province, add_credit_records, populate
 from portal.compliance import summaries
@@ -173,6 +174,7 @@ def run(database_url: str, instance: Path, scale: str, people: int, units: int, 
         rows += compliance_rows(app, engine, learner, province, label, scale, with_export)
         rows += certificate_rows(app, engine, learner, province, scale, with_batch=with_export)
         rows.append(import_row(app, province, scale))
+        rows += area_rows(app, province_admin, province, scale)
     finally:
         with app.app_context():
             db.session.remove()
@@ -276,6 +278,43 @@ def import_row(app, province: Province, scale: str) -> Row:
     log(f"[{scale}] {case}: {ours_ms:.0f} ms vs {bare_ms:.0f} ms")
     return Row(case, f"{province.people:,} people, {scale}", ours_ms, "bare bulk insert of the same accounts and people "
                "(SQLAlchemy Core)", bare_ms, None, limit_ms=imports.LIMIT_MS)
+
+
+def area_rows(app, province_admin, province: Province, scale: str) -> list[Row]:
+    """Issue 15's provincial dashboard with five years' trend: first visit (every year judged and
+    kept) and usual visit (kept years read) beside judging the five years per request."""
+    label = f"{province.people:,} people, {scale}"
+    cold = areas.cold_ms(app, province_admin)
+    warm, five = compare(timer(province_admin, areas.url()), areas.five_years_timer(app), repeat=5)
+    log(f"[{scale}] provincial dashboard {areas.YEAR}: first visit {cold:.0f} ms, usual {warm:.0f} ms; "
+        f"five years judged {five:.0f} ms")
+    baseline = f"`services.results` for each of {areas.TREND[0]}–{areas.TREND[-1]} (five years judged per request)"
+    return [Row(f"provincial dashboard `GET {areas.url()}`, first visit (5 years judged and kept)", label, cold,
+                baseline, five, None),
+            Row(f"provincial dashboard `GET {areas.url()}`, usual visit (kept years read)", label, warm, baseline, five,
+                None)]
+
+
+def run_only(database_url: str, instance: Path, scale: str, case: Callable) -> list[Row]:
+    """The province at the bench's scale, then one case ``case(app, province_admin, province, scale)``."""
+    people = int(os.environ.get("PORTAL_BENCH_PEOPLE", PEOPLE))
+    units = int(os.environ.get("PORTAL_BENCH_UNITS", UNITS))
+    credit_units = int(os.environ.get("PORTAL_BENCH_CREDIT_UNITS", CREDIT_UNITS))
+    app = make_app(database_url, instance)
+    prepare_database(app)
+    province = populate(app, people, units, credit_units)
+    add_credit_records(app, province)
+    compliance.build_summaries(app)
+    gc.collect()
+    gc.freeze()
+    try:
+        province_admin = app.test_client()
+        login(province_admin, PROVINCE_ADMIN_USERNAME, PASSWORD)
+        return case(app, province_admin, province, scale)
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def table(rows: list[Row]) -> str:

@@ -20,6 +20,7 @@ depends_on = None
 # Stored as integers: credits in hundredths, hours in tenths (portal.models.types.FixedDecimal).
 CREDITS = ("min_credits", "class_1_min", "class_1_max", "class_2_min")
 HOURS = ("min_hours", "hourless_hours_per_credit")
+SETS = ("title_levels", "unit_levels", "unit_tiers", "unit_types", "deeming_categories")  # kept sorted
 PLAIN = ("description", "valid_from", "valid_to", "title_levels", "unit_levels", "unit_tiers", "unit_types", "priority",
          "interchange_percent", "caps", "multi_year", "deeming_categories")
 
@@ -68,7 +69,7 @@ def upgrade():
                        sa.column("effective_from", sa.Date), sa.column("rules", sa.JSON), sa.column("created_at", sa.DateTime))
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     for row in connection.execute(sa.select(rule_set)).mappings().all():
-        rules = {name: row[name] for name in PLAIN}
+        rules = {name: sorted(row[name] or ()) if name in SETS else row[name] for name in PLAIN}
         rules.update({name: None if row[name] is None else f"{Decimal(row[name]).scaleb(-2):.2f}" for name in CREDITS})
         rules.update({name: None if row[name] is None else f"{Decimal(row[name]).scaleb(-1):.1f}" for name in HOURS})
         connection.execute(version.insert().values(rule_set_id=row["id"], number=1, rules=rules, created_at=now,

@@ -17,18 +17,21 @@ from sqlalchemy import select
 from portal.compliance.summaries import year_range
 from portal.extensions import db
 from portal.models import JudgedYear, RuleSet, RuleSetVersion
-from portal.models.standards import DECIMALS, VERSIONED
+from portal.models.standards import DECIMALS, SETS, VERSIONED
 
 _PLACES = {"min_hours": 1, "hourless_hours_per_credit": 1}
 
 
 def snapshot(rule_set: RuleSet) -> dict[str, Any]:
-    """The fields a version freezes, as JSON (credits with two decimals, hours with one)."""
+    """The fields a version freezes, as JSON (credits with two decimals, hours with one, the
+    group's lists and the deeming categories sorted)."""
     rules = {}
     for name in VERSIONED:
         value = getattr(rule_set, name)
         if name in DECIMALS and value is not None:
             value = f"{Decimal(str(value)):.{_PLACES.get(name, 2)}f}"
+        elif name in SETS:
+            value = sorted(value or ())  # a choice, not an order: ticking the same boxes changes nothing
         rules[name] = value
     return rules
 

@@ -95,4 +95,5 @@ class JudgedYear(Model):
 VERSIONED = ("description", "valid_from", "valid_to", "title_levels", "unit_levels", "unit_tiers", "unit_types", "priority",
              "min_credits", "min_hours", "hourless_hours_per_credit", "class_1_min", "class_1_max", "class_2_min",
              "interchange_percent", "caps", "multi_year", "deeming_categories")
+SETS = ("title_levels", "unit_levels", "unit_tiers", "unit_types", "deeming_categories")
 DECIMALS = ("min_credits", "min_hours", "hourless_hours_per_credit", "class_1_min", "class_1_max", "class_2_min")
