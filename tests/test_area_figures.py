@@ -68,19 +68,21 @@ def test_the_trend_reads_kept_years_and_says_when_they_were_computed(app, client
     client.get(f"/compliance/unit/?year={THIS_YEAR}&unit_id={units['33010801']}")
     assert judged == [THIS_YEAR, THIS_YEAR]  # ... and then only the open year is judged again
 
-    # An approval in a closed year makes that year (and the later ones) be judged again.
+    # An approval in a closed year has the units its person stood in judged again, alone.
+    units_judged = []
+    monkeypatch.setattr(services, "results", lambda year, unit_ids=None, **kw: units_judged.append((year, unit_ids))
+                        or real(year, unit_ids, **kw))
     approved_record(app, made["wang"].id, "非向导录入", dt.date(2025, 6, 1), {"credits": "15", "hours": "50"}, "national")
-    judged.clear()
     trend = _trend(_text(client.get(f"/compliance/province/?year={THIS_YEAR}")))
-    assert trend["甲市卫健委"][years.index(2025)] == "3/4 (75.0%)"
-    assert judged == [2025, THIS_YEAR]
+    assert trend["甲市卫健委"][years.index(2025)] == "3/4 (75.0%)" and trend["全省"][years.index(2025)] == "5/8 (62.5%)"
+    assert units_judged == [(2025, [units["33010801"]]), (THIS_YEAR, None)]
 
     # 重新计算: the kept years are judged again on the next visit.
     token = csrf_from(client.get(f"/compliance/province/?year={THIS_YEAR}").get_data(as_text=True))
     client.post("/compliance/province/recount", data={"csrf_token": token, "year": str(THIS_YEAR)})
-    judged.clear()
+    units_judged.clear()
     client.get(f"/compliance/province/?year={THIS_YEAR}")
-    assert sorted(judged) == years
+    assert sorted(units_judged) == [(year, None) for year in years]
 
 
 def test_units_rank_by_rate_and_by_staff_not_compliant_filtered_by_tier_type_and_county(app, client, area):
@@ -132,3 +134,16 @@ def test_the_trend_and_the_ranking_export_what_is_shown_to_the_province_only(app
     for kind in ("area_trend", "unit_ranking"):
         assert admin.post(f"/exports/{kind}.xlsx", data={"csrf_token": token, "year": "2025"}).status_code == 404
     assert admin.post("/compliance/province/recount", data={"csrf_token": token}).status_code in (302, 403)
+
+
+def test_closed_years_can_be_judged_ahead_from_the_command_line(app, area):
+    units, _made = area
+    runner = app.test_cli_runner()
+    done = runner.invoke(args=["portal", "dashboard-figures", "--year", "2025"])
+    assert done.exit_code == 0, done.output
+    assert "2025: 8 active staff in 3 units" in done.output
+    with app.app_context():
+        assert db.session.scalar(select(UnitYearTally.staff).where(UnitYearTally.year == 2025,
+                                                                    UnitYearTally.unit_id == units["330201"])) == 3
+    refused = runner.invoke(args=["portal", "dashboard-figures", "--year", str(THIS_YEAR)])
+    assert refused.exit_code != 0 and "has not closed" in refused.output

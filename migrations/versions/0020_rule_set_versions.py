@@ -61,6 +61,7 @@ def upgrade():
         sa.Column("compliant", sa.Integer(), nullable=False),
         sa.Column("judged", sa.Integer(), nullable=False),
         sa.Column("computed_at", sa.DateTime(), nullable=False),
+        sa.Column("stale", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.PrimaryKeyConstraint("year", "unit_id"),
     )
     connection = op.get_bind()

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, delete, exists, extract, false, func, or_, select
+from sqlalchemy import and_, case, delete, exists, extract, false, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
-from portal.models import CreditCategory, CreditRecord, CreditYear, CreditYearBucket, Person, UnitYearTally
+from portal.models import CreditCategory, CreditRecord, CreditYear, CreditYearBucket, Person, PersonHistory, UnitYearTally
 
 _correction = aliased(CreditRecord)
 # Only approved records count, and not one an approved correction has replaced.
@@ -134,7 +134,16 @@ def refresh(records: Iterable[CreditRecord]) -> None:
     db.session.flush()
     for person_id, year in sorted(pairs):
         _rewrite(person_id, year)
-    _forget_tallies(min(year for _, year in pairs))
+    _touch_tallies(people, min(year for _, year in pairs))
+
+
+def _touch_tallies(person_ids: list[int], first: int) -> None:
+    """The dashboards' kept counts (portal.compliance.tallies) of the units these people stood in,
+    from ``first`` on (multi-year requirements look back), are judged again when next read."""
+    units = select(PersonHistory.unit_id).where(PersonHistory.person_id.in_(person_ids)).union(
+        select(Person.unit_id).where(Person.id.in_(person_ids)))
+    db.session.execute(update(UnitYearTally).where(UnitYearTally.year >= first, UnitYearTally.unit_id.in_(units))
+                       .values(stale=True))
 
 
 def _forget_tallies(first: int) -> None:

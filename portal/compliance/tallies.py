@@ -1,8 +1,9 @@
 """Each year's compliance counted per unit: what the provincial and city dashboards, their
 trends, rankings and exports read. A closed year is judged once and kept (unit_year_tally, with
-the time it was computed, shown beside the figures); it is computed again after an approval
-touching it (summaries.refresh forgets it), a re-judging of the year, or the provincial admin's
-请求重新计算. The current year is judged on every request."""
+the time it was computed, shown beside the figures). An approval touching a closed year marks
+the units its person stood in (summaries.refresh): those units alone are judged
+again when next read. A re-judging of the year or the provincial admin's 重新计算往年数据 forget
+the whole year. The current year is judged on every request."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,6 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from portal.compliance import services, versions
 from portal.extensions import db
@@ -42,9 +44,9 @@ class YearCounts:
         return total
 
 
-def _judge(year: int) -> dict[int, Count]:
+def _judge(year: int, unit_ids: list[int] | None = None) -> dict[int, Count]:
     found: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for answer in services.results(year):
+    for answer in services.results(year, unit_ids):
         count = found[answer.unit_id]
         count[0] += 1
         count[1] += answer.verdict.compliant is True
@@ -52,23 +54,42 @@ def _judge(year: int) -> dict[int, Count]:
     return {unit_id: Count(*values) for unit_id, values in found.items()}
 
 
-def year_counts(year: int, today: dt.date | None = None) -> YearCounts:
-    """The year per unit: kept for a closed year (judged and kept the first time it is asked for)."""
-    if not versions.closed(year, today):
-        return YearCounts(year, _judge(year), None)
-    rows = db.session.execute(select(UnitYearTally.unit_id, UnitYearTally.staff, UnitYearTally.compliant,
-                                     UnitYearTally.judged, UnitYearTally.computed_at)
-                              .where(UnitYearTally.year == year)).all()
-    if rows:
-        return YearCounts(year, {r.unit_id: Count(r.staff, r.compliant, r.judged) for r in rows},
-                          min(r.computed_at for r in rows))
-    counts, now = _judge(year), clock.now()
+def _keep(year: int, counts: dict[int, Count], now: dt.datetime) -> None:
     if counts:
         db.session.execute(insert(UnitYearTally), [
             {"year": year, "unit_id": unit_id, "staff": c.staff, "compliant": c.compliant, "judged": c.judged,
-             "computed_at": now} for unit_id, c in counts.items()])
+             "computed_at": now, "stale": False} for unit_id, c in counts.items()])
+
+
+def year_counts(year: int, today: dt.date | None = None) -> YearCounts:
+    """The year per unit: kept for a closed year (judged and kept the first time it is asked for;
+    units an approval touched since are judged again, alone)."""
+    if not versions.closed(year, today):
+        return YearCounts(year, _judge(year), None)
+    rows = db.session.execute(select(UnitYearTally.unit_id, UnitYearTally.staff, UnitYearTally.compliant,
+                                     UnitYearTally.judged, UnitYearTally.computed_at, UnitYearTally.stale)
+                              .where(UnitYearTally.year == year)).all()
+    now = clock.now()
+    if not rows:
+        counts = _judge(year)
+        kept = {unit_id: now for unit_id in counts}
+        _keep(year, counts, now)
+    else:
+        stale = [r.unit_id for r in rows if r.stale]
+        counts = {r.unit_id: Count(r.staff, r.compliant, r.judged) for r in rows if not r.stale}
+        kept = {r.unit_id: r.computed_at for r in rows if not r.stale}
+        if stale:
+            again = _judge(year, stale)
+            db.session.execute(delete(UnitYearTally).where(UnitYearTally.year == year,
+                                                           UnitYearTally.unit_id.in_(stale)))
+            _keep(year, again, now)
+            counts |= again
+            kept |= {unit_id: now for unit_id in again}
+    try:
         db.session.commit()
-    return YearCounts(year, counts, now)
+    except IntegrityError:  # another request kept the same year at the same moment: its rows stand
+        db.session.rollback()
+    return YearCounts(year, counts, min(kept.values(), default=now))
 
 
 def forget(*years: int) -> None:

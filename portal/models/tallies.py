@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_appbuilder import Model
-from sqlalchemy import DateTime, ForeignKey, Integer
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 
@@ -19,3 +19,5 @@ class UnitYearTally(Model):
     compliant: Mapped[int] = mapped_column(Integer)
     judged: Mapped[int] = mapped_column(Integer)  # staff some rule set applies to
     computed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # An approval changed one of its people's years: judged again (this unit only) when next read.
+    stale: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
