@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from portal.accounts.actor import Actor
 from portal.compliance import tallies
-from portal.compliance.services import PersonResult, percent
+from portal.compliance.services import PersonResult, percent, results
 from portal.compliance.tallies import Count
 from portal.extensions import db
 from portal.models import CreditRecord, Unit
@@ -86,9 +86,15 @@ def of_count(key: Any, label: str, count: Count) -> Group:
 
 def trend(years: list[int], unit_ids: list[int], answers: list[PersonResult], year: int) -> list[Group]:
     """The rate of ``unit_ids``'s staff in each of ``years``: ``answers`` for ``year``, the kept
-    counts (portal.compliance.tallies) for the others."""
-    return [tally(y, str(y), answers) if y == year else of_count(y, str(y), tallies.year_counts(y).total(set(unit_ids)))
-            for y in years]
+    counts (portal.compliance.tallies) where a year has them, else the units judged alone (a unit's
+    dashboard never waits for a whole province to be judged)."""
+    def one(y: int) -> Group:
+        if y == year:
+            return tally(y, str(y), answers)
+        if tallies.kept(y):
+            return of_count(y, str(y), tallies.year_counts(y).total(set(unit_ids)))
+        return tally(y, str(y), results(y, unit_ids))
+    return [one(y) for y in years]
 
 
 def tally(key: Any, label: str, answers: list[PersonResult]) -> Group:

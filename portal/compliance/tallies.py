@@ -61,6 +61,11 @@ def _keep(year: int, counts: dict[int, Count], now: dt.datetime) -> None:
              "computed_at": now, "stale": False} for unit_id, c in counts.items()])
 
 
+def kept(year: int) -> bool:
+    """Whether the closed year's counts are kept (reading them costs no judging but of stale units)."""
+    return db.session.scalar(select(UnitYearTally.year).where(UnitYearTally.year == year).limit(1)) is not None
+
+
 def year_counts(year: int, today: dt.date | None = None) -> YearCounts:
     """The year per unit: kept for a closed year (judged and kept the first time it is asked for;
     units an approval touched since are judged again, alone)."""
