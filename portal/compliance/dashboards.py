@@ -63,7 +63,7 @@ class ProvinceDashboardView(BaseView):
     @expose("/recount", methods=["POST"])
     @has_access
     def recount(self):
-        """请求重新计算: the kept figures of closed years are judged again when next shown."""
+        """重新计算往年数据: the kept figures of closed years are judged again when next shown."""
         tallies.recount()
         flash(_("The figures of past years will be computed again now."), "success")
         return redirect(url_for("ProvinceDashboardView.index", **areas.Filters.of(request.form).args()))

@@ -1,8 +1,8 @@
 """Each year's compliance counted per unit: what the provincial and city dashboards, their
 trends, rankings and exports read. A closed year is judged once and kept (unit_year_tally, with
 the time it was computed, shown beside the figures). An approval touching a closed year marks
-the units its person stood in (summaries.refresh): those units alone are judged
-again when next read. A re-judging of the year or the provincial admin's 重新计算往年数据 forget
+the units its person stood in (summaries.refresh): those units alone are judged again when
+next read. A re-judging of the year or the provincial admin's 重新计算往年数据 forget
 the whole year. The current year is judged on every request."""
 from __future__ import annotations
 
@@ -75,26 +75,21 @@ def year_counts(year: int, today: dt.date | None = None) -> YearCounts:
                                      UnitYearTally.judged, UnitYearTally.computed_at, UnitYearTally.stale)
                               .where(UnitYearTally.year == year)).all()
     now = clock.now()
-    if not rows:
-        counts = _judge(year)
-        kept = {unit_id: now for unit_id in counts}
-        _keep(year, counts, now)
-    else:
-        stale = [r.unit_id for r in rows if r.stale]
-        counts = {r.unit_id: Count(r.staff, r.compliant, r.judged) for r in rows if not r.stale}
-        kept = {r.unit_id: r.computed_at for r in rows if not r.stale}
+    counts = {r.unit_id: Count(r.staff, r.compliant, r.judged) for r in rows if not r.stale}
+    when = {r.unit_id: r.computed_at for r in rows if not r.stale}
+    stale = [r.unit_id for r in rows if r.stale]
+    if not rows or stale:
+        again = _judge(year, stale or None)
         if stale:
-            again = _judge(year, stale)
-            db.session.execute(delete(UnitYearTally).where(UnitYearTally.year == year,
-                                                           UnitYearTally.unit_id.in_(stale)))
-            _keep(year, again, now)
-            counts |= again
-            kept |= {unit_id: now for unit_id in again}
-    try:
-        db.session.commit()
-    except IntegrityError:  # another request kept the same year at the same moment: its rows stand
-        db.session.rollback()
-    return YearCounts(year, counts, min(kept.values(), default=now))
+            db.session.execute(delete(UnitYearTally).where(UnitYearTally.year == year, UnitYearTally.unit_id.in_(stale)))
+        _keep(year, again, now)
+        counts |= again
+        when |= dict.fromkeys(again, now)
+        try:
+            db.session.commit()
+        except IntegrityError:  # another request kept the same year at the same moment: its rows stand
+            db.session.rollback()
+    return YearCounts(year, counts, min(when.values(), default=now))
 
 
 def forget(*years: int) -> None:
@@ -105,6 +100,6 @@ def forget(*years: int) -> None:
 
 
 def recount() -> None:
-    """Every kept year judged again when next asked for (the provincial admin's 请求重新计算)."""
+    """Every kept year judged again when next asked for (the provincial admin's 重新计算往年数据)."""
     forget()
     db.session.commit()

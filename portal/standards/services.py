@@ -233,10 +233,23 @@ class NotPinned(Exception):
     """Only a closed year judged with pinned versions can be re-judged."""
 
 
-def rejudge(year: int, actor: Actor) -> Rejudging:
+class CountMoved(Exception):
+    """The number of verdicts re-judging changes is not the one the admin confirmed."""
+
+    def __init__(self, found: Rejudging):
+        super().__init__(found.changed)
+        self.found = found
+
+
+def rejudge(year: int, actor: Actor, confirmed: int | None = None) -> Rejudging:
     """Judge the closed year with the versions in force on its last day from now on (audited,
-    naming how many people's verdict changed); its kept dashboard figures are recomputed."""
+    naming how many people's verdict changed); its kept dashboard figures are recomputed. With
+    ``confirmed`` (the count the admin saw), nothing happens unless the count is still that."""
     found = rejudging(year)
+    if confirmed is not None and confirmed != found.changed:
+        raise CountMoved(found)
+    if not found.differs:
+        return found
     pin = db.session.get(JudgedYear, year)
     pin.version_ids, pin.judged_at, pin.judged_by = _ids(found.in_force), clock.now(), actor.user.id
     tallies.forget(year)

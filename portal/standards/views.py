@@ -66,17 +66,17 @@ class StandardsView(BaseView):
     @has_access
     def rejudge(self, year: int):
         try:
-            found = services.rejudging(year)
-        except services.NotPinned:
-            abort(404)
-        if request.method == "POST" and found.differs:
-            if request.form.get("changed") != str(found.changed):
-                flash(_("The count changed while you were reading it: check the new figures and confirm again."), "warning")
-            else:
-                services.rejudge(year, current_actor())
+            if request.method == "POST":
+                found = services.rejudge(year, current_actor(), request.form.get("changed", type=int, default=-1))
                 flash(_("%(year)d is now judged with the versions in force on its last day: %(n)d people's verdict "
                         "changed.", year=year, n=found.changed), "success")
                 return redirect(url_for("StandardsView.years"))
+            found = services.rejudging(year)
+        except services.NotPinned:
+            abort(404)
+        except services.CountMoved as moved:
+            flash(_("The count changed while you were reading it: check the new figures and confirm again."), "warning")
+            found = moved.found
         return self.render_template("portal/standards/rejudge.html", title=_("Re-judge %(year)d", year=year), found=found)
 
     def _edit(self, rule_set: RuleSet):
