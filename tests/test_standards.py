@@ -4,6 +4,7 @@ warnings), 达标标准浏览 for everyone with the reader's own rule set highli
 Rule sets are configuration, not emptied between tests: every test that changes them restores
 the table (``restore_rule_sets``). Expected texts are translated in the app's locale, so the
 tests hold with or without the Chinese catalogue."""
+import datetime as dt
 import re
 
 from flask_babel import gettext
@@ -218,4 +219,10 @@ def test_api_lists_for_everyone_and_saves_for_the_provincial_admin(app, client, 
     replaced = client.put(f"/api/v1/rule-sets/{result['id']}", json={**body, "min_credits": "22", "enabled": False},
                           headers=admin)
     assert replaced.status_code == 200 and replaced.json["result"]["min_credits"] == "22.00"
+    # A change is a new version, by default from the next credit year, or from the date given.
+    next_year = f"{dt.date.today().year + 1}-01-01"
+    assert [v["effective_from"] for v in replaced.json["result"]["versions"]] == ["2040-01-01", next_year]
+    dated = client.put(f"/api/v1/rule-sets/{result['id']}", headers=admin,
+                       json={**body, "min_credits": "21", "enabled": False, "effective_from": "2041-01-01"})
+    assert dated.json["result"]["versions"][-1] == {"number": 3, "effective_from": "2041-01-01"}
     assert "接口标准" not in [r["name"] for r in client.get("/api/v1/rule-sets/", headers=headers).json["result"]]
