@@ -9,13 +9,14 @@ learner's credit query and compliance answer beside their bare SQL, the unit com
 database) an Excel export of 100,000 rows beside XlsxWriter alone, with its peak memory. Issue 5's
 are in bench/certificates.py: one certificate's PDF and the verification page, and (SQLite
 only) a batch of 100 certificates beside WeasyPrint rendering the same HTML alone. Issue 15's
-staff import of 5,000 rows is in bench/imports.py. Issue 19's are in bench/credentials.py: signing a
+staff import of 5,000 rows is in bench/imports.py, its provincial dashboard with five years' trend
+in bench/areas.py (``PORTAL_BENCH_CASES=areas`` runs that case alone). Issue 19's are in bench/credentials.py: signing a
 certificate's Open Badges 3.0 credential and verifying one, each beside PyJWT alone
 (`python -m bench.credentials` runs only those, on a small province). Issue 10's check-in throughput
 and the projector's code endpoint are in bench/attendance.py (``python -m bench.attendance`` runs them alone).
 Issue 17's cost of server-side sessions (in the database and in Redis) on the learner's list, beside a
 signed-cookie session, is in bench/sessions.py. PORTAL_BENCH_CASES runs only the groups it lists
-(comma-separated: people, credits, served, compliance, certificates, import, sessions);
+(comma-separated: people, credits, served, compliance, certificates, import, sessions, areas);
 PORTAL_BENCH_PEOPLE, PORTAL_BENCH_UNITS and PORTAL_BENCH_CREDIT_UNITS (units whose learners
 have 200 credit records each, 40 a year over five years) change the scale (for a quick try)."""
 from __future__ import annotations
@@ -34,7 +35,7 @@ from urllib.parse import quote
 
 from sqlalchemy import Engine, Select, select
 
-from bench import attendance, bare, certificates, compliance, credentials, imports, served, sessions
+from bench import areas, attendance, bare, certificates, compliance, credentials, imports, served, sessions
 from bench.app import login, make_app
 from bench.data import PASSWORD, PROVINCE_ADMIN_USERNAME, SEARCH_CHARACTER, Province, add_credit_records, populate
 from portal.compliance import summaries
@@ -56,7 +57,7 @@ EXPORT_PEAK_MB = 150
 CERTIFICATE_BUDGET = 1.2
 SERVED_BUDGET = 0.5    # the learner's list serves at least twice the stock list's requests a second
 SESSIONS_BUDGET = 1.10
-GROUPS = ("people", "credits", "served", "compliance", "certificates", "import", "sessions")
+GROUPS = ("people", "credits", "served", "compliance", "certificates", "import", "sessions", "areas")
 BARE_SQL = "bare SQL (page + count), SQLAlchemy Core"
 
 OURS_COUNT = re.compile(r'<p class="record-count">[^<]*?(\d+)')
@@ -189,6 +190,8 @@ def run(database_url: str, instance: Path, scale: str, people: int, units: int, 
             rows.append(import_row(app, province, scale))
         if "sessions" in groups:
             rows += session_rows(database_url, instance, province, credits.learner_visible, label, scale)
+        if "areas" in groups:
+            rows += area_rows(app, province_admin, province, scale)
     finally:
         with app.app_context():
             db.session.remove()
@@ -320,6 +323,21 @@ def import_row(app, province: Province, scale: str) -> Row:
     log(f"[{scale}] {case}: {ours_ms:.0f} ms vs {bare_ms:.0f} ms")
     return Row(case, f"{province.people:,} people, {scale}", ours_ms, "bare bulk insert of the same accounts and people "
                "(SQLAlchemy Core)", bare_ms, None, limit_ms=imports.LIMIT_MS)
+
+
+def area_rows(app, province_admin, province: Province, scale: str) -> list[Row]:
+    """Issue 15's provincial dashboard with five years' trend: first visit (every year judged and
+    kept) and usual visit (kept years read) beside judging the five years per request."""
+    label = f"{province.people:,} people, {scale}"
+    cold = areas.cold_ms(app, province_admin)
+    warm, five = compare(timer(province_admin, areas.url()), areas.five_years_timer(app), repeat=5)
+    log(f"[{scale}] provincial dashboard {areas.YEAR}: first visit {cold:.0f} ms, usual {warm:.0f} ms; "
+        f"five years judged {five:.0f} ms")
+    baseline = f"`services.results` for each of {areas.TREND[0]}–{areas.TREND[-1]} (five years judged per request)"
+    return [Row(f"provincial dashboard `GET {areas.url()}`, first visit (5 years judged and kept)", label, cold,
+                baseline, five, None),
+            Row(f"provincial dashboard `GET {areas.url()}`, usual visit (kept years read)", label, warm, baseline, five,
+                None)]
 
 
 def table(rows: list[Row]) -> str:

@@ -65,6 +65,25 @@ def compliance_check(years: tuple[int, ...], fix: bool) -> None:
     click.echo(f"Rebuilt: {written} person-years written.")
 
 
+@portal_cli.command("dashboard-figures")
+@click.option("--year", "years", type=int, multiple=True, help="A closed year to judge and keep (repeatable); "
+              "default: the five years before this one.")
+def dashboard_figures(years: tuple[int, ...]) -> None:
+    """Judge closed years for the provincial and city dashboards and keep them (run after a year
+    closes, or after 重新计算往年数据, so no visitor waits for it)."""
+    import datetime as dt
+
+    from portal.compliance import tallies, versions
+
+    this = dt.date.today().year
+    for year in years or range(this - 5, this):
+        if not versions.closed(year):
+            raise click.ClickException(f"{year} has not closed: the dashboards judge it on every visit")
+        counts = tallies.year_counts(year)
+        click.echo(f"{year}: {counts.total().staff} active staff in {len(counts.units)} units, "
+                   f"computed {counts.computed_at:%Y-%m-%d %H:%M} UTC")
+
+
 @portal_cli.command("evidence-sweep")
 @click.option("--fix", is_flag=True, help="Remove files without a row and move committed files into place.")
 def evidence_sweep(fix: bool) -> None:

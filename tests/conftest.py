@@ -47,11 +47,12 @@ def app(database_url, tmp_root):
         db.engine.dispose()
 
 
-DATA_TABLES = ("audit_entry", "notice", "transfer", "evidence_file", "credit_year_bucket", "credit_year",
-               "verifiable_credential", "certificate", "credit_form", "credit_record", "attendance",
-               "attendance_refusal", "activity_allowed", "activity_session", "activity", "personal_code_key",
-               "person_history", "sms_code", "person", "account_state", "account_session", "captcha_challenge",
-               "login_throttle", "export_job", "idempotency_key", "ab_user_role", "ab_user", "unit")
+DATA_TABLES = ("unit_year_tally", "judged_year", "audit_entry", "notice", "transfer", "evidence_file",
+               "credit_year_bucket", "credit_year", "verifiable_credential", "certificate", "credit_form",
+               "credit_record", "attendance", "attendance_refusal", "activity_allowed", "activity_session",
+               "activity", "personal_code_key", "person_history", "sms_code", "person", "account_state",
+               "account_session", "captcha_challenge", "login_throttle", "export_job", "idempotency_key",
+               "ab_user_role", "ab_user", "unit")
 
 
 @pytest.fixture(autouse=True)
@@ -98,14 +99,16 @@ def restore_rule_sets(app):
     from sqlalchemy import insert, select
 
     from portal.extensions import db
-    from portal.models import RuleSet
+    from portal.models import RuleSet, RuleSetVersion
 
-    table = RuleSet.__table__
+    tables = (RuleSet.__table__, RuleSetVersion.__table__)  # parents first
     with app.app_context():
-        saved = [dict(row._mapping) for row in db.session.execute(select(table))]
+        saved = [[dict(row._mapping) for row in db.session.execute(select(table))] for table in tables]
     yield
     with app.app_context():
         db.session.rollback()
-        db.session.execute(delete(table))
-        db.session.execute(insert(table), saved)
+        for table in reversed(tables):
+            db.session.execute(delete(table))
+        for table, rows in zip(tables, saved, strict=True):
+            db.session.execute(insert(table), rows)
         db.session.commit()

@@ -218,3 +218,19 @@ def without_nonces(html: str) -> str:
     """The page without its CSP nonces: each response has its own, so two answers that must be
     the same differ only there."""
     return re.sub(r'nonce="[^"]*"', "", html)
+
+
+def save_rule_set(app, admin: Made, name: str, values: dict, effective_from=None) -> int:
+    """Create the rule set ``name`` (when none has that name) or change it, as the provincial admin
+    ``admin`` saves it in the editor: a new version, effective from ``effective_from`` (the
+    editor's default when None). Returns its id."""
+    from flask_appbuilder.security.sqla.models import User
+    from sqlalchemy import select
+
+    from portal.models import RuleSet
+    from portal.standards import services as standards
+
+    with app.test_request_context():
+        rule_set = db.session.scalar(select(RuleSet).where(RuleSet.name == name)) or RuleSet(name=name, enabled=True)
+        standards.save(rule_set, values, actor_for(db.session.get(User, admin.id)), effective_from)
+        return rule_set.id

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from flask_appbuilder.security.sqla.models import User
 
 from portal.accounts import services as accounts
 from portal.accounts.actor import actor_for
@@ -18,7 +19,8 @@ from portal.compliance import services
 from portal.extensions import db
 from portal.models import Person, clock
 from portal.people import services as people
-from tests.helpers import PASSWORD, Made, TestUsers, approved_record
+from portal.standards import services as standards
+from tests.helpers import PASSWORD, Made, TestUsers, approved_record, save_rule_set
 
 FREE = "非向导录入"
 COUNTY = "过渡期县级及以下医疗卫生机构学分标准(2019—2024年)"
@@ -143,13 +145,9 @@ def _grade_three_learner_after_five_years(app, users):
 
 def _rule_set_for_a_unit_type(app, users):
     """A rule set for 疾控 staff only picks them and nobody else."""
-    from portal.models import RuleSet
-
-    with app.app_context():
-        db.session.add(RuleSet(name="疾控人员标准(测试)", description="", valid_from=2030, valid_to=2030,
-                               title_levels=["副高", "正高"], unit_levels=[], unit_tiers=[], unit_types=["疾控"],
-                               priority=5, min_credits=Decimal(30), caps=[], multi_year=[], deeming_categories=[]))
-        db.session.commit()
+    save_rule_set(app, users.province_admin("cdc-admin"), "疾控人员标准(测试)", dict(
+        description="", valid_from=2030, valid_to=2030, title_levels=["副高", "正高"], unit_levels=[], unit_tiers=[],
+        unit_types=["疾控"], priority=5, min_credits=Decimal(30), caps=[], multi_year=[], deeming_categories=[]))
     cdc = users.unit("330190", "杭州市疾病预防控制中心", level="其他", tier="市", type="疾控")
     hospital = users.unit("330101", level="三级", tier="市")
     chosen = []
@@ -233,12 +231,13 @@ NATIONAL_2024 = "2024年全国继续医学教育学分标准"
 
 
 def _papers_only_2024(app, users, hours_per_credit=None):
-    from portal.models import RuleSet
-
     if hours_per_credit is not None:
-        with app.app_context():
-            db.session.query(RuleSet).filter_by(name=NATIONAL_2024).one().hourless_hours_per_credit = hours_per_credit
-            db.session.commit()
+        # A version effective from the 2025 credit year. 2025 has closed, so it is pinned to the
+        # version it was judged with first: re-judging it is what applies the new reading to it.
+        admin = users.province_admin("hours-admin")
+        save_rule_set(app, admin, NATIONAL_2024, {"hourless_hours_per_credit": hours_per_credit}, dt.date(2025, 1, 1))
+        with app.test_request_context():
+            standards.rejudge(2025, actor_for(db.session.get(User, admin.id)))
     year = Year(app, users, users.person(users.unit("330102", level="二级"), self_entry=True))
     for day, rule in ((dt.date(2025, 3, 1), "外国期刊:1"), (dt.date(2025, 5, 1), "外国期刊:1"),
                       (dt.date(2025, 7, 1), "省级期刊:1")):

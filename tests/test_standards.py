@@ -4,6 +4,7 @@ warnings), 达标标准浏览 for everyone with the reader's own rule set highli
 Rule sets are configuration, not emptied between tests: every test that changes them restores
 the table (``restore_rule_sets``). Expected texts are translated in the app's locale, so the
 tests hold with or without the Chinese catalogue."""
+import datetime as dt
 import re
 
 from flask_babel import gettext
@@ -178,12 +179,18 @@ def test_disabling_a_rule_set_removes_it_from_browse(app, client, users, restore
     county = ids(app)[COUNTY]
     token = csrf_from(client.get("/standards/").get_data(as_text=True))
     listed = client.post(f"/standards/{county}/enabled", data={"csrf_token": token, "enabled": "0"}, follow_redirects=True)
-    assert t(app, "“%(name)s” is disabled: it no longer judges compliance.", name=COUNTY) in listed.get_data(as_text=True)
+    assert t(app, "“%(name)s” is disabled: the years not closed yet are judged without it; closed years keep it until "
+                  "the province re-judges them.", name=COUNTY) in listed.get_data(as_text=True)
     assert COUNTY not in client.get("/standards/browse").get_data(as_text=True)
     assert COUNTY in client.get("/standards/").get_data(as_text=True)  # the editor still lists it
     learner = users.person(users.unit("330199", level="一级", tier="县区"))
     other = app.test_client()
     login(other, learner.username, PASSWORD)
+    # 2022 has closed: it keeps the rule sets it was judged with until the province re-judges it.
+    assert highlighted(other.get("/standards/browse?year=2022").get_data(as_text=True)) == [county]
+    rejudge = client.get("/standards/years/2022/rejudge").get_data(as_text=True)
+    client.post("/standards/years/2022/rejudge", data={"csrf_token": csrf_from(rejudge),
+                                                       "changed": re.search(r'name="changed" value="(\d+)"', rejudge)[1]})
     assert highlighted(other.get("/standards/browse?year=2022").get_data(as_text=True)) == [ids(app)[TRANSITIONAL]]
 
 
@@ -212,4 +219,10 @@ def test_api_lists_for_everyone_and_saves_for_the_provincial_admin(app, client, 
     replaced = client.put(f"/api/v1/rule-sets/{result['id']}", json={**body, "min_credits": "22", "enabled": False},
                           headers=admin)
     assert replaced.status_code == 200 and replaced.json["result"]["min_credits"] == "22.00"
+    # A change is a new version, by default from the next credit year, or from the date given.
+    next_year = f"{dt.date.today().year + 1}-01-01"
+    assert [v["effective_from"] for v in replaced.json["result"]["versions"]] == ["2040-01-01", next_year]
+    dated = client.put(f"/api/v1/rule-sets/{result['id']}", headers=admin,
+                       json={**body, "min_credits": "21", "enabled": False, "effective_from": "2041-01-01"})
+    assert dated.json["result"]["versions"][-1] == {"number": 3, "effective_from": "2041-01-01"}
     assert "接口标准" not in [r["name"] for r in client.get("/api/v1/rule-sets/", headers=headers).json["result"]]

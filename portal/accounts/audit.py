@@ -39,6 +39,8 @@ ACTIVITY_CLOSE = "activity_close"
 # An admin asked to see a person's full ID number or phone (masked everywhere else); ``after``
 # names the field, never its value.
 PERSONAL_DATA_REVEAL = "personal_data_reveal"
+RULE_SET_CHANGE = "rule_set_change"
+YEAR_REJUDGE = "year_rejudge"
 
 
 def write(action: str, target: User | None, actor: Actor | None, unit_id: int | None = None,

@@ -34,6 +34,7 @@ ACTIONS = {
     audit.ACTIVITY_SAVE: _l("Activity saved"), audit.ACTIVITY_CLOSE: _l("Activity closed"),
     "grant": _l("Record granted by attendance"),
     audit.PERSONAL_DATA_REVEAL: _l("Personal data revealed"),
+    audit.RULE_SET_CHANGE: _l("Compliance standard changed"), audit.YEAR_REJUDGE: _l("Year re-judged"),
 }
 
 
@@ -91,6 +92,7 @@ FAILURES = {"password": _l("wrong password"), "slowed": _l("slowed after failure
             "inactive": _l("account deactivated"), "unknown": _l("no such account")}
 CHANGES = {"add": _l("added"), "edit": _l("edited"), "delete": _l("deleted")}
 REVEALED = {"id_number": _l("ID number"), "mobile": _l("Mobile"), "phone": _l("Telephone")}
+RULE_SET_CHANGES = {**CHANGES, "enable": _l("enabled"), "disable": _l("disabled")}
 
 
 def describe(entry: AuditEntry, unit_names: dict[int, str]) -> str:
@@ -123,6 +125,15 @@ def describe(entry: AuditEntry, unit_names: dict[int, str]) -> str:
         return f"{text}；{_l('%(n)d records granted', n=after['granted'])}" if "granted" in after else text
     if entry.action == audit.PERSONAL_DATA_REVEAL:
         return str(REVEALED.get(after.get("field"), ""))
+    if entry.action == audit.RULE_SET_CHANGE:
+        text = f"{RULE_SET_CHANGES.get(after.get('change'), '')} {after.get('name', '')}"
+        if after.get("version"):
+            text += str(_l("; version %(n)d from %(date)s", n=after["version"], date=after.get("effective_from", "")))
+        return text
+    if entry.action == audit.YEAR_REJUDGE:
+        return str(_l("%(year)s: %(n)d of %(people)d people's verdict changed; %(versions)s", year=after.get("year", ""),
+                      n=after.get("changed", 0), people=after.get("people", 0),
+                      versions="、".join(after.get("versions", ()))))
     return ""
 
 

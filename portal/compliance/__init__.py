@@ -26,3 +26,5 @@ def register(appbuilder: AppBuilder) -> None:
     builders.add(current_app, "compliance", compliance_table)
     builders.add(current_app, unit_export.KIND, unit_export.unit_compliance)
     builders.add(current_app, areas.KIND, areas.area_compliance)
+    builders.add(current_app, areas.TREND_KIND, areas.area_trend)
+    builders.add(current_app, areas.RANKING_KIND, areas.unit_ranking)

@@ -115,12 +115,13 @@ class Context:
     messages: Mapping[str, str]
     # The nodes a free-form record can count under: the 学分级别 codes.
     levels: frozenset[str] = frozenset()
-    _plans: dict[int, Plan] = field(default_factory=dict, compare=False)
+    _plans: dict[tuple[int, int | None], Plan] = field(default_factory=dict, compare=False)
 
     def plan(self, rule_set: RuleSet) -> Plan:
-        if rule_set.id not in self._plans:
-            self._plans[rule_set.id] = self._make_plan(rule_set)
-        return self._plans[rule_set.id]
+        key = (rule_set.id, rule_set.version.id if rule_set.version else None)
+        if key not in self._plans:
+            self._plans[key] = self._make_plan(rule_set)
+        return self._plans[key]
 
     def _make_plan(self, rule_set: RuleSet) -> Plan:
         # Caps: the categories' yearly caps, replaced by the rule set's.
@@ -427,6 +428,10 @@ def as_json(verdict: Verdict) -> dict[str, Any]:
     return {
         "year": verdict.year, "compliant": verdict.compliant,
         "rule_set": verdict.rule_set.name if verdict.rule_set else None,
+        # The version the year is judged with: {"number", "effective_from"} (None: no rule set).
+        "rule_set_version": {"number": verdict.rule_set.version.number,
+                             "effective_from": verdict.rule_set.version.effective_from.isoformat()}
+        if verdict.rule_set is not None and verdict.rule_set.version is not None else None,
         "totals": {"credits": credits_text(verdict.credits), "hours": hours_text(verdict.hours),
                    "class_1": credits_text(verdict.class_1), "class_2": credits_text(verdict.class_2),
                    "other": credits_text(verdict.other), "entered": credits_text(verdict.entered), "records": verdict.records},

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Integer, Select, and_, or_, select, type_coerce
 from sqlalchemy.orm import joinedload
 
-from portal.compliance import summaries
+from portal.compliance import summaries, versions
 from portal.compliance.rules import Bucket, CategoryCap, Context, Figures, Verdict, choose, judge, messages
 from portal.contracts import credits_text, hours_text
 from portal.dictionaries.services import tree
@@ -70,8 +70,9 @@ def _deeming(types, category: CreditCategory) -> str:
     return str(credit_type().deeming(credit_type().params(category.params))) if credit_type else ""
 
 
-def rule_sets() -> list[RuleSet]:
-    return list(db.session.scalars(select(RuleSet).where(RuleSet.enabled.is_(True)).order_by(RuleSet.valid_from, RuleSet.id)))
+def rule_sets(year: int) -> list[RuleSet]:
+    """The rule sets, as the versions ``year`` is judged with (portal.compliance.versions)."""
+    return versions.load().judging(year)
 
 
 def _lookback(sets: list[RuleSet]) -> int:
@@ -103,8 +104,8 @@ def person_year(person: Person, year: int) -> Verdict:
 def person_years(person: Person, years: list[int]) -> list[Verdict]:
     """The person's ``years``, each with all its buckets (for the 各类学分汇总 tree), read in one go
     with the earlier years their multi-year requirements look back on."""
-    sets, history = rule_sets(), standing.history(person)
-    chosen = {year: choose(sets, year, history.at(year)) for year in years}
+    judging, history = versions.load(), standing.history(person)
+    chosen = {year: choose(judging.judging(year), year, history.at(year)) for year in years}
     first = min(year - _lookback([rule_set] if rule_set else []) + 1 for year, rule_set in chosen.items())
     last = max(years)
     buckets = _buckets(select(*BUCKET).where(_bucket.person_id == person.id, _bucket.year.between(first, last)))
@@ -136,12 +137,12 @@ class PersonResult:
     verdict: Verdict
 
 
-def results(year: int, unit_ids: list[int] | None = None) -> list[PersonResult]:
+def results(year: int, unit_ids: list[int] | None = None, sets: list[RuleSet] | None = None) -> list[PersonResult]:
     """The year of every person who was active staff of ``unit_ids`` (everyone when None) that
-    year, by their standing that year, in person-number order. Each person comes with this
-    year's credit_year row, joined; earlier years are read only when a multi-year requirement
-    looks back."""
-    sets = rule_sets()
+    year, by their standing that year, in person-number order, judged with the versions the year
+    is judged with (or ``sets``: re-judging compares two). Each person comes with this year's
+    credit_year row, joined; earlier years are read only when a multi-year requirement looks back."""
+    sets = rule_sets(year) if sets is None else sets
     valid = [s for s in sets if s.valid_from <= year and (s.valid_to is None or year <= s.valid_to)]
     first = year - _lookback(valid) + 1
     ctx = context()
@@ -185,12 +186,13 @@ def results(year: int, unit_ids: list[int] | None = None) -> list[PersonResult]:
     return answers
 
 
-def rate(answers: list[PersonResult]) -> Decimal | None:
+def percent(compliant: int, staff: int) -> Decimal | None:
     """Share of compliant people, in percent with one decimal (None for nobody)."""
-    if not answers:
-        return None
-    compliant = sum(1 for a in answers if a.verdict.compliant)
-    return (Decimal(compliant * 100) / len(answers)).quantize(Decimal("0.1"))
+    return (Decimal(compliant * 100) / staff).quantize(Decimal("0.1")) if staff else None
+
+
+def rate(answers: list[PersonResult]) -> Decimal | None:
+    return percent(sum(1 for a in answers if a.verdict.compliant), len(answers))
 
 
 def summary_tree(verdict: Verdict, ctx: Context) -> dict[str, Any]:

@@ -15,7 +15,9 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from portal.accounts.actor import Actor
-from portal.compliance.services import PersonResult, rate
+from portal.compliance import tallies
+from portal.compliance.services import PersonResult, percent, results
+from portal.compliance.tallies import Count
 from portal.extensions import db
 from portal.models import CreditRecord, Unit
 from portal.models.people import TITLE_LEVELS
@@ -78,8 +80,26 @@ class Group:
     rate: Decimal | None  # percent, one decimal; None for nobody
 
 
+def of_count(key: Any, label: str, count: Count) -> Group:
+    return Group(key, label, count.staff, count.compliant, percent(count.compliant, count.staff))
+
+
+def trend(years: list[int], unit_ids: list[int], answers: list[PersonResult], year: int) -> list[Group]:
+    """The rate of ``unit_ids``'s staff in each of ``years``: ``answers`` for ``year``, the kept
+    counts (portal.compliance.tallies) where a year has them, else the units judged alone (a unit's
+    dashboard never waits for a whole province to be judged)."""
+    def one(y: int) -> Group:
+        if y == year:
+            return tally(y, str(y), answers)
+        if tallies.kept(y):
+            return of_count(y, str(y), tallies.year_counts(y).total(set(unit_ids)))
+        return tally(y, str(y), results(y, unit_ids))
+    return [one(y) for y in years]
+
+
 def tally(key: Any, label: str, answers: list[PersonResult]) -> Group:
-    return Group(key, label, len(answers), sum(1 for a in answers if a.verdict.compliant), rate(answers))
+    compliant = sum(1 for a in answers if a.verdict.compliant)
+    return Group(key, label, len(answers), compliant, percent(compliant, len(answers)))
 
 
 def grouped(answers: Iterable[PersonResult], key: Callable[[PersonResult], Hashable],
@@ -104,8 +124,28 @@ def by_department(answers: list[PersonResult]) -> list[Group]:
 
 
 def units() -> list[Any]:
-    """Every unit's id, name, kind and parent_id, by code."""
-    return db.session.execute(select(Unit.id, Unit.name, Unit.kind, Unit.parent_id).order_by(Unit.code)).all()
+    """Every unit's id, name, kind, parent_id, tier and type, by code."""
+    return db.session.execute(select(Unit.id, Unit.name, Unit.kind, Unit.parent_id, Unit.tier, Unit.type)
+                              .order_by(Unit.code)).all()
+
+
+def below_each(units: Iterable[Any]) -> dict[int, set[int]]:
+    """Unit id → the ids of the unit and every unit below it, for rows with id and parent_id: the
+    whole tree, loaded once, walked in memory (a city: its counties and their hospitals)."""
+    units = list(units)
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for unit in units:
+        children[unit.parent_id].append(unit.id)
+    found: dict[int, set[int]] = {}
+    for unit in units:
+        ids, stack = set(), [unit.id]
+        while stack:
+            at = stack.pop()
+            if at not in ids:
+                ids.add(at)
+                stack.extend(children.get(at, ()))
+        found[unit.id] = ids
+    return found
 
 
 def city_of_each(units: Iterable[Any]) -> dict[int, int | None]:

@@ -8,7 +8,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 
 from portal.accounts.actor import current_actor
-from portal.compliance import services, stats, summaries
+from portal.compliance import services, stats, summaries, versions
 from portal.compliance.rules import describe
 from portal.compliance.year_records import RECORD_KEYS, record_dictionaries, record_labels, record_row
 from portal.contracts import CLASS_LABELS
@@ -35,6 +35,7 @@ class ComplianceView(BaseView):
             "portal/compliance/query.html", title=_("Compliance query"), person=person, year=year,
             own=actor.is_person(person.id), years=stats.years_offered(year, stats.first_record_year(person.id)),
             span=summaries.year_range(year), verdict=verdict, deeming=deeming,
+            judged_with=versions.version_words(verdict.rule_set),
             rules=describe(verdict.rule_set, ctx) if verdict.rule_set else [],
             tree=services.summary_tree(verdict, ctx), labels=record_labels(), keys=RECORD_KEYS,
             rows=[record_row(person, r, dictionaries) for r in counted], class_labels=CLASS_LABELS,

@@ -8,7 +8,7 @@ import datetime as dt
 
 from flask_babel import gettext as _
 
-from portal.compliance import services, summaries
+from portal.compliance import services, summaries, versions
 from portal.compliance.rules import Verdict
 from portal.compliance.year_records import record_dictionaries, record_row
 from portal.contracts import (
@@ -43,7 +43,7 @@ def year_figures(verdict: Verdict) -> YearFigures:
         "records": verdict.records, "credits": credits_text(verdict.credits), "class_1": credits_text(verdict.class_1),
         "class_2": credits_text(verdict.class_2), "other": credits_text(verdict.other), "hours": hours_text(verdict.hours),
         "compliant": verdict.compliant, "result": verdict.result,
-        "rule_set": verdict.rule_set.name if verdict.rule_set else "",
+        "rule_set": versions.version_name(verdict.rule_set),
         "shortfalls": [s.message for s in verdict.shortfalls],
     }
 

@@ -14,7 +14,8 @@ from portal.models.idempotency import IdempotencyKey
 from portal.models.notices import Notice
 from portal.models.people import Person, PersonHistory
 from portal.models.sms import SmsCode
-from portal.models.standards import RuleSet
+from portal.models.standards import JudgedYear, RuleSet, RuleSetVersion
+from portal.models.tallies import UnitYearTally
 from portal.models.transfers import Transfer
 from portal.models.units import Unit
 
@@ -22,6 +23,6 @@ __all__ = [
     "AccountSession", "AccountState", "Activity", "ActivityAllowed", "ActivitySession", "Attendance",
     "AttendanceRefusal", "AuditEntry", "CaptchaChallenge", "Certificate", "CreditCategory", "CreditForm",
     "CreditRecord", "CreditYear", "CreditYearBucket", "DictionaryEntry", "EvidenceFile", "ExportJob",
-    "IdempotencyKey", "LoginThrottle", "Notice", "Person", "PersonHistory", "PersonalCodeKey", "RuleSet", "SmsCode",
-    "Transfer", "Unit", "VerifiableCredential",
+    "IdempotencyKey", "JudgedYear", "LoginThrottle", "Notice", "Person", "PersonHistory", "PersonalCodeKey", "RuleSet",
+    "RuleSetVersion", "SmsCode", "Transfer", "Unit", "UnitYearTally", "VerifiableCredential",
 ]

@@ -19,8 +19,7 @@ from portal.standards import services
 from portal.standards.forms import RuleSetForm
 
 SCALARS = ("name", "description", "valid_from", "valid_to", "priority", "min_credits", "min_hours", "hourless_hours_per_credit",
-           "class_1_min",
-           "class_1_max", "class_2_min", "interchange_percent")
+           "class_1_min", "class_1_max", "class_2_min", "interchange_percent", "effective_from")
 LISTS = ("title_levels", "unit_levels", "unit_tiers", "unit_types", "deeming_categories")
 ROWS = {"caps": ("category_id", "cap"), "multi_year": ("years", "min_credits", "nodes", "unit_levels")}
 
@@ -104,7 +103,8 @@ class RuleSetApi(BaseApi):
     @protect()
     @permission_name("put")
     def replace(self, rule_set_id: int):
-        """Replace a rule set (provincial admin): fields left out take their defaults.
+        """Replace a rule set (provincial admin): fields left out take their defaults. Changed rules become a new
+        version effective from ``effective_from`` (an ISO date; default: the first day of the next credit year).
         ---
         put:
           parameters:
@@ -127,5 +127,5 @@ class RuleSetApi(BaseApi):
             return self.response_400(message={**_flat(form.errors), **problems})
         values = form.values()
         warnings = services.competing(RuleSet(id=rule_set.id, **values))
-        services.save(rule_set, values)
+        services.save(rule_set, values, current_actor(), form.effective_from.data)
         return self.response(status, result=services.as_json(rule_set, context()), warnings=warnings)

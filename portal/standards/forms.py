@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
+    DateField,
     DecimalField,
     FieldList,
     FormField,
@@ -136,6 +137,12 @@ class RuleSetForm(FlaskForm):
     interchange_percent = IntegerField(_l("Interchange (%)"), [Optional(), NumberRange(0, 100, message=RANGE)], default=0,
                                        description=_l("How much of one class's minimum the other class may stand in for."))
     caps = FieldList(FormField(CapRow), max_entries=30)
+    # Not a rule: the date a changed rule set's new version takes effect (an edit only).
+    effective_from = DateField(_l("New version effective from"), [Optional()],
+                               description=_l("Changed rules become a new version from this date; the credit years "
+                                              "ending on or after it are judged with it. Closed years keep the "
+                                              "version they were judged with until the province re-judges them. "
+                                              "Empty: the first day of the next credit year."))
     multi_year = FieldList(FormField(MultiYearRow), max_entries=10)
     deeming_categories = SelectMultipleField(_l("Categories that deem the year compliant"), coerce=int, choices=_categories,
                                              description=_l("An approved record of one of these makes the year compliant "

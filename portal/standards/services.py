@@ -3,18 +3,24 @@ browse page's periods, the API's JSON), saving and enabling one, and the rule se
 with one."""
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import groupby
+from itertools import groupby, zip_longest
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from portal.accounts import audit
+from portal.accounts.actor import Actor
+from portal.compliance import services as compliance
+from portal.compliance import tallies, versions
 from portal.compliance.rules import Context, describe
+from portal.compliance.summaries import year_range
 from portal.contracts import credits_text, hours_text
 from portal.extensions import db
-from portal.models import RuleSet
+from portal.models import JudgedYear, RuleSet, RuleSetVersion, clock
 
 OPEN_END = 9999
 
@@ -83,6 +89,9 @@ def as_json(rule_set: RuleSet, context: Context) -> dict[str, Any]:
         "class_2_min": credits_text(rule_set.class_2_min), "interchange_percent": rule_set.interchange_percent,
         "caps": rule_set.caps, "multi_year": rule_set.multi_year, "deeming_categories": rule_set.deeming_categories,
         "enabled": rule_set.enabled, "description_lines": describe(rule_set, context),
+        "versions": [{"number": v.number, "effective_from": v.effective_from.isoformat()}
+                     for v in db.session.scalars(select(RuleSetVersion).where(RuleSetVersion.rule_set_id == rule_set.id)
+                                                 .order_by(RuleSetVersion.number))],
     }
 
 
@@ -90,17 +99,166 @@ def get(rule_set_id: int) -> RuleSet:
     return db.get_or_404(RuleSet, rule_set_id)
 
 
-def set_enabled(rule_set: RuleSet, enabled: bool) -> None:
+def next_year_start(today: dt.date | None = None) -> dt.date:
+    """The default date a new version takes effect: the first day of the next credit year."""
+    return year_range((today or dt.date.today()).year + 1)[0]
+
+
+def pin_closed_years(today: dt.date | None = None) -> None:
+    """Before the rule sets change: every closed year not pinned yet keeps the versions it is
+    judged with now (past verdicts never change by an edit)."""
+    judging = versions.load()
+    starts = [v.rules["valid_from"] for history in judging.by_rule_set.values() for v in history]
+    last = (today or dt.date.today()).year - 1
+    for year in range(min(starts, default=last + 1), last + 1):
+        if year not in judging.pins and versions.closed(year, today):
+            db.session.add(JudgedYear(year=year, version_ids=[r.version.id for r in judging.in_force(year)],
+                                      judged_at=clock.now(), judged_by=None))
+
+
+def set_enabled(rule_set: RuleSet, enabled: bool, actor: Actor) -> None:
+    pin_closed_years()
     rule_set.enabled = enabled
+    audit.write(audit.RULE_SET_CHANGE, None, actor, None,
+                after={"name": rule_set.name, "change": "enable" if enabled else "disable"})
     db.session.commit()
 
 
-def save(rule_set: RuleSet, values: dict[str, Any]) -> None:
-    """Every value at once, in one commit."""
+def save(rule_set: RuleSet, values: dict[str, Any], actor: Actor, effective_from: dt.date | None = None) -> RuleSetVersion | None:
+    """Every value at once, in one commit. Changed rules become a new version effective from
+    ``effective_from`` (a new rule set's first version: from the first day of its first year;
+    an edit's by default: from the next credit year); closed years are pinned first, so their
+    verdicts keep the version they were judged with. None when no rule changed (a rename)."""
+    pin_closed_years()
+    new = rule_set.id is None
+    before = None if new else versions.snapshot(rule_set)
     for name, value in values.items():
         setattr(rule_set, name, value)
     db.session.add(rule_set)
+    db.session.flush()
+    after = versions.snapshot(rule_set)
+    version = None
+    if after != before:
+        number = 1 + (db.session.scalar(select(func.max(RuleSetVersion.number))
+                                        .where(RuleSetVersion.rule_set_id == rule_set.id)) or 0)
+        if effective_from is None:
+            effective_from = year_range(rule_set.valid_from)[0] if new else next_year_start()
+        version = RuleSetVersion(rule_set_id=rule_set.id, number=number, effective_from=effective_from, rules=after,
+                                 created_at=clock.now(), created_by=actor.user.id)
+        db.session.add(version)
+    audit.write(audit.RULE_SET_CHANGE, None, actor, None, after={
+        "name": rule_set.name, "change": "add" if new else "edit", "version": version.number if version else None,
+        "effective_from": version.effective_from.isoformat() if version else None})
     db.session.commit()
+    return version
+
+
+def saved_words(version: RuleSetVersion | None) -> str:
+    """What saving did, for the flash message."""
+    if version is None:
+        return _("Rule set saved. No rule changed, so no new version was made.")
+    text = _("Rule set saved as version %(n)d, effective from %(date)s: credit years from %(year)d on are judged "
+             "with it.", n=version.number, date=version.effective_from.isoformat(), year=versions.effective_year(version))
+    if versions.closed(versions.effective_year(version)):
+        text += " " + _("Closed years keep the version they were judged with until the province re-judges them "
+                        "(Years and versions).")
+    return text
+
+
+@dataclass(frozen=True)
+class VersionShown:
+    version: RuleSetVersion
+    rule_set: RuleSet  # the copy standing for this version
+    lines: list[str]
+    changes: list[tuple[str, str]]  # (removed sentence, added sentence); either may be empty
+
+
+def history(rule_set: RuleSet, context: Context) -> list[VersionShown]:
+    """The rule set's versions, newest first, each in words with what changed from the one before."""
+    judging = versions.load()
+    shown, previous = [], None
+    for version in judging.history(rule_set.id):
+        copy = judging.copy(version)
+        lines = [years_words(copy), group_words(copy), _("Priority %(n)d", n=copy.priority), *describe(copy, context)]
+        changes = []
+        if previous is not None:
+            removed = [line for line in previous if line not in lines]
+            added = [line for line in lines if line not in previous]
+            changes = list(zip_longest(removed, added, fillvalue=""))
+        shown.append(VersionShown(version, copy, lines, changes))
+        previous = lines
+    return shown[::-1]
+
+
+@dataclass(frozen=True)
+class Rejudging:
+    """What re-judging a closed year would do: the versions it is judged with and those in force
+    on its last day, and how many people's verdict would change."""
+
+    year: int
+    pinned: list[RuleSet]
+    in_force: list[RuleSet]
+    people: int
+    changed: int
+
+    @property
+    def differs(self) -> bool:
+        return _ids(self.pinned) != _ids(self.in_force)
+
+
+def _ids(rule_sets: Iterable[RuleSet]) -> list[int]:
+    return sorted(r.version.id for r in rule_sets)
+
+
+def pinned_years() -> list[tuple[int, list[RuleSet], bool]]:
+    """Each pinned year, newest first, with its versions and whether other versions are in force."""
+    judging = versions.load()
+    return [(year, judging.pinned(year) or [], _ids(judging.pinned(year) or []) != _ids(judging.in_force(year)))
+            for year in sorted(judging.pins, reverse=True)]
+
+
+def rejudging(year: int) -> Rejudging:
+    """The dry run: everyone's year judged both ways (two province-wide judgements)."""
+    judging = versions.load()
+    pinned = judging.pinned(year)
+    if pinned is None:
+        raise NotPinned(year)
+    in_force = judging.in_force(year)
+    before = {a.person_id: a.verdict.compliant for a in compliance.results(year, sets=pinned)}
+    after = {a.person_id: a.verdict.compliant for a in compliance.results(year, sets=in_force)}
+    changed = sum(1 for person_id, verdict in after.items() if before.get(person_id) != verdict)
+    return Rejudging(year, pinned, in_force, len(after), changed)
+
+
+class NotPinned(Exception):
+    """Only a closed year judged with pinned versions can be re-judged."""
+
+
+class CountMoved(Exception):
+    """The number of verdicts re-judging changes is not the one the admin confirmed."""
+
+    def __init__(self, found: Rejudging):
+        super().__init__(found.changed)
+        self.found = found
+
+
+def rejudge(year: int, actor: Actor, confirmed: int | None = None) -> Rejudging:
+    """Judge the closed year with the versions in force on its last day from now on (audited,
+    naming how many people's verdict changed); its kept dashboard figures are recomputed. With
+    ``confirmed`` (the count the admin saw), nothing happens unless the count is still that."""
+    found = rejudging(year)
+    if confirmed is not None and confirmed != found.changed:
+        raise CountMoved(found)
+    if not found.differs:
+        return found
+    pin = db.session.get(JudgedYear, year)
+    pin.version_ids, pin.judged_at, pin.judged_by = _ids(found.in_force), clock.now(), actor.user.id
+    tallies.forget(year)
+    audit.write(audit.YEAR_REJUDGE, None, actor, None, after={
+        "year": year, "changed": found.changed, "people": found.people,
+        "versions": [f"{r.name} #{r.version.number}" for r in found.in_force if r.version.id not in _ids(found.pinned)]})
+    db.session.commit()
+    return found
 
 
 # The lists a rule set's group is made of (empty: any).
