@@ -21,7 +21,7 @@ from joserfc import jwt as jose_jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from jsonschema import Draft201909Validator
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from portal.accounts.actor import actor_for
 from portal.certificates import services as certificates
@@ -137,6 +137,15 @@ def test_a_second_jose_library_the_schema_and_the_status_list_all_accept_the_cre
     assert [k["kid"] for k in profile["publicKeys"]] == [k["kid"] for k in jwks["keys"]]
 
 
+def test_a_certificate_is_signed_as_a_credential_when_it_is_issued(app, world):
+    with app.app_context():
+        signed = db.session.execute(select(Certificate.number, VerifiableCredential.kid).join(
+            VerifiableCredential, VerifiableCredential.certificate_id == Certificate.id)).all()
+        current = keys.signing_key().kid
+    assert sorted(n for n, _ in signed) == sorted(world["numbers"])  # before anyone asked for one
+    assert {kid for _, kid in signed} == {current}
+
+
 def test_the_credential_is_issued_once_and_each_has_its_own_bit_and_salt(app, world):
     client = _signed_in(app, world["learner"])
     first = json.loads(_download(client, world["numbers"][0]))
@@ -230,7 +239,13 @@ def test_a_rotation_keeps_old_credentials_verifying_and_signs_new_ones_with_the_
     old_kid = pyjwt.get_unverified_header(before["jwt"])["kid"]
     result = app.test_cli_runner().invoke(args=["portal", "rotate-credential-key"])
     assert result.exit_code == 0, result.output
-    after = json.loads(_download(client, world["numbers"][1]))
+    # A certificate issued after the rotation is signed with the new key.
+    later = approved_record(app, world["learner"].id, FREE, dt.date(2025, 4, 1), {"credits": "3", "hours": "9"},
+                            "national", name="轮换后的学习班")
+    with app.test_request_context():
+        (issued,) = certificates.issue(actor_for(db.session.get(Person, world["learner"].id).user), [later])
+        number = issued.number
+    after = json.loads(_download(client, number))
     new_kid = pyjwt.get_unverified_header(after["jwt"])["kid"]
     assert new_kid != old_kid and new_kid in result.output
 
@@ -301,8 +316,12 @@ def test_the_verification_page_offers_the_credential_in_chinese(app, world):
 
 
 def test_two_requests_at_once_get_one_credential(app, world):
+    """A certificate issued before the credentials existed is signed on its first request; two
+    requests at once get one credential."""
     with app.app_context():
         certificate_id = db.session.scalar(select(Certificate.id).where(Certificate.number == world["numbers"][0]))
+        db.session.execute(delete(VerifiableCredential))
+        db.session.commit()
     found, barrier = [], threading.Barrier(2)
 
     def ask():

@@ -118,6 +118,10 @@ def test_a_learner_issues_and_downloads_their_certificate_from_the_app(app, two)
     page = client.get("/m/certificates").get_data(as_text=True)
     number = re.search(r"numbers=([\w-]+)", issued.location).group(1)
     assert number in page and f"/certificates/{number}.pdf" in page
+    # Beside the PDF, the certificate as a verifiable credential (issue 19).
+    assert f"/certificates/{number}.credential.json" in page
+    credential = client.get(f"/certificates/{number}.credential.json")
+    assert credential.status_code == 200 and json.loads(credential.data)["credential"]["credentialSubject"]
     # Nothing ticked: back to the app's page with a word of advice, not off to the portal's.
     nothing = client.post("/certificates/issue", data={"csrf_token": token, "next": "/m/certificates"})
     assert nothing.location.endswith("/m/certificates")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import partial
 
-from flask import abort
+from flask import abort, current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
@@ -21,6 +21,9 @@ from portal.documents import services as documents
 from portal.extensions import db
 from portal.models import Certificate, CreditRecord
 from portal.models.clock import now
+
+# app.extensions[ISSUED]: functions called with each newly issued certificate.
+ISSUED = "portal.certificate_issued"
 
 
 class RevokeInvalid(ValueError):
@@ -77,8 +80,13 @@ def issue(actor: Actor, record_ids: Iterable[int]) -> list[Certificate]:
 
 def _issue_one(record: CreditRecord) -> Certificate:
     record_id = record.id
-    return documents.issue(Certificate, partial(statement, record), existing=lambda: of_record(record_id),
-                           record_id=record_id, person_id=record.person_id, revoke_reason="")
+    certificate = documents.issue(Certificate, partial(statement, record), existing=lambda: of_record(record_id),
+                                  record_id=record_id, person_id=record.person_id, revoke_reason="")
+    # What else a certificate is issued as (its verifiable credential), registered on the app by
+    # the packages that make them: this package does not know them.
+    for issued in current_app.extensions.get(ISSUED, ()):
+        issued(certificate)
+    return certificate
 
 
 def revoke(actor: Actor, certificate: Certificate, reason: str) -> Certificate:

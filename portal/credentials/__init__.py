@@ -10,6 +10,8 @@ from flask_appbuilder import AppBuilder
 def register(appbuilder: AppBuilder) -> None:
     """The download, the published documents, the verifier page (with the verification page's
     per-IP limit) and the API."""
+    from portal.certificates.services import ISSUED
+    from portal.credentials import services
     from portal.credentials.api import CredentialApi
     from portal.credentials.views import CredentialFileView, PublishedView, VerifierView
     from portal.documents.views import too_many
@@ -22,3 +24,6 @@ def register(appbuilder: AppBuilder) -> None:
     # page's form checks its own CSRF token instead, after capping (VerifierView.verify).
     current_app.extensions["csrf"].exempt(f"{VerifierView.__module__}.verify")
     appbuilder.add_api(CredentialApi)
+    # Every certificate is signed as a credential when it is issued (signed on first request for
+    # those issued before the credentials existed).
+    current_app.extensions.setdefault(ISSUED, []).append(services.of_certificate)
