@@ -11,6 +11,9 @@ document.querySelectorAll("form.confirm-submit").forEach(function (form) {
 document.querySelectorAll("input[data-confirm]").forEach(function (box) {
   box.form.addEventListener("submit", function (event) {
     if (box.checked && !window.confirm(box.dataset.confirm)) event.preventDefault();
+  });
+});
+
 /* A reveal button (beside a masked ID or phone number) asks for the full value and shows it in
    place of the masked one; the server records each reveal. Any failure (the hourly limit, a lost
    session) sends the form the ordinary way, so that the server's own page explains it. */
