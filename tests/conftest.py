@@ -49,7 +49,7 @@ def app(database_url, tmp_root):
 
 DATA_TABLES = ("audit_entry", "notice", "transfer", "evidence_file", "credit_year_bucket", "credit_year",
                "verifiable_credential", "certificate", "credit_form", "credit_record", "attendance",
-               "attendance_refusal", "activity_allowed", "activity_session", "activity", "personal_code_key",
+               "attendance_refusal", "activity_allowed", "activity_session", "activity", "personal_code_key", "face_enrollment",
                "person_history", "sms_code", "person", "account_state", "account_session", "captcha_challenge",
                "login_throttle", "export_job", "idempotency_key", "ab_user_role", "ab_user", "unit")
 

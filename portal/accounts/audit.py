@@ -36,6 +36,10 @@ PROJECT_ADMIN_GRANT = "project_admin_grant"
 PROJECT_ADMIN_REVOKE = "project_admin_revoke"
 ACTIVITY_SAVE = "activity_save"
 ACTIVITY_CLOSE = "activity_close"
+# 人脸建档 (plugins/faces/): made by the learner, withdrawn by them, reset by their unit admin.
+FACE_ENROLL = "face_enroll"
+FACE_WITHDRAW = "face_withdraw"
+FACE_RESET = "face_reset"
 
 
 def write(action: str, target: User | None, actor: Actor | None, unit_id: int | None = None,

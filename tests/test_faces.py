@@ -1,0 +1,175 @@
+"""人脸建档 (plugins/faces/, PORTAL_FACES=1), with the real dlib model on real face photos
+(tests/face_photos.py): one clear face or nothing is kept; only a sealed descriptor is stored;
+the learner withdraws it, their unit admin (and no other) resets it; with the plugin off there
+is nothing about faces anywhere."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import AuditEntry, FaceEnrollment
+from portal.setup import prepare_database
+from tests import face_photos as photos
+from tests.conftest import csrf_from
+from tests.helpers import TestUsers, api_token, login, make_test_app
+
+
+@pytest.fixture(scope="module")
+def faces_app(database_url, tmp_root):
+    app = make_test_app(database_url, tmp_root / "faces-instance", FACES=True)
+    prepare_database(app)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def world(app, faces_app):
+    users = TestUsers(faces_app)
+    unit, other_unit = users.unit("F1"), users.unit("F2")
+    return {"learner": users.person(unit, name="李四"), "other": users.person(unit, name="王五"),
+            "admin": users.person(unit, role="unit_admin", name="赵六"),
+            "stranger_admin": users.person(other_unit, role="unit_admin", name="钱七")}
+
+
+def bearer(app, who) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_token(app.test_client(), who.username, who.password)}"}
+
+
+def enroll(app, who, image, consent="true"):
+    return app.test_client().post("/api/v1/me/face/", headers=bearer(app, who),
+                                  data={"consent": consent, "photo": (io.BytesIO(photos.jpeg(image)), "face.jpg")})
+
+
+def stored(app, person_id):
+    with app.app_context():
+        return db.session.scalar(select(FaceEnrollment).where(FaceEnrollment.person_id == person_id))
+
+
+@pytest.mark.parametrize("image, code", [(photos.no_face, "no_face"), (photos.plain, "no_face"),
+                                         (photos.two_people, "many_faces")])
+def test_a_photo_without_exactly_one_clear_face_is_refused_and_nothing_kept(faces_app, world, image, code):
+    response = enroll(faces_app, world["learner"], image())
+    assert response.status_code == 422 and response.json["code"] == code
+    assert "。" in response.json["message"] or "，" in response.json["message"]  # told in Chinese
+    assert stored(faces_app, world["learner"].id) is None
+
+
+def test_not_a_photo_and_no_consent_are_refused(faces_app, world):
+    client = faces_app.test_client()
+    response = client.post("/api/v1/me/face/", headers=bearer(faces_app, world["learner"]),
+                           data={"consent": "true", "photo": (io.BytesIO(b"%PDF-1.4 not a photo"), "face.jpg")})
+    assert response.status_code == 422 and response.json["code"] == "unreadable"
+    assert enroll(faces_app, world["learner"], photos.astronaut(), consent="").json["code"] == "consent_required"
+    assert stored(faces_app, world["learner"].id) is None
+
+
+def test_the_row_holds_a_sealed_descriptor_no_photo_and_no_plain_numbers(faces_app, world):
+    photo = photos.jpeg(photos.astronaut())
+    assert enroll(faces_app, world["learner"], photos.astronaut()).status_code == 201
+    row = stored(faces_app, world["learner"].id)
+    with faces_app.app_context():
+        from portal_plugins.faces import _model as embedding
+
+        descriptor = embedding.embed(photo)
+    columns = {c.name for c in FaceEnrollment.__table__.columns}
+    assert columns == {"id", "person_id", "sealed", "created_at"}
+    assert photo[:64] not in row.sealed and b"JFIF" not in row.sealed and b"\xff\xd8" not in row.sealed[:2]
+    # Neither the float64 nor the float32 bytes of the descriptor, nor any of its numbers, are in the row.
+    for dtype in ("<f8", "<f4", ">f8"):
+        assert descriptor.astype(dtype).tobytes()[:16] not in row.sealed
+    assert f"{descriptor[0]:.6f}".encode() not in row.sealed
+    assert row.sealed.startswith(b"gAAAAA")  # a Fernet token, opened only with the instance's faces.key
+    key = (faces_app.instance_path and __import__("pathlib").Path(faces_app.instance_path) / "faces.key")
+    assert key.stat().st_mode & 0o077 == 0
+
+
+def test_the_same_person_in_another_photo_matches_and_another_person_does_not(faces_app):
+    from portal_plugins.faces import _model as embedding
+
+    enrolled = embedding.embed(photos.jpeg(photos.astronaut()))
+    assert embedding.same_person(enrolled, embedding.embed(photos.jpeg(photos.same_person_other_photo(), quality=70)))
+    darker = photos.ImageEnhance.Brightness(photos.astronaut()).enhance(0.6)
+    assert embedding.same_person(enrolled, embedding.embed(photos.jpeg(darker)))
+    assert not embedding.same_person(enrolled, embedding.embed(photos.jpeg(photos.hopper())))
+    assert np.linalg.norm(enrolled) > 0
+
+
+def test_an_enrollment_cannot_be_changed_but_withdrawing_deletes_it(faces_app, world):
+    learner = world["learner"]
+    assert enroll(faces_app, learner, photos.astronaut()).status_code == 201
+    again = enroll(faces_app, learner, photos.hopper())
+    assert again.status_code == 409 and again.json["code"] == "already_enrolled"
+    client = faces_app.test_client()
+    headers = bearer(faces_app, learner)
+    assert client.get("/api/v1/me/face/", headers=headers).json == {"enrolled": True}
+    assert client.delete("/api/v1/me/face/", headers=headers).status_code == 204
+    assert stored(faces_app, learner.id) is None
+    assert client.get("/api/v1/me/face/", headers=headers).json == {"enrolled": False}
+    assert client.delete("/api/v1/me/face/", headers=headers).status_code == 404
+    with faces_app.app_context():
+        actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("face_%"))
+                                     .order_by(AuditEntry.id)).all()
+    assert actions == ["face_enroll", "face_withdraw"]
+
+
+def test_only_the_learners_own_unit_admin_resets_it_and_it_is_audited(faces_app, world):
+    learner = world["learner"]
+    assert enroll(faces_app, learner, photos.astronaut()).status_code == 201
+    client = faces_app.test_client()
+    url = f"/api/v1/people/{learner.id}/face"
+    assert client.delete(url, headers=bearer(faces_app, world["stranger_admin"])).status_code == 404
+    assert client.delete(url, headers=bearer(faces_app, world["other"])).status_code in (401, 403, 404)
+    assert stored(faces_app, learner.id) is not None
+    assert client.delete(url, headers=bearer(faces_app, world["admin"])).status_code == 204
+    assert stored(faces_app, learner.id) is None
+    with faces_app.app_context():
+        entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action.like("face_%"))
+                                   .order_by(AuditEntry.id.desc())).first()
+    assert entry.action == "face_reset" and entry.role == "unit_admin"
+
+
+def test_the_browser_api_needs_the_csrf_token(faces_app, world):
+    client = faces_app.test_client()
+    login(client, world["learner"].username, world["learner"].password)
+    data = {"consent": "true", "photo": (io.BytesIO(photos.jpeg(photos.astronaut())), "face.jpg")}
+    assert client.post("/api/v1/me/face/", data=data).status_code == 400
+    assert stored(faces_app, world["learner"].id) is None
+
+
+def test_the_app_page_asks_consent_then_enrolls_and_offers_withdrawal(faces_app, world):
+    """register_app_entries: the plugin's entry 人脸建档 is on the app's grid; its page asks for
+    consent before a photo is taken, enrolls, then offers withdrawal."""
+    client = faces_app.test_client()
+    login(client, world["learner"].username, world["learner"].password)
+    assert "/m/face/" in client.get("/m/").get_data(as_text=True)
+    page = client.get("/m/face/").get_data(as_text=True)
+    assert "人脸" in page and "同意" in page
+    token = csrf_from(page)
+    refused = client.post("/m/face/", data={"csrf_token": token, "photo": (io.BytesIO(photos.jpeg(photos.astronaut())), "a.jpg")})
+    assert "同意" in refused.get_data(as_text=True) and stored(faces_app, world["learner"].id) is None
+    done = client.post("/m/face/", follow_redirects=True, data={
+        "csrf_token": token, "consent": "true", "photo": (io.BytesIO(photos.jpeg(photos.astronaut())), "a.jpg")})
+    assert 'id="enrolled"' in done.get_data(as_text=True) and stored(faces_app, world["learner"].id) is not None
+    client.post("/m/face/withdraw", data={"csrf_token": token})
+    assert stored(faces_app, world["learner"].id) is None
+
+
+def test_with_the_plugin_off_nothing_about_faces_appears(app, users):
+    """register_app_entries: unconfigured, the plugin adds no entry to the app's grid, and no page or API."""
+    learner = users.person(users.unit("F9"))
+    client = app.test_client()
+    login(client, learner.username, learner.password)
+    home = client.get("/m/").get_data(as_text=True)
+    assert "/m/face" not in home and "人脸" not in home
+    assert client.get("/m/face/").status_code == 404
+    token = api_token(app.test_client(), learner.username, learner.password)
+    for method in ("get", "post", "delete"):
+        answer = getattr(app.test_client(), method)("/api/v1/me/face/", headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 404
+    assert not any("face" in str(rule) for rule in app.url_map.iter_rules())
