@@ -12,24 +12,13 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AuditEntry, FaceEnrollment
-from portal.setup import prepare_database
 from tests import face_photos as photos
 from tests.conftest import csrf_from
-from tests.helpers import TestUsers, api_token, login, make_test_app
-
-
-@pytest.fixture(scope="module")
-def faces_app(database_url, tmp_root):
-    app = make_test_app(database_url, tmp_root / "faces-instance", FACES=True)
-    prepare_database(app)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+from tests.helpers import TestUsers, api_token, login
 
 
 @pytest.fixture
-def world(app, faces_app):
+def world(faces_app):
     users = TestUsers(faces_app)
     unit, other_unit = users.unit("F1"), users.unit("F2")
     return {"learner": users.person(unit, name="李四"), "other": users.person(unit, name="王五"),
