@@ -13,6 +13,7 @@ staff import of 5,000 rows is in bench/imports.py. Issue 19's are in bench/crede
 certificate's Open Badges 3.0 credential and verifying one, each beside PyJWT alone
 (`python -m bench.credentials` runs only those, on a small province). Issue 10's check-in throughput
 and the projector's code endpoint are in bench/attendance.py (``python -m bench.attendance`` runs them alone).
+Issue 11's face descriptor per photo and its peak memory are in bench/faces.py (``python -m bench.faces``).
 PORTAL_BENCH_PEOPLE, PORTAL_BENCH_UNITS and PORTAL_BENCH_CREDIT_UNITS (units whose learners
 have 200 credit records each, 40 a year over five years) change the scale (for a quick try)."""
 from __future__ import annotations
@@ -31,7 +32,7 @@ from urllib.parse import quote
 
 from sqlalchemy import Engine, Select, select
 
-from bench import attendance, bare, certificates, compliance, credentials, imports, served
+from bench import attendance, bare, certificates, compliance, credentials, faces, imports, served
 from bench.app import login, make_app
 from bench.data import PASSWORD, PROVINCE_ADMIN_USERNAME, SEARCH_CHARACTER, Province, add_credit_records, populate
 from portal.compliance import summaries
@@ -316,6 +317,8 @@ def main() -> None:
     print(table(rows))
     print()
     attendance.main()  # issue 10: check-ins under gunicorn, on a small database of its own
+    print()
+    faces.main()  # issue 11: the face model's cost per photo and its memory, in a process of its own
     log(f"total {time.perf_counter() - started:.0f} s")
 
 
