@@ -695,6 +695,17 @@ class FaceStore:
         False when the person is not theirs (answer as if they did not exist) or has none."""
         raise NotImplementedError
 
+    def offer_checks(self, function: str) -> None:
+        """From now on (call it in ``register_views``) organisers may ask for a face check at a
+        session's check-in, and the check-in takes a photo. For each check-in with a photo the core
+        runs ``function(attendance_id, person_id, photo)`` (named by its dotted path) outside the
+        request, through the portal's background work; the check-in itself is never held up."""
+        raise NotImplementedError
+
+    def flag(self, attendance_id: int, flag: str) -> None:
+        """Add ``flag`` to a check-in for its organiser to see (``face_mismatch`` ...) and commit."""
+        raise NotImplementedError
+
 
 FACE_STORE = "portal_face_store"  # the app's FaceStore, in app.extensions
 

@@ -1,18 +1,22 @@
 """人脸建档 (plugins/faces/, PORTAL_FACES=1), with the real dlib model on real face photos
 (tests/face_photos.py): one clear face or nothing is kept; only a sealed descriptor is stored;
-the learner withdraws it, their unit admin (and no other) resets it; with the plugin off there
+the learner withdraws it, their unit admin (and no other) resets it; a session's face check
+flags a check-in whose photo is not the learner's, never refuses it; with the plugin off there
 is nothing about faces anywhere."""
 from __future__ import annotations
 
+import base64
 import io
+import threading
 
 import numpy as np
 import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import AuditEntry, FaceEnrollment
+from portal.models import ActivitySession, Attendance, AuditEntry, FaceEnrollment
 from tests import face_photos as photos
+from tests.activity_world import START, ActivityWorld, activity_body
 from tests.conftest import csrf_from
 from tests.helpers import TestUsers, api_token, login
 
@@ -162,3 +166,96 @@ def test_with_the_plugin_off_nothing_about_faces_appears(app, users):
         answer = getattr(app.test_client(), method)("/api/v1/me/face/", headers={"Authorization": f"Bearer {token}"})
         assert answer.status_code == 404
     assert not any("face" in str(rule) for rule in app.url_map.iter_rules())
+
+
+# --- the face check at check-in ----------------------------------------------------------------
+
+def _jobs_done() -> None:
+    """Wait for the background checks (threads without Redis, as portal.background runs them)."""
+    for thread in threading.enumerate():
+        if thread.name.startswith("background "):
+            thread.join(timeout=60)
+
+
+def _flags(app, learner) -> list[str]:
+    with app.app_context():
+        return db.session.scalar(select(Attendance.flags).where(Attendance.person_id == learner.id))
+
+
+@pytest.fixture
+def checking(faces_app):
+    """An activity whose first session asks for a face check, the clock at its check-in."""
+    world = ActivityWorld(faces_app, TestUsers(faces_app))
+    body = activity_body(faces_app, sessions=1)
+    body["sessions"][0]["face_check"] = True
+    made = world.caller(world.admin).post("/api/v1/activities/", json=body)
+    assert made.status_code == 201, made.get_data(as_text=True)
+    assert made.json["sessions"][0]["face_check"] is True
+    world.clock.at(START, -300)
+    return world, made.json
+
+
+def _check_in(world, activity, learner, image=None):
+    body = {"url": world.code(activity), "lat": 30.2741, "lon": 120.1551, "accuracy": 20, "device": f"phone-{learner.id}"}
+    if image is not None:
+        body["photo"] = base64.b64encode(photos.jpeg(image)).decode()
+    answer = world.caller(learner).post("/api/v1/attendance/", json=body)
+    assert answer.status_code == 201, answer.get_data(as_text=True)  # never refused, whatever the face
+    _jobs_done()
+
+
+def test_the_same_face_at_check_in_passes_another_face_is_flagged_for_the_organiser(faces_app, checking):
+    world, activity = checking
+    she, impostor = world.learner("周医生"), world.learner("吴医生")
+    assert enroll(faces_app, she, photos.astronaut()).status_code == 201
+    assert enroll(faces_app, impostor, photos.astronaut()).status_code == 201  # enrolled with someone else's face
+    _check_in(world, activity, she, photos.same_person_other_photo())
+    _check_in(world, activity, impostor, photos.hopper())
+    assert _flags(faces_app, she) == []
+    assert _flags(faces_app, impostor) == ["face_mismatch"]
+    organiser = faces_app.test_client()
+    login(organiser, world.admin.username, world.admin.password)
+    assert "人脸不符" in organiser.get(f"/activities/{activity['id']}").get_data(as_text=True)
+
+
+def test_a_check_in_without_a_photo_enrollment_or_clear_face_is_recorded_and_flagged(faces_app, checking):
+    world, activity = checking
+    no_photo, not_enrolled, unclear = world.learner("甲医生"), world.learner("乙医生"), world.learner("丙医生")
+    assert enroll(faces_app, unclear, photos.astronaut()).status_code == 201
+    _check_in(world, activity, no_photo)
+    _check_in(world, activity, not_enrolled, photos.astronaut())
+    _check_in(world, activity, unclear, photos.no_face())
+    assert _flags(faces_app, no_photo) == ["no_face_photo"]
+    assert _flags(faces_app, not_enrolled) == ["face_not_enrolled"]
+    assert _flags(faces_app, unclear) == ["face_unclear"]
+
+
+def test_with_the_plugin_off_sessions_have_no_face_check(app, users):
+    """Asked for anyway through the API, the face check is not kept, shown or offered."""
+    world = ActivityWorld(app, users)
+    body = activity_body(app, sessions=1)
+    body["sessions"][0]["face_check"] = True
+    made = world.caller(world.admin).post("/api/v1/activities/", json=body)
+    assert made.status_code == 201 and "face_check" not in made.json["sessions"][0]
+    with app.app_context():
+        assert db.session.scalar(select(ActivitySession.face_check)) is False
+    organiser = app.test_client()
+    login(organiser, world.admin.username, world.admin.password)
+    form = organiser.get("/activities/new").get_data(as_text=True)
+    assert "sessions-0-title" in form and "face_check" not in form and "人脸" not in form
+
+
+def test_the_check_in_page_takes_the_photo_and_records_the_check_in(faces_app, checking):
+    world, activity = checking
+    learner = world.learner("郑医生")
+    assert enroll(faces_app, learner, photos.astronaut()).status_code == 201
+    phone = faces_app.test_client()
+    login(phone, learner.username, learner.password)
+    url = world.code(activity).removeprefix(faces_app.config["BASE_URL"])
+    page = phone.get(url).get_data(as_text=True)
+    assert 'id="face-check"' in page and "人脸核验" in page
+    done = phone.post(url, data={"csrf_token": csrf_from(page), "lat": "30.2741", "lon": "120.1551", "accuracy": "20",
+                                 "photo": (io.BytesIO(photos.jpeg(photos.hopper())), "me.jpg")})
+    assert 'id="recorded"' in done.get_data(as_text=True)
+    _jobs_done()
+    assert _flags(faces_app, learner) == ["face_mismatch"]

@@ -1,4 +1,5 @@
-"""Face enrollments (人脸建档, the optional face plugin): one sealed embedding a person, no photo.
+"""Face enrollments (人脸建档, the optional face plugin): one sealed embedding a person, no photo;
+and the sessions that ask for a face check at check-in.
 
 Revision ID: 0033
 Revises: 0024
@@ -20,7 +21,11 @@ def upgrade():
         sa.Column("sealed", sa.LargeBinary(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
     )
+    with op.batch_alter_table("activity_session") as batch:
+        batch.add_column(sa.Column("face_check", sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade():
+    with op.batch_alter_table("activity_session") as batch:
+        batch.drop_column("face_check")
     op.drop_table("face_enrollment")

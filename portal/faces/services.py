@@ -1,19 +1,56 @@
-"""Face enrollments as the face plugin writes them (portal.contracts.FaceStore)."""
+"""Face enrollments as the face plugin writes them (portal.contracts.FaceStore), and the face checks
+of check-ins at sessions that ask for one."""
 from __future__ import annotations
 
-from flask import g
+from flask import current_app, g
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts import audit
 from portal.accounts.actor import current_actor
-from portal.contracts import FaceStore, Learner
+from portal.background import run_later
+from portal.contracts import FACE_STORE, FaceStore, Learner
 from portal.extensions import db
-from portal.models import FaceEnrollment, Person
+from portal.models import Attendance, FaceEnrollment, Person
+from portal.models.activities import CHECK_IN
 from portal.models.clock import now
+
+# Flags of a check-in at a session that asks for a face check (the plugin adds its own: face_mismatch ...).
+NO_PHOTO = "no_face_photo"
+# Seconds a check may take on RQ: the model loads in about a second and a photo takes a fraction of one.
+CHECK_TIMEOUT = 120
+
+
+def offered() -> bool:
+    """Whether a face plugin offers checks at check-in (PORTAL_FACES=1): else nothing of them shows."""
+    store = current_app.extensions.get(FACE_STORE)
+    return store is not None and store.check_function is not None
+
+
+def check_in_photo(attendance: Attendance, photo: bytes | None) -> None:
+    """A new check-in at a session that asks for a face check: compare its photo outside the
+    request, or flag that none came. Never refuses the check-in."""
+    if not offered() or attendance.kind != CHECK_IN or not attendance.session.face_check:
+        return
+    if not photo:
+        current_app.extensions[FACE_STORE].flag(attendance.id, NO_PHOTO)
+        return
+    run_later(current_app.extensions[FACE_STORE].check_function, attendance.id, attendance.person_id, photo,
+              timeout=CHECK_TIMEOUT)
 
 
 class Enrollments(FaceStore):
+    check_function: str | None = None
+
+    def offer_checks(self, function: str) -> None:
+        self.check_function = function
+
+    def flag(self, attendance_id: int, flag: str) -> None:
+        row = db.session.get(Attendance, attendance_id)
+        if row is not None and flag not in (row.flags or []):
+            row.flags = [*(row.flags or []), flag]  # a new list: the JSON column sees the change
+            db.session.commit()
+
     def learner(self) -> Learner | None:
         if getattr(g, "user", None) is None or not g.user.is_authenticated:
             return None
