@@ -127,6 +127,22 @@ def test_only_the_learners_own_unit_admin_resets_it_and_it_is_audited(faces_app,
     assert entry.action == "face_reset" and entry.role == "unit_admin"
 
 
+def test_the_unit_admin_resets_it_from_the_persons_page(faces_app, world):
+    learner = world["learner"]
+    assert enroll(faces_app, learner, photos.astronaut()).status_code == 201
+    stranger = faces_app.test_client()
+    login(stranger, world["stranger_admin"].username, world["stranger_admin"].password)
+    assert stranger.post(f"/people/{learner.id}/face-reset", data={"csrf_token": csrf_from(
+        stranger.get("/m/").get_data(as_text=True))}).status_code == 404
+    admin = faces_app.test_client()
+    login(admin, world["admin"].username, world["admin"].password)
+    page = admin.get(f"/people/{learner.id}").get_data(as_text=True)
+    assert 'id="face-reset"' in page and "重置人脸建档" in page
+    done = admin.post(f"/people/{learner.id}/face-reset", data={"csrf_token": csrf_from(page)}, follow_redirects=True)
+    assert "人脸建档已重置" in done.get_data(as_text=True) and stored(faces_app, learner.id) is None
+    assert 'id="face-reset"' not in done.get_data(as_text=True)
+
+
 def test_the_browser_api_needs_the_csrf_token(faces_app, world):
     client = faces_app.test_client()
     login(client, world["learner"].username, world["learner"].password)
@@ -160,12 +176,19 @@ def test_with_the_plugin_off_nothing_about_faces_appears(app, users):
     login(client, learner.username, learner.password)
     home = client.get("/m/").get_data(as_text=True)
     assert "/m/face" not in home and "人脸" not in home
+    admin = app.test_client()
+    unit_admin = users.person(users.unit("F8"), role="unit_admin")
+    login(admin, unit_admin.username, unit_admin.password)
+    assert "face" not in admin.get(f"/people/{unit_admin.id}").get_data(as_text=True)
     assert client.get("/m/face/").status_code == 404
     token = api_token(app.test_client(), learner.username, learner.password)
     for method in ("get", "post", "delete"):
         answer = getattr(app.test_client(), method)("/api/v1/me/face/", headers={"Authorization": f"Bearer {token}"})
         assert answer.status_code == 404
-    assert not any("face" in str(rule) for rule in app.url_map.iter_rules())
+    # The one route about faces without the plugin is the unit admin's reset, and it answers 404.
+    assert [str(r) for r in app.url_map.iter_rules() if "face" in str(r)] == ["/people/<int:person_id>/face-reset"]
+    page = admin.get("/m/").get_data(as_text=True)
+    assert admin.post(f"/people/{learner.id}/face-reset", data={"csrf_token": csrf_from(page)}).status_code == 404
 
 
 # --- the face check at check-in ----------------------------------------------------------------

@@ -39,6 +39,11 @@ def check_in_photo(attendance: Attendance, photo: bytes | None) -> None:
               timeout=CHECK_TIMEOUT)
 
 
+def enrolled(person_id: int) -> bool:
+    """Whether the person has a face enrollment (for their unit admin's page: no more than that)."""
+    return db.session.scalar(select(FaceEnrollment.id).where(FaceEnrollment.person_id == person_id)) is not None
+
+
 class Enrollments(FaceStore):
     check_function: str | None = None
 
