@@ -695,11 +695,12 @@ class FaceStore:
         False when the person is not theirs (answer as if they did not exist) or has none."""
         raise NotImplementedError
 
-    def offer_checks(self, function: str) -> None:
+    def offer_checks(self, function: str, seal: Callable[[bytes], bytes]) -> None:
         """From now on (call it in ``register_views``) organisers may ask for a face check at a
         session's check-in, and the check-in takes a photo. For each check-in with a photo the core
-        runs ``function(attendance_id, person_id, photo)`` (named by its dotted path) outside the
-        request, through the portal's background work; the check-in itself is never held up."""
+        runs ``function(attendance_id, person_id, seal(photo))`` (``function`` named by its dotted
+        path) outside the request, through the portal's background work, so that the queue holds
+        the photo only as ``seal`` encrypted it; the check-in itself is never held up."""
         raise NotImplementedError
 
     def flag(self, attendance_id: int, flag: str) -> None:

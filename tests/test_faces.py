@@ -282,3 +282,37 @@ def test_the_check_in_page_takes_the_photo_and_records_the_check_in(faces_app, c
     assert 'id="recorded"' in done.get_data(as_text=True)
     _jobs_done()
     assert _flags(faces_app, learner) == ["face_mismatch"]
+
+
+def test_on_rq_the_queue_holds_the_check_in_photo_only_sealed(faces_app, checking, monkeypatch):
+    from redis import Redis
+    from rq import Queue
+
+    world, activity = checking
+    learner = world.learner("冯医生")
+    queue_name = f"faces-test-{learner.id}-{threading.get_ident()}"
+    monkeypatch.setitem(faces_app.config, "REDIS_URL", "redis://127.0.0.1:6379/15")
+    monkeypatch.setitem(faces_app.config, "RQ_QUEUE", queue_name)
+    queue = Queue(queue_name, connection=Redis.from_url("redis://127.0.0.1:6379/15"))
+    try:
+        photo = photos.jpeg(photos.astronaut())
+        body = {"url": world.code(activity), "lat": 30.2741, "lon": 120.1551, "accuracy": 20, "device": "phone-rq",
+                "photo": base64.b64encode(photo).decode()}
+        assert world.caller(learner).post("/api/v1/attendance/", json=body).status_code == 201
+        [job] = queue.get_jobs()
+        stored_bytes = job.connection.hget(job.key, "data")
+        assert photo[:200] not in stored_bytes and photo[-200:] not in stored_bytes
+        assert job.args[0] == "portal_plugins.faces._check.check" and job.args[1:3] == (
+            _attendance_id(faces_app, learner), learner.id)
+        with faces_app.app_context():
+            from portal_plugins.faces import _sealing
+
+            assert _sealing.unseal_photo(faces_app.instance_path, job.args[3]) == photo
+    finally:
+        queue.empty()
+        queue.delete(delete_jobs=True)
+
+
+def _attendance_id(app, learner) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Attendance.id).where(Attendance.person_id == learner.id))

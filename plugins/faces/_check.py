@@ -13,8 +13,13 @@ from . import _model, _sealing
 CHECK = "portal_plugins.faces._check.check"
 
 
-def check(attendance_id: int, person_id: int, photo: bytes) -> None:
+def seal(photo: bytes) -> bytes:
+    return _sealing.seal_photo(current_app.instance_path, photo)
+
+
+def check(attendance_id: int, person_id: int, sealed_photo: bytes) -> None:
     store = face_store()
+    photo = _sealing.unseal_photo(current_app.instance_path, sealed_photo)
     sealed = store.sealed(person_id)
     if sealed is None:
         store.flag(attendance_id, "face_not_enrolled")

@@ -1,6 +1,7 @@
 """The enrollment as the core keeps it: the descriptor encrypted with Fernet (AES-128-CBC and
 HMAC-SHA256, from `cryptography`) under a key of its own in the instance folder (faces.key, mode
-0600), so that a copy of the database alone tells nothing about anyone's face."""
+0600), so that a copy of the database alone tells nothing about anyone's face. Check-in photos travel to
+their check sealed the same way."""
 from __future__ import annotations
 
 import os
@@ -27,6 +28,15 @@ def _fernet(instance_path: str) -> Fernet:
         finally:
             draft.unlink()
     return Fernet(path.read_bytes())
+
+
+def seal_photo(instance_path: str, photo: bytes) -> bytes:
+    """A check-in photo on its way to the check (through Redis when RQ runs it): sealed too."""
+    return _fernet(instance_path).encrypt(photo)
+
+
+def unseal_photo(instance_path: str, sealed: bytes) -> bytes:
+    return _fernet(instance_path).decrypt(sealed)
 
 
 def seal(instance_path: str, descriptor: np.ndarray) -> bytes:

@@ -24,10 +24,10 @@ def _configured(app) -> bool:
 def register_views(appbuilder):
     if not _configured(current_app):
         return
-    from ._check import CHECK
+    from ._check import CHECK, seal
     from ._views import FaceApi, FaceResetApi, FaceView  # imports dlib: only when configured
 
-    face_store().offer_checks(CHECK)
+    face_store().offer_checks(CHECK, seal)
     appbuilder.add_view_no_menu(FaceView)
     appbuilder.add_api(FaceApi)
     appbuilder.add_api(FaceResetApi)

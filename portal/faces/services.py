@@ -2,6 +2,8 @@
 of check-ins at sessions that ask for one."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import current_app, g
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -35,8 +37,8 @@ def check_in_photo(attendance: Attendance, photo: bytes | None) -> None:
     if not photo:
         current_app.extensions[FACE_STORE].flag(attendance.id, NO_PHOTO)
         return
-    run_later(current_app.extensions[FACE_STORE].check_function, attendance.id, attendance.person_id, photo,
-              timeout=CHECK_TIMEOUT)
+    store = current_app.extensions[FACE_STORE]
+    run_later(store.check_function, attendance.id, attendance.person_id, store.seal(photo), timeout=CHECK_TIMEOUT)
 
 
 def enrolled(person_id: int) -> bool:
@@ -47,8 +49,8 @@ def enrolled(person_id: int) -> bool:
 class Enrollments(FaceStore):
     check_function: str | None = None
 
-    def offer_checks(self, function: str) -> None:
-        self.check_function = function
+    def offer_checks(self, function: str, seal: Callable[[bytes], bytes]) -> None:
+        self.check_function, self.seal = function, seal
 
     def flag(self, attendance_id: int, flag: str) -> None:
         row = db.session.get(Attendance, attendance_id)
