@@ -31,7 +31,7 @@ system-packages:
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip setuptools wheel
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,faces]'
 	touch $@
 
 translations: $(CATALOGS:.po=.mo)
@@ -69,7 +69,7 @@ bench: setup
 
 # The deadline-day load test (bench/load.py): locust against gunicorn on PostgreSQL and Redis.
 load: setup
-	$(BIN)/pip install -q -e '.[test,load]'
+	$(BIN)/pip install -q -e '.[test,faces,load]'
 	@$(BIN)/python -m bench.load
 
 clean:

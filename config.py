@@ -100,6 +100,8 @@ MAX_CONTENT_LENGTH = int(os.environ.get("PORTAL_MAX_REQUEST_MB", "60")) * 1024 *
 # Out-of-province learners' SMS login: the sender plugin (by slug), codes sent per ID number and per
 # phone number and codes asked for per address in 24 hours, and the per-IP limit on the login page's POSTs.
 SMS_SENDER = os.environ.get("PORTAL_SMS_SENDER", "log")
+# 人脸建档 (plugins/faces/, needs the `faces` extra): off unless PORTAL_FACES=1.
+FACES = _flag("PORTAL_FACES", False)
 SMS_DAILY_LIMIT_PER_ID = int(os.environ.get("PORTAL_SMS_DAILY_LIMIT_PER_ID", "10"))
 SMS_DAILY_LIMIT_PER_PHONE = int(os.environ.get("PORTAL_SMS_DAILY_LIMIT_PER_PHONE", "10"))
 SMS_DAILY_LIMIT_PER_IP = int(os.environ.get("PORTAL_SMS_DAILY_LIMIT_PER_IP", "30"))

@@ -665,6 +665,70 @@ def page_nonce() -> str:
     return g.csp_nonce
 
 
+# --- what the core keeps for a face plugin -------------------------------------------------------
+
+class FaceStore:
+    """What the core does for a face plugin (人脸建档, plugins/faces/): one enrollment a person, kept
+    as the plugin seals it (bytes the core cannot read and never logs); each enrollment, withdrawal
+    and reset is audited. One instance per app, :func:`face_store` during a request."""
+
+    def learner(self) -> Learner | None:
+        """The signed-in account's own person; None for an account without one (the province)."""
+        raise NotImplementedError
+
+    def sealed(self, person_id: int) -> bytes | None:
+        """The person's enrollment as the plugin sealed it; None when they have none."""
+        raise NotImplementedError
+
+    def enroll(self, person_id: int, sealed: bytes) -> bool:
+        """Keep the person's first enrollment and commit; False, with nothing changed, when they
+        already have one (an enrollment is never replaced: withdraw or reset it first)."""
+        raise NotImplementedError
+
+    def withdraw(self, person_id: int) -> bool:
+        """The person withdraws their consent: their enrollment is deleted and the change committed;
+        False when they had none."""
+        raise NotImplementedError
+
+    def reset(self, person_id: int) -> bool:
+        """The signed-in unit admin deletes the enrollment of a person of their own unit and commits;
+        False when the person is not theirs (answer as if they did not exist) or has none."""
+        raise NotImplementedError
+
+    def offer_checks(self, function: str, seal: Callable[[bytes], bytes]) -> None:
+        """From now on (call it in ``register_views``) organisers may ask for a face check at a
+        session's check-in, and the check-in takes a photo. For each check-in with a photo the core
+        runs ``function(attendance_id, person_id, seal(photo))`` (``function`` named by its dotted
+        path) outside the request, through the portal's background work, so that the queue holds
+        the photo only as ``seal`` encrypted it; the check-in itself is never held up."""
+        raise NotImplementedError
+
+    def flag(self, attendance_id: int, flag: str) -> None:
+        """Add ``flag`` to a check-in for its organiser to see (``face_mismatch`` ...) and commit."""
+        raise NotImplementedError
+
+
+FACE_STORE = "portal_face_store"  # the app's FaceStore, in app.extensions
+
+
+def face_store() -> FaceStore:
+    """The current app's :class:`FaceStore`."""
+    return current_app.extensions[FACE_STORE]
+
+
+# --- the phone app's grid ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AppEntry:
+    """An entry of the phone app's grid (学员入口) that a plugin adds (``register_app_entries``):
+    its label, the Flask endpoint it opens and a symbol of the app's icon set
+    (portal/templates/portal/mobile/_icons.svg)."""
+
+    label: str
+    endpoint: str
+    icon: str
+
+
 # --- what a plugin may import from portal/ ------------------------------------------------------
 
 # Module → the names a plugin may import from it (None: any name). Nothing else under ``portal``:

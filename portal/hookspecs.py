@@ -72,3 +72,10 @@ def scan_upload(data, filename):
     file is clean or this plugin is not configured, else a short reason (the signature found):
     the upload is refused. Raise when the scan cannot be made: the upload is refused too, since
     a configured scanner that cannot answer must not let files through."""
+
+
+@hookspec
+def register_app_entries():
+    """Entries a plugin adds to the phone app's grid, after the core's: a list of
+    ``portal.contracts.AppEntry``. Called for each page of the grid, so a plugin that is not
+    configured returns none; shown to every learner with a person of their own."""

@@ -14,7 +14,7 @@ from portal import hookspecs
 from portal.contracts import Contract, DocumentExporter, DocumentKind, Exporter
 
 BUILTIN_PACKAGE = "portal_plugins"
-BUILTIN_GROUPS = ("auth", "credit_types", "exporters", "notifiers", "scanners")
+BUILTIN_GROUPS = ("auth", "credit_types", "exporters", "notifiers", "scanners", "faces")
 ENTRY_POINT_GROUP = "portal"
 
 

@@ -47,10 +47,24 @@ def app(database_url, tmp_root):
         db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def faces_app(app, database_url, tmp_root):
+    """A second app on the same database with the face plugin on (PORTAL_FACES=1); through ``app``,
+    each test that asks for it starts from empty tables."""
+    faces = make_test_app(database_url, tmp_root / "faces-instance", FACES=True)
+    yield faces
+    with faces.app_context():
+        from portal.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
 DATA_TABLES = ("unit_year_tally", "judged_year", "audit_entry", "notice", "transfer", "evidence_file",
                "credit_year_bucket", "credit_year", "verifiable_credential", "certificate", "credit_form",
                "credit_record", "attendance", "attendance_refusal", "activity_allowed", "activity_session",
-               "activity", "personal_code_key", "person_history", "sms_code", "person", "account_state",
+               "activity", "personal_code_key", "face_enrollment",
+               "person_history", "sms_code", "person", "account_state",
                "account_session", "captcha_challenge", "login_throttle", "export_job", "idempotency_key",
                "ab_user_role", "ab_user", "unit")
 

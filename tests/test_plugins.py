@@ -54,6 +54,8 @@ HOOK_TESTS = {
     "credit_reviewed": ("tests.test_credit_records::test_submission_and_review_are_plugin_events",),
     "scan_upload": ("tests.test_risky_pdfs::test_clamd_sees_every_upload_and_a_virus_is_refused_with_nothing_stored",
                     "tests.test_risky_pdfs::test_a_configured_clamd_that_is_down_lets_nothing_through"),
+    "register_app_entries": ("tests.test_faces::test_the_app_page_asks_consent_then_enrolls_and_offers_withdrawal",
+                             "tests.test_faces::test_with_the_plugin_off_nothing_about_faces_appears"),
 }
 
 

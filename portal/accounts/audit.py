@@ -41,6 +41,10 @@ ACTIVITY_CLOSE = "activity_close"
 PERSONAL_DATA_REVEAL = "personal_data_reveal"
 RULE_SET_CHANGE = "rule_set_change"
 YEAR_REJUDGE = "year_rejudge"
+# 人脸建档 (plugins/faces/): made by the learner, withdrawn by them, reset by their unit admin.
+FACE_ENROLL = "face_enroll"
+FACE_WITHDRAW = "face_withdraw"
+FACE_RESET = "face_reset"
 
 
 def write(action: str, target: User | None, actor: Actor | None, unit_id: int | None = None,

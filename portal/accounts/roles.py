@@ -37,7 +37,8 @@ _OWN_ACCOUNT = _keys("Profile", "Password", "MeApi", "Settings", "DictionaryApi"
                      "CreditApi", "Exports", "ExportApi", "Statistics", "CreditQuery", "ComplianceQuery",
                      "ComplianceApi", "StandardsBrowse", "CertificateFiles",
                      "CertificateApi", "CreditForms", "CreditFormApi", "VerificationTable", "Notices",
-                     "NoticeApi", "Mobile", "Attendance", "AttendanceApi", *_ATTENDANCE_MENU) + [["^RuleSetApi$", "^can_get$"]]
+                     "NoticeApi", "Mobile", "Attendance", "AttendanceApi", "Face",  # Face: plugins/faces/, when on
+                     *_ATTENDANCE_MENU) + [["^RuleSetApi$", "^can_get$"]]
 # Organising CME activities: the pages and the API (each scoped to the actor's unit).
 _ORGANISER = _keys("Activities", "ActivityApi")
 
@@ -52,7 +53,7 @@ ROLES = {
     PROVINCE_ADMIN: [["^(?!OutOfProvince$)", "^(?!menu_access$)"],
                      [f"^(?!(OutOfProvince|{'|'.join(_PERSONAL_MENU)})$)", "^menu_access$"]],
     UNIT_ADMIN: _OWN_ACCOUNT + _keys("People", "PeopleApi", "ReviewApi", "Review", "UnitDashboard", "Reminders",
-                                   "Transfers", "AuditTrail") + _ORGANISER,
+                                   "Transfers", "AuditTrail", "FaceReset") + _ORGANISER,
     LEARNER: _OWN_ACCOUNT,
     # The entry pages themselves are open to every learner (and explain how to get the
     # permission); self-entry adds their menu.

@@ -32,6 +32,8 @@ ACTIONS = {
     audit.CREDENTIAL_KEY_ROTATE: _l("Credential signing key rotated"),
     audit.PROJECT_ADMIN_GRANT: _l("Project admin granted"), audit.PROJECT_ADMIN_REVOKE: _l("Project admin revoked"),
     audit.ACTIVITY_SAVE: _l("Activity saved"), audit.ACTIVITY_CLOSE: _l("Activity closed"),
+    audit.FACE_ENROLL: _l("Face enrolled"), audit.FACE_WITHDRAW: _l("Face enrollment withdrawn"),
+    audit.FACE_RESET: _l("Face enrollment reset"),
     "grant": _l("Record granted by attendance"),
     audit.PERSONAL_DATA_REVEAL: _l("Personal data revealed"),
     audit.RULE_SET_CHANGE: _l("Compliance standard changed"), audit.YEAR_REJUDGE: _l("Year re-judged"),

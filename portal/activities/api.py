@@ -3,6 +3,8 @@ organisers create activities, fetch the rotating code, scan 我的二维码 and 
 learners check in and out with a scanned code and read their attendance and personal code."""
 from __future__ import annotations
 
+import base64
+import binascii
 import io
 from typing import Any
 
@@ -15,6 +17,7 @@ from portal.accounts.actor import current_actor
 from portal.activities import codes, personal_codes, services
 from portal.activities.services import ActivityInvalid, AttendanceRefused, Position
 from portal.contracts import credits_text, hours_text
+from portal.faces import services as faces
 from portal.idempotency import idempotent_api
 from portal.jsonapi import answer, json_body
 from portal.models import Activity, ActivitySession, Attendance
@@ -29,6 +32,15 @@ def qr_svg(text: str) -> str:
     return buffer.getvalue().decode()
 
 
+def _photo(text: Any) -> bytes | None:
+    """The check-in photo sent as base64; None when there is none or it is not base64 (then the
+    check-in is flagged as without a photo, like one that sent none)."""
+    try:
+        return base64.b64decode(text, validate=True) if isinstance(text, str) and text else None
+    except binascii.Error:
+        return None
+
+
 def _time(value) -> str:
     return services.local(value).isoformat()
 
@@ -37,7 +49,8 @@ def session_dict(session: ActivitySession) -> dict[str, Any]:
     return {"id": session.id, "title": session.title, "teacher": session.teacher, "starts_at": _time(session.starts_at),
             "ends_at": _time(session.ends_at), "venue": session.venue, "lat": session.lat, "lon": session.lon,
             "radius_m": session.radius_m, "check_out": session.check_out,
-            **{name: getattr(session, name) for name in services.WINDOW_MINUTES}}
+            **{name: getattr(session, name) for name in services.WINDOW_MINUTES},
+            **({"face_check": session.face_check} if faces.offered() else {})}
 
 
 def activity_dict(activity: Activity) -> dict[str, Any]:
@@ -258,6 +271,7 @@ class AttendanceApi(BaseApi):
                     lon: {type: number}
                     accuracy: {type: number, description: metres}
                     device: {type: string, description: the app's stable device id (the web page's cookie)}
+                    photo: {type: string, description: "base64 JPEG of the learner's face (a session with face_check)"}
           responses:
             201: {description: The attendance row}
             200: {description: A repeat (the row recorded before)}
@@ -267,7 +281,7 @@ class AttendanceApi(BaseApi):
         try:
             row, created = services.scan_code(current_actor(), str(data.get("url") or ""),
                                               Position.read(data.get("lat"), data.get("lon"), data.get("accuracy")),
-                                              str(data.get("device") or "")[:200])
+                                              str(data.get("device") or "")[:200], _photo(data.get("photo")))
         except AttendanceRefused as e:
             return refused(e)
         return answer(201 if created else 200, **attendance_dict(row))

@@ -11,7 +11,7 @@ from portal.activities import services
 from portal.models import Activity
 
 SESSION_FIELDS = ("id", "title", "teacher", "starts_at", "ends_at", "venue", "lat", "lon", "datum", "radius_m", "check_out",
-                  *services.WINDOW_MINUTES)
+                  "face_check", *services.WINDOW_MINUTES)
 # Empty session rows the form offers beside the activity's own.
 SPARE_SESSIONS = 2
 
@@ -35,6 +35,7 @@ def read(form: MultiDict) -> dict[str, Any]:
             continue
         row["id"] = _integer(row["id"])
         row["check_out"] = row["check_out"] == "1"
+        row["face_check"] = row["face_check"] == "1"
         sessions.append(row)
     return {
         "name": form.get("name", ""), "number": form.get("number", ""),
@@ -56,10 +57,11 @@ def values(activity: Activity | None) -> dict[str, Any]:
         "id": s.id, "title": s.title, "teacher": s.teacher, "starts_at": _local_input(s.starts_at),
         "ends_at": _local_input(s.ends_at), "venue": s.venue, "lat": "" if s.lat is None else s.lat,
         "lon": "" if s.lon is None else s.lon, "datum": "wgs84", "radius_m": "" if s.radius_m is None else s.radius_m,
-        "check_out": s.check_out, **{name: getattr(s, name) for name in services.WINDOW_MINUTES},
+        "check_out": s.check_out, "face_check": s.face_check, **{name: getattr(s, name) for name in services.WINDOW_MINUTES},
     } for s in (activity.sessions if activity else [])]
     sessions += [{"id": "", "title": "", "teacher": "", "starts_at": "", "ends_at": "", "venue": "", "lat": "", "lon": "",
-                  "datum": "wgs84", "radius_m": "", "check_out": True, **services.WINDOW_MINUTES} for _ in range(SPARE_SESSIONS)]
+                  "datum": "wgs84", "radius_m": "", "check_out": True, "face_check": False, **services.WINDOW_MINUTES}
+                 for _ in range(SPARE_SESSIONS)]
     if activity is None:
         return {"name": "", "number": "", "organiser_unit_id": None, "category_id": None, "credit_level": "",
                 "credits": "", "hours": "", "min_sessions": "", "allowed_units": "", "allowed_people": "", "sessions": sessions}
@@ -80,6 +82,7 @@ def redisplay(form: MultiDict) -> dict[str, Any]:
     while f"sessions-{n}-title" in form:
         given.append({name: form.get(f"sessions-{n}-{name}", "") for name in SESSION_FIELDS})
         given[-1]["check_out"] = form.get(f"sessions-{n}-check_out") == "1"
+        given[-1]["face_check"] = form.get(f"sessions-{n}-face_check") == "1"
         n += 1
     return {**data, "allowed_units": form.get("allowed_units", ""), "allowed_people": form.get("allowed_people", ""),
             "min_sessions": form.get("min_sessions", ""), "sessions": given}

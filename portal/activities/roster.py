@@ -24,7 +24,9 @@ KIND = "activity_roster"
 
 def flag_label(flag: str) -> str:
     return {"no_position": _("no position"), "poor_accuracy": _("imprecise position"), "no_device": _("no device id"),
-            "device_in_use": _("second account on one phone"), "outside_venue": _("outside the venue")}.get(flag, flag)
+            "device_in_use": _("second account on one phone"), "outside_venue": _("outside the venue"),
+            "no_face_photo": _("no face photo"), "face_not_enrolled": _("face not enrolled"),
+            "face_unclear": _("no clear face in the photo"), "face_mismatch": _("face does not match")}.get(flag, flag)
 
 
 @dataclass

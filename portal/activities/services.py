@@ -29,6 +29,7 @@ from portal.compliance import summaries
 from portal.credits import audit as credits_audit
 from portal.dictionaries.services import level_classes, names
 from portal.extensions import db
+from portal.faces import services as faces
 from portal.models import (
     Activity,
     ActivityAllowed,
@@ -153,6 +154,7 @@ class SessionData:
     radius_m: int | None
     check_out: bool
     windows: dict[str, int]
+    face_check: bool = False
 
 
 # The minutes around the start (check-in) and the end (check-out) in which scans count, and their defaults.
@@ -217,7 +219,8 @@ def _read_session(raw: Any, n: int, errors: dict[str, list[str]]) -> SessionData
                        check_out=raw.get("check_out") not in (False, "0", "false", "", None)
                        if "check_out" in raw else True,
                        windows={name: default if windows[name] is None else windows[name]
-                                for name, default in WINDOW_MINUTES.items()})
+                                for name, default in WINDOW_MINUTES.items()},
+                       face_check=faces.offered() and raw.get("face_check") not in (False, "0", "false", "", None))
 
 
 def save(actor: Actor, data: Mapping[str, Any], activity: Activity | None = None) -> Activity:
@@ -310,7 +313,7 @@ def _save_sessions(activity: Activity, given: list[SessionData]) -> None:
         session = existing.get(data.id) if data.id else None
         if session is None:
             session = ActivitySession(secret=codes.new_secret())
-        for name in ("title", "teacher", "starts_at", "ends_at", "venue", "lat", "lon", "radius_m", "check_out"):
+        for name in ("title", "teacher", "starts_at", "ends_at", "venue", "lat", "lon", "radius_m", "check_out", "face_check"):
             setattr(session, name, getattr(data, name))
         for name, minutes in data.windows.items():
             setattr(session, name, minutes)
@@ -399,9 +402,11 @@ class Position:
         return cls(lat_, lon_, abs(acc) if acc is not None else None)
 
 
-def scan_code(actor: Actor, code: str, position: Position, device: str) -> tuple[Attendance, bool]:
+def scan_code(actor: Actor, code: str, position: Position, device: str,
+              photo: bytes | None = None) -> tuple[Attendance, bool]:
     """The learner scanned a session's rotating code: their check-in or check-out, and whether it
-    is new (False: they had it already). AttendanceRefused says why not."""
+    is new (False: they had it already). AttendanceRefused says why not. ``photo``: the learner's
+    face at a session that asks for a face check, compared after the check-in is recorded."""
     if actor.person is None:
         abort(404)
     try:
@@ -412,7 +417,10 @@ def scan_code(actor: Actor, code: str, position: Position, device: str) -> tuple
         kind = codes.verify(session, scanned)
     except codes.CodeRefused as e:
         raise AttendanceRefused(e.code) from None
-    return _record(actor, session, actor.person, kind, position, device_digest(device), via="code")
+    row, created = _record(actor, session, actor.person, kind, position, device_digest(device), via="code")
+    if created:
+        faces.check_in_photo(row, photo)
+    return row, created
 
 
 def scan_personal(actor: Actor, activity: Activity, session: ActivitySession, code: str, kind: str) -> tuple[Attendance, bool]:

@@ -17,6 +17,7 @@ from portal.activities.services import ActivityInvalid, AttendanceRefused, Posit
 from portal.categories import services as categories
 from portal.dictionaries.services import names
 from portal.extensions import db
+from portal.faces import services as faces
 from portal.models import Activity, ActivitySession
 from portal.models.activities import CHECK_IN, CHECK_OUT
 
@@ -89,7 +90,7 @@ class ActivityView(BaseView):
         return self.render_template(
             "portal/activities/form.html", title=_("Edit activity") if activity else _("New activity"), activity=activity,
             values=values, errors=errors, units=services.units_for(actor), categories=categories.enabled(),
-            levels=names("credit_levels"), actor=actor)
+            levels=names("credit_levels"), actor=actor, face_checks=faces.offered())
 
     @expose("/<int:activity_id>")
     @has_access
@@ -172,7 +173,8 @@ class CheckInView(BaseView):
                 raise AttendanceRefused("bad_code")
             if request.method == "POST":
                 position = Position.read(request.form.get("lat"), request.form.get("lon"), request.form.get("accuracy"))
-                outcome, created = services.scan_code(actor, code, position, device)
+                photo = request.files.get("photo")
+                outcome, created = services.scan_code(actor, code, position, device, photo.read() if photo else None)
             else:
                 codes.verify(session, codes.parse(code))
         except codes.CodeRefused as e:
@@ -181,7 +183,8 @@ class CheckInView(BaseView):
             error = e
         response = current_app.make_response(self.render_template(
             "portal/activities/check_in.html", title=_("Attendance"), course=session, outcome=outcome, created=created,
-            error=error, person=actor.person, local=services.local, start=services.local(session.starts_at) if session else None))
+            error=error, person=actor.person, local=services.local, start=services.local(session.starts_at) if session else None,
+            face_check=session is not None and session.face_check and faces.offered()))
         if not known:  # none yet, or one not signed by us: this browser gets its id now
             _set_device_cookie(response, device)
         return response

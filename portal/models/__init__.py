@@ -10,6 +10,7 @@ from portal.models.credit_forms import CreditForm
 from portal.models.credits import CreditRecord, CreditYear, CreditYearBucket, EvidenceFile
 from portal.models.dictionaries import DictionaryEntry
 from portal.models.exports import ExportJob
+from portal.models.faces import FaceEnrollment
 from portal.models.idempotency import IdempotencyKey
 from portal.models.notices import Notice
 from portal.models.people import Person, PersonHistory
@@ -22,7 +23,7 @@ from portal.models.units import Unit
 __all__ = [
     "AccountSession", "AccountState", "Activity", "ActivityAllowed", "ActivitySession", "Attendance",
     "AttendanceRefusal", "AuditEntry", "CaptchaChallenge", "Certificate", "CreditCategory", "CreditForm",
-    "CreditRecord", "CreditYear", "CreditYearBucket", "DictionaryEntry", "EvidenceFile", "ExportJob",
+    "CreditRecord", "CreditYear", "CreditYearBucket", "DictionaryEntry", "EvidenceFile", "ExportJob", "FaceEnrollment",
     "IdempotencyKey", "JudgedYear", "LoginThrottle", "Notice", "Person", "PersonHistory", "PersonalCodeKey", "RuleSet",
     "RuleSetVersion", "SmsCode", "Transfer", "Unit", "UnitYearTally", "VerifiableCredential",
 ]

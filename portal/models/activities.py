@@ -84,6 +84,9 @@ class ActivitySession(Model):
     lon: Mapped[float | None] = mapped_column(Float)
     radius_m: Mapped[int | None] = mapped_column(Integer)
     check_out: Mapped[bool] = mapped_column(Boolean, default=True)
+    # 人脸核验: the check-in takes a photo, compared with the learner's enrollment by the face plugin
+    # (plugins/faces/), which flags a mismatch; only while the plugin offers checks.
+    face_check: Mapped[bool] = mapped_column(Boolean, default=False)
     # Minutes around the start (check-in) and the end (check-out) in which scans are accepted.
     check_in_before: Mapped[int] = mapped_column(Integer, default=30)
     check_in_after: Mapped[int] = mapped_column(Integer, default=15)

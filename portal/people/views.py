@@ -8,6 +8,8 @@ from flask_babel import gettext as _
 
 from portal.accounts.actor import current_actor
 from portal.accounts.redirects import safe_next
+from portal.contracts import FACE_STORE
+from portal.faces import services as faces
 from portal.jsonapi import answer
 from portal.people import photos, recovery, services
 from portal.people.forms import CreatePersonForm, RecoveryForm, SelfServiceForm, StaffEditForm, YearCorrectionForm
@@ -98,6 +100,15 @@ class PeopleView(BaseView):
     def detail(self, person_id: int):
         actor = current_actor()
         return detail_page(self, actor, services.get(actor, person_id))
+
+    @expose("/<int:person_id>/face-reset", methods=["POST"])
+    @has_access
+    def face_reset(self, person_id: int):
+        """人脸建档 reset by the person's own unit admin (with the face plugin on), audited."""
+        if not faces.offered() or not current_app.extensions[FACE_STORE].reset(person_id):
+            abort(404)
+        flash(_("The face enrollment was reset: the person may enroll again."), "success")
+        return redirect(url_for("PeopleView.detail", person_id=person_id))
 
     @expose("/<int:person_id>/years", methods=["POST"])
     @has_access
@@ -240,6 +251,8 @@ def detail_page(view: BaseView, actor, person, revealed: dict[str, str] | None =
         correction=year_correction_form(actor, person) if actor.is_province_admin else None,
         # 代录: the admin may enter credits for anyone they see here but themselves.
         on_behalf=not actor.is_person(person.id),
+        face_enrolled=faces.offered() and actor.is_unit_admin and person.unit_id == actor.unit_id
+        and faces.enrolled(person.id),
     )
 
 
