@@ -36,6 +36,10 @@ PROJECT_ADMIN_GRANT = "project_admin_grant"
 PROJECT_ADMIN_REVOKE = "project_admin_revoke"
 ACTIVITY_SAVE = "activity_save"
 ACTIVITY_CLOSE = "activity_close"
+EVALUATION_FORM_EDIT = "evaluation_form_edit"
+EVALUATION_ATTACH = "evaluation_attach"
+EXAM_SAVE = "exam_save"
+QUESTIONS_SAVE = "questions_save"
 
 
 def write(action: str, target: User | None, actor: Actor | None, unit_id: int | None = None,

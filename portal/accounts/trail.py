@@ -32,6 +32,8 @@ ACTIONS = {
     audit.CREDENTIAL_KEY_ROTATE: _l("Credential signing key rotated"),
     audit.PROJECT_ADMIN_GRANT: _l("Project admin granted"), audit.PROJECT_ADMIN_REVOKE: _l("Project admin revoked"),
     audit.ACTIVITY_SAVE: _l("Activity saved"), audit.ACTIVITY_CLOSE: _l("Activity closed"),
+    audit.EVALUATION_FORM_EDIT: _l("Default evaluation form edited"), audit.EVALUATION_ATTACH: _l("Evaluation attached"),
+    audit.EXAM_SAVE: _l("Exam settings saved"), audit.QUESTIONS_SAVE: _l("Exam questions saved"),
     "grant": _l("Record granted by attendance"),
 }
 
@@ -116,7 +118,8 @@ def describe(entry: AuditEntry, unit_names: dict[int, str]) -> str:
     if entry.action == audit.REVIEW_BATCH:
         return str(_l("%(approved)d approved, %(skipped)d skipped", approved=after.get("approved", 0),
                       skipped=after.get("changed", 0) + after.get("decided", 0) + after.get("not_allowed", 0)))
-    if entry.action in (audit.ACTIVITY_SAVE, audit.ACTIVITY_CLOSE):
+    if entry.action in (audit.ACTIVITY_SAVE, audit.ACTIVITY_CLOSE, audit.EVALUATION_ATTACH, audit.EXAM_SAVE,
+                        audit.QUESTIONS_SAVE):
         text = f"{after.get('number', '')} {after.get('name', '')}".strip()
         return f"{text}；{_l('%(n)d records granted', n=after['granted'])}" if "granted" in after else text
     return ""
