@@ -28,6 +28,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         documents,
         errors,
         evaluations,
+        exams,
         exports,
         i18n,
         menu,
@@ -86,7 +87,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         # pages within a menu category (portal/menu.py orders the top of the menu).
         for feature in (exports, credits, people, review, units, categories, dictionaries, compliance, standards,
                         out_of_province, accounts, documents, certificates, credentials, credit_forms, notices, transfers,
-                        activities, evaluations, mobile):
+                        activities, evaluations, exams, mobile):
             feature.register(appbuilder)
         menu.arrange(appbuilder)
         registry.pm.hook.register_views(appbuilder=appbuilder)
