@@ -12,7 +12,8 @@ only) a batch of 100 certificates beside WeasyPrint rendering the same HTML alon
 staff import of 5,000 rows is in bench/imports.py. Issue 19's are in bench/credentials.py: signing a
 certificate's Open Badges 3.0 credential and verifying one, each beside PyJWT alone
 (`python -m bench.credentials` runs only those, on a small province). Issue 10's check-in throughput
-and the projector's code endpoint are in bench/attendance.py (``python -m bench.attendance`` runs them alone).
+and the projector's code endpoint are in bench/attendance.py (``python -m bench.attendance`` runs them alone);
+issue 11's exam autosaves are in bench/exams.py (``python -m bench.exams``).
 PORTAL_BENCH_PEOPLE, PORTAL_BENCH_UNITS and PORTAL_BENCH_CREDIT_UNITS (units whose learners
 have 200 credit records each, 40 a year over five years) change the scale (for a quick try)."""
 from __future__ import annotations
@@ -31,7 +32,7 @@ from urllib.parse import quote
 
 from sqlalchemy import Engine, Select, select
 
-from bench import attendance, bare, certificates, compliance, credentials, imports, served
+from bench import attendance, bare, certificates, compliance, credentials, exams, imports, served
 from bench.app import login, make_app
 from bench.data import PASSWORD, PROVINCE_ADMIN_USERNAME, SEARCH_CHARACTER, Province, add_credit_records, populate
 from portal.compliance import summaries
@@ -316,6 +317,7 @@ def main() -> None:
     print(table(rows))
     print()
     attendance.main()  # issue 10: check-ins under gunicorn, on a small database of its own
+    exams.main()  # issue 11: exam autosaves under gunicorn, on a small database of its own
     log(f"total {time.perf_counter() - started:.0f} s")
 
 

@@ -86,6 +86,9 @@ def test_a_required_evaluation_holds_the_credit_until_it_is_given_and_grants_it_
     _attach(world, activity, required=True)
     world.attend(learner, activity, 0)
     assert _records(app) == 0
+    client = app.test_client()
+    login(client, world.admin.username, world.admin.password)
+    assert "尚未完成：项目评价" in client.get(f"/activities/{activity['id']}").get_data(as_text=True)  # the roster says why
     closed = world.caller(world.admin).post(f"/api/v1/activities/{activity['id']}/close").json
     assert closed["granted"] == []
     assert world.caller(learner).post(f"/api/v1/activities/{activity['id']}/evaluation", json=ANSWERS).status_code == 201

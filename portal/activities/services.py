@@ -541,23 +541,32 @@ def granted_records(activity: Activity) -> dict[int, CreditRecord]:
     return {r.person_id: r for r in db.session.scalars(select(CreditRecord).where(CreditRecord.activity_id == activity.id))}
 
 
-# Other features' conditions on an activity's credit, in app.extensions: name → met(activity, person_ids).
+# Other features' conditions on an activity's credit, in app.extensions: name → (label, met(activity, person_ids)).
 CONDITIONS = "portal_credit_conditions"
 
 
-def add_condition(app, name: str, met) -> None:
-    """A condition beside attendance on the activity's credit (its evaluation, its exam):
-    ``met(activity, person_ids)`` returns the ids among ``person_ids`` that meet it, all of them
-    when the activity does not ask for it. The feature calls :func:`grant_if_due` when a person
-    comes to meet it."""
-    app.extensions.setdefault(CONDITIONS, {})[name] = met
+def add_condition(app, name: str, label: str, met) -> None:
+    """A condition beside attendance on the activity's credit (its evaluation, its exam), named
+    ``label`` on the roster: ``met(activity, person_ids)`` returns the ids among ``person_ids`` that
+    meet it, all of them when the activity does not ask for it. The feature calls
+    :func:`grant_if_due` when a person comes to meet it."""
+    app.extensions.setdefault(CONDITIONS, {})[name] = (label, met)
 
 
 def _meeting_conditions(activity: Activity, person_ids: Iterable[int]) -> set[int]:
     ids = set(person_ids)
-    for met in current_app.extensions.get(CONDITIONS, {}).values():
+    for _label, met in current_app.extensions.get(CONDITIONS, {}).values():
         ids &= set(met(activity, ids)) if ids else set()
     return ids
+
+
+def unmet_conditions(activity: Activity, person_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Person id → the labels of the conditions beside attendance they do not meet yet."""
+    ids, found = set(person_ids), {}
+    for label, met in current_app.extensions.get(CONDITIONS, {}).values():
+        for person_id in ids - set(met(activity, ids)):
+            found.setdefault(person_id, []).append(str(label))
+    return found
 
 
 def grant_if_due(actor: Actor, activity: Activity, person: Person) -> CreditRecord | None:

@@ -32,5 +32,5 @@ def register(appbuilder: AppBuilder) -> None:
                         icon="fa-list-ol", **CONFIGURATION)
     appbuilder.add_view_no_menu(EvaluateView)
     appbuilder.add_api(EvaluationApi)
-    activities.add_condition(current_app, "evaluation", services.evaluated)
+    activities.add_condition(current_app, "evaluation", _l("project evaluation"), services.evaluated)
     record_links.add(current_app, "evaluation", _l("Project evaluation"), _links)

@@ -29,5 +29,5 @@ def register(appbuilder: AppBuilder) -> None:
     appbuilder.add_view_no_menu(ExamAdminView)
     appbuilder.add_api(ExamApi)
     appbuilder.add_api(ExamAdminApi)
-    activities.add_condition(current_app, "exam", services.passed)
+    activities.add_condition(current_app, "exam", _l("a pass of the online exam"), services.passed)
     record_links.add(current_app, "exam", _l("Online exam"), _links)
