@@ -254,3 +254,15 @@ def test_the_exam_page_carries_the_learners_name_and_masked_id_and_counts_leavin
     other = world.learner("李医生")
     assert world.caller(other).get(f"/api/v1/exam-attempts/{attempt_id}").status_code == 404
     assert world.caller(other).put(f"/api/v1/exam-attempts/{attempt_id}/answers/1", json={"option_ids": []}).status_code == 404
+
+
+def test_closing_the_activity_hands_in_an_attempt_whose_time_is_up_and_grants_its_pass(app, world):
+    activity, learner = ready(world, required=True, time_limit_s=300)
+    attempt = start(world, learner, activity).json
+    answer_all(world, learner, attempt, app)
+    world.clock.move(301)
+    closed = world.caller(world.admin).post(f"/api/v1/activities/{activity['id']}/close").json
+    assert len(closed["granted"]) == 1
+    with app.app_context():
+        stored = db.session.get(ExamAttempt, attempt["attempt_id"])
+        assert stored.state == "finished" and stored.passed is True and stored.finished_at == stored.deadline

@@ -317,34 +317,50 @@ def current(actor: Actor, attempt_id: int) -> tuple[ExamAttempt, Exam]:
     return attempt, exam
 
 
-def save_answer(actor: Actor, attempt_id: int, slot: int, option_ids: Any) -> AttemptSlot:
-    """The answer to one slot, as given: one UPDATE, so repeats and parallel saves leave one answer."""
-    attempt, exam = current(actor, attempt_id)
-    if attempt.state != IN_PROGRESS:
-        raise ExamRefused("deadline_passed" if attempt.finished_at and attempt.finished_at >= attempt.deadline
-                          else "attempt_finished")
-    found = next((s for s in attempt.slots if s.slot == slot), None) or abort(404)
-    chosen = _chosen(found, option_ids)
+@dataclass(frozen=True)
+class Saved:
+    slot: int
+    answer: list[int]
+    saved_at: dt.datetime
+
+
+def save_answer(actor: Actor, attempt_id: int, slot: int, option_ids: Any) -> Saved:
+    """The answer to one slot, as given: one UPDATE, so repeats and parallel saves leave one answer.
+    The autosave every exam page sends: one read (the slot with its attempt and question type) and one write."""
+    person = actor.person
+    found = db.session.execute(
+        select(AttemptSlot.option_order, ExamAttempt.state, ExamAttempt.deadline, Question.kind)
+        .join(ExamAttempt, ExamAttempt.id == AttemptSlot.attempt_id)
+        .join(QuestionVersion, QuestionVersion.id == AttemptSlot.version_id)
+        .join(Question, Question.id == QuestionVersion.question_id)
+        .where(AttemptSlot.attempt_id == attempt_id, AttemptSlot.slot == slot,
+               ExamAttempt.person_id == (person.id if person else -1))).first()
+    if found is None:
+        abort(404)
     now = codes.utc_now()
+    if found.state != IN_PROGRESS or now > found.deadline:
+        attempt, _exam = current(actor, attempt_id)  # closes it when its time is up
+        raise ExamRefused("attempt_finished" if attempt.finished_at and attempt.finished_at < attempt.deadline
+                          else "deadline_passed")
+    chosen = _chosen(found.option_order, found.kind, option_ids)
     saved = db.session.execute(
-        update(AttemptSlot).where(AttemptSlot.attempt_id == attempt.id, AttemptSlot.slot == slot,
-                                  exists().where(ExamAttempt.id == attempt.id, ExamAttempt.state == IN_PROGRESS,
+        update(AttemptSlot).where(AttemptSlot.attempt_id == attempt_id, AttemptSlot.slot == slot,
+                                  exists().where(ExamAttempt.id == attempt_id, ExamAttempt.state == IN_PROGRESS,
                                                  ExamAttempt.deadline >= now))
         .values(answer=chosen, saved_at=now).execution_options(synchronize_session=False))
     db.session.commit()
     if saved.rowcount != 1:  # handed in or timed out between the read and the write
         raise ExamRefused("deadline_passed")
-    db.session.refresh(found)
-    return found
+    return Saved(slot, chosen, now)
 
 
-def _chosen(slot: AttemptSlot, option_ids: Any) -> list[int]:
+def _chosen(option_order: list[int], kind: str, option_ids: Any) -> list[int]:
     if not isinstance(option_ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in option_ids):
         raise ExamInvalid({"option_ids": [_("Give the chosen options' ids.")]})
     chosen = sorted(set(option_ids))
-    if any(i not in slot.option_order for i in chosen):
+    if any(i not in option_order for i in chosen):
         raise ExamInvalid({"option_ids": [_("Choose among the question's options.")]})
-    if slot.version.question.kind != MULTIPLE and len(chosen) > 1:
+    if kind != MULTIPLE and len(chosen) > 1:
         raise ExamInvalid({"option_ids": [_("Choose one option.")]})
     return chosen
 
@@ -394,26 +410,37 @@ def _grant_if_passed(actor: Actor, attempt: ExamAttempt, exam: Exam) -> None:
         activities.grant_if_due(actor, activity, db.session.get(Person, attempt.person_id))
 
 
-def close_overdue(actor: Actor, activity: Activity) -> int:
-    """Every attempt of the activity whose time is up, handed in with what was saved."""
-    exam = exam_of(activity)
-    if exam is None:
-        return 0
+def _finish_overdue(activity: Activity, exam: Exam) -> list[ExamAttempt]:
+    """Hand in every attempt of the activity whose time is up, with what was saved (not committed)."""
     now = codes.utc_now()
     overdue = db.session.scalars(select(ExamAttempt).where(ExamAttempt.activity_id == activity.id,
                                                            ExamAttempt.state == IN_PROGRESS, ExamAttempt.deadline < now)
                                  .options(selectinload(ExamAttempt.slots))).all()
     for attempt in overdue:
-        _close_if_overdue(actor, attempt, exam, now)
-    return len(overdue)
+        _finish(attempt, exam, attempt.deadline)
+    return list(overdue)
+
+
+def close_overdue(actor: Actor, activity: Activity) -> int:
+    """Every attempt of the activity whose time is up, handed in; a pass the credit waited for grants it."""
+    exam = exam_of(activity)
+    if exam is None:
+        return 0
+    closed = _finish_overdue(activity, exam)
+    db.session.commit()
+    for attempt in closed:
+        _grant_if_passed(actor, attempt, exam)
+    return len(closed)
 
 
 def passed(activity: Activity, person_ids: Iterable[int]) -> set[int]:
-    """The activities' credit condition: everyone, unless the activity requires a pass."""
+    """The activities' credit condition: everyone, unless the activity requires a pass (an attempt
+    whose time is up counts with what was saved)."""
     ids = set(person_ids)
     exam = exam_of(activity)
     if exam is None or not exam.required:
         return ids
+    _finish_overdue(activity, exam)
     done = db.session.scalars(select(ExamAttempt.person_id).where(ExamAttempt.activity_id == activity.id,
                                                                   ExamAttempt.passed.is_(True)))
     return ids & set(done)
