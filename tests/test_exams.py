@@ -266,3 +266,21 @@ def test_closing_the_activity_hands_in_an_attempt_whose_time_is_up_and_grants_it
     with app.app_context():
         stored = db.session.get(ExamAttempt, attempt["attempt_id"])
         assert stored.state == "finished" and stored.passed is True and stored.finished_at == stored.deadline
+
+
+def test_the_organisers_pages_show_the_bank_and_results_in_chinese_and_only_for_their_activities(app, world, users):
+    activity, learner = ready(world)
+    attempt = start(world, learner, activity).json
+    answer_all(world, learner, attempt, app)
+    world.caller(learner).post(f"/api/v1/exam-attempts/{attempt['attempt_id']}/submit")
+    client = app.test_client()
+    login(client, world.admin.username, world.admin.password)
+    manage = client.get(f"/exams/activity/{activity['id']}").get_data(as_text=True)
+    assert "题库（26）" in manage and "单选题0" in manage
+    results = client.get(f"/exams/activity/{activity['id']}/results").get_data(as_text=True)
+    assert "张医生" in results and "离开页面次数" in results and "100%" in results and learner.id_number not in results
+    stranger = app.test_client()
+    other = users.person(world.other_unit, role="unit_admin", name="外院管理")
+    login(stranger, other.username, other.password)
+    assert stranger.get(f"/exams/activity/{activity['id']}/results").status_code == 404
+    assert world.caller(other).put(f"/api/v1/activities/{activity['id']}/exam", json={}).status_code == 404
