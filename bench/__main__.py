@@ -17,7 +17,8 @@ and the projector's code endpoint are in bench/attendance.py (``python -m bench.
 Issue 17's cost of server-side sessions (in the database and in Redis) on the learner's list, beside a
 signed-cookie session, is in bench/sessions.py. PORTAL_BENCH_CASES runs only the groups it lists
 (comma-separated: people, credits, served, compliance, certificates, import, sessions, areas);
-Issue 11's face descriptor per photo and its peak memory are in bench/faces.py (``python -m bench.faces``).
+Issue 11's exam autosaves are in bench/exams.py (``python -m bench.exams``), its face descriptor per photo
+and its peak memory in bench/faces.py (``python -m bench.faces``).
 PORTAL_BENCH_PEOPLE, PORTAL_BENCH_UNITS and PORTAL_BENCH_CREDIT_UNITS (units whose learners
 have 200 credit records each, 40 a year over five years) change the scale (for a quick try)."""
 from __future__ import annotations
@@ -36,7 +37,7 @@ from urllib.parse import quote
 
 from sqlalchemy import Engine, Select, select
 
-from bench import areas, attendance, bare, certificates, compliance, credentials, faces, imports, served, sessions
+from bench import areas, attendance, bare, certificates, compliance, credentials, exams, faces, imports, served, sessions
 from bench.app import login, make_app
 from bench.data import PASSWORD, PROVINCE_ADMIN_USERNAME, SEARCH_CHARACTER, Province, add_credit_records, populate
 from portal.compliance import summaries
@@ -378,6 +379,8 @@ def main() -> None:
     print(table(rows))
     print()
     attendance.main()  # issue 10: check-ins under gunicorn, on a small database of its own
+    print()
+    exams.main()  # issue 11: exam autosaves under gunicorn, on a small database of its own
     print()
     faces.main()  # issue 11: the face model's cost per photo and its memory, in a process of its own
     log(f"total {time.perf_counter() - started:.0f} s")

@@ -27,6 +27,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         dictionaries,
         documents,
         errors,
+        evaluations,
+        exams,
         exports,
         faces,
         i18n,
@@ -88,7 +90,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         # pages within a menu category (portal/menu.py orders the top of the menu).
         for feature in (exports, credits, people, review, units, categories, dictionaries, compliance, standards,
                         out_of_province, accounts, documents, certificates, credentials, credit_forms, notices, transfers,
-                        activities, mobile, faces):
+                        activities, evaluations, exams, mobile, faces):
             feature.register(appbuilder)
         menu.arrange(appbuilder)
         registry.pm.hook.register_views(appbuilder=appbuilder)

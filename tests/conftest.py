@@ -62,9 +62,10 @@ def faces_app(app, database_url, tmp_root):
 
 DATA_TABLES = ("unit_year_tally", "judged_year", "audit_entry", "notice", "transfer", "evidence_file",
                "credit_year_bucket", "credit_year", "verifiable_credential", "certificate", "credit_form",
-               "credit_record", "attendance", "attendance_refusal", "activity_allowed", "activity_session",
-               "activity", "personal_code_key", "face_enrollment",
-               "person_history", "sms_code", "person", "account_state",
+               "credit_record", "exam_attempt_slot", "exam_attempt", "exam_question_version", "exam_question",
+               "exam", "evaluation_answer", "activity_evaluated", "activity_evaluation", "evaluation_form",
+               "attendance", "attendance_refusal", "activity_allowed", "activity_session", "activity",
+               "personal_code_key", "face_enrollment", "person_history", "sms_code", "person", "account_state",
                "account_session", "captcha_challenge", "login_throttle", "export_job", "idempotency_key",
                "ab_user_role", "ab_user", "unit")
 

@@ -48,6 +48,9 @@ class Caller:
     def patch(self, url, **kw):
         return self.client.patch(url, headers=self.headers, **kw)
 
+    def put(self, url, **kw):
+        return self.client.put(url, headers=self.headers, **kw)
+
     def upload(self, record_id, data: bytes, name: str):
         return self.post(f"/api/v1/credits/{record_id}/evidence", data={"file": (io.BytesIO(data), name)},
                          content_type="multipart/form-data")

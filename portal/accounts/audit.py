@@ -45,6 +45,10 @@ YEAR_REJUDGE = "year_rejudge"
 FACE_ENROLL = "face_enroll"
 FACE_WITHDRAW = "face_withdraw"
 FACE_RESET = "face_reset"
+EVALUATION_FORM_EDIT = "evaluation_form_edit"
+EVALUATION_ATTACH = "evaluation_attach"
+EXAM_SAVE = "exam_save"
+QUESTIONS_SAVE = "questions_save"
 
 
 def write(action: str, target: User | None, actor: Actor | None, unit_id: int | None = None,

@@ -31,6 +31,9 @@ def _keys(*names: str) -> list[list[str]]:
 # The learner's attendance pages in the menu (考勤: 考勤登记, 考勤记录查询, 我的二维码).
 _ATTENDANCE_MENU = ("AttendanceMenu", "AttendanceUpcoming", "AttendanceRecords", "MyCode")
 
+# A learner's side of an activity beside attendance: 项目评价 and 在线考试.
+_LEARNER_ACTIVITY = ("Evaluate", "EvaluationApi", "Exam", "ExamApi")
+
 # What every signed-in person may use: their own account, the dictionaries and categories
 # that forms need, and exports (each table shows only what its reader may see).
 _OWN_ACCOUNT = _keys("Profile", "Password", "MeApi", "Settings", "DictionaryApi", "CreditCategoryApi", "CreditEntry",
@@ -38,9 +41,9 @@ _OWN_ACCOUNT = _keys("Profile", "Password", "MeApi", "Settings", "DictionaryApi"
                      "ComplianceApi", "StandardsBrowse", "CertificateFiles",
                      "CertificateApi", "CreditForms", "CreditFormApi", "VerificationTable", "Notices",
                      "NoticeApi", "Mobile", "Attendance", "AttendanceApi", "Face",  # Face: plugins/faces/, when on
-                     *_ATTENDANCE_MENU) + [["^RuleSetApi$", "^can_get$"]]
+                     *_LEARNER_ACTIVITY, *_ATTENDANCE_MENU) + [["^RuleSetApi$", "^can_get$"]]
 # Organising CME activities: the pages and the API (each scoped to the actor's unit).
-_ORGANISER = _keys("Activities", "ActivityApi")
+_ORGANISER = _keys("Activities", "ActivityApi", "Evaluations", "ExamAdmin")
 
 # Menu entries of pages about one's own records, profile and notices: the provincial admin is no
 # person, so their menu leaves them out.
@@ -59,7 +62,8 @@ ROLES = {
     # permission); self-entry adds their menu.
     SELF_ENTRY: [["^(CreditManagement|CreditEntryFree|CreditEntryWizard|MyCredits)$", "menu_access"]],
     # They attend activities (their only way to credits) and check in like everyone.
-    OUT_OF_PROVINCE: _keys("OutOfProvince", "CertificateFiles", "Mobile", "Attendance", "AttendanceApi", *_ATTENDANCE_MENU),
+    OUT_OF_PROVINCE: _keys("OutOfProvince", "CertificateFiles", "Mobile", "Attendance", "AttendanceApi", *_LEARNER_ACTIVITY,
+                           *_ATTENDANCE_MENU),
     PROJECT_ADMIN: _ORGANISER,
     PUBLIC: [],
 }

@@ -34,6 +34,8 @@ ACTIONS = {
     audit.ACTIVITY_SAVE: _l("Activity saved"), audit.ACTIVITY_CLOSE: _l("Activity closed"),
     audit.FACE_ENROLL: _l("Face enrolled"), audit.FACE_WITHDRAW: _l("Face enrollment withdrawn"),
     audit.FACE_RESET: _l("Face enrollment reset"),
+    audit.EVALUATION_FORM_EDIT: _l("Default evaluation form edited"), audit.EVALUATION_ATTACH: _l("Evaluation attached"),
+    audit.EXAM_SAVE: _l("Exam settings saved"), audit.QUESTIONS_SAVE: _l("Exam questions saved"),
     "grant": _l("Record granted by attendance"),
     audit.PERSONAL_DATA_REVEAL: _l("Personal data revealed"),
     audit.RULE_SET_CHANGE: _l("Compliance standard changed"), audit.YEAR_REJUDGE: _l("Year re-judged"),
@@ -122,7 +124,8 @@ def describe(entry: AuditEntry, unit_names: dict[int, str]) -> str:
     if entry.action == audit.REVIEW_BATCH:
         return str(_l("%(approved)d approved, %(skipped)d skipped", approved=after.get("approved", 0),
                       skipped=after.get("changed", 0) + after.get("decided", 0) + after.get("not_allowed", 0)))
-    if entry.action in (audit.ACTIVITY_SAVE, audit.ACTIVITY_CLOSE):
+    if entry.action in (audit.ACTIVITY_SAVE, audit.ACTIVITY_CLOSE, audit.EVALUATION_ATTACH, audit.EXAM_SAVE,
+                        audit.QUESTIONS_SAVE):
         text = f"{after.get('number', '')} {after.get('name', '')}".strip()
         return f"{text}；{_l('%(n)d records granted', n=after['granted'])}" if "granted" in after else text
     if entry.action == audit.PERSONAL_DATA_REVEAL:

@@ -57,21 +57,25 @@ def lines(activity: Activity) -> list[Line]:
         by_person.setdefault(refusal.person_id, Line(refusal.person)).refusals.append(refusal)
     attended = services.attended(activity, list(by_person))
     records = services.granted_records(activity)
+    waiting = services.unmet_conditions(activity, [p for p in by_person if p not in records])
     for person_id, line in by_person.items():
         line.attended = len(attended.get(person_id, []))
         line.record = records.get(person_id)
         if line.record is None:
-            line.why = _why(activity, line)
+            line.why = _why(activity, line, waiting.get(person_id, []))
     return sorted(by_person.values(), key=lambda line: (line.person.name, line.person.id))
 
 
-def _why(activity: Activity, line: Line) -> str:
-    """Why the person has no record (yet): the sessions short, and which check-outs are missing."""
+def _why(activity: Activity, line: Line, waiting: list[str]) -> str:
+    """Why the person has no record (yet): the sessions short, which check-outs are missing, and
+    the other conditions (evaluation, exam) not met."""
     missing_out = [s.title for s in activity.sessions
                    if s.check_out and (s.id, CHECK_IN) in line.scans and (s.id, CHECK_OUT) not in line.scans]
     text = _("%(n)d of %(required)d required sessions attended", n=line.attended, required=activity.required_sessions)
     if missing_out:
         text += _("; no check-out: %(sessions)s", sessions="、".join(missing_out))
+    if waiting:
+        text += _("; not yet: %(conditions)s", conditions="、".join(waiting))
     return text
 
 

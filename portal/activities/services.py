@@ -550,9 +550,47 @@ def granted_records(activity: Activity) -> dict[int, CreditRecord]:
     return {r.person_id: r for r in db.session.scalars(select(CreditRecord).where(CreditRecord.activity_id == activity.id))}
 
 
+# Other features' conditions on an activity's credit, in app.extensions: name → (label, met(activity, person_ids)).
+CONDITIONS = "portal_credit_conditions"
+
+
+def add_condition(app, name: str, label: str, met) -> None:
+    """A condition beside attendance on the activity's credit (its evaluation, its exam), named
+    ``label`` on the roster: ``met(activity, person_ids)`` returns the ids among ``person_ids`` that
+    meet it, all of them when the activity does not ask for it. The feature calls
+    :func:`grant_if_due` when a person comes to meet it."""
+    app.extensions.setdefault(CONDITIONS, {})[name] = (label, met)
+
+
+def _meeting_conditions(activity: Activity, person_ids: Iterable[int]) -> set[int]:
+    ids = set(person_ids)
+    for _label, met in current_app.extensions.get(CONDITIONS, {}).values():
+        ids &= set(met(activity, ids)) if ids else set()
+    return ids
+
+
+def unmet_conditions(activity: Activity, person_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Person id → the labels of the conditions beside attendance they do not meet yet."""
+    ids, found = set(person_ids), {}
+    for label, met in current_app.extensions.get(CONDITIONS, {}).values():
+        for person_id in ids - set(met(activity, ids)):
+            found.setdefault(person_id, []).append(str(label))
+    return found
+
+
+def grant_if_due(actor: Actor, activity: Activity, person: Person) -> CreditRecord | None:
+    """After a condition was met: the record when the person now meets every one, committed and announced."""
+    granted = _grant_if_due(actor, activity, person)
+    db.session.commit()
+    _announce(actor, granted)
+    return granted
+
+
 def _grant_if_due(actor: Actor, activity: Activity, person: Person) -> CreditRecord | None:
     sessions = attended(activity, [person.id]).get(person.id, [])
     if not activity.sessions or len(sessions) < activity.required_sessions:
+        return None
+    if person.id not in _meeting_conditions(activity, [person.id]):
         return None
     return _grant(actor, activity, person, max(s.starts_at for s in sessions))
 
@@ -601,8 +639,11 @@ def close(actor: Actor, activity: Activity) -> list[CreditRecord]:
     activity.state, activity.closed_at = "closed", codes.utc_now()
     done = granted_records(activity)
     granted = []
-    for person_id, sessions in attended(activity).items():
-        if person_id in done or not sessions or len(sessions) < activity.required_sessions:
+    due = {person_id: sessions for person_id, sessions in attended(activity).items()
+           if person_id not in done and sessions and len(sessions) >= activity.required_sessions}
+    meeting = _meeting_conditions(activity, due)
+    for person_id, sessions in due.items():
+        if person_id not in meeting:
             continue
         record = _grant(actor, activity, db.session.get(Person, person_id), max(s.starts_at for s in sessions))
         if record is not None:

@@ -12,7 +12,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.actor import current_actor
-from portal.activities import codes, forms, roster, services
+from portal.activities import codes, forms, record_links, roster, services
 from portal.activities.services import ActivityInvalid, AttendanceRefused, Position
 from portal.categories import services as categories
 from portal.dictionaries.services import names
@@ -211,7 +211,8 @@ class AttendanceView(BaseView):
         person = current_actor().person
         rows = services.my_attendance(person) if person else []
         return self.render_template("portal/activities/records.html", title=_("Attendance records"), rows=rows,
-                                    local=services.local, CHECK_IN=CHECK_IN, flag_label=roster.flag_label)
+                                    local=services.local, CHECK_IN=CHECK_IN, flag_label=roster.flag_label,
+                                    columns=record_links.columns(person, [r.session.activity_id for r in rows]))
 
     @expose("/my-code")
     @has_access

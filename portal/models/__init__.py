@@ -9,6 +9,8 @@ from portal.models.credentials import VerifiableCredential
 from portal.models.credit_forms import CreditForm
 from portal.models.credits import CreditRecord, CreditYear, CreditYearBucket, EvidenceFile
 from portal.models.dictionaries import DictionaryEntry
+from portal.models.evaluations import ActivityEvaluated, ActivityEvaluation, EvaluationAnswer, EvaluationForm
+from portal.models.exams import AttemptSlot, Exam, ExamAttempt, Question, QuestionVersion
 from portal.models.exports import ExportJob
 from portal.models.faces import FaceEnrollment
 from portal.models.idempotency import IdempotencyKey
@@ -21,7 +23,9 @@ from portal.models.transfers import Transfer
 from portal.models.units import Unit
 
 __all__ = [
-    "AccountSession", "AccountState", "Activity", "ActivityAllowed", "ActivitySession", "Attendance",
+    "AccountSession", "AccountState", "Activity", "ActivityAllowed", "ActivityEvaluated", "ActivityEvaluation",
+    "ActivitySession", "AttemptSlot", "Attendance", "EvaluationAnswer", "EvaluationForm", "Exam", "ExamAttempt",
+    "Question", "QuestionVersion",
     "AttendanceRefusal", "AuditEntry", "CaptchaChallenge", "Certificate", "CreditCategory", "CreditForm",
     "CreditRecord", "CreditYear", "CreditYearBucket", "DictionaryEntry", "EvidenceFile", "ExportJob", "FaceEnrollment",
     "IdempotencyKey", "JudgedYear", "LoginThrottle", "Notice", "Person", "PersonHistory", "PersonalCodeKey", "RuleSet",
