@@ -127,6 +127,17 @@ def test_a_learner_issues_and_downloads_their_certificate_from_the_app(app, two)
     assert nothing.location.endswith("/m/certificates")
 
 
+def test_a_wrong_code_in_the_app_is_audited_against_its_account(app, two):
+    client = app.test_client()
+    ask_code(client, PHONE)
+    code = code_in(outbox(app)[-1])
+    sign_in_by_code(client, PHONE, f"{(int(code) + 1) % 10 ** 6:06d}")
+    with app.app_context():
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "sign_in_failed"))
+        assert entry.target_user_id == db.session.get(Person, two["me"].id).user_id
+        assert entry.after == {"reason": "sms_code"}
+
+
 def test_the_learner_edits_only_what_a_learner_may(app, two):
     client = app.test_client()
     sign_in_by_password(client, two["me"].username)

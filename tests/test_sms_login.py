@@ -20,7 +20,7 @@ from portal.contracts import SMS_SENDER as SENDER
 from portal.contracts import SmsNotice
 from portal.credits import services as credits
 from portal.extensions import db
-from portal.models import CreditRecord, EvidenceFile, Person, SmsCode
+from portal.models import AuditEntry, CreditRecord, EvidenceFile, Person, SmsCode
 from portal.models.sealed import id_hash
 from portal.people import sms_codes
 from portal.review import services as review
@@ -146,6 +146,19 @@ def test_five_tries_a_code(app, world, clock):
     assert check(app, code) is None  # dead after five wrong tries
     with app.app_context():
         assert db.session.scalar(select(SmsCode.attempts).order_by(SmsCode.id.desc()).limit(1)) == 5
+
+
+def test_a_wrong_code_is_in_the_audit_trail_against_the_account_it_was_for(app, world, clock):
+    """An attacker guessing a learner's code leaves a trace the admins can search: a failed
+    sign-in on that account, with neither the code nor the phone in it."""
+    request(app)
+    code = last_code(app, VISITOR_PHONE)
+    assert check(app, wrong(code)) is None
+    with app.app_context():
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "sign_in_failed"))
+        person = db.session.get(Person, world["visitor"].id)
+        assert entry.target_user_id == person.user_id and entry.after == {"reason": "sms_code"}
+        assert code not in json.dumps(entry.after) and VISITOR_PHONE not in json.dumps(entry.after)
 
 
 def test_another_code_after_sixty_seconds_and_only_the_latest_works(app, world, clock):

@@ -93,7 +93,7 @@ ROLE_LABELS = {PROVINCE_ADMIN: _l("Provincial admin"), UNIT_ADMIN: _l("Unit admi
                SELF_ENTRY: _l("Credit self-entry"), OUT_OF_PROVINCE: _l("Out-of-province"),
                PROJECT_ADMIN: _l("Project admin")}
 FAILURES = {"password": _l("wrong password"), "slowed": _l("slowed after failures"), "sms_only": _l("signs in by SMS"),
-            "inactive": _l("account deactivated"), "unknown": _l("no such account")}
+            "inactive": _l("account deactivated"), "unknown": _l("no such account"), "sms_code": _l("wrong SMS code")}
 CHANGES = {"add": _l("added"), "edit": _l("edited"), "delete": _l("deleted")}
 REVEALED = {"id_number": _l("ID number"), "mobile": _l("Mobile"), "phone": _l("Telephone")}
 RULE_SET_CHANGES = {**CHANGES, "enable": _l("enabled"), "disable": _l("disabled")}

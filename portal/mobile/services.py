@@ -43,10 +43,12 @@ def signed_in_user(phone: str, code: str) -> User | None:
     phone = sms_codes.mobile(phone)
     person = _owner(phone)
     if person is None:
+        sms_codes.sign_in_failed(None)
         return None
     found = sms_codes.attempt(PURPOSE, person.id_number, phone, code)
     if found is None or found.person_id != person.id or not sms_codes.use(found):
         db.session.rollback()
+        sms_codes.sign_in_failed(person)
         return None
     db.session.commit()
     return person.user

@@ -64,6 +64,8 @@ class OutOfProvinceSignIn(LoginServices):
         # Of two checks of the same code at once, only the one that uses it up signs in.
         if found is None or not sms_codes.use(found):
             db.session.rollback()
+            learner = self._find_learner(id_number, phone)
+            sms_codes.sign_in_failed(db.session.get(Person, learner.id) if learner else None)
             return None
         db.session.commit()
         return self.learner(found.person_id)

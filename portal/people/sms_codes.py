@@ -21,9 +21,10 @@ from flask import current_app, request
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
+from portal.accounts import audit
 from portal.contracts import SMS_SENDER, SmsNotice
 from portal.extensions import db
-from portal.models import SmsCode
+from portal.models import Person, SmsCode
 from portal.models.clock import now
 from portal.people import sms_limits
 from portal.people.masking import mask_phone
@@ -107,6 +108,14 @@ def attempt(purpose: str, number: str, phone: str, code: str) -> Attempt | None:
     if tried.rowcount != 1 or latest.person_id is None or not right:
         return None
     return Attempt(latest.id, latest.person_id)
+
+
+def sign_in_failed(person: Person | None) -> None:
+    """Audit a refused SMS sign-in (a wrong, spent or expired code) against the account it was
+    for, when one is known; in a transaction of its own, so the caller's rollback keeps it."""
+    audit.write(audit.SIGN_IN_FAILED, person.user if person else None, None, person.unit_id if person else None,
+                after={"reason": "sms_code"})
+    db.session.commit()
 
 
 def use(found: Attempt) -> bool:
