@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import statistics
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -29,7 +27,7 @@ from portal.activities import codes
 from portal.extensions import db
 from portal.models import ActivitySession, CreditCategory
 from portal.setup import prepare_database
-from tests.helpers import PASSWORD, TestUsers, api_token, scratch_database
+from tests.helpers import PASSWORD, TestUsers, api_token
 
 LEARNERS = 300
 SESSIONS = 40        # 12,000 distinct check-ins: more than the rounds ask for
@@ -109,52 +107,6 @@ class CheckIns:
             "Authorization": f"Bearer {self.setup.tokens[learner]}", "Content-Type": "application/json"})
 
 
-def load(make_request, expected: int) -> tuple[float, float]:
-    """Requests a second and the 95th percentile latency (ms) with CLIENTS threads for ROUND_SECONDS."""
-    latencies: list[list[float]] = [[] for _ in range(served.CLIENTS)]
-    stop = time.monotonic() + served.ROUND_SECONDS
-
-    def client(i: int) -> None:
-        while time.monotonic() < stop:
-            request = make_request()
-            started = time.perf_counter()
-            with urllib.request.urlopen(request, timeout=30) as response:
-                response.read()
-                assert response.status == expected, response.status
-            latencies[i].append((time.perf_counter() - started) * 1000)
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(served.CLIENTS)]
-    started = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    found = sorted(x for one in latencies for x in one)
-    return len(found) / (time.monotonic() - started), found[int(len(found) * 0.95)]
-
-
-def served_check_ins(database_url: str, instance: Path, setup: Setup) -> tuple[tuple[float, float], tuple[float, float]]:
-    """(check-ins/s, p95 ms) and (login pages/s, p95 ms), medians of ROUNDS taking turns."""
-    saved = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, served.CLIENT_CORE)
-    try:
-        with served.gunicorn(database_url, instance) as base:
-            check_ins = CheckIns(setup, base)
-            login = lambda: urllib.request.Request(base + "/login/")  # noqa: E731
-            load(check_ins.request, 201)
-            load(login, 200)
-            ours, theirs = [], []
-            for _ in range(ROUNDS):
-                ours.append(load(check_ins.request, 201))
-                theirs.append(load(login, 200))
-    finally:
-        os.sched_setaffinity(0, saved)
-
-    def median(pairs):
-        return statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
-    return median(ours), median(theirs)
-
-
 def run(database_url: str, instance: Path, label: str) -> list[str]:
     app = make_app(database_url, instance)
     prepare_database(app)
@@ -163,7 +115,8 @@ def run(database_url: str, instance: Path, label: str) -> list[str]:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
-    (rate, p95), (login_rate, login_p95) = served_check_ins(database_url, instance, setup)
+    (rate, p95), (login_rate, login_p95) = served.beside_login(
+        database_url, instance, lambda base: CheckIns(setup, base).request, 201, ROUNDS)
     verdict = "ok" if rate >= BUDGET_PER_SECOND and p95 < BUDGET_P95_MS else "OVER"
     return [
         f"| check-in `POST /api/v1/attendance/` under gunicorn ({served.WORKERS} sync workers on one core, "
@@ -176,14 +129,7 @@ def run(database_url: str, instance: Path, label: str) -> list[str]:
 
 
 def main() -> None:
-    lines = ["| case | database | ours | baseline | baseline figure | budget |", "| --- | --- | --- | --- | --- | --- |"]
-    with tempfile.TemporaryDirectory(prefix="cme-bench-attendance-") as tmp:
-        lines += run(f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp) / "sqlite", "SQLite")
-        server = os.environ.get("PORTAL_BENCH_DATABASE_URL")
-        if server:
-            with scratch_database(server, "cme_bench_attendance") as url:
-                lines += run(url, Path(tmp) / "postgresql", "PostgreSQL")
-    print("\n".join(lines))
+    served.on_both_databases("attendance", run)
 
 
 if __name__ == "__main__":

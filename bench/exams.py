@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import random
-import statistics
 import sys
-import tempfile
 import threading
 import urllib.request
 from dataclasses import dataclass
@@ -24,12 +21,12 @@ from sqlalchemy import select
 
 from bench import served
 from bench.app import make_app
-from bench.attendance import BUDGET_P95_MS, BUDGET_PER_SECOND, ROUNDS, load
+from bench.attendance import BUDGET_P95_MS, BUDGET_PER_SECOND, ROUNDS
 from portal.extensions import db
 from portal.models import ActivitySession, Attendance, CreditCategory
 from portal.models.activities import CHECK_IN, CHECK_OUT
 from portal.setup import prepare_database
-from tests.helpers import PASSWORD, TestUsers, api_token, scratch_database
+from tests.helpers import PASSWORD, TestUsers, api_token
 
 LEARNERS = 200
 BANK = 40
@@ -99,28 +96,6 @@ class Saves:
             headers={"Authorization": f"Bearer {attempt.token}", "Content-Type": "application/json"})
 
 
-def served_saves(database_url: str, instance: Path, attempts: list[Attempt]) -> tuple[tuple[float, float], tuple[float, float]]:
-    """(saves/s, p95 ms) and (login pages/s, p95 ms), medians of ROUNDS taking turns."""
-    saved = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, served.CLIENT_CORE)
-    try:
-        with served.gunicorn(database_url, instance) as base:
-            saves = Saves(attempts, base)
-            login = lambda: urllib.request.Request(base + "/login/")  # noqa: E731
-            load(saves.request, 200)
-            load(login, 200)
-            ours, theirs = [], []
-            for _ in range(ROUNDS):
-                ours.append(load(saves.request, 200))
-                theirs.append(load(login, 200))
-    finally:
-        os.sched_setaffinity(0, saved)
-
-    def median(pairs):
-        return statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
-    return median(ours), median(theirs)
-
-
 def run(database_url: str, instance: Path, label: str) -> list[str]:
     app = make_app(database_url, instance)
     prepare_database(app)
@@ -128,7 +103,8 @@ def run(database_url: str, instance: Path, label: str) -> list[str]:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
-    (rate, p95), (login_rate, login_p95) = served_saves(database_url, instance, attempts)
+    (rate, p95), (login_rate, login_p95) = served.beside_login(
+        database_url, instance, lambda base: Saves(attempts, base).request, 200, ROUNDS)
     verdict = "ok" if rate >= BUDGET_PER_SECOND and p95 < BUDGET_P95_MS else "OVER"
     return [
         f"| exam autosave `PUT /api/v1/exam-attempts/<id>/answers/<slot>` under gunicorn ({served.WORKERS} sync workers "
@@ -139,14 +115,7 @@ def run(database_url: str, instance: Path, label: str) -> list[str]:
 
 
 def main() -> None:
-    lines = ["| case | database | ours | baseline | baseline figure | budget |", "| --- | --- | --- | --- | --- | --- |"]
-    with tempfile.TemporaryDirectory(prefix="cme-bench-exams-") as tmp:
-        lines += run(f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp) / "sqlite", "SQLite")
-        server = os.environ.get("PORTAL_BENCH_DATABASE_URL")
-        if server:
-            with scratch_database(server, "cme_bench_exams") as url:
-                lines += run(url, Path(tmp) / "postgresql", "PostgreSQL")
-    print("\n".join(lines))
+    served.on_both_databases("exams", run)
 
 
 if __name__ == "__main__":

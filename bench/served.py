@@ -11,14 +11,16 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.helpers import CAPTCHA, SECRET, free_port
+from tests.helpers import CAPTCHA, SECRET, free_port, scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 2
@@ -108,3 +110,65 @@ def compare_throughput(database_url: str, instance: Path, username: str, passwor
     finally:
         os.sched_setaffinity(0, saved)
     return statistics.median(rates[0]), statistics.median(rates[1])
+
+
+def latency_load(make_request: Callable[[], urllib.request.Request], expected: int) -> tuple[float, float]:
+    """Requests a second and the 95th percentile latency (ms) with CLIENTS threads for ROUND_SECONDS,
+    each sending ``make_request()`` and expecting the status ``expected``."""
+    latencies: list[list[float]] = [[] for _ in range(CLIENTS)]
+    stop = time.monotonic() + ROUND_SECONDS
+
+    def client(i: int) -> None:
+        while time.monotonic() < stop:
+            request = make_request()
+            started = time.perf_counter()
+            with urllib.request.urlopen(request, timeout=30) as response:
+                response.read()
+                assert response.status == expected, response.status
+            latencies[i].append((time.perf_counter() - started) * 1000)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    found = sorted(x for one in latencies for x in one)
+    return len(found) / (time.monotonic() - started), found[int(len(found) * 0.95)]
+
+
+def beside_login(database_url: str, instance: Path, requests_for: Callable[[str], Callable[[], urllib.request.Request]],
+                 expected: int, rounds: int) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(requests/s, p95 ms) of ``requests_for(base)`` and of the login page served by the same
+    gunicorn, medians of ``rounds`` taking turns after a warm-up of each."""
+    saved = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, CLIENT_CORE)
+    try:
+        with gunicorn(database_url, instance) as base:
+            ours_request = requests_for(base)
+            login = lambda: urllib.request.Request(base + "/login/")  # noqa: E731
+            latency_load(ours_request, expected)
+            latency_load(login, 200)
+            ours, theirs = [], []
+            for _ in range(rounds):
+                ours.append(latency_load(ours_request, expected))
+                theirs.append(latency_load(login, 200))
+    finally:
+        os.sched_setaffinity(0, saved)
+
+    def median(pairs):
+        return statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
+    return median(ours), median(theirs)
+
+
+def on_both_databases(prefix: str, run: Callable[[str, Path, str], list[str]]) -> None:
+    """Print the rows ``run(database_url, instance, label)`` makes on SQLite and, when
+    PORTAL_BENCH_DATABASE_URL names a server, on a PostgreSQL database of its own."""
+    lines = ["| case | database | ours | baseline | baseline figure | budget |", "| --- | --- | --- | --- | --- | --- |"]
+    with tempfile.TemporaryDirectory(prefix=f"cme-bench-{prefix}-") as tmp:
+        lines += run(f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp) / "sqlite", "SQLite")
+        server = os.environ.get("PORTAL_BENCH_DATABASE_URL")
+        if server:
+            with scratch_database(server, f"cme_bench_{prefix}") as url:
+                lines += run(url, Path(tmp) / "postgresql", "PostgreSQL")
+    print("\n".join(lines))
