@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from portal.exams.services import MAX_OPTIONS, read_question
 from portal.models.exams import JUDGE, MULTIPLE, SINGLE
+from portal.people.importing import cell_text
 
 MAX_ROWS = 2000
 LETTERS = string.ascii_uppercase[:MAX_OPTIONS]
@@ -50,14 +51,6 @@ def template() -> bytes:
     return out.getvalue()
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def read(stream: BinaryIO) -> list[dict[str, Any]]:
     """Every question of the workbook, checked; ImportInvalid names the first bad row."""
     try:
@@ -65,11 +58,11 @@ def read(stream: BinaryIO) -> list[dict[str, Any]]:
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
         raise ImportInvalid(_("The file is not an Excel workbook (.xlsx). Download the template and fill it in.")) from None
     rows = book.worksheets[0].iter_rows(values_only=True)
-    if [_text(h) for h in next(rows, ())][:len(HEADERS)] != HEADERS:
+    if [cell_text(h) for h in next(rows, ())][:len(HEADERS)] != HEADERS:
         raise ImportInvalid(_("The first row must hold the template's headers: %(names)s.", names="、".join(HEADERS)))
     found = []
     for number, values in enumerate(rows, start=2):
-        cells = [_text(v) for v in (values or ())][:len(HEADERS)]
+        cells = [cell_text(v) for v in (values or ())][:len(HEADERS)]
         cells += [""] * (len(HEADERS) - len(cells))
         if not any(cells):
             continue

@@ -120,7 +120,7 @@ def read(stream: BinaryIO, actor: Actor) -> list[tuple[int, dict[str, str]]]:
                                  names="、".join(missing)))
     found = []
     for number, values in enumerate(rows, start=2):
-        cells = {key: _text(value) for key, value in zip(keys, values, strict=False) if key}
+        cells = {key: cell_text(value) for key, value in zip(keys, values, strict=False) if key}
         if any(key == "id_number" and isinstance(value, int | float) for key, value in zip(keys, values, strict=False)):
             cells[NUMERIC_ID] = "1"
         if any(cells.values()):
@@ -221,7 +221,8 @@ def accounts_workbook(accounts: list[dict[str, Any]]) -> bytes:
     return out.getvalue()
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
+    """A workbook cell as the text a person typed: empty for none, 12 rather than 12.0, no spaces around."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
