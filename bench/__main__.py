@@ -16,7 +16,8 @@ certificate's Open Badges 3.0 credential and verifying one, each beside PyJWT al
 and the projector's code endpoint are in bench/attendance.py (``python -m bench.attendance`` runs them alone).
 Issue 17's cost of server-side sessions (in the database and in Redis) on the learner's list, beside a
 signed-cookie session, is in bench/sessions.py. PORTAL_BENCH_CASES runs only the groups it lists
-(comma-separated: people, credits, served, compliance, certificates, import, sessions, areas);
+(comma-separated: people, credits, served, compliance, certificates, import, sessions, areas, and
+the three on databases of their own: attendance, exams, faces); every case is a row of the one table;
 Issue 11's exam autosaves are in bench/exams.py (``python -m bench.exams``), its face descriptor per photo
 and its peak memory in bench/faces.py (``python -m bench.faces``).
 PORTAL_BENCH_PEOPLE, PORTAL_BENCH_UNITS and PORTAL_BENCH_CREDIT_UNITS (units whose learners
@@ -31,7 +32,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -40,6 +40,7 @@ from sqlalchemy import Engine, Select, select
 from bench import areas, attendance, bare, certificates, compliance, credentials, exams, faces, imports, served, sessions
 from bench.app import login, make_app
 from bench.data import PASSWORD, PROVINCE_ADMIN_USERNAME, SEARCH_CHARACTER, Province, add_credit_records, populate
+from bench.table import Row, table
 from portal.compliance import summaries
 from portal.extensions import db
 from portal.models import Certificate
@@ -60,21 +61,15 @@ CERTIFICATE_BUDGET = 1.2
 SERVED_BUDGET = 0.5    # the learner's list serves at least twice the stock list's requests a second
 SESSIONS_BUDGET = 1.10
 GROUPS = ("people", "credits", "served", "compliance", "certificates", "import", "sessions", "areas")
+STANDALONE = {  # groups on small databases (or in a process) of their own, not the province's
+    "attendance": attendance.rows,  # issue 10: check-ins under gunicorn
+    "exams": exams.rows,            # issue 11: exam autosaves under gunicorn
+    "faces": faces.rows,            # issue 11: the face model's cost per photo and its memory
+}
 BARE_SQL = "bare SQL (page + count), SQLAlchemy Core"
 
 OURS_COUNT = re.compile(r'<p class="record-count">[^<]*?(\d+)')
 STOCK_COUNT = re.compile(r"(?:Record Count|记录数目?):</strong>\s*(\d+)")
-
-
-@dataclass
-class Row:
-    case: str
-    scale: str
-    ours_ms: float
-    baseline: str
-    baseline_ms: float
-    budget: float | None   # None: the ratio is reported only
-    limit_ms: float | None = None   # a budget on our time itself, not on the ratio
 
 
 def log(message: str) -> None:
@@ -342,47 +337,31 @@ def area_rows(app, province_admin, province: Province, scale: str) -> list[Row]:
                 None)]
 
 
-def table(rows: list[Row]) -> str:
-    lines = ["| case | scale | ours ms | baseline | baseline ms | ratio | budget |",
-             "| --- | --- | ---: | --- | ---: | ---: | --- |"]
-    for r in rows:
-        ratio = r.ours_ms / r.baseline_ms
-        if r.limit_ms is not None:
-            budget = f"≤ {r.limit_ms:,.0f} ms {'ok' if r.ours_ms <= r.limit_ms else 'OVER'}"
-        elif r.budget is None:
-            budget = "— (reported)"
-        else:
-            budget = f"≤ {r.budget}× {'ok' if ratio <= r.budget else 'OVER'}"
-        lines.append(f"| {r.case} | {r.scale} | {r.ours_ms:.1f} | {r.baseline} | {r.baseline_ms:.1f} "
-                     f"| {ratio:.2f}× | {budget} |")
-    return "\n".join(lines)
-
-
 def main() -> None:
     started = time.perf_counter()
     people = int(os.environ.get("PORTAL_BENCH_PEOPLE", PEOPLE))
     units = int(os.environ.get("PORTAL_BENCH_UNITS", UNITS))
     credit_units = int(os.environ.get("PORTAL_BENCH_CREDIT_UNITS", CREDIT_UNITS))
-    groups = tuple(g.strip() for g in os.environ.get("PORTAL_BENCH_CASES", ",".join(GROUPS)).split(",") if g.strip())
-    unknown = set(groups) - set(GROUPS)
+    known = (*GROUPS, *STANDALONE)
+    groups = tuple(g.strip() for g in os.environ.get("PORTAL_BENCH_CASES", ",".join(known)).split(",") if g.strip())
+    unknown = set(groups) - set(known)
     if unknown:
-        raise SystemExit(f"PORTAL_BENCH_CASES: unknown groups {sorted(unknown)}; known: {', '.join(GROUPS)}")
+        raise SystemExit(f"PORTAL_BENCH_CASES: unknown groups {sorted(unknown)}; known: {', '.join(known)}")
     rows = []
-    with tempfile.TemporaryDirectory(prefix="cme-bench-") as tmp:
-        rows += run(f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp) / "sqlite", "SQLite", people, units, credit_units,
-                    with_export=True, groups=groups)
-        server = os.environ.get("PORTAL_BENCH_DATABASE_URL")
-        if server:
-            with scratch_database(server, "cme_bench") as url:
-                rows += run(url, Path(tmp) / "postgresql", "PostgreSQL", people, units, credit_units,
-                            with_export=False, groups=groups)
+    if set(groups) & set(GROUPS):
+        with tempfile.TemporaryDirectory(prefix="cme-bench-") as tmp:
+            rows += run(f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp) / "sqlite", "SQLite", people, units,
+                        credit_units, with_export=True, groups=groups)
+            server = os.environ.get("PORTAL_BENCH_DATABASE_URL")
+            if server:
+                with scratch_database(server, "cme_bench") as url:
+                    rows += run(url, Path(tmp) / "postgresql", "PostgreSQL", people, units, credit_units,
+                                with_export=False, groups=groups)
+    for group in groups:
+        if group in STANDALONE:
+            log(f"[{group}] on a database of its own")
+            rows += STANDALONE[group]()
     print(table(rows))
-    print()
-    attendance.main()  # issue 10: check-ins under gunicorn, on a small database of its own
-    print()
-    exams.main()  # issue 11: exam autosaves under gunicorn, on a small database of its own
-    print()
-    faces.main()  # issue 11: the face model's cost per photo and its memory, in a process of its own
     log(f"total {time.perf_counter() - started:.0f} s")
 
 

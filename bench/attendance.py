@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from bench import served
 from bench.app import make_app
+from bench.table import Row, table, throughput_rows
 from portal.activities import codes
 from portal.extensions import db
 from portal.models import ActivitySession, CreditCategory
@@ -107,7 +108,7 @@ class CheckIns:
             "Authorization": f"Bearer {self.setup.tokens[learner]}", "Content-Type": "application/json"})
 
 
-def run(database_url: str, instance: Path, label: str) -> list[str]:
+def run(database_url: str, instance: Path, label: str) -> list[Row]:
     app = make_app(database_url, instance)
     prepare_database(app)
     setup = prepare(app)
@@ -115,21 +116,19 @@ def run(database_url: str, instance: Path, label: str) -> list[str]:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
-    (rate, p95), (login_rate, login_p95) = served.beside_login(
-        database_url, instance, lambda base: CheckIns(setup, base).request, 201, ROUNDS)
-    verdict = "ok" if rate >= BUDGET_PER_SECOND and p95 < BUDGET_P95_MS else "OVER"
-    return [
-        f"| check-in `POST /api/v1/attendance/` under gunicorn ({served.WORKERS} sync workers on one core, "
-        f"{served.CLIENTS} loopback clients) | {label} | {rate:.0f}/s, p95 {p95:.0f} ms | login page `GET /login/`, "
-        f"same server and run | {login_rate:.0f}/s, p95 {login_p95:.0f} ms | ≥ {BUDGET_PER_SECOND}/s, "
-        f"p95 < {BUDGET_P95_MS} ms {verdict} |",
-        f"| projector's code `GET .../code?svg=1`, in-process, median of {CODE_REPEAT} | {label} | {code_ms:.1f} ms "
-        f"| — | — | reported |",
-    ]
+    ours, login = served.beside_login(database_url, instance, lambda base: CheckIns(setup, base).request, 201, ROUNDS)
+    case = (f"check-in `POST /api/v1/attendance/` under gunicorn ({served.WORKERS} sync workers on one core, "
+            f"{served.CLIENTS} loopback clients)")
+    return [*throughput_rows(case, label, ours, login, BUDGET_PER_SECOND, BUDGET_P95_MS),
+            Row(f"projector's code `GET .../code?svg=1`, in-process, median of {CODE_REPEAT}", label, code_ms, "—", 0, None)]
+
+
+def rows() -> list[Row]:
+    return served.on_both_databases("attendance", run)
 
 
 def main() -> None:
-    served.on_both_databases("attendance", run)
+    print(table(rows()))
 
 
 if __name__ == "__main__":

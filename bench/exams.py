@@ -22,6 +22,7 @@ from sqlalchemy import select
 from bench import served
 from bench.app import make_app
 from bench.attendance import BUDGET_P95_MS, BUDGET_PER_SECOND, ROUNDS
+from bench.table import Row, table, throughput_rows
 from portal.extensions import db
 from portal.models import ActivitySession, Attendance, CreditCategory
 from portal.models.activities import CHECK_IN, CHECK_OUT
@@ -96,27 +97,25 @@ class Saves:
             headers={"Authorization": f"Bearer {attempt.token}", "Content-Type": "application/json"})
 
 
-def run(database_url: str, instance: Path, label: str) -> list[str]:
+def run(database_url: str, instance: Path, label: str) -> list[Row]:
     app = make_app(database_url, instance)
     prepare_database(app)
     attempts = prepare(app)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
-    (rate, p95), (login_rate, login_p95) = served.beside_login(
-        database_url, instance, lambda base: Saves(attempts, base).request, 200, ROUNDS)
-    verdict = "ok" if rate >= BUDGET_PER_SECOND and p95 < BUDGET_P95_MS else "OVER"
-    return [
-        f"| exam autosave `PUT /api/v1/exam-attempts/<id>/answers/<slot>` under gunicorn ({served.WORKERS} sync workers "
-        f"on one core, {served.CLIENTS} loopback clients, {LEARNERS} learners' attempts) | {label} | {rate:.0f}/s, "
-        f"p95 {p95:.0f} ms | login page `GET /login/`, same server and run | {login_rate:.0f}/s, p95 {login_p95:.0f} ms "
-        f"| ≥ {BUDGET_PER_SECOND}/s, p95 < {BUDGET_P95_MS} ms {verdict} |",
-    ]
+    ours, login = served.beside_login(database_url, instance, lambda base: Saves(attempts, base).request, 200, ROUNDS)
+    case = (f"exam autosave `PUT /api/v1/exam-attempts/<id>/answers/<slot>` under gunicorn ({served.WORKERS} sync "
+            f"workers on one core, {served.CLIENTS} loopback clients, {LEARNERS} learners' attempts)")
+    return throughput_rows(case, label, ours, login, BUDGET_PER_SECOND, BUDGET_P95_MS)
+
+
+def rows() -> list[Row]:
+    return served.on_both_databases("exams", run)
 
 
 def main() -> None:
-    served.on_both_databases("exams", run)
-
+    print(table(rows()))
 
 if __name__ == "__main__":
     sys.exit(main())

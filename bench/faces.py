@@ -11,6 +11,8 @@ import subprocess
 import sys
 import time
 
+from bench.table import Row, table
+
 REPEAT = 20
 
 
@@ -45,15 +47,16 @@ def _child() -> None:
     print(statistics.median(embed_ms), statistics.median(detect_ms), peak_mb(), load_s)
 
 
-def main() -> None:
+def rows() -> list[Row]:
     out = subprocess.run([sys.executable, "-m", "bench.faces", "--child"], capture_output=True, text=True, check=True)
     embed, detect, peak, load = (float(v) for v in out.stdout.split())
-    print("| case | ours | baseline | baseline figure | peak memory |")
-    print("| --- | --- | --- | --- | --- |")
-    print(f"| face descriptor of one 1600×1600 JPEG (decode, detect, landmarks, descriptor), median of {REPEAT} "
-          f"| {embed:.0f} ms | dlib's face detector alone, same pixels | {detect:.0f} ms "
-          f"| {peak:.0f} MB (model loaded in {load:.1f} s) |")
+    case = (f"face descriptor of one 1600×1600 JPEG (decode, detect, landmarks, descriptor); peak memory {peak:.0f} MB, "
+            f"model loaded in {load:.1f} s")
+    return [Row(case, f"median of {REPEAT}", embed, "dlib's face detector alone, same pixels", detect, None)]
 
+
+def main() -> None:
+    print(table(rows()))
 
 if __name__ == "__main__":
     _child() if "--child" in sys.argv else main()

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench.table import Row
 from tests.helpers import CAPTCHA, SECRET, free_port, scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,14 +162,13 @@ def beside_login(database_url: str, instance: Path, requests_for: Callable[[str]
     return median(ours), median(theirs)
 
 
-def on_both_databases(prefix: str, run: Callable[[str, Path, str], list[str]]) -> None:
-    """Print the rows ``run(database_url, instance, label)`` makes on SQLite and, when
+def on_both_databases(prefix: str, run: Callable[[str, Path, str], list[Row]]) -> list[Row]:
+    """The rows ``run(database_url, instance, label)`` makes on SQLite and, when
     PORTAL_BENCH_DATABASE_URL names a server, on a PostgreSQL database of its own."""
-    lines = ["| case | database | ours | baseline | baseline figure | budget |", "| --- | --- | --- | --- | --- | --- |"]
     with tempfile.TemporaryDirectory(prefix=f"cme-bench-{prefix}-") as tmp:
-        lines += run(f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp) / "sqlite", "SQLite")
+        rows = run(f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp) / "sqlite", "SQLite")
         server = os.environ.get("PORTAL_BENCH_DATABASE_URL")
         if server:
             with scratch_database(server, f"cme_bench_{prefix}") as url:
-                lines += run(url, Path(tmp) / "postgresql", "PostgreSQL")
-    print("\n".join(lines))
+                rows += run(url, Path(tmp) / "postgresql", "PostgreSQL")
+    return rows
