@@ -627,9 +627,8 @@ def _announce(actor: Actor, granted: CreditRecord | Iterable[CreditRecord] | Non
     records = [granted] if isinstance(granted, CreditRecord) else [r for r in granted or () if r]
     if not records:
         return
+    events.credits_reviewed(records, actor)
     notices.review_results(records)
-    for record in records:
-        events.credit_reviewed(record, actor)
 
 
 def close(actor: Actor, activity: Activity) -> list[CreditRecord]:

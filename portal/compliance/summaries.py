@@ -34,6 +34,7 @@ ZERO = Decimal("0.00")
 YEAR_FIGURES = ("records", "credits", "hours", "class_1", "class_2", "class_other", "hourless_credits")
 BUCKET_FIGURES = ("records", "credits", "hours", "deeming_record_id")
 BUCKET_KEY = ("category_id", "credit_class", "node")
+CHUNK = 1000  # people recomputed at once after a category change
 
 
 def year_range(year: int) -> tuple[dt.date, dt.date]:
@@ -132,8 +133,7 @@ def refresh(records: Iterable[CreditRecord]) -> None:
     # Locked in id order, so that concurrent approvals queue instead of deadlocking.
     db.session.execute(select(Person.id).where(Person.id.in_(people)).order_by(Person.id).with_for_update())
     db.session.flush()
-    for person_id, year in sorted(pairs):
-        _rewrite(person_id, year)
+    _rewrite(people, {year for _, year in pairs})
     _touch_tallies(people, min(year for _, year in pairs))
 
 
@@ -163,17 +163,20 @@ def refresh_category(category_id: int) -> int:
     pairs = set()
     for record in db.session.scalars(select(CreditRecord).where(CreditRecord.category_id == category_id, COUNTED)):
         pairs.update((record.person_id, year) for year in _years_of(record))
-    for person_id, year in sorted(pairs):
-        _rewrite(person_id, year)
+    people, years = sorted({person_id for person_id, _ in pairs}), {year for _, year in pairs}
+    for start in range(0, len(people), CHUNK):
+        _rewrite(people[start:start + CHUNK], years)
     if pairs:
-        _forget_tallies(min(year for _, year in pairs))
+        _forget_tallies(min(years))
     return len(pairs)
 
 
-def _rewrite(person_id: int, year: int) -> None:
+def _rewrite(people: list[int], years: set[int]) -> None:
+    """Recompute these people's summaries of these years, in three statements whatever their
+    number (a pair no record of the caller's touched is rewritten with what it held)."""
     for model in (CreditYearBucket, CreditYear):
-        db.session.execute(delete(model).where(model.person_id == person_id, model.year == year))
-    _insert(compute(person_ids=[person_id], years=[year]).values())
+        db.session.execute(delete(model).where(model.person_id.in_(people), model.year.in_(sorted(years))))
+    _insert(compute(person_ids=people, years=years).values())
 
 
 def _insert(summaries: Iterable[Computed], chunk: int = 5000) -> int:
