@@ -24,7 +24,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from portal.accounts import audit, captcha, sessions, throttle
-from portal.accounts.actor import actor_for
+from portal.accounts.actor import actor_for, signed_in
 from portal.accounts.redirects import safe_next
 from portal.accounts.services import must_change_password
 from portal.extensions import db
@@ -240,7 +240,8 @@ class PortalSecurityManager(SecurityManager):
         """The signed-in user of a browser, while its server-side session is valid."""
         if sessions.current_browser(int(pk)) is None:
             return None
-        return super().load_user(pk)
+        user = signed_in(int(pk))
+        return user if user is not None and user.is_active else None
 
     def load_user_jwt(self, _jwt_header, jwt_data):
         """The user of a token, while the session it was issued to is valid."""
@@ -248,7 +249,7 @@ class PortalSecurityManager(SecurityManager):
         found = g.get("portal_session")
         if found is None or found.id != session_id or found.user_id != user_id:  # once a request
             found = sessions.valid(session_id, user_id)
-        user = self.get_user_by_id(user_id) if found is not None else None
+        user = signed_in(user_id) if found is not None else None
         if user is None or not user.is_active:
             return None
         g.portal_session = found
