@@ -22,18 +22,23 @@ def person_created(person: Person, actor: Actor) -> None:
 
 
 def credit_submitted(record: CreditRecord, actor: Actor) -> None:
+    _read_again([record])
     _hook().credit_submitted(record=record_info(record), actor=actor_info(actor))
 
 
 def credits_reviewed(records: list[CreditRecord], actor: Actor) -> None:
-    """After the commit that decided them: the records are read again in one query, with the
-    person, account and category the event carries (not one query per record and relation)."""
-    ids = [inspect(r).identity[0] for r in records]
-    db.session.scalars(select(CreditRecord).where(CreditRecord.id.in_(ids)).options(
-        joinedload(CreditRecord.person).joinedload(Person.user), joinedload(CreditRecord.category))).unique().all()
+    _read_again(records)
     hook, who = _hook(), actor_info(actor)
     for record in records:
         hook.credit_reviewed(record=record_info(record), actor=who)
+
+
+def _read_again(records: list[CreditRecord]) -> None:
+    """The records, committed (so expired) just before their event, read again in one query with
+    the person, account and category the event carries: not one query per record and relation."""
+    ids = [inspect(r).identity[0] for r in records]
+    db.session.scalars(select(CreditRecord).where(CreditRecord.id.in_(ids)).options(
+        joinedload(CreditRecord.person).joinedload(Person.user), joinedload(CreditRecord.category))).unique().all()
 
 
 def actor_info(actor: Actor) -> ActorInfo:

@@ -19,6 +19,7 @@ RECORD_COLUMNS = {
 }
 
 
+@per_request
 def tree(dictionary: str) -> list[dict[str, Any]]:
     """The enabled entries of one dictionary, children under their parents, in order."""
     entries = db.session.scalars(
