@@ -115,6 +115,24 @@ def test_an_answer_after_the_deadline_is_refused_and_the_attempt_closes_with_wha
     assert done["state"] == "finished" and done["score"] == 20  # no closing time: released at once
 
 
+def test_an_answer_that_is_not_the_questions_is_refused_and_the_saved_one_stays(app, world):
+    activity, learner = ready(world)
+    attempt = start(world, learner, activity).json
+    single = next(q for q in attempt["questions"] if q["type"] == "single")
+    url = f"/api/v1/exam-attempts/{attempt['attempt_id']}/answers/{single['slot']}"
+    caller, options = world.caller(learner), [o["id"] for o in single["options"]]
+    assert caller.put(url, json={"option_ids": options[:1]}).status_code == 200
+    for bad in ([99], options[:2], ["1"], "1", [True]):
+        assert caller.put(url, json={"option_ids": bad}).status_code == 400, bad
+    saved = caller.get(f"/api/v1/exam-attempts/{attempt['attempt_id']}").json["questions"]
+    assert next(q for q in saved if q["slot"] == single["slot"])["option_ids"] == options[:1]
+    # Someone else's attempt is a 404 whatever the body, and a learner's token cannot set the exam.
+    other = world.learner("李医生")
+    assert world.caller(other).put(url, json={"option_ids": [99]}).status_code == 404
+    assert world.caller(other).put(url, json={"option_ids": "x"}).status_code == 404
+    assert caller.put(f"/api/v1/activities/{activity['id']}/exam", json={"draw": {"single": 1}}).status_code == 403
+
+
 def test_no_response_before_the_exam_closes_says_what_is_right(app, world):
     closes = world.clock.now + 86400
     activity, learner = ready(world, closes_at=dt.datetime.fromtimestamp(closes, dt.UTC).isoformat())
