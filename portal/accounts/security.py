@@ -199,8 +199,10 @@ class PortalSecurityManager(SecurityManager):
 
     def is_item_public(self, permission_name: str, view_name: str) -> bool:
         """FAB asks this first on every API call and reads the public role and its permissions from
-        the database (two queries); the public role is a configured one, so its answer is too."""
-        if self.auth_role_public not in self.builtin_roles:
+        the database (two queries); for a signed-in caller, whose roles are read already, the
+        configured public role answers instead. An anonymous request keeps FAB's way (so that with
+        the database away it answers 503, not the login page)."""
+        if self.auth_role_public not in self.builtin_roles or self.request_roles() is None:
             return super().is_item_public(permission_name, view_name)
         return self._has_access_builtin_roles(_Named(self.auth_role_public), permission_name, view_name)
 
