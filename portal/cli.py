@@ -111,6 +111,15 @@ def jobs_check() -> None:
     click.echo(f"{len(failed)} export jobs marked failed.")
 
 
+@portal_cli.command("exams-close-overdue")
+def exams_close_overdue() -> None:
+    """Hand in every exam attempt whose time is up, scored with what was saved; a pass grants the
+    credit it waited for (for a timer, every minute)."""
+    from portal.exams.services import close_all_overdue
+
+    click.echo(f"{close_all_overdue()} overdue exam attempts closed.")
+
+
 @portal_cli.command("send-reminders")
 @click.option("--year", type=int, required=True, help="The year whose compliance is judged.")
 @click.option("--deadline", type=click.DateTime(formats=["%Y-%m-%d"]), help="Say by when to enter credits (a deadline notice).")
