@@ -168,6 +168,8 @@ class PortalSecurityManager(SecurityManager):
         super().__init__(appbuilder)
         # (role names, permission, view) → FAB's answer; see has_access.
         self._answers_by_roles: dict[tuple[tuple[str, ...], str, str], bool] = {}
+        # (permission, view) → whether the public role allows it; see is_item_public.
+        self._public_answers: dict[tuple[str, str], bool] = {}
 
     def has_access(self, permission_name: str, view_name: str) -> bool:
         """FAB's answer, kept per set of roles. The roles are the configured ones (FAB_ROLES):
@@ -181,6 +183,17 @@ class PortalSecurityManager(SecurityManager):
         if key not in self._answers_by_roles:
             self._answers_by_roles[key] = super().has_access(permission_name, view_name)
         return self._answers_by_roles[key]
+
+    def is_item_public(self, permission_name: str, view_name: str) -> bool:
+        """FAB's answer, kept: the public role is a configured one (FAB_ROLES), so what it allows
+        cannot change while the process runs, and FAB reads it from the database on every
+        protected call (two queries of every API request, bench/attendance.py)."""
+        if self.auth_role_public not in self.builtin_roles:
+            return super().is_item_public(permission_name, view_name)
+        key = (permission_name, view_name)
+        if key not in self._public_answers:
+            self._public_answers[key] = super().is_item_public(permission_name, view_name)
+        return self._public_answers[key]
 
     def request_roles(self) -> tuple[str, ...] | None:
         """The signed-in user's role names, when all are configured ones; None otherwise (FAB

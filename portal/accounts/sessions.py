@@ -26,6 +26,7 @@ from flask_login import user_logged_in
 from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.models import AccountSession, AccountState
@@ -75,11 +76,13 @@ class DatabaseStore:
         db.session.commit()
 
     def get(self, session_id: str, moment: dt.datetime) -> Session | None:
-        # The account's row comes in the same round trip and is held for the request (the identity
-        # map keeps only weak references): FAB's load_user, next, finds it there, so checking the
-        # session costs a request no query of its own (bench/sessions.py).
+        # The account's row, with its roles and groups (what FAB's permission check reads next), comes
+        # in the same round trip and is held for the request (the identity map keeps only weak
+        # references): FAB's load_user, next, finds it there, so checking the session costs a request
+        # no query of its own (bench/sessions.py, bench/attendance.py).
         found_row = db.session.execute(select(AccountSession, User).join(User, User.id == AccountSession.user_id)
-                                       .where(AccountSession.id == session_id)).first()
+                                       .where(AccountSession.id == session_id)
+                                       .options(joinedload(User.roles), joinedload(User.groups))).unique().first()
         if found_row is None:
             return None
         row, g.session_account = found_row

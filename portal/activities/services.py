@@ -441,15 +441,14 @@ def _record(actor: Actor, session: ActivitySession, person: Person, kind: str, p
         raise AttendanceRefused("window_closed")
     if not may_attend(activity, person):
         raise AttendanceRefused("not_allowed")
-    found = _existing(session, person, kind)
+    found, device_taken = _earlier(session, person, kind, device if via == "code" else "")
     if found is not None:
         return found, False
     flags, distance = [], None
     if via == "code":
         if not device:
             flags.append("no_device")
-        elif db.session.scalar(select(exists().where(Attendance.session_id == session.id, Attendance.device == device,
-                                                     Attendance.person_id != person.id))):
+        elif device_taken:
             _refuse(session, person, kind, "device_in_use", device, position)
         if session.has_position:
             if position.lat is None:
@@ -463,24 +462,36 @@ def _record(actor: Actor, session: ActivitySession, person: Person, kind: str, p
     row = Attendance(session_id=session.id, person_id=person.id, kind=kind, at=at, via=via, device=device,
                      lat=position.lat, lon=position.lon, accuracy=position.accuracy, distance_m=distance, flags=flags,
                      recorded_by=actor.user.id)
+    db.session.add(row)
     try:
-        with db.session.begin_nested():
-            db.session.add(row)
+        db.session.flush()
     except IntegrityError:  # the same scan, sent twice at once: the other request recorded it
-        found = _existing(session, person, kind)
-        db.session.commit()
-        return found, False
+        db.session.rollback()  # nothing else is written before the row
+        return _earlier(session, person, kind, "")[0], False
+    row_id = row.id
     # Only a scan that completes a session (its check-out, or a check-in where none is asked) can meet the rule.
     completes = kind == CHECK_OUT or not session.check_out
     granted = _grant_if_due(actor, activity, person) if completes else None
     db.session.commit()
     _announce(actor, granted)
-    return row, True
+    return _with_session(row_id), True
 
 
-def _existing(session: ActivitySession, person: Person, kind: str) -> Attendance | None:
-    return db.session.scalar(select(Attendance).where(Attendance.session_id == session.id,
-                                                      Attendance.person_id == person.id, Attendance.kind == kind))
+def _earlier(session: ActivitySession, person: Person, kind: str, device: str) -> tuple[Attendance | None, bool]:
+    """In one query: the person's row of this kind at the session, if they have it already, and
+    whether another person's scan at the session came from ``device`` (never for "")."""
+    mine = (Attendance.person_id == person.id) & (Attendance.kind == kind)
+    others = (Attendance.device == device) & (Attendance.person_id != person.id) if device else None
+    rows = list(db.session.scalars(select(Attendance).where(Attendance.session_id == session.id,
+                                                            mine if others is None else or_(mine, others))))
+    found = next((r for r in rows if r.person_id == person.id and r.kind == kind), None)
+    return found, any(r.person_id != person.id for r in rows)
+
+
+def _with_session(row_id: int) -> Attendance:
+    """The row with its session and activity, in one query (the commit expired all three)."""
+    return db.session.scalar(select(Attendance).where(Attendance.id == row_id).options(
+        joinedload(Attendance.session).joinedload(ActivitySession.activity)).execution_options(populate_existing=True))
 
 
 def _refuse(session: ActivitySession, person: Person, kind: str, reason: str, device: str, position: Position,
