@@ -78,11 +78,11 @@ def test_a_learner_checks_in_on_their_phone_from_the_projectors_code(app, world,
     with app.app_context():
         row = db.session.scalar(select(Attendance).where(Attendance.person_id == learner.id))
         assert row.lat == pytest.approx(30.2742) and row.flags == [] and row.device
-    phone.goto("/attendance/records")
-    expect(phone.locator("table")).to_contain_text("已签到")
+    phone.goto("/m/attendance/records")
+    expect(phone.locator("[data-attendance]").first).to_contain_text("已签到")
     fits_the_phone(phone)
     shoot(phone, "attendance-records")
-    phone.goto("/attendance/my-code")
+    phone.goto("/m/my-code")
     expect(phone.locator("#my-qr svg")).to_be_visible()
     fits_the_phone(phone)
     shoot(phone, "my-code")
