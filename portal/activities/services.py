@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -686,3 +686,40 @@ def my_attendance(person: Person, limit: int = 200) -> list[Attendance]:
              .options(selectinload(Attendance.session).selectinload(ActivitySession.activity))
              .order_by(Attendance.at.desc()).limit(limit))
     return list(db.session.scalars(query))
+
+
+# --- retention -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Purged:
+    activities: int
+    refusals: int
+    attendance: int
+    closed_before: dt.datetime
+
+
+def year_before(moment: dt.datetime) -> dt.datetime:
+    """The same moment a calendar year earlier (28 February for a 29th)."""
+    try:
+        return moment.replace(year=moment.year - 1)
+    except ValueError:
+        return moment.replace(year=moment.year - 1, day=28)
+
+
+def purge_attendance_details() -> Purged:
+    """What attendance keeps only for disputes, gone one year after its activity closed: the
+    refused scans are deleted, and the raw position, reported accuracy and device digest of the
+    attendance rows are blanked. The rows themselves (who attended, when, the distance and the
+    flags) and every credit record stay. Running it again changes nothing more."""
+    cutoff = year_before(codes.utc_now())
+    old_activities = select(Activity.id).where(Activity.state == "closed", Activity.closed_at < cutoff)
+    old_sessions = select(ActivitySession.id).where(ActivitySession.activity_id.in_(old_activities))
+    activities = db.session.scalar(select(func.count()).select_from(old_activities.subquery())) or 0
+    refusals = db.session.execute(delete(AttendanceRefusal).where(AttendanceRefusal.session_id.in_(old_sessions)))
+    attendance = db.session.execute(
+        update(Attendance).where(Attendance.session_id.in_(old_sessions),
+                                 or_(Attendance.lat.is_not(None), Attendance.lon.is_not(None),
+                                     Attendance.accuracy.is_not(None), Attendance.device != ""))
+        .values(lat=None, lon=None, accuracy=None, device="").execution_options(synchronize_session=False))
+    db.session.commit()
+    return Purged(activities, refusals.rowcount, attendance.rowcount, cutoff)
