@@ -1,6 +1,6 @@
 """`flask --app run.py portal ...`: create a provincial admin, load the demo province, the
 operator's checks and repairs (compliance, evidence, export jobs, ID number keys, backup and
-restore), and the verifiable credentials' key rotation and verifier."""
+restore), the attendance retention purge, and the verifiable credentials' key rotation and verifier."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -118,6 +118,19 @@ def exams_close_overdue() -> None:
     from portal.exams.services import close_all_overdue
 
     click.echo(f"{close_all_overdue()} overdue exam attempts closed.")
+
+
+@portal_cli.command("attendance-purge")
+def attendance_purge() -> None:
+    """Delete the refused scans, and blank the positions and device digests of the attendance, of
+    activities closed more than a year ago (for a daily timer; the attendance rows and the credit
+    records stay)."""
+    from portal.activities import services as activities
+
+    done = activities.purge_attendance_details()
+    click.echo(f"{done.activities} activities closed before {done.closed_before:%Y-%m-%d %H:%M} UTC: "
+               f"{done.refusals} refused scans deleted, {done.attendance} attendance rows cleared of their "
+               "position and device.")
 
 
 @portal_cli.command("send-reminders")
