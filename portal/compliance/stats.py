@@ -85,15 +85,14 @@ def of_count(key: Any, label: str, count: Count) -> Group:
 
 
 def trend(years: list[int], unit_ids: list[int], answers: list[PersonResult], year: int) -> list[Group]:
-    """The rate of ``unit_ids``'s staff in each of ``years``: ``answers`` for ``year``, the kept
-    counts (portal.compliance.tallies) where a year has them, else the units judged alone (a unit's
-    dashboard never waits for a whole province to be judged)."""
+    """The rate of ``unit_ids``'s staff in each of ``years``, live: ``answers`` for ``year``, the
+    tallies (portal.compliance.tallies) of another year when none of the units waits for a run,
+    else the units judged alone."""
     def one(y: int) -> Group:
         if y == year:
             return tally(y, str(y), answers)
-        if tallies.kept(y):
-            return of_count(y, str(y), tallies.year_counts(y).total(set(unit_ids)))
-        return tally(y, str(y), results(y, unit_ids))
+        kept = tallies.fresh(y, unit_ids)
+        return of_count(y, str(y), kept) if kept is not None else tally(y, str(y), results(y, unit_ids))
     return [one(y) for y in years]
 
 
