@@ -60,8 +60,8 @@ def faces_app(app, database_url, tmp_root):
         db.engine.dispose()
 
 
-DATA_TABLES = ("person_year_verdict", "tally_run", "unit_year_tally", "judged_year", "audit_entry", "notice", "transfer", "evidence_file",
-               "credit_year_bucket", "credit_year", "verifiable_credential", "certificate", "credit_form",
+DATA_TABLES = ("person_year_verdict", "tally_run", "unit_year_tally", "judged_year", "audit_entry", "notice", "transfer",
+               "evidence_file", "credit_year_bucket", "credit_year", "verifiable_credential", "certificate", "credit_form",
                "credit_record", "exam_attempt_slot", "exam_attempt", "exam_question_version", "exam_question",
                "exam", "evaluation_answer", "activity_evaluated", "activity_evaluation", "evaluation_form",
                "attendance", "attendance_refusal", "activity_allowed", "activity_session", "activity",
