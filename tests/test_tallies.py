@@ -6,19 +6,22 @@ page stays live and the 重新计算 button is the province's."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import threading
 import time
 from collections import Counter
 
 import pytest
-from sqlalchemy import event, select, update
+from openpyxl import load_workbook
+from sqlalchemy import event, func, select, update
 
-from bench.data import add_credit_records, populate
+from bench.data import PASSWORD as BENCH_PASSWORD
+from bench.data import PROVINCE_ADMIN_USERNAME, add_credit_records, populate
 from portal.accounts import services as accounts
 from portal.accounts.actor import actor_for
 from portal.compliance import services, summaries, tallies
 from portal.extensions import db
-from portal.models import Person, PersonYearVerdict, TallyRun, UnitYearTally, clock
+from portal.models import AuditEntry, Person, PersonYearVerdict, TallyRun, UnitYearTally, clock
 from portal.transfers import services as transfers
 from tests.conftest import csrf_from
 from tests.helpers import PASSWORD, approved_record, compute_tallies, login
@@ -205,3 +208,61 @@ def test_a_unit_admin_s_own_page_stays_live_and_cannot_recount(app, client, prov
     assert client.post("/compliance/province/recount", data={"csrf_token": token, "year": "2025"}).status_code in (302, 403)
     with app.app_context():
         assert db.session.get(TallyRun, 2025).running_since is None and _tally(units["33010801"], 2025).stale
+
+
+def _sheet(data: bytes) -> list[tuple]:
+    rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+    header = next(i for i, row in enumerate(rows) if row[0] == "单位名称")
+    return [row for row in rows[header + 1:] if row[0]]
+
+
+def test_the_province_exports_everyone_not_compliant_as_a_job_from_the_tallies(app, client, generated):
+    compute_tallies(app, [2025])
+    with app.app_context():
+        numbers = {p.id: p.id_number for p in db.session.scalars(select(Person))}
+        failing = sorted((a.unit_name, a.name, numbers[a.person_id][:3] + "*" * 11 + numbers[a.person_id][-4:])
+                         for a in services.results(2025) if not a.verdict.compliant)
+    assert len(failing) > 10
+    saved = app.config["EXPORT_INLINE_ROWS"]
+    app.config["EXPORT_INLINE_ROWS"] = 10  # more rows than this: a job with a progress page
+    try:
+        login(client, PROVINCE_ADMIN_USERNAME, BENCH_PASSWORD)
+        token = csrf_from(client.get("/compliance/province/?year=2025").get_data(as_text=True))
+        started = client.post("/exports/failing_people.xlsx", data={"csrf_token": token, "year": "2025"})
+        assert started.status_code == 302 and "/exports/jobs/" in started.location
+        job = started.location.rstrip("/").rsplit("/", 1)[-1]
+        deadline = time.monotonic() + 60
+        while (status := client.get(f"/exports/jobs/{job}.json").get_json())["status"] not in ("done", "failed"):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert status["status"] == "done" and status["rows_done"] == len(failing)
+        rows = _sheet(client.get(status["download_url"]).data)
+    finally:
+        app.config["EXPORT_INLINE_ROWS"] = saved
+    # Each person not compliant once, their ID number masked (its first three and last four characters only).
+    assert sorted((row[0], row[3], row[4]) for row in rows) == failing
+    assert not set(numbers.values()) & {cell for row in rows for cell in row}
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).where(AuditEntry.action == "failing_export")) == 1
+
+
+def test_a_city_s_list_is_its_own_and_nobody_but_the_province_gets_one(app, client, users, province):  # noqa: F811
+    units, made = province
+    login(client, "padmin", PASSWORD)
+    token = csrf_from(client.get("/compliance/province/?year=2025").get_data(as_text=True))
+    whole = _sheet(client.post("/exports/failing_people.xlsx", data={"csrf_token": token, "year": "2025"}).data)
+    assert sorted(row[3] for row in whole) == ["乙管理员", "王二", "甲管理员", "省直一"]
+    city = _sheet(client.post("/exports/failing_people.xlsx", data={"csrf_token": token, "year": "2025",
+                                                                    "city_id": str(units["3302"])}).data)
+    assert [(row[0], row[1], row[3]) for row in city] == [("医院乙", "乙市卫健委", "乙管理员")]
+    county = [row for row in whole if row[3] == "王二"][0]
+    assert county[:3] == ("医院甲", "甲市卫健委", "甲市某县卫健局") and county[7] == 10 and county[8] > 10
+    # A unit admin (of a hospital, or of a city's 卫健委: there is no city admin role) gets nothing.
+    city_admin = users.person(units["3301"], role="unit_admin", name="甲市管理员", person_no="S01")
+    for who in (made["admin_a"].username, city_admin.username):
+        other = client.application.test_client()
+        login(other, who, PASSWORD)
+        token = csrf_from(other.get("/compliance/unit/?year=2025").get_data(as_text=True))
+        for params in ({"year": "2025"}, {"year": "2025", "city_id": str(units["3301"])}):
+            assert other.post("/exports/failing_people.xlsx", data={"csrf_token": token, **params}).status_code == 404
+        assert other.get("/api/v1/exports/failing_people.xlsx?year=2025").status_code == 404

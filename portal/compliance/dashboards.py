@@ -9,7 +9,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 
 from portal.accounts.actor import current_actor
-from portal.compliance import areas, services, stats, tallies, unit_export, verdicts
+from portal.compliance import areas, failing_export, services, stats, tallies, unit_export, verdicts
 from portal.models.units import UNIT_TIERS, UNIT_TYPES
 from portal.pagination import paginate_list
 
@@ -69,7 +69,8 @@ class ProvinceDashboardView(BaseView):
             "portal/compliance/province.html", title=_("Provincial compliance"), area=found, year=found.filters.year,
             years=stats.years_offered(found.filters.year), city=found.city, groups=found.groups, total=found.total,
             ranking=paginate_list(found.ranking, RANKED_PER_PAGE), tiers=UNIT_TIERS, types=UNIT_TYPES,
-            orders=areas.ORDERS, export_kind=areas.KIND, trend_kind=areas.TREND_KIND, ranking_kind=areas.RANKING_KIND,
+            orders=areas.ORDERS, export_kind=areas.KIND, failing_kind=failing_export.KIND, trend_kind=areas.TREND_KIND,
+            ranking_kind=areas.RANKING_KIND,
         )
 
     @expose("/recount", methods=["POST"])

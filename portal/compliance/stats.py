@@ -150,9 +150,15 @@ def below_each(units: Iterable[Any]) -> dict[int, set[int]]:
 def city_of_each(units: Iterable[Any]) -> dict[int, int | None]:
     """Unit id → id of the city it lies in (a city maps to itself; None outside any city), for
     rows with id, kind and parent_id: the whole tree, loaded once, walked in memory."""
+    return ancestor_of_each(units, "city")
+
+
+def ancestor_of_each(units: Iterable[Any], kind: str) -> dict[int, int | None]:
+    """Unit id → id of the unit of ``kind`` (city, county) it lies in (such a unit maps to itself;
+    None outside any), for rows with id, kind and parent_id."""
     units = list(units)
     parent = {u.id: u.parent_id for u in units}
-    cities = {u.id for u in units if u.kind == "city"}
+    cities = {u.id for u in units if u.kind == kind}
     found: dict[int, int | None] = {}
     for unit in units:
         path, at = [], unit.id

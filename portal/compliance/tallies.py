@@ -131,6 +131,12 @@ def recount(actor: Actor, years: list[int]) -> bool:
     return started
 
 
+def audit_export(actor: Actor, year: int, city_id: int | None) -> None:
+    """The province-wide (or a city's) list of people not compliant was asked for: it lists personal data."""
+    audit.write(audit.FAILING_EXPORT, None, actor, city_id, after={"year": year})
+    db.session.commit()
+
+
 # --- the job ---------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
