@@ -13,6 +13,7 @@ from collections import Counter
 
 import pytest
 from openpyxl import load_workbook
+from rq import SimpleWorker
 from sqlalchemy import event, func, select, update
 
 from bench.data import PASSWORD as BENCH_PASSWORD
@@ -26,6 +27,7 @@ from portal.transfers import services as transfers
 from tests.conftest import csrf_from
 from tests.helpers import PASSWORD, approved_record, compute_tallies, login
 from tests.test_dashboards import _text, province  # noqa: F401  (its fixture, used below)
+from tests.test_exports import rq_queue  # noqa: F401  (its fixture, used below)
 
 THIS_YEAR = dt.date.today().year
 YEARS = (2024, 2025)
@@ -266,3 +268,16 @@ def test_a_city_s_list_is_its_own_and_nobody_but_the_province_gets_one(app, clie
         for params in ({"year": "2025"}, {"year": "2025", "city_id": str(units["3301"])}):
             assert other.post("/exports/failing_people.xlsx", data={"csrf_token": token, **params}).status_code == 404
         assert other.get("/api/v1/exports/failing_people.xlsx?year=2025").status_code == 404
+
+
+def test_with_redis_the_command_queues_the_run_for_the_rq_worker(app, province, rq_queue):  # noqa: F811
+    units, made = province
+    approved_record(app, made["wang"].id, "非向导录入", dt.date(2025, 6, 1), {"credits": "15", "hours": "50"}, "national")
+    queued = app.test_cli_runner().invoke(args=["portal", "tallies", "--year", "2025"])
+    assert queued.exit_code == 0 and "Queued for 2025." in queued.output and rq_queue.count == 1
+    with app.app_context():
+        assert _tally(units["33010801"], 2025).stale  # nothing ran in the command
+    SimpleWorker([rq_queue], connection=rq_queue.connection).work(burst=True)
+    with app.app_context():
+        assert (_tally(units["33010801"], 2025).compliant, _tally(units["33010801"], 2025).stale) == (3, False)
+        assert _kept(2025) == _live(2025)
