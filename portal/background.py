@@ -17,6 +17,8 @@ from werkzeug.utils import import_string
 # The functions RQ calls: they build an app, which only the entry floor may do.
 RUN_ENTRY = "portal.worker.run_in_app"
 FAILURE_ENTRY = "portal.worker.report_failure"
+# The threads' names begin with it (then the function's dotted path).
+THREAD_NAME = "background "
 
 
 def run_later(function: str, *args, timeout: int, on_failure: str | None = None) -> None:
@@ -27,7 +29,7 @@ def run_later(function: str, *args, timeout: int, on_failure: str | None = None)
     redis_url = current_app.config.get("REDIS_URL")
     if not redis_url:
         app = current_app._get_current_object()
-        threading.Thread(target=_in_thread, args=(app, function, args, on_failure), name=f"background {function}",
+        threading.Thread(target=_in_thread, args=(app, function, args, on_failure), name=f"{THREAD_NAME}{function}",
                          daemon=True).start()
         return
     Queue(current_app.config["RQ_QUEUE"], connection=Redis.from_url(redis_url)).enqueue(

@@ -65,23 +65,25 @@ def compliance_check(years: tuple[int, ...], fix: bool) -> None:
     click.echo(f"Rebuilt: {written} person-years written.")
 
 
-@portal_cli.command("dashboard-figures")
-@click.option("--year", "years", type=int, multiple=True, help="A closed year to judge and keep (repeatable); "
-              "default: the five years before this one.")
-def dashboard_figures(years: tuple[int, ...]) -> None:
-    """Judge closed years for the provincial and city dashboards and keep them (run after a year
-    closes, or after 重新计算往年数据, so no visitor waits for it)."""
-    import datetime as dt
+@portal_cli.command("tallies")
+@click.option("--year", "years", type=int, multiple=True, help="A year to compute (repeatable); default: this year, "
+              "the four before and any year with units waiting.")
+@click.option("--full", is_flag=True, help="Judge every unit, not only the units whose people changed.")
+def tallies_command(years: tuple[int, ...], full: bool) -> None:
+    """Compute the provincial and city dashboards' figures (a timer runs it every few minutes, and
+    nightly with --full). With REDIS_URL it is queued for the RQ worker; otherwise it runs here."""
+    from portal.compliance import tallies
 
-    from portal.compliance import tallies, versions
-
-    this = dt.date.today().year
-    for year in years or range(this - 5, this):
-        if not versions.closed(year):
-            raise click.ClickException(f"{year} has not closed: the dashboards judge it on every visit")
-        counts = tallies.year_counts(year)
-        click.echo(f"{year}: {counts.total().staff} active staff in {len(counts.units)} units, "
-                   f"computed {counts.computed_at:%Y-%m-%d %H:%M} UTC")
+    chosen = list(years) or tallies.default_years()
+    if current_app.config.get("REDIS_URL"):
+        click.echo(f"Queued for {', '.join(map(str, chosen))}." if tallies.start(chosen, full)
+                   else "The tallies are being computed already; nothing started.")
+        return
+    done = tallies.run(chosen, full)
+    for ran in done:
+        click.echo(f"{ran.year}: {ran.units} units, {ran.people} people judged.")
+    for year in sorted(set(chosen) - {ran.year for ran in done}):
+        click.echo(f"{year}: being computed by another run already; nothing done.")
 
 
 @portal_cli.command("evidence-sweep")

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, delete, exists, extract, false, func, or_, select, update
+from sqlalchemy import and_, case, delete, exists, extract, false, func, or_, select
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
-from portal.models import CreditCategory, CreditRecord, CreditYear, CreditYearBucket, Person, PersonHistory, UnitYearTally
+from portal.models import CreditCategory, CreditRecord, CreditYear, CreditYearBucket, Person
+from portal.models.tallies import mark_people, mark_years
 
 _correction = aliased(CreditRecord)
 # Only approved records count, and not one an approved correction has replaced.
@@ -134,22 +135,9 @@ def refresh(records: Iterable[CreditRecord]) -> None:
     db.session.execute(select(Person.id).where(Person.id.in_(people)).order_by(Person.id).with_for_update())
     db.session.flush()
     _rewrite(people, {year for _, year in pairs})
-    _touch_tallies(people, min(year for _, year in pairs))
-
-
-def _touch_tallies(person_ids: list[int], first: int) -> None:
-    """The dashboards' kept counts (portal.compliance.tallies) of the units these people stood in,
-    from ``first`` on (multi-year requirements look back), are judged again when next read."""
-    units = select(PersonHistory.unit_id).where(PersonHistory.person_id.in_(person_ids)).union(
-        select(Person.unit_id).where(Person.id.in_(person_ids)))
-    db.session.execute(update(UnitYearTally).where(UnitYearTally.year >= first, UnitYearTally.unit_id.in_(units))
-                       .values(stale=True))
-
-
-def _forget_tallies(first: int) -> None:
-    """The dashboards' kept counts (portal.compliance.tallies) of these years and the later ones,
-    whose multi-year requirements look back on them, are judged again when next asked for."""
-    db.session.execute(delete(UnitYearTally).where(UnitYearTally.year >= first))
+    # The units these people stood in wait for the tallies job, from the first year changed on
+    # (multi-year requirements look back).
+    mark_people(people, min(year for _, year in pairs))
 
 
 def _years_of(record: CreditRecord) -> set[int]:
@@ -167,7 +155,7 @@ def refresh_category(category_id: int) -> int:
     for start in range(0, len(people), CHUNK):
         _rewrite(people[start:start + CHUNK], years)
     if pairs:
-        _forget_tallies(min(years))
+        mark_years(min(years))
     return len(pairs)
 
 
@@ -198,7 +186,7 @@ def rebuild(years: Iterable[int] | None = None) -> int:
     for model in (CreditYearBucket, CreditYear):
         stale = delete(model)
         db.session.execute(stale.where(model.year.in_(years)) if years is not None else stale)
-    _forget_tallies(min(years, default=0) if years is not None else 0)
+    mark_years(min(years, default=0) if years is not None else 0)
     return _insert(computed.values())
 
 
