@@ -86,7 +86,7 @@ def populate(app: Flask, people: int, units: int, credit_units: int, seed: int =
         credit_unit_ids = range(first_credit_unit, first_credit_unit + min(credit_units, units))
 
         # Accounts: user 1 is the provincial admin, person i has user i + 1.
-        users = [_user(1, PROVINCE_ADMIN_USERNAME, "省管理员", password_hash, now)]
+        users = [user_row(1, PROVINCE_ADMIN_USERNAME, "省管理员", password_hash, now)]
         user_roles = [{"user_id": 1, "role_id": role_ids[PROVINCE_ADMIN]}]
         people_rows, name_matches, unit_admin_username = [], 0, ""
         learner_username, learner_person_id = "", 0
@@ -103,7 +103,7 @@ def populate(app: Flask, people: int, units: int, credit_units: int, seed: int =
                 unit_admin_username = person_no
             elif unit_id == admin_unit_id and not learner_username:
                 learner_username, learner_person_id = person_no, i
-            users.append(_user(user_id, person_no, name, password_hash, now))
+            users.append(user_row(user_id, person_no, name, password_hash, now))
             user_roles.append({"user_id": user_id, "role_id": role_ids[UNIT_ADMIN if is_admin else LEARNER]})
             if rng.random() < 0.3 or unit_id in credit_unit_ids:
                 user_roles.append({"user_id": user_id, "role_id": role_ids[SELF_ENTRY]})
@@ -121,7 +121,7 @@ def populate(app: Flask, people: int, units: int, credit_units: int, seed: int =
             conn.execute(insert(PersonHistory.__table__), [
                 history_row(p, RECORD_YEARS[0], ("县区", "二级", "医院"), now) for p in people_rows])
             if conn.dialect.name == "postgresql":
-                _advance_sequences(conn)
+                advance_sequences(conn)
         after_load("ANALYZE")
         return Province(
             people=people, units=units, admin_unit_id=admin_unit_id,
@@ -272,7 +272,7 @@ def _fast_sqlite_load(conn):
         conn.commit()
 
 
-def _user(id_: int, username: str, name: str, password_hash: str, now: dt.datetime) -> dict:
+def user_row(id_: int, username: str, name: str, password_hash: str, now: dt.datetime) -> dict:
     return {
         "id": id_, "first_name": name, "last_name": "", "username": username, "password": password_hash,
         "active": True, "email": f"bench-{id_}@accounts.invalid", "last_login": None, "login_count": 0,
@@ -280,7 +280,7 @@ def _user(id_: int, username: str, name: str, password_hash: str, now: dt.dateti
     }
 
 
-def _advance_sequences(conn) -> None:
+def advance_sequences(conn) -> None:
     """Rows were inserted with explicit ids: move the id sequences past them."""
     for table, sequence in (("ab_user", "'ab_user_id_seq'"), ("ab_user_role", "'ab_user_role_id_seq'"),
                             ("unit", "pg_get_serial_sequence('unit', 'id')"),

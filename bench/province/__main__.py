@@ -59,18 +59,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="cme-province-") as tmp, \
             database(os.environ.get(provinces[0][1]), server, "cme_province_baseline", keep) as small_url, \
             database(os.environ.get(provinces[1][1]), server, "cme_province", keep) as full_url:
-        ready = []
         for (name, variable, at), (url, build) in zip(provinces, (small_url, full_url), strict=True):
-            instance = Path(tmp) / name
             if build:
                 people, units = shape.scaled(at)
                 log(f"[{name}] building {people:,} people in {units:,} units (scale {at:g}); load average {_load()}")
                 begun = time.perf_counter()
-                generate.build(make_app(url, instance), at, log)
+                generate.build(make_app(url, Path(tmp) / name), at, log)
                 log(f"[{name}] built in {time.perf_counter() - begun:.0f} s; load average {_load()}")
             if keep:
                 log(f"[{name}] kept: {variable}={url}")
-            ready.append(cases.prepare(url, instance))
+        # Signed in only once both are built: a session idle for the build's duration has expired.
+        ready = [cases.prepare(url, Path(tmp) / name) for (name, _, _), (url, _) in
+                 zip(provinces, (small_url, full_url), strict=True)]
         log(f"measuring; load average {_load()}")
         print(table(cases.rows(*ready)))
     log(f"load average at the end: {_load()}; total {time.perf_counter() - started:.0f} s")

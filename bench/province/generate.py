@@ -84,7 +84,7 @@ def build(app: Flask, scale: float, log: Callable[[str], None], seed: int = SEED
             for index in indexes:
                 conn.execute(CreateIndex(index))
             conn.commit()
-        data._advance_sequences(conn)
+        data.advance_sequences(conn)
         conn.commit()
         with _step(log, "yearly summary, set-based"):
             _summaries(conn)
@@ -175,7 +175,7 @@ def _people(conn, rng: random.Random, institutions: list[dict], first_year: int)
     role_ids = {name: id_ for id_, name in conn.execute(select(Role.id, Role.name))}
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     keys = sealed.keys()
-    users = [data._user(1, data.PROVINCE_ADMIN_USERNAME, "省管理员", password_hash, now)]
+    users = [data.user_row(1, data.PROVINCE_ADMIN_USERNAME, "省管理员", password_hash, now)]
     roles = [(1, role_ids[PROVINCE_ADMIN])]
     people, history, everyone = [], [], []
     for unit in institutions:
@@ -185,7 +185,7 @@ def _people(conn, rng: random.Random, institutions: list[dict], first_year: int)
             person = data.person_row(rng, keys, i, unit["id"], f"{unit['code']}-{i:07d}")
             people.append(person)
             history.append(data.history_row(person, first_year, grade, now))
-            users.append(data._user(i + 1, person["person_no"], person["name"], password_hash, now))
+            users.append(data.user_row(i + 1, person["person_no"], person["name"], password_hash, now))
             roles += [(i + 1, role_ids[UNIT_ADMIN])] if n == 0 else [(i + 1, role_ids[LEARNER]), (i + 1, role_ids[SELF_ENTRY])]
             everyone.append((i, unit["id"]))
     _copy(conn, "ab_user", users)
