@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Integer, Select, and_, or_, select, type_coerce
+from sqlalchemy import Integer, Select, and_, or_, select, type_coerce, union
 from sqlalchemy.orm import joinedload
 
 from portal.compliance import summaries, versions
@@ -148,11 +148,14 @@ def results(year: int, unit_ids: list[int] | None = None, sets: list[RuleSet] | 
     valid = [s for s in sets if s.valid_from <= year and (s.valid_to is None or year <= s.valid_to)]
     first = year - _lookback(valid) + 1
     ctx = context()
-    # Who may have been there that year: staff now, or anyone with a history row there.
+    # Who may have been there that year: staff now, or anyone with a history row there. A UNION,
+    # not an OR: with the OR PostgreSQL expects half the province and scans every person and bucket.
     candidates = select(_person.id).where(_person.out_of_province.is_(False))
     if unit_ids is not None:
-        candidates = candidates.where(or_(_person.unit_id.in_(unit_ids), _person.id.in_(
-            select(PersonHistory.person_id).where(PersonHistory.unit_id.in_(unit_ids)))))
+        history = PersonHistory.__table__.c
+        candidates = union(candidates.where(_person.unit_id.in_(unit_ids)),
+                           candidates.join(PersonHistory.__table__, history.person_id == _person.id)
+                           .where(history.unit_id.in_(unit_ids)))
     people = (select(_person.id, _person.person_no, _person.name, _person.department, *FIGURES)
               .outerjoin(CreditYear.__table__, and_(_year.person_id == _person.id, _year.year == year))
               .where(_person.id.in_(candidates)).order_by(_person.person_no))

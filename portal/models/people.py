@@ -74,7 +74,9 @@ class PersonHistory(Model):
     type are kept as they were, so a regraded unit does not rewrite its staff's past years."""
 
     __tablename__ = "person_history"
-    __table_args__ = (Index("ix_person_history_person_year", "person_id", "year", "id"),)
+    __table_args__ = (Index("ix_person_history_person_year", "person_id", "year", "id"),
+                      # Who stood in a unit (compliance.services.results, a unit at a time).
+                      Index("ix_person_history_unit", "unit_id", "person_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
