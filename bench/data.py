@@ -253,12 +253,14 @@ def copy_rows(conn, table_name: str, names: list[str], rows) -> None:
 
 @contextmanager
 def _fast_sqlite_load(conn):
-    """While loading the bench's own temporary SQLite file: no rollback journal, no fsync and a
-    larger page cache; the connection's settings are restored afterwards."""
+    """While loading the bench's own temporary SQLite file: no fsync and a larger page cache; the
+    connection's settings are restored afterwards. The journal stays WAL (portal.extensions sets it
+    on every connection): leaving WAL needs the file to itself, which a test's other connections
+    (a job's thread) may hold, and WAL without fsync loads about as fast."""
     if conn.dialect.name != "sqlite":
         yield
         return
-    settings = {"journal_mode": "OFF", "synchronous": "OFF", "cache_size": "-262144"}
+    settings = {"synchronous": "OFF", "cache_size": "-262144"}
     saved = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar() for name in settings}
     for name, value in settings.items():
         conn.exec_driver_sql(f"PRAGMA {name} = {value}")

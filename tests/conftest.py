@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import delete
 
 from portal.background import THREAD_NAME as BACKGROUND_THREAD
-from portal.compliance.tallies import RUN as TALLIES_JOB
 from portal.setup import prepare_database
 from tests.helpers import TestUsers, make_test_app, scratch_database
 
@@ -81,9 +80,9 @@ def _empty_tables(request):
     app = request.getfixturevalue("app")
     yield
     # Work a test's request started in the background (a page starting the tallies job for a year
-    # never computed) finishes before the tables it writes to are emptied.
+    # never computed, an export, a face check) finishes before the tables it writes to are emptied.
     for thread in threading.enumerate():
-        if thread.name == BACKGROUND_THREAD + TALLIES_JOB:
+        if thread.name.startswith(BACKGROUND_THREAD):
             thread.join(timeout=120)
     from flask_appbuilder import Model
 
