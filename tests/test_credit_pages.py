@@ -80,7 +80,7 @@ def test_free_form_entry_with_evidence_is_submitted(app, client, users):
     token = csrf_from(client.get("/credits/new/free").get_data(as_text=True))
     response = post_free_form(client, token, unit, action="submit")
     assert response.status_code == 302, response.get_data(as_text=True)
-    mine = client.get("/credits/mine").get_data(as_text=True)
+    mine = client.get("/credits/mine?year=all").get_data(as_text=True)
     assert "心血管新进展学习班" in mine and "未审核" in mine
     with app.app_context():
         record = db.session.scalar(select(CreditRecord))
@@ -167,7 +167,7 @@ def test_text_that_looks_like_html_is_shown_as_text(app, client, users):
     post_free_form(client, token, unit, activity_name="<script>alert(1)</script>", remarks="<b>x</b>")
     with app.app_context():
         record_id = db.session.scalar(select(CreditRecord.id))
-    for url in ("/credits/mine", f"/credits/{record_id}", f"/credits/{record_id}/edit"):
+    for url in ("/credits/mine?year=all", f"/credits/{record_id}", f"/credits/{record_id}/edit"):
         html = client.get(url).get_data(as_text=True)
         assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html, url
 

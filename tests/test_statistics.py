@@ -42,7 +42,8 @@ def year(app, users):
         credits.create(me, free, common, {"credits": "1", "hours": "1"})
         from portal.models import EvidenceFile
         rejected = credits.create(me, free, {**common, "activity_name": "被退回"}, {"credits": "3", "hours": "3"})
-        db.session.add(EvidenceFile(record_id=rejected.id, person_id=person.id, stored_name="r" * 32, original_name="a.jpg",
+        db.session.add(EvidenceFile(record_id=rejected.id, record_year=rejected.credit_year,
+                                    person_id=person.id, stored_name="r" * 32, original_name="a.jpg",
                                     media_type="image/jpeg", size=1, sha256="0" * 64))
         db.session.commit()
         credits.submit(me, [rejected])

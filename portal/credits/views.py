@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from portal import idempotency
 from portal.accounts.actor import current_actor
 from portal.categories import services as categories
+from portal.compliance import stats
 from portal.contracts import CLASS_LABELS, Entry
 from portal.credits import attachments, audit, history, reviewers, services
 from portal.credits import entry as entries
@@ -32,6 +33,8 @@ ACTIONS = {"create": _l("Created"), "edit": _l("Edited"), "submit": _l("Submitte
            "evidence_remove": _l("Evidence removed"), "proxy_create": _l("Entered on the person's behalf")}
 ENTRY_FORM = "form:credit-entry"
 ROLES = {"learner": _l("Learner"), "unit_admin": _l("Unit admin"), "province_admin": _l("Provincial admin")}
+# 我录入的学分's ?year= for every year.
+ALL_YEARS = "all"
 
 
 class CreditEntryView(BaseView):
@@ -155,11 +158,18 @@ class CreditEntryView(BaseView):
         if (refusal := self._needs_permission()) is not None:
             return refusal
         actor = current_actor()
+        # One year at a time (this year unless another is chosen), so PostgreSQL reads that year's
+        # partition; every year only when asked for.
+        every_year = request.args.get("year") == ALL_YEARS
+        year = None if every_year else stats.chosen_year(request.args.get("year"))
         query = services.visible(actor).where(CreditRecord.person_id == actor.person.id)
+        if year is not None:
+            query = query.where(CreditRecord.of_years(year, year))
         page = paginate(query, (CreditRecord.activity_date.desc(), CreditRecord.id.desc()), PER_PAGE,
                         (joinedload(CreditRecord.category),))
-        return self.render_template("portal/credits/mine.html", title=_("My entered credits"),
-                                    page=page, status_label=status_label)
+        years = stats.years_offered(year or stats.chosen_year(None), stats.first_record_year(actor.person.id))
+        return self.render_template("portal/credits/mine.html", title=_("My entered credits"), page=page,
+                                    status_label=status_label, year=year, years=years, all_years=ALL_YEARS)
 
     @expose("/submit", methods=["POST"])
     @has_access

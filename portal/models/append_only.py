@@ -21,6 +21,8 @@ SCORED = ("status", "person_id", "unit_id", "category_id", "type_slug", "activit
 AUDIT_MESSAGE = "audit_entry is append-only"
 APPROVED_MESSAGE = "an approved credit record changes only through a correction"
 DELETE_MESSAGE = "a credit record is never deleted"
+# The setting that marks the one record an UPDATE is moving to another year's partition.
+MOVING = "portal.moving_record"
 MISSING_MESSAGE = "audit_entry names a credit record that does not exist"
 
 _SQLITE_CREATE = (
@@ -52,11 +54,19 @@ _PG_CREATE = (
     "CREATE TRIGGER audit_entry_no_truncate BEFORE TRUNCATE ON audit_entry "
     "FOR EACH STATEMENT EXECUTE FUNCTION portal_audit_append_only()",
     "CREATE OR REPLACE FUNCTION portal_approved_unchanged() RETURNS trigger LANGUAGE plpgsql AS $$ "
-    f"BEGIN IF TG_OP = 'DELETE' THEN RAISE EXCEPTION '{DELETE_MESSAGE}' USING ERRCODE = 'insufficient_privilege'; "
-    "END IF; IF OLD.status = 'approved' AND ("
+    # An UPDATE that changes the year moves the row: PostgreSQL fires this BEFORE UPDATE, then
+    # BEFORE DELETE on the old partition. The first marks the row as moving (for the transaction),
+    # so the second lets that one row go; any other DELETE is refused. (The year is read through
+    # jsonb so that the function also serves the schema before migration 0060 added it.)
+    f"BEGIN IF TG_OP = 'DELETE' THEN IF current_setting('{MOVING}', true) IS DISTINCT FROM OLD.id::text THEN "
+    f"RAISE EXCEPTION '{DELETE_MESSAGE}' USING ERRCODE = 'insufficient_privilege'; END IF; "
+    f"PERFORM set_config('{MOVING}', '', true); RETURN OLD; END IF; "
+    "IF OLD.status = 'approved' AND ("
     + " OR ".join(_pg_changed(c) for c in SCORED)
     + f") THEN RAISE EXCEPTION '{APPROVED_MESSAGE}' USING ERRCODE = 'insufficient_privilege'; END IF; "
-    "RETURN NEW; END $$",
+    "IF to_jsonb(NEW) -> 'credit_year' IS DISTINCT FROM to_jsonb(OLD) -> 'credit_year' THEN "
+    f"PERFORM set_config('{MOVING}', OLD.id::text, true); "
+    "END IF; RETURN NEW; END $$",
     "CREATE TRIGGER credit_record_approved_unchanged BEFORE UPDATE OR DELETE ON credit_record "
     "FOR EACH ROW EXECUTE FUNCTION portal_approved_unchanged()",
     # What the foreign key checked before the record's key included its year.

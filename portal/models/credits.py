@@ -19,6 +19,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     ColumnElement,
+    Connection,
     Date,
     DateTime,
     ForeignKey,
@@ -32,7 +33,9 @@ from sqlalchemy import (
     event,
     false,
     func,
+    inspect,
     text,
+    update,
 )
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
@@ -125,10 +128,11 @@ class CreditRecord(Model):
     category: Mapped[CreditCategory] = relationship()
     issuing_unit: Mapped[Unit | None] = relationship(foreign_keys=[issuing_unit_id])
     entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
-    # passive_updates=False: a draft moved to another year takes its files' record_year along on
-    # SQLite too (PostgreSQL's ON UPDATE CASCADE does it there).
-    evidence: Mapped[list[EvidenceFile]] = relationship(back_populates="record", order_by="EvidenceFile.id",
-                                                        passive_updates=False)
+    # Joined on the id alone, so that loading the files of many records (selectinload) reads
+    # evidence_file only; record_year follows the record (_move_evidence).
+    evidence: Mapped[list[EvidenceFile]] = relationship(
+        back_populates="record", order_by="EvidenceFile.id",
+        primaryjoin="CreditRecord.id == foreign(EvidenceFile.record_id)")
     # Its certificate, once issued (portal.models.certificates): read here, written there.
     certificate: Mapped[Certificate | None] = relationship(viewonly=True)
 
@@ -179,7 +183,8 @@ class EvidenceFile(Model):
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
 
-    record: Mapped[CreditRecord | None] = relationship(back_populates="evidence")
+    record: Mapped[CreditRecord | None] = relationship(
+        back_populates="evidence", primaryjoin="CreditRecord.id == foreign(EvidenceFile.record_id)")
 
 
 @event.listens_for(CreditRecord, "before_insert")
@@ -188,6 +193,14 @@ def _set_credit_year(_mapper: Mapper, _connection: object, record: CreditRecord)
     # An edit of a draft's date into another year moves it (PostgreSQL moves the row to that partition).
     if record.activity_date is not None and record.credit_year != record.activity_date.year:
         record.credit_year = record.activity_date.year
+
+
+@event.listens_for(CreditRecord, "after_update")
+def _move_evidence(_mapper: Mapper, connection: Connection, record: CreditRecord) -> None:
+    # PostgreSQL's ON UPDATE CASCADE has moved the files already; SQLite enforces no foreign keys.
+    if inspect(record).attrs.credit_year.history.deleted:
+        connection.execute(update(EvidenceFile).where(EvidenceFile.record_id == record.id)
+                           .values(record_year=record.credit_year))
 
 
 class CreditYear(Model):
