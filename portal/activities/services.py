@@ -597,7 +597,11 @@ def _grant_if_due(actor: Actor, activity: Activity, person: Person) -> CreditRec
 
 def _grant(actor: Actor, activity: Activity, person: Person, last_session: dt.datetime) -> CreditRecord | None:
     """The activity's record for the person, approved, with its audit row and the yearly summary
-    rewritten; None when they have it already (the unique index decides, whoever comes first)."""
+    rewritten; None when they have it already. The person's row is locked first, so that of two
+    grants at once the second sees the first's record: the unique index names the credit year too
+    (records are partitioned by year), and a grant's date (its last session) could fall in another
+    year than an earlier grant's."""
+    db.session.execute(select(Person.id).where(Person.id == person.id).with_for_update())
     if db.session.scalar(select(exists().where(CreditRecord.activity_id == activity.id,
                                                CreditRecord.person_id == person.id))):
         return None
