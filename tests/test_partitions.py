@@ -186,23 +186,26 @@ def _partition_of(record_id: int) -> str:
     return db.session.scalar(text("SELECT tableoid::regclass::text FROM credit_record WHERE id = :id"), {"id": record_id})
 
 
-def test_an_edit_of_a_drafts_date_into_another_year_moves_it_and_its_evidence(pg):
-    users = TestUsers(pg)
-    learner = users.person(users.unit("339903"), self_entry=True, name="钱七")
-    draft = _record(pg, learner.id, dt.date(THIS - 1, 11, 2))
-    with pg.test_request_context():
-        assert _partition_of(draft) == f"credit_record_{THIS - 1}"
-        record = db.session.get(CreditRecord, draft)
-        owner = actor_for(db.session.get(Person, learner.id).user)
-        credits.update(owner, record, record.version, record.category,
-                       {"activity_name": "学习班", "activity_date": dt.date(THIS, 2, 3)},
-                       {"credits": "2", "hours": 6, "activity_name": "学习班"})
-        db.session.commit()
-        db.session.expunge_all()
-        moved = db.session.get(CreditRecord, draft)
-        assert (moved.credit_year, moved.activity_date, _partition_of(draft)) == (THIS, dt.date(THIS, 2, 3),
-                                                                                  f"credit_record_{THIS}")
-        assert [f.record_year for f in moved.evidence] == [THIS]
+def test_an_edit_of_a_drafts_date_into_another_year_moves_it_and_its_evidence(pg, app):
+    for on in (pg, app):  # PostgreSQL, and the database the suite runs on (SQLite by default)
+        users = TestUsers(on)
+        learner = users.person(users.unit("339903"), self_entry=True, name="钱七")
+        draft = _record(on, learner.id, dt.date(THIS - 1, 11, 2))
+        with on.test_request_context():
+            if on is pg:
+                assert _partition_of(draft) == f"credit_record_{THIS - 1}"
+            record = db.session.get(CreditRecord, draft)
+            owner = actor_for(db.session.get(Person, learner.id).user)
+            credits.update(owner, record, record.version, record.category,
+                           {"activity_name": "学习班", "activity_date": dt.date(THIS, 2, 3)},
+                           {"credits": "2", "hours": 6, "activity_name": "学习班"})
+            db.session.commit()
+            db.session.expunge_all()
+            moved = db.session.get(CreditRecord, draft)  # found by its id alone
+            assert (moved.credit_year, moved.activity_date) == (THIS, dt.date(THIS, 2, 3))
+            assert [f.record_year for f in moved.evidence] == [THIS]
+            if on is pg:
+                assert _partition_of(draft) == f"credit_record_{THIS}"
 
 
 def test_the_database_refuses_a_wrong_credit_year_from_raw_sql(pg, app):
@@ -257,3 +260,23 @@ def test_start_up_makes_next_years_partition(pg):
     prepare_database(pg)
     with pg.app_context():
         assert THIS + 1 in partitions.years(db.session.connection())
+
+
+def test_my_records_show_one_year_unless_every_year_is_asked_for(app, client, users):
+    """我录入的学分 lists this year unless another year, or 全部年度, is chosen; 学分情况查询 without dates
+    is this year's, and its form shows the dates it used. Nothing older is gone: it is one choice away."""
+    learner = users.person(users.unit("339907"), self_entry=True)
+    old = _record(app, learner.id, dt.date(THIS - 2, 3, 1))
+    new = _record(app, learner.id, dt.date(THIS, 1, 5))
+    login(client, learner.username, PASSWORD)
+    default = client.get("/credits/mine").get_data(as_text=True)
+    assert f'data-record="{new}"' in default and f'data-record="{old}"' not in default
+    assert f'<option value="{THIS}" selected>' in default and '<option value="all" >全部年度</option>' in default
+    chosen = client.get(f"/credits/mine?year={THIS - 2}").get_data(as_text=True)
+    assert f'data-record="{old}"' in chosen and f'data-record="{new}"' not in chosen
+    every = client.get("/credits/mine?year=all").get_data(as_text=True)
+    assert f'data-record="{old}"' in every and f'data-record="{new}"' in every
+    query = client.get("/credits/query/").get_data(as_text=True)
+    assert f'value="{THIS}-01-01"' in query and f'value="{THIS}-12-31"' in query and "共1条记录" in query
+    since = client.get(f"/credits/query/?from={THIS - 2}-01-01").get_data(as_text=True)
+    assert f'value="{THIS}-12-31"' in since and "共2条记录" in since
