@@ -25,7 +25,6 @@ COUNTED = and_(CreditRecord.status == "approved", CreditRecord.superseded.is_(Fa
 # The 各类学分汇总 node: the category's, or (free form) the record's 学分级别.
 NODE = case((CreditCategory.summary_node != "", CreditCategory.summary_node), else_=CreditRecord.credit_level)
 YEAR = CreditRecord.credit_year
-
 ZERO = Decimal("0.00")
 # Columns compared by drift(), besides the keys.
 YEAR_FIGURES = ("records", "credits", "hours", "class_1", "class_2", "class_other", "hourless_credits")
