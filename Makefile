@@ -7,7 +7,7 @@ CATALOGS := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
 
 SETUP_LOG := setup.log
 
-.PHONY: setup quiet-setup system-packages run test lint bench load translations catalog clean
+.PHONY: setup quiet-setup system-packages run test lint bench bench-province load translations catalog clean
 
 setup: system-packages $(VENV)/.installed translations
 
@@ -66,6 +66,11 @@ lint: setup
 
 bench: setup
 	@$(BIN)/python -m bench
+
+# The province at full scale on the local PostgreSQL (bench/province, docs/scale.md): 600,000 people,
+# 30 million credit records this year, beside a province of 1 million; PORTAL_PROVINCE_SCALE=0.01 for a quick try.
+bench-province: setup
+	@$(BIN)/python -m bench.province
 
 # The deadline-day load test (bench/load.py): locust against gunicorn on PostgreSQL and Redis.
 load: setup

@@ -10,7 +10,8 @@ database) an Excel export of 100,000 rows beside XlsxWriter alone, with its peak
 are in bench/certificates.py: one certificate's PDF and the verification page, and (SQLite
 only) a batch of 100 certificates beside WeasyPrint rendering the same HTML alone. Issue 15's
 staff import of 5,000 rows is in bench/imports.py, its provincial dashboard with five years' trend
-in bench/areas.py (``PORTAL_BENCH_CASES=areas`` runs that case alone). Issue 19's are in bench/credentials.py: signing a
+in bench/areas.py with issue 12's tallies job that computes it (``PORTAL_BENCH_CASES=areas`` runs
+that case alone). Issue 19's are in bench/credentials.py: signing a
 certificate's Open Badges 3.0 credential and verifying one, each beside PyJWT alone
 (`python -m bench.credentials` runs only those, on a small province). Issue 10's check-in throughput
 and the projector's code endpoint are in bench/attendance.py (``python -m bench.attendance`` runs them alone).
@@ -327,18 +328,18 @@ def import_row(app, province: Province, scale: str) -> Row:
 
 
 def area_rows(app, province_admin, province: Province, scale: str) -> list[Row]:
-    """Issue 15's provincial dashboard with five years' trend: first visit (every year judged and
-    kept) and usual visit (kept years read) beside judging the five years per request."""
+    """Issue 12's provincial figures: the tallies job for the whole province's five years, timed
+    alone, then the dashboard reading them, each beside judging the five years per request."""
     label = f"{province.people:,} people, {scale}"
-    cold = areas.cold_ms(app, province_admin)
-    warm, five = compare(timer(province_admin, areas.url()), areas.five_years_timer(app), repeat=5)
-    log(f"[{scale}] provincial dashboard {areas.YEAR}: first visit {cold:.0f} ms, usual {warm:.0f} ms; "
-        f"five years judged {five:.0f} ms")
-    baseline = f"`services.results` for each of {areas.TREND[0]}–{areas.TREND[-1]} (five years judged per request)"
-    return [Row(f"provincial dashboard `GET {areas.url()}`, first visit (5 years judged and kept)", label, cold,
-                baseline, five, None),
-            Row(f"provincial dashboard `GET {areas.url()}`, usual visit (kept years read)", label, warm, baseline, five,
-                None)]
+    job_ms, people = areas.job(app)
+    page, five = compare(timer(province_admin, areas.url()), areas.five_years_timer(app), repeat=5)
+    log(f"[{scale}] tallies job {areas.TREND[0]}–{areas.TREND[-1]}: {job_ms:.0f} ms for {people:,} people-years; "
+        f"provincial dashboard {areas.YEAR} {page:.0f} ms; five years judged {five:.0f} ms")
+    baseline = f"`services.results` for each of {areas.TREND[0]}–{areas.TREND[-1]} (five years judged, nothing written)"
+    return [Row(f"tallies job, whole province, {areas.TREND[0]}–{areas.TREND[-1]} in full: "
+                f"{people / job_ms * 1000:,.0f} people-years/s", label, job_ms, baseline, five, None),
+            Row(f"provincial dashboard `GET {areas.url()}` from the tallies", label, page, baseline, five, None,
+                limit_ms=areas.PAGE_LIMIT_MS)]
 
 
 def main() -> None:

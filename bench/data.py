@@ -44,6 +44,11 @@ ACTIVITIES = ("心血管疾病诊疗进展学习班", "急危重症救治培训"
               "护理质量管理学习班", "疑难病例讨论", "全院大查房", "住院医师规范化培训", "医学科研方法讲座")
 CREDIT_CHOICES = (20, 50, 100, 100, 200, 300, 500, 1000)   # hundredths of a credit
 CHUNK = 50_000
+# The credit_record columns every generated record has the same value in, as the driver takes them.
+COMMON = {"version": 1, "activity_type": "personal", "credit_level": "", "hosting_method": "", "discipline": "",
+          "sub_discipline": "", "issuing_unit_id": None, "issuer_name": "", "remarks": "", "fields": '{"hours": "6"}',
+          "deems_years": "[]", "wizard_rule": "", "deems_compliant": False, "score_note": "", "corrects_id": None,
+          "corrects_year": None, "superseded": False, "entered_by_id": None, "activity_id": None}
 
 
 @dataclass
@@ -82,40 +87,28 @@ def populate(app: Flask, people: int, units: int, credit_units: int, seed: int =
         credit_unit_ids = range(first_credit_unit, first_credit_unit + min(credit_units, units))
 
         # Accounts: user 1 is the provincial admin, person i has user i + 1.
-        users = [_user(1, PROVINCE_ADMIN_USERNAME, "省管理员", password_hash, now)]
+        users = [user_row(1, PROVINCE_ADMIN_USERNAME, "省管理员", password_hash, now)]
         user_roles = [{"user_id": 1, "role_id": role_ids[PROVINCE_ADMIN]}]
         people_rows, name_matches, unit_admin_username = [], 0, ""
         learner_username, learner_person_id = "", 0
-        first_birth = dt.date(1960, 1, 1)
         keys = sealed.keys()
         for i in range(1, people + 1):
             unit_id = 2 + (i - 1) % units
             user_id = i + 1
             person_no = f"{code_of[unit_id]}-{i:06d}"
-            # Unique ID numbers: a different birth date for every 1,000 people, then a sequence.
-            birth = first_birth + dt.timedelta(days=(i // 1000) * 7 + i % 7)
-            first17 = f"330102{birth:%Y%m%d}{i % 1000:03d}"
-            name = rng.choices(SURNAMES, SURNAME_WEIGHTS)[0] + "".join(rng.sample(GIVEN, rng.choice((1, 2))))
+            person = person_row(rng, keys, i, unit_id, person_no)
+            name = person["name"]
             name_matches += SEARCH_CHARACTER in name
-            title, level = rng.choice(TITLES)
             is_admin = unit_id == admin_unit_id and not unit_admin_username
             if is_admin:
                 unit_admin_username = person_no
             elif unit_id == admin_unit_id and not learner_username:
                 learner_username, learner_person_id = person_no, i
-            users.append(_user(user_id, person_no, name, password_hash, now))
+            users.append(user_row(user_id, person_no, name, password_hash, now))
             user_roles.append({"user_id": user_id, "role_id": role_ids[UNIT_ADMIN if is_admin else LEARNER]})
             if rng.random() < 0.3 or unit_id in credit_unit_ids:
                 user_roles.append({"user_id": user_id, "role_id": role_ids[SELF_ENTRY]})
-            number = first17 + check_character(first17)
-            people_rows.append({
-                "id": i, "user_id": user_id, "unit_id": unit_id, "person_no": person_no, "name": name,
-                "id_sealed": keys.seal(number), "id_hash": keys.digest(number), "sex": "男" if i % 2 else "女",
-                "birth_date": birth, "ethnicity": "汉族", "political_status": "群众", "education": "本科",
-                "degree": "学士", "mobile": f"139{i:08d}", "phone": "", "email": "",
-                "department": rng.choice(DEPARTMENTS), "position": "", "status": rng.choice(STATUSES),
-                "transfer_status": "", "title": title, "title_level": level, "ic_card_no": "", "photo": None,
-            })
+            people_rows.append(person)
         states = [{"user_id": u["id"], "must_change_password": False} for u in users]
         user_roles = [{"id": n, **row} for n, row in enumerate(user_roles, 1)]
 
@@ -127,11 +120,9 @@ def populate(app: Flask, people: int, units: int, credit_units: int, seed: int =
             conn.execute(insert(Person.__table__), people_rows)
             # Everyone has a history row from the first year of records on, as the migration gives them.
             conn.execute(insert(PersonHistory.__table__), [
-                {"person_id": p["id"], "year": RECORD_YEARS[0], "unit_id": p["unit_id"], "unit_tier": "县区",
-                 "unit_grade": "二级", "unit_type": "医院", "title": p["title"], "title_level": p["title_level"],
-                 "status": p["status"], "changed_at": now, "changed_by": None, "reason": ""} for p in people_rows])
+                history_row(p, RECORD_YEARS[0], ("县区", "二级", "医院"), now) for p in people_rows])
             if conn.dialect.name == "postgresql":
-                _advance_sequences(conn)
+                advance_sequences(conn)
         after_load("ANALYZE")
         return Province(
             people=people, units=units, admin_unit_id=admin_unit_id,
@@ -172,13 +163,8 @@ def add_credit_records(app: Flask, province: Province, seed: int = 20261127) -> 
         first_day = dt.date(RECORD_YEARS[0], 1, 1)
         days = [first_day + dt.timedelta(days=n) for n in range((dt.date(RECORD_YEARS[-1] + 1, 1, 1) - first_day).days)]
         dates = [bind_date(d) for d in days]
-        names = [c.name for c in columns if c.name not in ("id", "created_at", "updated_at")]
+        names = record_columns()
         untyped = table_clause("credit_record", *(column(name) for name in names))
-        common = {"version": 1, "activity_type": "personal", "credit_level": "", "hosting_method": "", "discipline": "",
-                  "sub_discipline": "", "issuing_unit_id": None, "issuer_name": "", "remarks": "", "fields": '{"hours": "6"}',
-                  "deems_years": "[]",
-                  "wizard_rule": "", "deems_compliant": False, "score_note": "", "corrects_id": None,
-                  "corrects_year": None, "superseded": False, "entered_by_id": None, "activity_id": None}
 
         queue_years = {dt.date.today().year - 1, dt.date.today().year}
         queued = 0
@@ -199,7 +185,7 @@ def add_credit_records(app: Flask, province: Province, seed: int = 20261127) -> 
                             reviewed = submitted + dt.timedelta(days=7)
                         elif unit_id == province.admin_unit_id and days[day].year in queue_years:
                             queued += 1
-                    yield {**common, **rng.choice(categories), "person_id": person_id, "unit_id": unit_id,
+                    yield {**COMMON, **rng.choice(categories), "person_id": person_id, "unit_id": unit_id,
                            "status": status, "activity_name": f"{rng.choice(ACTIVITIES)}（第{n + 1}期）",
                            "activity_number": f"{days[day].year}-{person_id:06d}-{n:03d}",
                            "activity_date": dates[day], "credit_year": days[day].year,
@@ -212,7 +198,7 @@ def add_credit_records(app: Flask, province: Province, seed: int = 20261127) -> 
         with db.engine.connect() as conn, _fast_sqlite_load(conn):
             if conn.dialect.name == "postgresql":
                 partitions.ensure(conn, RECORD_YEARS[0], RECORD_YEARS[-1])
-                _copy(conn, "credit_record", names, rows())
+                copy_rows(conn, "credit_record", names, ([row[name] for name in names] for row in rows()))
             else:
                 generated = rows()
                 while chunk := list(itertools.islice(generated, CHUNK)):
@@ -226,6 +212,38 @@ def add_credit_records(app: Flask, province: Province, seed: int = 20261127) -> 
                        admin_unit_queue=queued)
 
 
+def record_columns() -> list[str]:
+    """The credit_record columns a generated record gives, in the model's order (the database
+    fills the id and the timestamps)."""
+    return [c.name for c in CreditRecord.__table__.c if c.name not in ("id", "created_at", "updated_at")]
+
+
+def person_row(rng: random.Random, keys, i: int, unit_id: int, person_no: str) -> dict:
+    """Person ``i`` (also their id) of ``unit_id``: a common name, a title, a department and an
+    ID number unique for every i (a birth date for every 1,000 people, then a sequence)."""
+    birth = dt.date(1960, 1, 1) + dt.timedelta(days=(i // 1000) * 7 + i % 7)
+    first17 = f"330102{birth:%Y%m%d}{i % 1000:03d}"
+    number = first17 + check_character(first17)
+    name = rng.choices(SURNAMES, SURNAME_WEIGHTS)[0] + "".join(rng.sample(GIVEN, rng.choice((1, 2))))
+    title, level = rng.choice(TITLES)
+    return {
+        "id": i, "user_id": i + 1, "unit_id": unit_id, "person_no": person_no, "name": name,
+        "id_sealed": keys.seal(number), "id_hash": keys.digest(number), "sex": "男" if i % 2 else "女",
+        "birth_date": birth, "ethnicity": "汉族", "political_status": "群众", "education": "本科",
+        "degree": "学士", "mobile": f"139{i:08d}", "phone": "", "email": "",
+        "department": rng.choice(DEPARTMENTS), "position": "", "status": rng.choice(STATUSES),
+        "transfer_status": "", "title": title, "title_level": level, "ic_card_no": "", "photo": None,
+    }
+
+
+def history_row(person: dict, year: int, unit: tuple[str, str, str], now: dt.datetime) -> dict:
+    """The person's standing from ``year`` on, in their unit of (tier, grade, type)."""
+    tier, grade, type_ = unit
+    return {"person_id": person["id"], "year": year, "unit_id": person["unit_id"], "unit_tier": tier,
+            "unit_grade": grade, "unit_type": type_, "title": person["title"], "title_level": person["title_level"],
+            "status": person["status"], "changed_at": now, "changed_by": None, "reason": ""}
+
+
 def after_load(command: str) -> None:
     """PostgreSQL: what autovacuum does soon after a large load (statistics, the visibility map),
     done at once so that measurements do not depend on when it runs. Inside an app context."""
@@ -234,13 +252,13 @@ def after_load(command: str) -> None:
             conn.execute(text(command))
 
 
-def _copy(conn, table_name: str, names: list[str], rows) -> None:
-    """PostgreSQL: COPY the rows in through the driver's connection (psycopg 3), and commit
-    there; a few times as fast as executemany."""
+def copy_rows(conn, table_name: str, names: list[str], rows) -> None:
+    """PostgreSQL: COPY the rows (sequences of values in the order of ``names``) in through the
+    driver's connection (psycopg 3), and commit there; a few times as fast as executemany."""
     driver = conn.connection.dbapi_connection
     with driver.cursor() as cursor, cursor.copy(f"COPY {table_name} ({', '.join(names)}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row([row[name] for name in names])
+            copy.write_row(row)
     driver.commit()
 
 
@@ -265,7 +283,7 @@ def _fast_sqlite_load(conn):
         conn.commit()
 
 
-def _user(id_: int, username: str, name: str, password_hash: str, now: dt.datetime) -> dict:
+def user_row(id_: int, username: str, name: str, password_hash: str, now: dt.datetime) -> dict:
     return {
         "id": id_, "first_name": name, "last_name": "", "username": username, "password": password_hash,
         "active": True, "email": f"bench-{id_}@accounts.invalid", "last_login": None, "login_count": 0,
@@ -273,7 +291,7 @@ def _user(id_: int, username: str, name: str, password_hash: str, now: dt.dateti
     }
 
 
-def _advance_sequences(conn) -> None:
+def advance_sequences(conn) -> None:
     """Rows were inserted with explicit ids: move the id sequences past them."""
     for table, sequence in (("ab_user", "'ab_user_id_seq'"), ("ab_user_role", "'ab_user_role_id_seq'"),
                             ("unit", "pg_get_serial_sequence('unit', 'id')"),

@@ -17,22 +17,33 @@ from werkzeug.utils import import_string
 # The functions RQ calls: they build an app, which only the entry floor may do.
 RUN_ENTRY = "portal.worker.run_in_app"
 FAILURE_ENTRY = "portal.worker.report_failure"
+# The threads' names begin with it (then the function's dotted path).
+THREAD_NAME = "background "
 
 
 def run_later(function: str, *args, timeout: int, on_failure: str | None = None) -> None:
     """Run ``function(*args)`` outside the request, stopping it after ``timeout`` seconds on RQ.
-    ``on_failure(*args)`` is called in the app when RQ reports the job failed (it raised, its
-    work horse died, or RQ found it abandoned). Raises RedisError when the queue is unreachable."""
+    ``on_failure(*args)`` is called in the app when the job failed: it raised (on RQ or in the
+    thread), or RQ reports its work horse died or found it abandoned. Raises RedisError when the
+    queue is unreachable."""
     redis_url = current_app.config.get("REDIS_URL")
     if not redis_url:
         app = current_app._get_current_object()
-        threading.Thread(target=_in_thread, args=(app, function, args), name=f"background {function}", daemon=True).start()
+        threading.Thread(target=_in_thread, args=(app, function, args, on_failure), name=f"{THREAD_NAME}{function}",
+                         daemon=True).start()
         return
     Queue(current_app.config["RQ_QUEUE"], connection=Redis.from_url(redis_url)).enqueue(
         RUN_ENTRY, function, *args, job_timeout=timeout, meta={"on_failure": on_failure},
         on_failure=Callback(FAILURE_ENTRY) if on_failure else None)
 
 
-def _in_thread(app: Flask, function: str, args: tuple) -> None:
-    with app.app_context():
-        import_string(function)(*args)
+def _in_thread(app: Flask, function: str, args: tuple, on_failure: str | None) -> None:
+    try:
+        with app.app_context():
+            import_string(function)(*args)
+    except Exception:
+        if on_failure is None:
+            raise
+        app.logger.exception("background %s failed", function)
+        with app.app_context():  # a context (and database session) of its own, as on RQ
+            import_string(on_failure)(*args)

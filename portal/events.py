@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flask import current_app
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import joinedload
 
 from portal.contracts import ActorInfo, PersonInfo, RecordInfo
+from portal.extensions import db
 from portal.models import CreditRecord, Person
 
 if TYPE_CHECKING:
@@ -19,11 +22,23 @@ def person_created(person: Person, actor: Actor) -> None:
 
 
 def credit_submitted(record: CreditRecord, actor: Actor) -> None:
+    _read_again([record])
     _hook().credit_submitted(record=record_info(record), actor=actor_info(actor))
 
 
-def credit_reviewed(record: CreditRecord, actor: Actor) -> None:
-    _hook().credit_reviewed(record=record_info(record), actor=actor_info(actor))
+def credits_reviewed(records: list[CreditRecord], actor: Actor) -> None:
+    _read_again(records)
+    hook, who = _hook(), actor_info(actor)
+    for record in records:
+        hook.credit_reviewed(record=record_info(record), actor=who)
+
+
+def _read_again(records: list[CreditRecord]) -> None:
+    """The records, committed (so expired) just before their event, read again in one query with
+    the person, account and category the event carries: not one query per record and relation."""
+    ids = [inspect(r).identity[0] for r in records]
+    db.session.scalars(select(CreditRecord).where(CreditRecord.id.in_(ids)).options(
+        joinedload(CreditRecord.person).joinedload(Person.user), joinedload(CreditRecord.category))).unique().all()
 
 
 def actor_info(actor: Actor) -> ActorInfo:

@@ -1,6 +1,6 @@
 """Credit records partitioned by credit year on PostgreSQL (docs/partitions.md): one partition a
 year, ``credit_record_<year>``, and ``credit_record_default`` for a record whose year has none.
-Made by migration 0060, at start-up (next year) and by ``flask --app run.py portal partitions``.
+Made by migration 0028, at start-up (next year) and by ``flask --app run.py portal partitions``.
 SQLite keeps one table: nothing here does anything there."""
 from __future__ import annotations
 

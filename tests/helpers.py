@@ -235,3 +235,14 @@ def save_rule_set(app, admin: Made, name: str, values: dict, effective_from=None
         rule_set = db.session.scalar(select(RuleSet).where(RuleSet.name == name)) or RuleSet(name=name, enabled=True)
         standards.save(rule_set, values, actor_for(db.session.get(User, admin.id)), effective_from)
         return rule_set.id
+
+
+def compute_tallies(app, years, full: bool = True) -> list:
+    """Run the tallies job for ``years`` here and now (the timer's ``portal tallies`` without
+    Redis): what the provincial dashboards read."""
+    from portal.compliance import tallies
+
+    with app.app_context():
+        done = tallies.run(list(years), full)
+        db.session.remove()
+    return done

@@ -189,11 +189,11 @@ def test_the_learner_pages_show_upcoming_sessions_attendance_and_my_code(app, wo
     activity, learner = world.create(), world.learner()
     world.clock.at(START, -3600)
     client = _browser(app, learner)
-    upcoming = client.get("/attendance/").get_data(as_text=True)
+    upcoming = client.get("/m/attendance").get_data(as_text=True)
     assert "第1讲" in upcoming and "学术报告厅" in upcoming and "uri.amap.com" in upcoming
     world.attend(learner, activity, 0)
-    records = client.get("/attendance/records").get_data(as_text=True)
+    records = client.get("/m/attendance/records").get_data(as_text=True)
     assert "已签到" in records and "已签退" in records and "项目评价" in records and "暂未开放" in records
-    assert "我的二维码" in client.get("/attendance/my-code").get_data(as_text=True)
+    assert "我的二维码" in client.get("/m/my-code").get_data(as_text=True)
     mine = world.caller(learner).get("/api/v1/me/attendance").json["attendance"]
     assert {a["kind"] for a in mine} == {"check_in", "check_out"}

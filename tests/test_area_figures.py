@@ -1,5 +1,5 @@
-"""Figures above unit level: the provincial and city dashboards' five-year trends (read from each
-closed year's kept counts, never judged again per request, with the time they were computed),
+"""Figures above unit level: the provincial and city dashboards' five-year trends (read from the
+tallies job's counts, never judged in the request, with the time they were computed),
 unit rankings by rate and by staff not compliant, filtered by tier and type and by city → county,
 and their Excel exports (the provincial admin only)."""
 from __future__ import annotations
@@ -7,16 +7,17 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import time
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
-from portal.compliance import services
+from portal.compliance import services, tallies
 from portal.extensions import db
-from portal.models import Unit, UnitYearTally
+from portal.models import AuditEntry, TallyRun, Unit, UnitYearTally, clock
 from tests.conftest import csrf_from
-from tests.helpers import PASSWORD, approved_record, login
+from tests.helpers import PASSWORD, approved_record, compute_tallies, login
 from tests.test_dashboards import _text, province  # noqa: F401  (its fixture, used below)
 
 THIS_YEAR = dt.date.today().year
@@ -45,44 +46,53 @@ def _xlsx(response) -> list[tuple]:
     return [r for r in load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True)]
 
 
-def test_the_trend_reads_kept_years_and_says_when_they_were_computed(app, client, area, monkeypatch):
+def test_the_trend_reads_the_tallies_and_says_when_they_were_computed(app, client, area, monkeypatch):
     units, made = area
     login(client, "padmin", PASSWORD)
     judged = []
     real = services.results
-    monkeypatch.setattr(services, "results", lambda year, *args, **kw: judged.append(year) or real(year, *args, **kw))
+    monkeypatch.setattr(services, "results", lambda year, unit_ids=None, **kw: judged.append((year, unit_ids))
+                        or real(year, unit_ids, **kw))
 
     html = _text(client.get(f"/compliance/province/?year={THIS_YEAR}"))
     trend = _trend(html)
     years = list(range(THIS_YEAR - 4, THIS_YEAR + 1))
     assert trend["全省"][years.index(2025)] == "4/8 (50.0%)"
     assert trend["甲市卫健委"][years.index(2025)] == "2/4 (50.0%)" and trend["乙市卫健委"][years.index(2025)] == "2/3 (66.7%)"
-    assert "computed" in html or "计算于" in html
-    with app.app_context():
-        assert db.session.scalar(select(UnitYearTally.compliant).where(UnitYearTally.year == 2025,
-                                                                        UnitYearTally.unit_id == units["33010801"])) == 2
-    assert sorted(judged) == years  # each year judged once ...
-
-    judged.clear()
+    assert "统计于" in html
     client.get(f"/compliance/province/?year={THIS_YEAR}&city_id={units['3301']}")
     client.get(f"/compliance/unit/?year={THIS_YEAR}&unit_id={units['33010801']}")
-    assert judged == [THIS_YEAR, THIS_YEAR]  # ... and then only the open year is judged again
+    assert judged == []  # the provincial pages judge nobody: the tallies job did
 
-    # An approval in a closed year has the units its person stood in judged again, alone.
-    units_judged = []
-    monkeypatch.setattr(services, "results", lambda year, unit_ids=None, **kw: units_judged.append((year, unit_ids))
-                        or real(year, unit_ids, **kw))
+    # An approval marks the units its person stood in; the page shows the last figures and says
+    # they wait, until the next incremental run judges those units, alone.
     approved_record(app, made["wang"].id, "非向导录入", dt.date(2025, 6, 1), {"credits": "15", "hours": "50"}, "national")
-    trend = _trend(_text(client.get(f"/compliance/province/?year={THIS_YEAR}")))
+    html = _text(client.get(f"/compliance/province/?year={THIS_YEAR}"))
+    assert _trend(html)["甲市卫健委"][years.index(2025)] == "2/4 (50.0%)" and "1 个单位正在重新统计" in html
+    # (and the later years, whose multi-year requirements look back on 2025)
+    compute_tallies(app, [2025, THIS_YEAR], full=False)
+    assert judged == [(2025, [units["33010801"]]), (THIS_YEAR, [units["33010801"]])]
+    html = _text(client.get(f"/compliance/province/?year={THIS_YEAR}"))
+    trend = _trend(html)
     assert trend["甲市卫健委"][years.index(2025)] == "3/4 (75.0%)" and trend["全省"][years.index(2025)] == "5/8 (62.5%)"
-    assert units_judged == [(2025, [units["33010801"]]), (THIS_YEAR, None)]
+    assert "正在重新统计" not in html
 
-    # 重新计算: the kept years are judged again on the next visit.
-    token = csrf_from(client.get(f"/compliance/province/?year={THIS_YEAR}").get_data(as_text=True))
-    client.post("/compliance/province/recount", data={"csrf_token": token, "year": str(THIS_YEAR)})
-    units_judged.clear()
-    client.get(f"/compliance/province/?year={THIS_YEAR}")
-    assert sorted(units_judged) == [(year, None) for year in years]
+    # 重新计算: a full run of the years shown, in the background, audited; a second start while it runs does nothing.
+    token = csrf_from(html)
+    judged.clear()
+    asked = clock.now()
+    done = client.post("/compliance/province/recount", data={"csrf_token": token, "year": str(THIS_YEAR)},
+                       follow_redirects=True)
+    assert "正在重新计算" in _text(done)
+    with app.app_context():
+        deadline = dt.datetime.now() + dt.timedelta(seconds=60)
+        while any(db.session.get(TallyRun, y).finished_at < asked for y in years) and dt.datetime.now() < deadline:
+            db.session.remove()
+            time.sleep(0.1)
+        assert not any(tallies.running(y) or db.session.get(TallyRun, y).finished_at < asked for y in years)
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "tallies_recount"))
+        assert entry.after == {"years": years}
+    assert sorted(judged) == [(year, [u for u in sorted(units.values())]) for year in years]
 
 
 def test_units_rank_by_rate_and_by_staff_not_compliant_filtered_by_tier_type_and_county(app, client, area):
@@ -136,14 +146,17 @@ def test_the_trend_and_the_ranking_export_what_is_shown_to_the_province_only(app
     assert admin.post("/compliance/province/recount", data={"csrf_token": token}).status_code in (302, 403)
 
 
-def test_closed_years_can_be_judged_ahead_from_the_command_line(app, area):
+def test_the_tallies_are_computed_from_the_command_line(app, area):
     units, _made = area
     runner = app.test_cli_runner()
-    done = runner.invoke(args=["portal", "dashboard-figures", "--year", "2025"])
+    with app.app_context():
+        db.session.execute(update(UnitYearTally).where(UnitYearTally.year == 2025).values(staff=0, compliant=0))
+        db.session.commit()
+    incremental = runner.invoke(args=["portal", "tallies", "--year", "2025"])
+    assert incremental.exit_code == 0 and "2025: 0 units, 0 people judged." in incremental.output
+    done = runner.invoke(args=["portal", "tallies", "--year", "2025", "--full"])
     assert done.exit_code == 0, done.output
-    assert "2025: 8 active staff in 3 units" in done.output
+    assert "2025: 7 units, 8 people judged." in done.output
     with app.app_context():
         assert db.session.scalar(select(UnitYearTally.staff).where(UnitYearTally.year == 2025,
                                                                     UnitYearTally.unit_id == units["330201"])) == 3
-    refused = runner.invoke(args=["portal", "dashboard-figures", "--year", str(THIS_YEAR)])
-    assert refused.exit_code != 0 and "has not closed" in refused.output

@@ -101,7 +101,7 @@ def test_a_learner_evaluates_from_the_attendance_records_page(app, world):
     world.attend(learner, activity, 0)
     client = app.test_client()
     login(client, learner.username, learner.password)
-    records = client.get("/attendance/records").get_data(as_text=True)
+    records = client.get("/m/attendance/records").get_data(as_text=True)
     link = f"/evaluate/{activity['id']}"
     assert link in records
     page = client.get(link).get_data(as_text=True)
@@ -109,7 +109,7 @@ def test_a_learner_evaluates_from_the_attendance_records_page(app, world):
             **{f"item-{key}": "5" for key in ANSWERS["ratings"]}}
     assert client.post(link, data={k: v for k, v in form.items() if k != "csrf_token"}).status_code == 400
     assert client.post(link, data=form).status_code == 302
-    assert link not in client.get("/attendance/records").get_data(as_text=True)
+    assert link not in client.get("/m/attendance/records").get_data(as_text=True)
 
 
 def test_the_province_edits_the_default_form_and_an_attached_activity_keeps_its_items(app, world, users):

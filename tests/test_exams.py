@@ -115,6 +115,24 @@ def test_an_answer_after_the_deadline_is_refused_and_the_attempt_closes_with_wha
     assert done["state"] == "finished" and done["score"] == 20  # no closing time: released at once
 
 
+def test_an_answer_that_is_not_the_questions_is_refused_and_the_saved_one_stays(app, world):
+    activity, learner = ready(world)
+    attempt = start(world, learner, activity).json
+    single = next(q for q in attempt["questions"] if q["type"] == "single")
+    url = f"/api/v1/exam-attempts/{attempt['attempt_id']}/answers/{single['slot']}"
+    caller, options = world.caller(learner), [o["id"] for o in single["options"]]
+    assert caller.put(url, json={"option_ids": options[:1]}).status_code == 200
+    for bad in ([99], options[:2], ["1"], "1", [True]):
+        assert caller.put(url, json={"option_ids": bad}).status_code == 400, bad
+    saved = caller.get(f"/api/v1/exam-attempts/{attempt['attempt_id']}").json["questions"]
+    assert next(q for q in saved if q["slot"] == single["slot"])["option_ids"] == options[:1]
+    # Someone else's attempt is a 404 whatever the body, and a learner's token cannot set the exam.
+    other = world.learner("李医生")
+    assert world.caller(other).put(url, json={"option_ids": [99]}).status_code == 404
+    assert world.caller(other).put(url, json={"option_ids": "x"}).status_code == 404
+    assert caller.put(f"/api/v1/activities/{activity['id']}/exam", json={"draw": {"single": 1}}).status_code == 403
+
+
 def test_no_response_before_the_exam_closes_says_what_is_right(app, world):
     closes = world.clock.now + 86400
     activity, learner = ready(world, closes_at=dt.datetime.fromtimestamp(closes, dt.UTC).isoformat())
@@ -284,3 +302,37 @@ def test_the_organisers_pages_show_the_bank_and_results_in_chinese_and_only_for_
     login(stranger, other.username, other.password)
     assert stranger.get(f"/exams/activity/{activity['id']}/results").status_code == 404
     assert world.caller(other).put(f"/api/v1/activities/{activity['id']}/exam", json={}).status_code == 404
+
+
+def test_the_timer_closes_overdue_attempts_with_their_saved_answers_and_grants_a_pass_once(app, world):
+    activity, learner = ready(world, required=True, time_limit_s=300, max_attempts=1)
+    other = world.learner("李医生")
+    world.attend(other, activity, 0)
+    overdue = start(world, learner, activity).json
+    answer_all(world, learner, overdue, app)
+    world.clock.move(200)
+    running = start(world, other, activity).json
+    world.clock.move(101)  # the first attempt's time is up, the second has 199 seconds left
+
+    def close_overdue():
+        done = app.test_cli_runner().invoke(args=["portal", "exams-close-overdue"])
+        assert done.exit_code == 0, done.output
+        return done.output
+
+    assert close_overdue().startswith("1 ")
+    with app.app_context():
+        closed = db.session.get(ExamAttempt, overdue["attempt_id"])
+        assert (closed.state, closed.score, closed.passed, closed.finished_at) == ("finished", 100, True, closed.deadline)
+        assert db.session.get(ExamAttempt, running["attempt_id"]).state == "in_progress"
+        records = db.session.scalars(select(CreditRecord).where(CreditRecord.activity_id == activity["id"])).all()
+        assert [r.person_id for r in records] == [learner.id] and records[0].status == "approved"
+        before = {(a.id, a.state, a.score, a.finished_at) for a in db.session.scalars(select(ExamAttempt))}
+    assert close_overdue().startswith("0 ")
+    with app.app_context():
+        assert {(a.id, a.state, a.score, a.finished_at) for a in db.session.scalars(select(ExamAttempt))} == before
+        assert db.session.scalar(select(func.count()).select_from(CreditRecord)) == 1
+    # The learner who was still answering keeps answering.
+    slot = running["questions"][0]["slot"]
+    saved = world.caller(other).put(f"/api/v1/exam-attempts/{running['attempt_id']}/answers/{slot}",
+                                    json={"option_ids": [running["questions"][0]["options"][0]["id"]]})
+    assert saved.status_code == 200

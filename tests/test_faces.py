@@ -8,10 +8,12 @@ from __future__ import annotations
 import base64
 import io
 import threading
+import uuid
 
 import numpy as np
 import pytest
-from sqlalchemy import select
+from cryptography.fernet import Fernet
+from sqlalchemy import select, update
 
 from portal.extensions import db
 from portal.models import ActivitySession, Attendance, AuditEntry, FaceEnrollment
@@ -316,3 +318,47 @@ def test_on_rq_the_queue_holds_the_check_in_photo_only_sealed(faces_app, checkin
 def _attendance_id(app, learner) -> int:
     with app.app_context():
         return db.session.scalar(select(Attendance.id).where(Attendance.person_id == learner.id))
+
+
+def _unopenable_enrollment(app, learner) -> None:
+    """An enrollment whose sealed descriptor cannot be opened (sealed under a key since lost)."""
+    assert enroll(app, learner, photos.astronaut()).status_code == 201
+    with app.app_context():
+        db.session.execute(update(FaceEnrollment).where(FaceEnrollment.person_id == learner.id)
+                           .values(sealed=Fernet(Fernet.generate_key()).encrypt(b"\0" * 1024)))
+        db.session.commit()
+
+
+def test_a_check_that_fails_is_shown_failed_to_the_organiser_and_the_check_in_stands(faces_app, checking):
+    world, activity = checking
+    learner = world.learner("卫医生")
+    _unopenable_enrollment(faces_app, learner)
+    _check_in(world, activity, learner, photos.same_person_other_photo())
+    assert _flags(faces_app, learner) == ["face_check_failed"]
+    organiser = faces_app.test_client()
+    login(organiser, world.admin.username, world.admin.password)
+    roster = organiser.get(f"/activities/{activity['id']}").get_data(as_text=True)
+    assert "卫医生" in roster and "人脸核验失败" in roster and "人工核对" in roster
+
+
+def test_on_rq_a_check_that_fails_is_shown_failed(faces_app, checking, monkeypatch):
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    from portal import worker
+
+    world, activity = checking
+    learner = world.learner("蒋医生")
+    _unopenable_enrollment(faces_app, learner)
+    queue = Queue(f"faces-fail-{uuid.uuid4().hex}", connection=Redis.from_url("redis://127.0.0.1:6379/15"))
+    monkeypatch.setitem(faces_app.config, "REDIS_URL", "redis://127.0.0.1:6379/15")
+    monkeypatch.setitem(faces_app.config, "RQ_QUEUE", queue.name)
+    monkeypatch.setattr(worker, "worker_app", lambda: faces_app)
+    try:
+        _check_in(world, activity, learner, photos.same_person_other_photo())
+        assert _flags(faces_app, learner) == []  # queued: no worker has run it yet
+        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        assert _flags(faces_app, learner) == ["face_check_failed"]
+    finally:
+        queue.empty()
+        queue.delete(delete_jobs=True)

@@ -12,7 +12,7 @@ from portal.models import Person
 from tests.activity_world import START, ActivityWorld
 from tests.helpers import PASSWORD, login
 
-ATTENDANCE = ("/attendance/", "/attendance/records", "/attendance/my-code")
+ATTENDANCE = ("/m/attendance", "/m/attendance/records", "/m/my-code")
 
 
 @pytest.fixture
@@ -43,3 +43,29 @@ def test_no_sessions_no_list(app, world):
     client = app.test_client()
     login(client, world.learner().username, PASSWORD)
     assert "近期课程" not in client.get("/m/").get_data(as_text=True)
+
+
+def test_the_attendance_pages_are_app_pages_with_the_way_back_to_the_app(app, world):
+    world.create()
+    world.clock.at(START - dt.timedelta(days=1))
+    client = app.test_client()
+    login(client, world.learner().username, PASSWORD)
+    for path in ATTENDANCE:
+        page = client.get(path).get_data(as_text=True)
+        assert '<body class="m">' in page and 'class="m-back" href="/m/"' in page, path  # the app's layout
+        assert 'rel="manifest"' in page and "navbar" not in page, path  # not the web pages' layout
+    upcoming = client.get("/m/attendance").get_data(as_text=True)
+    assert "第1讲" in upcoming and "学术报告厅" in upcoming
+    empty = client.get("/m/attendance/records").get_data(as_text=True)
+    assert '<li class="m-card m-muted">暂无考勤记录。</li>' in empty and "<table" not in empty
+
+
+def test_the_former_addresses_and_the_web_menu_lead_to_the_app_pages(app, world):
+    client = app.test_client()
+    login(client, world.learner().username, PASSWORD)
+    for former, now in zip(("/attendance/", "/attendance/records", "/attendance/my-code"), ATTENDANCE, strict=True):
+        answer = client.get(former)
+        assert answer.status_code == 301 and answer.headers["Location"] == now
+    web = client.get("/", follow_redirects=True).get_data(as_text=True)  # a web page, with its menu
+    for path in ATTENDANCE:
+        assert f'href="{path}"' in web, path

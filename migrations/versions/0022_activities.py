@@ -112,7 +112,7 @@ def upgrade():
 def downgrade():
     op.drop_index("uq_credit_record_activity_person", "credit_record")
     if op.get_bind().dialect.name == "sqlite":
-        # A batch: once migration 0060 has copied the table on SQLite, the reference is a table
+        # A batch: once migration 0028 has copied the table on SQLite, the reference is a table
         # constraint, which SQLite's DROP COLUMN refuses. The copy loses the triggers: put them back.
         append_only.remove(op.get_bind())
         with op.batch_alter_table("credit_record") as batch:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from flask import g
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.roles import PROJECT_ADMIN, PROVINCE_ADMIN, SELF_ENTRY, UNIT_ADMIN
 from portal.extensions import db
@@ -53,6 +54,21 @@ class Actor:
         if self.is_province_admin:
             return "province_admin"
         return "unit_admin" if self.is_unit_admin else "learner"
+
+
+def signed_in(user_id: int) -> User | None:
+    """The account of a request's session or token, read with its roles, groups and person in one
+    statement (not four, on every request); the request's actor is kept for current_actor."""
+    found = db.session.execute(
+        select(User, Person).outerjoin(Person, Person.user_id == User.id).where(User.id == user_id)
+        .options(joinedload(User.roles), joinedload(User.groups),
+                 joinedload(Person.unit, innerjoin=False))  # the person's unit is joined; an admin may have no person
+    ).unique().one_or_none()
+    if found is None:
+        return None
+    user, person = found
+    g.portal_actor = Actor(user=user, person=person, roles=frozenset(r.name for r in user.roles))
+    return user
 
 
 def actor_for(user: User) -> Actor:

@@ -41,6 +41,10 @@ ACTIVITY_CLOSE = "activity_close"
 PERSONAL_DATA_REVEAL = "personal_data_reveal"
 RULE_SET_CHANGE = "rule_set_change"
 YEAR_REJUDGE = "year_rejudge"
+# The provincial admin asked for the dashboards' figures to be computed again (重新计算).
+TALLIES_RECOUNT = "tallies_recount"
+# The list of a year's people not compliant (province-wide or a city's) was exported.
+FAILING_EXPORT = "failing_export"
 # 人脸建档 (plugins/faces/): made by the learner, withdrawn by them, reset by their unit admin.
 FACE_ENROLL = "face_enroll"
 FACE_WITHDRAW = "face_withdraw"

@@ -4,6 +4,8 @@ with answers that are the same for an unknown user and an existing one, server-s
 (sessions.py), an audit row for every sign-in, failure and sign-out, and only local redirects."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.api import safe
@@ -14,7 +16,7 @@ from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import AuthDBView
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_jwt_extended import create_access_token, create_refresh_token, decode_token, get_jwt, jwt_required
+from flask_jwt_extended import create_access_token, create_refresh_token, decode_token, get_current_user, get_jwt, jwt_required
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from marshmallow import ValidationError
@@ -24,7 +26,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from portal.accounts import audit, captcha, sessions, throttle
-from portal.accounts.actor import actor_for
+from portal.accounts.actor import actor_for, signed_in
 from portal.accounts.redirects import safe_next
 from portal.accounts.services import must_change_password
 from portal.extensions import db
@@ -160,6 +162,19 @@ def _unit_of(user) -> int | None:
     return db.session.scalar(select(Person.unit_id).where(Person.user_id == user.id))
 
 
+def _token_user():
+    """The API token's user, once the token has been checked in this request (else None)."""
+    try:
+        return get_current_user()
+    except RuntimeError:  # no token checked (yet): FAB's own path answers
+        return None
+
+
+@dataclass(frozen=True)
+class _Named:
+    name: str
+
+
 class PortalSecurityManager(SecurityManager):
     authdbview = PortalAuthDBView
     security_api = PortalSecurityApi
@@ -182,12 +197,21 @@ class PortalSecurityManager(SecurityManager):
             self._answers_by_roles[key] = super().has_access(permission_name, view_name)
         return self._answers_by_roles[key]
 
+    def is_item_public(self, permission_name: str, view_name: str) -> bool:
+        """FAB asks this first on every API call and reads the public role and its permissions from
+        the database (two queries); for a signed-in caller, whose roles are read already, the
+        configured public role answers instead. An anonymous request keeps FAB's way (so that with
+        the database away it answers 503, not the login page)."""
+        if self.auth_role_public not in self.builtin_roles or self.request_roles() is None:
+            return super().is_item_public(permission_name, view_name)
+        return self._has_access_builtin_roles(_Named(self.auth_role_public), permission_name, view_name)
+
     def request_roles(self) -> tuple[str, ...] | None:
-        """The signed-in user's role names, when all are configured ones; None otherwise (FAB
-        then answers as usual)."""
+        """The signed-in user's role names (the browser's or the API token's), when all are
+        configured ones; None otherwise (FAB then answers as usual)."""
         if "_portal_roles" not in g:
             user = current_user if current_user.is_authenticated and not getattr(g, "_api_key_user", False) else None
-            user = self._get_safe_user(user) if user is not None else None
+            user = self._get_safe_user(user if user is not None else _token_user())
             names = tuple(sorted({role.name for role in self.get_user_roles(user)})) if user and user.is_active else ()
             g._portal_roles = names if names and all(name in self.builtin_roles for name in names) else None
         return g._portal_roles
@@ -240,7 +264,8 @@ class PortalSecurityManager(SecurityManager):
         """The signed-in user of a browser, while its server-side session is valid."""
         if sessions.current_browser(int(pk)) is None:
             return None
-        return super().load_user(pk)
+        user = signed_in(int(pk))
+        return user if user is not None and user.is_active else None
 
     def load_user_jwt(self, _jwt_header, jwt_data):
         """The user of a token, while the session it was issued to is valid."""
@@ -248,7 +273,7 @@ class PortalSecurityManager(SecurityManager):
         found = g.get("portal_session")
         if found is None or found.id != session_id or found.user_id != user_id:  # once a request
             found = sessions.valid(session_id, user_id)
-        user = self.get_user_by_id(user_id) if found is not None else None
+        user = signed_in(user_id) if found is not None else None
         if user is None or not user.is_active:
             return None
         g.portal_session = found

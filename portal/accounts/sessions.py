@@ -21,7 +21,6 @@ import secrets
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g, session
-from flask_appbuilder.security.sqla.models import User
 from flask_login import user_logged_in
 from redis import Redis
 from redis.exceptions import RedisError
@@ -75,14 +74,10 @@ class DatabaseStore:
         db.session.commit()
 
     def get(self, session_id: str, moment: dt.datetime) -> Session | None:
-        # The account's row comes in the same round trip and is held for the request (the identity
-        # map keeps only weak references): FAB's load_user, next, finds it there, so checking the
-        # session costs a request no query of its own (bench/sessions.py).
-        found_row = db.session.execute(select(AccountSession, User).join(User, User.id == AccountSession.user_id)
-                                       .where(AccountSession.id == session_id)).first()
-        if found_row is None:
+        # The account itself is read next, with its roles and person, by actor.signed_in.
+        row = db.session.scalar(select(AccountSession).where(AccountSession.id == session_id))
+        if row is None:
             return None
-        row, g.session_account = found_row
         found = Session(row.id, row.user_id, row.kind, row.created_at, row.seen_at, row.must_change_password)
         if _valid(found, moment) and found.kind == WEB and moment - found.seen_at >= TOUCH_EVERY:
             db.session.execute(update(AccountSession).where(AccountSession.id == session_id).values(seen_at=moment))

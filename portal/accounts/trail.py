@@ -39,6 +39,8 @@ ACTIONS = {
     "grant": _l("Record granted by attendance"),
     audit.PERSONAL_DATA_REVEAL: _l("Personal data revealed"),
     audit.RULE_SET_CHANGE: _l("Compliance standard changed"), audit.YEAR_REJUDGE: _l("Year re-judged"),
+    audit.TALLIES_RECOUNT: _l("Provincial figures computed again"),
+    audit.FAILING_EXPORT: _l("Staff not compliant exported"),
 }
 
 
@@ -135,6 +137,10 @@ def describe(entry: AuditEntry, unit_names: dict[int, str]) -> str:
         if after.get("version"):
             text += str(_l("; version %(n)d from %(date)s", n=after["version"], date=after.get("effective_from", "")))
         return text
+    if entry.action == audit.FAILING_EXPORT:
+        return str(after.get("year", ""))
+    if entry.action == audit.TALLIES_RECOUNT:
+        return "、".join(str(year) for year in after.get("years", ()))
     if entry.action == audit.YEAR_REJUDGE:
         return str(_l("%(year)s: %(n)d of %(people)d people's verdict changed; %(versions)s", year=after.get("year", ""),
                       n=after.get("changed", 0), people=after.get("people", 0),

@@ -26,7 +26,8 @@ def flag_label(flag: str) -> str:
     return {"no_position": _("no position"), "poor_accuracy": _("imprecise position"), "no_device": _("no device id"),
             "device_in_use": _("second account on one phone"), "outside_venue": _("outside the venue"),
             "no_face_photo": _("no face photo"), "face_not_enrolled": _("face not enrolled"),
-            "face_unclear": _("no clear face in the photo"), "face_mismatch": _("face does not match")}.get(flag, flag)
+            "face_unclear": _("no clear face in the photo"), "face_mismatch": _("face does not match"),
+            "face_check_failed": _("face check failed: it could not be completed, check the person by hand")}.get(flag, flag)
 
 
 @dataclass

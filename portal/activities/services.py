@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -441,15 +441,14 @@ def _record(actor: Actor, session: ActivitySession, person: Person, kind: str, p
         raise AttendanceRefused("window_closed")
     if not may_attend(activity, person):
         raise AttendanceRefused("not_allowed")
-    found = _existing(session, person, kind)
+    found, device_taken = _earlier(session, person, kind, device if via == "code" else "")
     if found is not None:
         return found, False
     flags, distance = [], None
     if via == "code":
         if not device:
             flags.append("no_device")
-        elif db.session.scalar(select(exists().where(Attendance.session_id == session.id, Attendance.device == device,
-                                                     Attendance.person_id != person.id))):
+        elif device_taken:
             _refuse(session, person, kind, "device_in_use", device, position)
         if session.has_position:
             if position.lat is None:
@@ -463,24 +462,36 @@ def _record(actor: Actor, session: ActivitySession, person: Person, kind: str, p
     row = Attendance(session_id=session.id, person_id=person.id, kind=kind, at=at, via=via, device=device,
                      lat=position.lat, lon=position.lon, accuracy=position.accuracy, distance_m=distance, flags=flags,
                      recorded_by=actor.user.id)
+    db.session.add(row)
     try:
-        with db.session.begin_nested():
-            db.session.add(row)
+        db.session.flush()
     except IntegrityError:  # the same scan, sent twice at once: the other request recorded it
-        found = _existing(session, person, kind)
-        db.session.commit()
-        return found, False
+        db.session.rollback()  # nothing else is written before the row
+        return _earlier(session, person, kind, "")[0], False
+    row_id = row.id
     # Only a scan that completes a session (its check-out, or a check-in where none is asked) can meet the rule.
     completes = kind == CHECK_OUT or not session.check_out
     granted = _grant_if_due(actor, activity, person) if completes else None
     db.session.commit()
     _announce(actor, granted)
-    return row, True
+    return _with_session(row_id), True
 
 
-def _existing(session: ActivitySession, person: Person, kind: str) -> Attendance | None:
-    return db.session.scalar(select(Attendance).where(Attendance.session_id == session.id,
-                                                      Attendance.person_id == person.id, Attendance.kind == kind))
+def _earlier(session: ActivitySession, person: Person, kind: str, device: str) -> tuple[Attendance | None, bool]:
+    """In one query: the person's row of this kind at the session, if they have it already, and
+    whether another person's scan at the session came from ``device`` (never for "")."""
+    mine = (Attendance.person_id == person.id) & (Attendance.kind == kind)
+    others = (Attendance.device == device) & (Attendance.person_id != person.id) if device else None
+    rows = list(db.session.scalars(select(Attendance).where(Attendance.session_id == session.id,
+                                                            mine if others is None else or_(mine, others))))
+    found = next((r for r in rows if r.person_id == person.id and r.kind == kind), None)
+    return found, any(r.person_id != person.id for r in rows)
+
+
+def _with_session(row_id: int) -> Attendance:
+    """The row with its session and activity, in one query (the commit expired all three)."""
+    return db.session.scalar(select(Attendance).where(Attendance.id == row_id).options(
+        joinedload(Attendance.session).joinedload(ActivitySession.activity)).execution_options(populate_existing=True))
 
 
 def _refuse(session: ActivitySession, person: Person, kind: str, reason: str, device: str, position: Position,
@@ -631,9 +642,8 @@ def _announce(actor: Actor, granted: CreditRecord | Iterable[CreditRecord] | Non
     records = [granted] if isinstance(granted, CreditRecord) else [r for r in granted or () if r]
     if not records:
         return
+    events.credits_reviewed(records, actor)
     notices.review_results(records)
-    for record in records:
-        events.credit_reviewed(record, actor)
 
 
 def close(actor: Actor, activity: Activity) -> list[CreditRecord]:
@@ -679,3 +689,40 @@ def my_attendance(person: Person, limit: int = 200) -> list[Attendance]:
              .options(selectinload(Attendance.session).selectinload(ActivitySession.activity))
              .order_by(Attendance.at.desc()).limit(limit))
     return list(db.session.scalars(query))
+
+
+# --- retention -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Purged:
+    activities: int
+    refusals: int
+    attendance: int
+    closed_before: dt.datetime
+
+
+def year_before(moment: dt.datetime) -> dt.datetime:
+    """The same moment a calendar year earlier (28 February for a 29th)."""
+    try:
+        return moment.replace(year=moment.year - 1)
+    except ValueError:
+        return moment.replace(year=moment.year - 1, day=28)
+
+
+def purge_attendance_details() -> Purged:
+    """What attendance keeps only for disputes, gone one year after its activity closed: the
+    refused scans are deleted, and the raw position, reported accuracy and device digest of the
+    attendance rows are blanked. The rows themselves (who attended, when, the distance and the
+    flags) and every credit record stay. Running it again changes nothing more."""
+    cutoff = year_before(codes.utc_now())
+    old_activities = select(Activity.id).where(Activity.state == "closed", Activity.closed_at < cutoff)
+    old_sessions = select(ActivitySession.id).where(ActivitySession.activity_id.in_(old_activities))
+    activities = db.session.scalar(select(func.count()).select_from(old_activities.subquery())) or 0
+    refusals = db.session.execute(delete(AttendanceRefusal).where(AttendanceRefusal.session_id.in_(old_sessions)))
+    attendance = db.session.execute(
+        update(Attendance).where(Attendance.session_id.in_(old_sessions),
+                                 or_(Attendance.lat.is_not(None), Attendance.lon.is_not(None),
+                                     Attendance.accuracy.is_not(None), Attendance.device != ""))
+        .values(lat=None, lon=None, accuracy=None, device="").execution_options(synchronize_session=False))
+    db.session.commit()
+    return Purged(activities, refusals.rowcount, attendance.rowcount, cutoff)

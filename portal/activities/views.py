@@ -191,13 +191,14 @@ class CheckInView(BaseView):
 
 
 class AttendanceView(BaseView):
-    """The learner's pages: 考勤登记, 考勤记录查询, 我的二维码."""
+    """The learner's pages, in the phone app (under /m/, in its layout and the reach of its service
+    worker): 考勤登记, 考勤记录查询, 我的二维码."""
 
-    route_base = "/attendance"
+    route_base = "/m"
     class_permission_name = "Attendance"
     default_view = "upcoming"
 
-    @expose("/")
+    @expose("/attendance")
     @has_access
     def upcoming(self):
         person = current_actor().person
@@ -205,7 +206,7 @@ class AttendanceView(BaseView):
         return self.render_template("portal/activities/upcoming.html", title=_("Attendance registration"),
                                     sessions=sessions, local=services.local)
 
-    @expose("/records")
+    @expose("/attendance/records")
     @has_access
     def records(self):
         person = current_actor().person
@@ -219,3 +220,21 @@ class AttendanceView(BaseView):
     def my_code(self):
         return self.render_template("portal/activities/my_code.html", title=_("My QR code"),
                                     person=current_actor().person, window=codes.WINDOW_SECONDS)
+
+
+class FormerAttendanceLinks(BaseView):
+    """Where the learner's pages were before they moved into the app: bookmarks still arrive."""
+
+    route_base = "/attendance"
+
+    @expose("/")
+    def upcoming(self):
+        return redirect(url_for("AttendanceView.upcoming"), 301)
+
+    @expose("/records")
+    def records(self):
+        return redirect(url_for("AttendanceView.records"), 301)
+
+    @expose("/my-code")
+    def my_code(self):
+        return redirect(url_for("AttendanceView.my_code"), 301)

@@ -11,6 +11,7 @@ from portal.compliance import summaries
 from portal.contracts import CreditType, Entry, WizardGroup, to_json
 from portal.extensions import db
 from portal.models import CreditCategory
+from portal.models.tallies import mark_years
 
 
 def credit_types() -> dict[str, type[CreditType]]:
@@ -98,6 +99,9 @@ def save(category: CreditCategory, params: dict[str, Any], node_before: str) -> 
     category.cap_group = category.cap_group or ""
     category.params = to_json(params)
     db.session.add(category)
-    if category.id and category.summary_node != node_before:
-        summaries.refresh_category(category.id)
+    if category.id:
+        # Its caps, cap group or deeming may judge every year anew.
+        mark_years(0)
+        if category.summary_node != node_before:
+            summaries.refresh_category(category.id)
     db.session.commit()

@@ -9,7 +9,7 @@ from portal import menu
 
 
 def register(appbuilder: AppBuilder) -> None:
-    from portal.compliance import areas, unit_export
+    from portal.compliance import areas, failing_export, unit_export
     from portal.compliance.api import ComplianceApi
     from portal.compliance.dashboards import ProvinceDashboardView, UnitDashboardView
     from portal.compliance.views import ComplianceView
@@ -28,3 +28,4 @@ def register(appbuilder: AppBuilder) -> None:
     builders.add(current_app, areas.KIND, areas.area_compliance)
     builders.add(current_app, areas.TREND_KIND, areas.area_trend)
     builders.add(current_app, areas.RANKING_KIND, areas.unit_ranking)
+    builders.add(current_app, failing_export.KIND, failing_export.failing_people)

@@ -2,8 +2,8 @@
 Excel exports: an area (the whole province, a city, or a county of a city: the unit filter goes
 city → county → unit), its rate, its parts (cities; or the area's units ranked best first), the
 last five years' trend (the area, and each city of the province), and unit rankings filtered by
-tier and type. Everything is summed from ``tallies`` (each closed year judged once and kept;
-the current year judged per request), so five years cost one judgement, not five."""
+tier and type. Everything is summed from ``tallies`` (computed by the tallies job, never judged
+in the request)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -89,7 +89,8 @@ class Area:
     trend: list[Series]       # the area first, then (the whole province) each city
     trend_years: list[int]
     ranking: list[Ranked]
-    computed_at: dt.datetime | None  # when the oldest kept year shown was judged; None: all judged now
+    computed_at: dt.datetime | None  # when the year's figures were computed; None: being computed
+    waiting: int              # units whose figures wait for the next run of the tallies job
 
     @property
     def name(self) -> str:
@@ -133,7 +134,7 @@ def area(filters: Filters) -> Area:
     members = below[county.id] if county else below[city.id] if city else None
 
     years = list(range(filters.year - TREND_YEARS + 1, filters.year + 1))
-    counts = {year: tallies.year_counts(year) for year in years}
+    counts = tallies.shown(years)
     this_year = counts[filters.year].units
     names = {u.id: u.name for u in units}
     city_labels = {u.id: u.name for u in units if u.kind == "city"}
@@ -158,9 +159,9 @@ def area(filters: Filters) -> Area:
     kept = {u.id: u for u in wanted}
     ranking = [Ranked(g.key, g.label, names.get(city_of.get(g.key), "—"), kept[g.key].tier, kept[g.key].type, g)
                for g in _ranked(_grouped(this_year, lambda unit_id: unit_id, names, set(kept)), filters.order)]
-    kept_at = [c.computed_at for c in counts.values() if c.computed_at is not None]
     cities = [u for u in units if u.kind == "city"]
-    return Area(filters, city, county, cities, counties, groups, total, trend, years, ranking, min(kept_at, default=None))
+    return Area(filters, city, county, cities, counties, groups, total, trend, years, ranking,
+                counts[filters.year].computed_at, counts[filters.year].stale)
 
 
 def _provincial(actor: Actor, params: Mapping[str, str]) -> Area:

@@ -30,6 +30,7 @@ from portal.models import (
 )
 from portal.people import standing
 from portal.people.standing import Standing
+from portal.request_memo import per_request
 
 ACTIVE = "正常"
 # Table columns, not ORM attributes: thousands of rows at a time are read as plain Core rows.
@@ -52,6 +53,7 @@ BUCKET = (_bucket.person_id, _bucket.year, _bucket.category_id, _bucket.credit_c
           _units(_bucket.credits), _units(_bucket.hours), _bucket.deeming_record_id)
 
 
+@per_request
 def context() -> Context:
     types = current_app.extensions["portal"].credit_types  # the registry (categories is above this package)
     categories = {c.id: CategoryCap(c.name, c.yearly_cap, c.cap_group, c.summary_node, _deeming(types, c))

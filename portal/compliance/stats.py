@@ -85,15 +85,14 @@ def of_count(key: Any, label: str, count: Count) -> Group:
 
 
 def trend(years: list[int], unit_ids: list[int], answers: list[PersonResult], year: int) -> list[Group]:
-    """The rate of ``unit_ids``'s staff in each of ``years``: ``answers`` for ``year``, the kept
-    counts (portal.compliance.tallies) where a year has them, else the units judged alone (a unit's
-    dashboard never waits for a whole province to be judged)."""
+    """The rate of ``unit_ids``'s staff in each of ``years``, live: ``answers`` for ``year``, the
+    tallies (portal.compliance.tallies) of another year when none of the units waits for a run,
+    else the units judged alone."""
     def one(y: int) -> Group:
         if y == year:
             return tally(y, str(y), answers)
-        if tallies.kept(y):
-            return of_count(y, str(y), tallies.year_counts(y).total(set(unit_ids)))
-        return tally(y, str(y), results(y, unit_ids))
+        kept = tallies.fresh(y, unit_ids)
+        return of_count(y, str(y), kept) if kept is not None else tally(y, str(y), results(y, unit_ids))
     return [one(y) for y in years]
 
 
@@ -151,9 +150,15 @@ def below_each(units: Iterable[Any]) -> dict[int, set[int]]:
 def city_of_each(units: Iterable[Any]) -> dict[int, int | None]:
     """Unit id → id of the city it lies in (a city maps to itself; None outside any city), for
     rows with id, kind and parent_id: the whole tree, loaded once, walked in memory."""
+    return ancestor_of_each(units, "city")
+
+
+def ancestor_of_each(units: Iterable[Any], kind: str) -> dict[int, int | None]:
+    """Unit id → id of the unit of ``kind`` (city, county) it lies in (such a unit maps to itself;
+    None outside any), for rows with id, kind and parent_id."""
     units = list(units)
     parent = {u.id: u.parent_id for u in units}
-    cities = {u.id for u in units if u.kind == "city"}
+    cities = {u.id for u in units if u.kind == kind}
     found: dict[int, int | None] = {}
     for unit in units:
         path, at = [], unit.id

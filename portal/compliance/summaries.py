@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, select, update
+from sqlalchemy import and_, case, delete, func, select
 
 from portal.contracts import DEEMS_YEARS_AFTER
 from portal.extensions import db
-from portal.models import CreditCategory, CreditRecord, CreditYear, CreditYearBucket, Person, PersonHistory, UnitYearTally
+from portal.models import CreditCategory, CreditRecord, CreditYear, CreditYearBucket, Person
+from portal.models.tallies import mark_people, mark_years
 
 # Only approved records count, and not one an approved correction has replaced.
 COUNTED = and_(CreditRecord.status == "approved", CreditRecord.superseded.is_(False))
@@ -30,6 +31,7 @@ ZERO = Decimal("0.00")
 YEAR_FIGURES = ("records", "credits", "hours", "class_1", "class_2", "class_other", "hourless_credits")
 BUCKET_FIGURES = ("records", "credits", "hours", "deeming_record_id")
 BUCKET_KEY = ("category_id", "credit_class", "node")
+CHUNK = 1000  # people recomputed at once after a category change
 
 
 def year_range(year: int) -> tuple[dt.date, dt.date]:
@@ -131,24 +133,10 @@ def refresh(records: Iterable[CreditRecord]) -> None:
     # Locked in id order, so that concurrent approvals queue instead of deadlocking.
     db.session.execute(select(Person.id).where(Person.id.in_(people)).order_by(Person.id).with_for_update())
     db.session.flush()
-    for person_id, year in sorted(pairs):
-        _rewrite(person_id, year)
-    _touch_tallies(people, min(year for _, year in pairs))
-
-
-def _touch_tallies(person_ids: list[int], first: int) -> None:
-    """The dashboards' kept counts (portal.compliance.tallies) of the units these people stood in,
-    from ``first`` on (multi-year requirements look back), are judged again when next read."""
-    units = select(PersonHistory.unit_id).where(PersonHistory.person_id.in_(person_ids)).union(
-        select(Person.unit_id).where(Person.id.in_(person_ids)))
-    db.session.execute(update(UnitYearTally).where(UnitYearTally.year >= first, UnitYearTally.unit_id.in_(units))
-                       .values(stale=True))
-
-
-def _forget_tallies(first: int) -> None:
-    """The dashboards' kept counts (portal.compliance.tallies) of these years and the later ones,
-    whose multi-year requirements look back on them, are judged again when next asked for."""
-    db.session.execute(delete(UnitYearTally).where(UnitYearTally.year >= first))
+    _rewrite(people, {year for _, year in pairs})
+    # The units these people stood in wait for the tallies job, from the first year changed on
+    # (multi-year requirements look back).
+    mark_people(people, min(year for _, year in pairs))
 
 
 def _years_of(record: CreditRecord) -> set[int]:
@@ -162,17 +150,20 @@ def refresh_category(category_id: int) -> int:
     pairs = set()
     for record in db.session.scalars(select(CreditRecord).where(CreditRecord.category_id == category_id, COUNTED)):
         pairs.update((record.person_id, year) for year in _years_of(record))
-    for person_id, year in sorted(pairs):
-        _rewrite(person_id, year)
+    people, years = sorted({person_id for person_id, _ in pairs}), {year for _, year in pairs}
+    for start in range(0, len(people), CHUNK):
+        _rewrite(people[start:start + CHUNK], years)
     if pairs:
-        _forget_tallies(min(year for _, year in pairs))
+        mark_years(min(years))
     return len(pairs)
 
 
-def _rewrite(person_id: int, year: int) -> None:
+def _rewrite(people: list[int], years: set[int]) -> None:
+    """Recompute these people's summaries of these years, in three statements whatever their
+    number (a pair no record of the caller's touched is rewritten with what it held)."""
     for model in (CreditYearBucket, CreditYear):
-        db.session.execute(delete(model).where(model.person_id == person_id, model.year == year))
-    _insert(compute(person_ids=[person_id], years=[year]).values())
+        db.session.execute(delete(model).where(model.person_id.in_(people), model.year.in_(sorted(years))))
+    _insert(compute(person_ids=people, years=years).values())
 
 
 def _insert(summaries: Iterable[Computed], chunk: int = 5000) -> int:
@@ -194,7 +185,7 @@ def rebuild(years: Iterable[int] | None = None) -> int:
     for model in (CreditYearBucket, CreditYear):
         stale = delete(model)
         db.session.execute(stale.where(model.year.in_(years)) if years is not None else stale)
-    _forget_tallies(min(years, default=0) if years is not None else 0)
+    mark_years(min(years, default=0) if years is not None else 0)
     return _insert(computed.values())
 
 

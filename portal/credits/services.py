@@ -14,7 +14,7 @@ from flask import abort
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
@@ -76,6 +76,17 @@ def get(actor: Actor, record_id: int) -> CreditRecord:
     if record is None:
         abort(404)
     return record
+
+
+def get_many(actor: Actor, record_ids: list[int]) -> list[CreditRecord]:
+    """The records of ``record_ids`` in that order, with their evidence, in one query; a 404 when
+    any of them is not the actor's to see (an id given twice is one record)."""
+    record_ids = list(dict.fromkeys(record_ids))
+    found = {r.id: r for r in db.session.scalars(visible(actor).where(CreditRecord.id.in_(record_ids))
+                                                  .options(selectinload(CreditRecord.evidence)))}
+    if not set(record_ids) <= found.keys():
+        abort(404)
+    return [found[i] for i in record_ids]
 
 
 def get_own(actor: Actor, record_id: int) -> CreditRecord:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from flask import request, send_file
+from flask import g, request, send_file
 from flask_appbuilder.api import BaseApi, expose, protect
 from flask_appbuilder.security.decorators import permission_name
 
@@ -109,7 +109,7 @@ class ExamApi(BaseApi):
             409: {description: "{code: deadline_passed | attempt_finished}"}
         """
         try:
-            saved = services.save_answer(current_actor(), attempt_id, slot, json_body().get("option_ids"))
+            saved = services.save_answer(g.user, attempt_id, slot, json_body().get("option_ids"))
         except ExamRefused as e:
             return refused(e)
         except ExamInvalid as e:

@@ -17,8 +17,10 @@ from portal.models import Attendance, FaceEnrollment, Person
 from portal.models.activities import CHECK_IN
 from portal.models.clock import now
 
-# Flags of a check-in at a session that asks for a face check (the plugin adds its own: face_mismatch ...).
+# Flags of a check-in at a session that asks for a face check (the plugin adds its own: face_mismatch ...):
+# no photo came with it, or its check failed (raised, timed out, its worker died) and will not answer.
 NO_PHOTO = "no_face_photo"
+CHECK_FAILED = "face_check_failed"
 # Seconds a check may take on RQ: the model loads in about a second and a photo takes a fraction of one.
 CHECK_TIMEOUT = 120
 
@@ -38,7 +40,14 @@ def check_in_photo(attendance: Attendance, photo: bytes | None) -> None:
         current_app.extensions[FACE_STORE].flag(attendance.id, NO_PHOTO)
         return
     store = current_app.extensions[FACE_STORE]
-    run_later(store.check_function, attendance.id, attendance.person_id, store.seal(photo), timeout=CHECK_TIMEOUT)
+    run_later(store.check_function, attendance.id, attendance.person_id, store.seal(photo), timeout=CHECK_TIMEOUT,
+              on_failure="portal.faces.services.check_failed")
+
+
+def check_failed(attendance_id: int, _person_id: int, _sealed_photo: bytes) -> None:
+    """The check's job failed: the check-in says so for its organiser instead of waiting for ever
+    (the check-in itself stands, as always)."""
+    current_app.extensions[FACE_STORE].flag(attendance_id, CHECK_FAILED)
 
 
 def enrolled(person_id: int) -> bool:

@@ -18,7 +18,7 @@ from portal.models.notices import Notice
 from portal.models.people import Person, PersonHistory
 from portal.models.sms import SmsCode
 from portal.models.standards import JudgedYear, RuleSet, RuleSetVersion
-from portal.models.tallies import UnitYearTally
+from portal.models.tallies import PersonYearVerdict, TallyRun, UnitYearTally
 from portal.models.transfers import Transfer
 from portal.models.units import Unit
 
@@ -29,5 +29,5 @@ __all__ = [
     "AttendanceRefusal", "AuditEntry", "CaptchaChallenge", "Certificate", "CreditCategory", "CreditForm",
     "CreditRecord", "CreditYear", "CreditYearBucket", "DictionaryEntry", "EvidenceFile", "ExportJob", "FaceEnrollment",
     "IdempotencyKey", "JudgedYear", "LoginThrottle", "Notice", "Person", "PersonHistory", "PersonalCodeKey", "RuleSet",
-    "RuleSetVersion", "SmsCode", "Transfer", "Unit", "UnitYearTally", "VerifiableCredential",
+    "PersonYearVerdict", "RuleSetVersion", "SmsCode", "TallyRun", "Transfer", "Unit", "UnitYearTally", "VerifiableCredential",
 ]

@@ -2,12 +2,12 @@
 the audit trail refuses UPDATE and DELETE (and, on PostgreSQL, TRUNCATE), and an approved credit
 record refuses any change of its status or of what it was scored from and scored as. No credit
 record is ever deleted (a deleted draft stays as a row with its status), so the trail, which names
-records by id without a foreign key (their key includes the year, migration 0060), never names a
+records by id without a foreign key (their key includes the year, migration 0028), never names a
 missing one; on PostgreSQL a constraint trigger also refuses a trail entry naming no record. The
 portal never changes an approved record: a correction is a new record pointing to it
 (``corrects_id``, portal.credits.services.correct), so no path needs an exception.
 
-Installed by migration 0012 (and again by 0060); ``suspended`` lifts them for the test suite's cleanup only."""
+Installed by migration 0012 (and again by 0028); ``suspended`` lifts them for the test suite's cleanup only."""
 from __future__ import annotations
 
 import contextlib
@@ -57,7 +57,7 @@ _PG_CREATE = (
     # An UPDATE that changes the year moves the row: PostgreSQL fires this BEFORE UPDATE, then
     # BEFORE DELETE on the old partition. The first marks the row as moving (for the transaction),
     # so the second lets that one row go; any other DELETE is refused. (The year is read through
-    # jsonb so that the function also serves the schema before migration 0060 added it.)
+    # jsonb so that the function also serves the schema before migration 0028 added it.)
     f"BEGIN IF TG_OP = 'DELETE' THEN IF current_setting('{MOVING}', true) IS DISTINCT FROM OLD.id::text THEN "
     f"RAISE EXCEPTION '{DELETE_MESSAGE}' USING ERRCODE = 'insufficient_privilege'; END IF; "
     f"PERFORM set_config('{MOVING}', '', true); RETURN OLD; END IF; "

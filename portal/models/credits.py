@@ -52,7 +52,7 @@ class CreditRecord(Model):
     __tablename__ = "credit_record"
     __table_args__ = (
         # PostgreSQL wants the partition key in every unique key; SQLite keeps ``id`` alone as its
-        # key (migration 0060), and the mapper's key is ``id`` on both (__mapper_args__).
+        # key (migration 0028), and the mapper's key is ``id`` on both (__mapper_args__).
         PrimaryKeyConstraint("id", "credit_year", name="credit_record_pkey"),
         ForeignKeyConstraint(["corrects_id", "corrects_year"], ["credit_record.id", "credit_record.credit_year"],
                              match="FULL", name="fk_credit_record_corrects"),

@@ -22,6 +22,7 @@ from portal.accounts.roles import API_ROLES, LEARNER, OUT_OF_PROVINCE, SELF_ENTR
 from portal.extensions import db
 from portal.models import AccountState, AuditEntry, CreditRecord, Person, PersonHistory, Unit, clock
 from portal.models.sealed import id_hashes, unseal
+from portal.models.tallies import mark_people, mark_units
 from portal.models.units import subtree
 from portal.pagination import Page
 from portal.people import id_number, standing
@@ -228,6 +229,7 @@ def create(actor: Actor, data: dict[str, Any]) -> tuple[Person, str | None]:
         if _username_taken(user.username, user.id):
             raise PersonConflict("username", _("The staff number is already used as a username; enter a username."))
     _record_history(person)
+    mark_people([person.id], clock.now().year)
     events.person_created(person, actor)
     db.session.commit()
     return person, password
@@ -261,6 +263,7 @@ def create_many(actor: Actor, rows: list[dict[str, Any]]) -> list[tuple[Person, 
         db.session.add(AccountState(user_id=person.user_id, must_change_password=True))
         _record_history(person)
         events.person_created(person, actor)
+    mark_people([person.id for person, _password in made], clock.now().year)
     db.session.flush()
     return made
 
@@ -287,6 +290,7 @@ def update(actor: Actor, person: Person, data: dict[str, Any]) -> Person:
     if not may_manage_account(actor, person):
         abort(403)
     before = {f: getattr(person, f) for f in HISTORY_FIELDS}
+    was_out_of_province = person.out_of_province
     roles_before = _role_names(person)
     if "id_number" in data and data["id_number"]:
         parsed = id_number.parse(data["id_number"])
@@ -314,6 +318,9 @@ def update(actor: Actor, person: Person, data: dict[str, Any]) -> Person:
     _audit_roles(actor, person, roles_before)
     if any(getattr(person, f) != before[f] for f in HISTORY_FIELDS):
         _record_history(person)
+        mark_people([person.id], clock.now().year)
+    elif person.out_of_province != was_out_of_province:
+        mark_people([person.id], clock.now().year)
     db.session.commit()
     return person
 
@@ -477,6 +484,7 @@ def move(person: Person, unit_id: int, actor: Actor, reason: str) -> None:
                                                   CreditRecord.status.in_(("draft", "submitted", "rejected")))
                        .values(unit_id=unit_id))
     _record_history(person, actor=actor, reason=reason)
+    mark_people([person.id], clock.now().year)  # both units: the history names the one left
 
 
 def restate_unit_staff(unit: Unit) -> int:
@@ -485,6 +493,7 @@ def restate_unit_staff(unit: Unit) -> int:
     staff = list(db.session.scalars(select(Person).where(Person.unit_id == unit.id)))
     for person in staff:
         _record_history(person)
+    mark_units([unit.id], clock.now().year)
     return len(staff)
 
 
@@ -519,4 +528,5 @@ def correct_year(actor: Actor, person: Person, year: int, data: dict[str, Any]) 
             title_level=next_year.title_level, status=next_year.status, changed_by=actor.user.id,
             reason=_("Standing kept after the correction of %(year)d", year=year),
         ))
+    mark_people([person.id], year)
     db.session.commit()

@@ -96,7 +96,7 @@ class ReviewApi(BaseApi):
 
     def _review(self, seen: dict[int, int], data: Mapping[str, Any]):
         actor = current_actor()
-        chosen = [credits.get(actor, i) for i in seen]
+        chosen = credits.get_many(actor, list(seen))
         decision, comment = data.get("decision"), data.get("comment")
         try:
             review.decide(actor, chosen, decision if isinstance(decision, str) else "",

@@ -140,9 +140,8 @@ def _apply(actor: Actor, records: list[CreditRecord], decision: str, comment: st
 
 
 def _announce(actor: Actor, records: list[CreditRecord]) -> None:
+    events.credits_reviewed(records, actor)
     notices.review_results(records)
-    for record in records:
-        events.credit_reviewed(record, actor)
 
 
 # --- a whole selection ---------------------------------------------------------------------------

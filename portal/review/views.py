@@ -97,7 +97,7 @@ class ReviewView(BaseView):
         if not ids:
             flash(_("Tick at least one record first."), "warning")
             return redirect(back)
-        chosen = [credits.get(actor, i) for i in ids]
+        chosen = credits.get_many(actor, ids)
         seen = {i: request.form.get(f"version-{i}", type=int) for i in ids}
         decision = request.form.get("decision", "")
         try:

@@ -15,12 +15,13 @@ from sqlalchemy import func, select
 from portal.accounts import audit
 from portal.accounts.actor import Actor
 from portal.compliance import services as compliance
-from portal.compliance import tallies, versions
+from portal.compliance import versions
 from portal.compliance.rules import Context, describe
 from portal.compliance.summaries import year_range
 from portal.contracts import credits_text, hours_text
 from portal.extensions import db
 from portal.models import JudgedYear, RuleSet, RuleSetVersion, clock
+from portal.models.tallies import mark_years
 
 OPEN_END = 9999
 
@@ -119,6 +120,7 @@ def pin_closed_years(today: dt.date | None = None) -> None:
 def set_enabled(rule_set: RuleSet, enabled: bool, actor: Actor) -> None:
     pin_closed_years()
     rule_set.enabled = enabled
+    mark_years(clock.now().year)  # closed years were just pinned: only open ones change
     audit.write(audit.RULE_SET_CHANGE, None, actor, None,
                 after={"name": rule_set.name, "change": "enable" if enabled else "disable"})
     db.session.commit()
@@ -146,6 +148,7 @@ def save(rule_set: RuleSet, values: dict[str, Any], actor: Actor, effective_from
         version = RuleSetVersion(rule_set_id=rule_set.id, number=number, effective_from=effective_from, rules=after,
                                  created_at=clock.now(), created_by=actor.user.id)
         db.session.add(version)
+        mark_years(clock.now().year)  # closed years were just pinned: only open ones change
     audit.write(audit.RULE_SET_CHANGE, None, actor, None, after={
         "name": rule_set.name, "change": "add" if new else "edit", "version": version.number if version else None,
         "effective_from": version.effective_from.isoformat() if version else None})
@@ -253,7 +256,7 @@ def rejudge(year: int, actor: Actor, confirmed: int | None = None) -> Rejudging:
         return found
     pin = db.session.get(JudgedYear, year)
     pin.version_ids, pin.judged_at, pin.judged_by = _ids(found.in_force), clock.now(), actor.user.id
-    tallies.forget(year)
+    mark_years(year)
     audit.write(audit.YEAR_REJUDGE, None, actor, None, after={
         "year": year, "changed": found.changed, "people": found.people,
         "versions": [f"{r.name} #{r.version.number}" for r in found.in_force if r.version.id not in _ids(found.pinned)]})

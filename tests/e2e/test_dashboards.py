@@ -4,11 +4,13 @@ the province's rates per city and a city's units.
 Screenshots for a person to look at, and no sideways scrolling on the phone."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.pages import DESKTOP, PHONE, fits_the_phone, on_phone, shoot, sign_in
-from tests.helpers import PASSWORD, approved_record
+from tests.helpers import PASSWORD, approved_record, compute_tallies
 from tests.test_dashboards import DAY, TREE, _compliant
 
 pytestmark = pytest.mark.e2e
@@ -59,9 +61,12 @@ def test_provincial_dashboard(app, users, page):
         if n % 2 == 0:
             _compliant(app, person.id)
 
+    compute_tallies(app, range(2021, dt.date.today().year + 1))  # what the provincial pages read
     sign_in(page, "padmin", PASSWORD)
     page.goto("/compliance/province/?year=2025")
     expect(page.locator("#total-rate .headline-number")).to_have_text("50.0%")
+    expect(page.locator("#computed-at")).to_contain_text("统计于")
+    expect(page.locator("#failing-card")).to_contain_text("未达标")
     expect(page.locator("#by-group.drawn .chart svg")).to_contain_text("1/2 (50.0%)")
     expect(page.locator("#by-group .bar-figures")).to_have_count(3)
     shoot(page, "province-dashboard")
@@ -74,3 +79,5 @@ def test_provincial_dashboard(app, users, page):
         fits_the_phone(page)
     page.locator("#groups a", has_text="医院甲").click()
     expect(page.locator("#unit-rate .headline-number")).to_have_text("50.0%")
+    expect(page.locator("#unit-rate #computed-at")).to_contain_text("统计于")  # the stored verdicts
+    shoot(page, "province-dashboard-unit")

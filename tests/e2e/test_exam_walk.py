@@ -39,7 +39,7 @@ def test_a_learner_evaluates_takes_the_exam_passes_and_sees_the_granted_record(a
     phone = new_page(PHONE)
     sign_in(phone, learner.username, learner.password)
 
-    phone.goto("/attendance/records")
+    phone.goto("/m/attendance/records")
     phone.get_by_role("link", name="去评价").first.click()
     expect(phone.locator("fieldset.rating")).to_have_count(6)
     for fieldset in phone.locator("fieldset.rating").all():

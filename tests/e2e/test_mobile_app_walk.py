@@ -106,8 +106,8 @@ def test_a_learner_signs_in_to_the_app_by_sms_code_and_opens_every_page(app, lea
         page.goto(path)
         fits(page)
         shoot(page, "app" + path.split("?")[0].replace("/m", "").replace("/", "-"))
-    for path, name in (("/attendance/", "app-attendance"), ("/attendance/records", "app-attendance-records"),
-                       ("/attendance/my-code", "app-my-code")):  # the activities' pages its grid leads to
+    for path, name in (("/m/attendance", "app-attendance"), ("/m/attendance/records", "app-attendance-records"),
+                       ("/m/my-code", "app-my-code")):  # the activities' pages its grid leads to
         page.goto(path)
         fits(page)
         shoot(page, name)

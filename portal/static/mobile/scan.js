@@ -1,6 +1,9 @@
 /* 扫一扫: the camera in the page reads a QR code with the browser's BarcodeDetector where it has
    one for QR codes, else with jsQR (our static files, loaded only then). A code that is a URL of
-   this site (this origin or PORTAL_BASE_URL's) is opened; anything else is refused and never opened. */
+   this site (this origin or PORTAL_BASE_URL's) is opened; anything else is refused and never opened.
+   A check-in code's frame, as the camera saw it when the code was read, is kept (JPEG, in this tab's
+   sessionStorage under FRAME_KEY) for the check-in page: a session that asks for a face check sends
+   it with the check-in, and the page drops it at once either way. */
 (function () {
   "use strict";
   var panel = document.getElementById("scanner");
@@ -13,6 +16,7 @@
   try { ours.push(new URL(panel.dataset.base).origin); } catch (e) { /* no base URL configured */ }
   var stream = null;
   var read = null;
+  var FRAME_KEY = "portal.checkInFrame";
 
   function say(text, error) {
     status.textContent = text;
@@ -73,6 +77,18 @@
     return ours.indexOf(url.origin) >= 0 ? url : null;
   }
 
+  function keepFrame(url) {
+    if (url.pathname.indexOf(panel.dataset.checkIn) !== 0 || !video.videoWidth) return;
+    try {
+      var canvas = document.createElement("canvas");
+      canvas.width = video.videoWidth;
+      canvas.height = video.videoHeight;
+      canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+      sessionStorage.setItem(FRAME_KEY, JSON.stringify(
+        {path: url.pathname, at: Date.now(), jpeg: canvas.toDataURL("image/jpeg", 0.9)}));
+    } catch (e) { /* no frame (storage full or refused): the check-in goes without one */ }
+  }
+
   function look() {
     if (!stream) return;
     read().then(function (text) {
@@ -81,6 +97,7 @@
       var url = target(text);
       if (url) {
         say(panel.dataset.opening, false);
+        keepFrame(url);
         stop();
         location.assign(url.href);
         return;

@@ -10,8 +10,8 @@ PostgreSQL: the table is copied into ``PARTITION BY RANGE (credit_year)``, one p
 each year present, this year and next, and a default partition (what it moves is printed); its
 primary key becomes (id, credit_year) and ``id`` keeps its sequence. SQLite keeps one table.
 
-Revision ID: 0060
-Revises: 0026
+Revision ID: 0028
+Revises: 0027
 """
 import datetime as dt
 
@@ -21,8 +21,8 @@ from alembic import op
 from portal import partitions
 from portal.models import append_only
 
-revision = "0060"
-down_revision = "0026"
+revision = "0028"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 
