@@ -142,7 +142,7 @@ class CreditEntryView(BaseView):
                 flash(_("Submitted for review.") if request.form.get("action") == "submit" else _("Saved as a draft."), "success")
                 if services.entered_by(actor, saved):
                     return redirect(url_for("CreditEntryView.detail", record_id=saved.id))
-                return redirect(url_for("CreditEntryView.mine"))
+                return redirect(url_for("CreditEntryView.mine", year=saved.activity_date.year))
         issuing_unit = db.session.get(Unit, entry.common.issuing_unit_id.data) if entry.common.issuing_unit_id.data else None
         return self.render_template("portal/credits/entry.html", title=title, entry=entry, record=record,
                                     issuing_unit=issuing_unit, prefix=entries.TYPE_PREFIX, choices=choices,
@@ -187,7 +187,7 @@ class CreditEntryView(BaseView):
                 flash(_("%(n)d records submitted for review.", n=len(done)), "success")
             except (RecordInvalid, RecordConflict) as e:
                 flash(str(e), "danger")
-        return redirect(url_for("CreditEntryView.mine"))
+        return redirect(url_for("CreditEntryView.mine", year=request.form.get("year") or None))
 
     @expose("/<int:record_id>/correct", methods=["POST"])
     @has_access
@@ -228,7 +228,7 @@ class CreditEntryView(BaseView):
         flash(done, "success")
         if services.entered_by(actor, record):
             return redirect(url_for("PeopleView.detail", person_id=record.person_id))
-        return redirect(url_for("CreditEntryView.mine"))
+        return redirect(url_for("CreditEntryView.mine", year=record.activity_date.year))
 
     # --- one record and its evidence --------------------------------------------------------
 
