@@ -612,7 +612,7 @@ def _grant(actor: Actor, activity: Activity, person: Person, last_session: dt.da
     grants at once the second sees the first's record: the unique index names the credit year too
     (records are partitioned by year), and a grant's date (its last session) could fall in another
     year than an earlier grant's."""
-    db.session.execute(select(Person.id).where(Person.id == person.id).with_for_update())
+    _lock_person(person.id)
     if db.session.scalar(select(exists().where(CreditRecord.activity_id == activity.id,
                                                CreditRecord.person_id == person.id))):
         return None
@@ -635,6 +635,15 @@ def _grant(actor: Actor, activity: Activity, person: Person, last_session: dt.da
     credits_audit.write(record, actor, "grant", None, credits_audit.snapshot(record))
     summaries.refresh([record])
     return record
+
+
+def _lock_person(person_id: int) -> None:
+    """PostgreSQL locks the row; SQLite ignores FOR UPDATE and serialises writers instead, from a
+    transaction's first write: a write that changes nothing takes that lock before the look."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(Person).where(Person.id == person_id).values(id=Person.id))
+    else:
+        db.session.execute(select(Person.id).where(Person.id == person_id).with_for_update())
 
 
 def _announce(actor: Actor, granted: CreditRecord | Iterable[CreditRecord] | None) -> None:
