@@ -182,8 +182,12 @@ def test_batch_submit_from_my_list(app, client, users):
                        **{"f-credits": "1", "f-hours": "3"})
     with app.app_context():
         ids = [str(i) for i in db.session.scalars(select(CreditRecord.id))]
-    done = client.post("/credits/submit", data={"csrf_token": token, "record_id": ids}, follow_redirects=True)
-    assert "已上报 2 条" in done.get_data(as_text=True)
+    mine = client.get("/credits/mine?year=2025").get_data(as_text=True)
+    year = mine.split('name="year" value="')[1].split('"')[0]
+    done = client.post("/credits/submit", data={"csrf_token": token, "record_id": ids, "year": year})
+    assert done.location.endswith("/credits/mine?year=2025")  # back to the year the list showed, not this year's
+    html = client.get(done.location).get_data(as_text=True)
+    assert "已上报 2 条" in html and "甲课程" in html and "乙课程" in html
 
 
 def test_an_approved_record_is_corrected_by_a_new_linked_record(app, client, users):
