@@ -16,6 +16,7 @@ from sqlalchemy import column, insert, select, text
 from sqlalchemy import table as table_clause
 from werkzeug.security import generate_password_hash
 
+from portal import partitions
 from portal.accounts.roles import LEARNER, PROVINCE_ADMIN, SELF_ENTRY, UNIT_ADMIN
 from portal.extensions import db
 from portal.models import AccountState, CreditCategory, CreditRecord, Person, PersonHistory, Unit, sealed
@@ -47,7 +48,7 @@ CHUNK = 50_000
 COMMON = {"version": 1, "activity_type": "personal", "credit_level": "", "hosting_method": "", "discipline": "",
           "sub_discipline": "", "issuing_unit_id": None, "issuer_name": "", "remarks": "", "fields": '{"hours": "6"}',
           "deems_years": "[]", "wizard_rule": "", "deems_compliant": False, "score_note": "", "corrects_id": None,
-          "entered_by_id": None, "activity_id": None}
+          "corrects_year": None, "superseded": False, "entered_by_id": None, "activity_id": None}
 
 
 @dataclass
@@ -136,7 +137,8 @@ class Credits:
     records: int
     learners: int
     learner_visible: int      # the learner's records that 录入学分查询管理 lists (all but deleted)
-    admin_unit_waiting: int   # submitted records in the admin's unit: its review queue
+    admin_unit_waiting: int   # submitted records in the admin's unit, all years (the stock list's)
+    admin_unit_queue: int     # those of last year and this: the review queue's default years
 
 
 def add_credit_records(app: Flask, province: Province, seed: int = 20261127) -> Credits:
@@ -164,7 +166,11 @@ def add_credit_records(app: Flask, province: Province, seed: int = 20261127) -> 
         names = record_columns()
         untyped = table_clause("credit_record", *(column(name) for name in names))
 
+        queue_years = {dt.date.today().year - 1, dt.date.today().year}
+        queued = 0
+
         def rows():
+            nonlocal queued
             statuses = list(RECORD_STATUSES)
             for person_id, unit_id in learners:
                 rng.shuffle(statuses)
@@ -177,10 +183,13 @@ def add_credit_records(app: Flask, province: Province, seed: int = 20261127) -> 
                             days=rng.randrange(1, 30), seconds=person_id * 7 + n * 131)
                         if status != "submitted":
                             reviewed = submitted + dt.timedelta(days=7)
+                        elif unit_id == province.admin_unit_id and days[day].year in queue_years:
+                            queued += 1
                     yield {**COMMON, **rng.choice(categories), "person_id": person_id, "unit_id": unit_id,
                            "status": status, "activity_name": f"{rng.choice(ACTIVITIES)}（第{n + 1}期）",
                            "activity_number": f"{days[day].year}-{person_id:06d}-{n:03d}",
-                           "activity_date": dates[day], "credits": credits, "hours": credits * 3 // 10,
+                           "activity_date": dates[day], "credit_year": days[day].year,
+                           "credits": credits, "hours": credits * 3 // 10,
                            "review_comment": "请补充证明材料" if status == "rejected" else "",
                            "reviewed_by": 1 if reviewed else None,
                            "reviewed_at": bind_time(reviewed) if reviewed else None,
@@ -188,6 +197,7 @@ def add_credit_records(app: Flask, province: Province, seed: int = 20261127) -> 
 
         with db.engine.connect() as conn, _fast_sqlite_load(conn):
             if conn.dialect.name == "postgresql":
+                partitions.ensure(conn, RECORD_YEARS[0], RECORD_YEARS[-1])
                 copy_rows(conn, "credit_record", names, ([row[name] for name in names] for row in rows()))
             else:
                 generated = rows()
@@ -198,7 +208,8 @@ def add_credit_records(app: Flask, province: Province, seed: int = 20261127) -> 
         admin_unit_learners = sum(1 for _, unit_id in learners if unit_id == province.admin_unit_id)
         return Credits(records=len(learners) * len(RECORD_STATUSES), learners=len(learners),
                        learner_visible=len(RECORD_STATUSES) - RECORD_STATUSES.count("deleted"),
-                       admin_unit_waiting=admin_unit_learners * RECORD_STATUSES.count("submitted"))
+                       admin_unit_waiting=admin_unit_learners * RECORD_STATUSES.count("submitted"),
+                       admin_unit_queue=queued)
 
 
 def record_columns() -> list[str]:

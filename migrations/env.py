@@ -5,6 +5,7 @@ from flask import current_app
 from flask_appbuilder import Model
 
 import portal.models  # noqa: F401  (registers our tables on Model.metadata)
+from portal import partitions
 from portal.models.types import FixedDecimal
 
 config = context.config
@@ -20,7 +21,8 @@ def render_item(type_, obj, autogen_context):
 
 def run_migrations_offline():
     context.configure(url=current_app.config["SQLALCHEMY_DATABASE_URI"], target_metadata=target_metadata,
-                      literal_binds=True, render_as_batch=True, render_item=render_item)
+                      literal_binds=True, render_as_batch=True, render_item=render_item,
+                      include_object=partitions.alembic_include_object)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -29,7 +31,7 @@ def run_migrations_online():
     engine = current_app.extensions["migrate"].db.engine
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                          compare_type=True, render_item=render_item)
+                          compare_type=True, render_item=render_item, include_object=partitions.alembic_include_object)
         with context.begin_transaction():
             context.run_migrations()
 

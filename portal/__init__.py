@@ -49,7 +49,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from portal.accounts.roles import ROLES
     from portal.cli import portal_cli
     from portal.contracts import credits_text, hours_text
-    from portal.extensions import db, migrate, sqlite_wal
+    from portal.extensions import db, migrate, postgresql_plans, sqlite_wal
     from portal.models import sealed
     from portal.out_of_province import sign_in
     from portal.people.masking import mask_id_number
@@ -78,6 +78,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["portal"] = registry
     sign_in.init_app(app)
 
+    postgresql_plans(app.config)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     CSRFProtect(app)

@@ -65,6 +65,30 @@ def compliance_check(years: tuple[int, ...], fix: bool) -> None:
     click.echo(f"Rebuilt: {written} person-years written.")
 
 
+@portal_cli.command("partitions")
+@click.option("--from", "first", type=int, help="The first year (default: the earliest year with a record, or this year).")
+@click.option("--through", "last", type=int, help="The last year (default: next year).")
+def make_partitions(first: int | None, last: int | None) -> None:
+    """Make the credit record partitions of these years that are missing (PostgreSQL; SQLite has none)."""
+    import datetime as dt
+
+    from portal import partitions
+
+    connection = db.session.connection()
+    if not partitions.partitioned(connection):
+        click.echo("This database keeps credit records in one table: there are no partitions to make.")
+        return
+    first = first if first is not None else partitions.earliest_year(connection)
+    last = last if last is not None else dt.date.today().year + 1
+    try:
+        made = partitions.ensure(connection, first, last)
+    except partitions.Blocked as e:
+        raise click.ClickException(str(e)) from None
+    db.session.commit()
+    click.echo(f"Made the partitions of {', '.join(map(str, made))}." if made else
+               f"Every year from {first} through {last} has its partition.")
+
+
 @portal_cli.command("tallies")
 @click.option("--year", "years", type=int, multiple=True, help="A year to compute (repeatable); default: this year, "
               "the four before and any year with units waiting.")

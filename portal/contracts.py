@@ -75,6 +75,11 @@ class Contract:
 
 # --- credit types -------------------------------------------------------------------------------
 
+# A record deems years from its activity date's year up to this many after it (a stay of at most
+# 24 months spans three calendar years); the summary reads the deeming records of a year within it.
+DEEMS_YEARS_AFTER = 2
+
+
 @dataclass(frozen=True)
 class Score:
     """What a record is worth. ``credit_class`` None means "the category's configured class"."""
@@ -83,7 +88,8 @@ class Score:
     hours: Decimal = Decimal("0.0")
     credit_class: str | None = None
     deems_compliant: bool = False
-    # The years a record with a period deems compliant (empty: the year of its activity date).
+    # The years a record with a period deems compliant (empty: the year of its activity date), each
+    # within DEEMS_YEARS_AFTER of the activity date's year.
     deems_years: tuple[int, ...] = ()
     note: str = ""  # shown to the learner, e.g. why a per-project maximum cut the credits
 

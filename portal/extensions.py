@@ -3,9 +3,24 @@ from flask_appbuilder import Model
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Engine, event
+from sqlalchemy.engine import make_url
 
 db = SQLAlchemy(metadata=Model.metadata)
 migrate = Migrate()
+
+
+def postgresql_plans(config: dict) -> None:
+    """On PostgreSQL, a custom plan for every statement (plan_cache_mode=force_custom_plan).
+
+    psycopg prepares a statement on the server after a few runs, and PostgreSQL may then switch
+    it to a generic plan. A generic plan cannot see that a year parameter selects whole credit
+    record partitions: for the review queue it sorted all of a unit's submitted records of those
+    years (11–43 ms on 1 M records) where the custom plan reads the first 20 in order (0.06 ms).
+    Planning each time costs well under a millisecond (docs/partitions.md)."""
+    if make_url(config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() != "postgresql":
+        return
+    options = config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {}).setdefault("connect_args", {})
+    options["options"] = f"{options.get('options', '')} -c plan_cache_mode=force_custom_plan".strip()
 
 
 def sqlite_wal(engine: Engine) -> None:

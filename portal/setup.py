@@ -2,10 +2,13 @@
 (FAB_CREATE_DB and FAB_UPDATE_PERMS are off, so this is the one place they are made)."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Flask, current_app
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
+from portal import partitions
 from portal.accounts.roles import ROLES
 from portal.compliance import summaries
 from portal.credentials import keys as credential_keys
@@ -28,6 +31,7 @@ def prepare_database(app: Flask) -> None:
     PORTAL_DEMO_DATA is on."""
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
+        _partitions_ahead(app)
         _check_id_keys()
         sync_roles()
         credential_keys.ensure(app)
@@ -37,6 +41,22 @@ def prepare_database(app: Flask) -> None:
             from portal.demo import load_demo_data
 
             load_demo_data(print_credentials=True)
+
+
+def _partitions_ahead(app: Flask) -> None:
+    """This year's and next year's credit record partitions (PostgreSQL), made before a record of
+    next year can arrive. A year blocked by records in the default partition is reported, not fatal:
+    those records are still stored and found, in the default partition."""
+    this = dt.date.today().year
+    try:
+        made = partitions.ensure(db.session.connection(), this, this + 1)
+    except partitions.Blocked as e:
+        db.session.rollback()
+        app.logger.warning("%s", e)
+        return
+    db.session.commit()
+    if made:
+        app.logger.info("made the credit record partitions of %s", ", ".join(map(str, made)))
 
 
 def _check_id_keys() -> None:

@@ -206,7 +206,8 @@ def approved_record(app, learner_id: int, category_name: str, day, fields: dict,
         common = {"activity_name": name, "activity_date": day, "credit_level": credit_level, "issuing_unit_id": None}
         # Tests make several records of one default name and day: not duplicates they mean to enter.
         record = credits.create(learner, category, common, fields, wizard_rule, duplicate_confirmed=True)
-        db.session.add(EvidenceFile(record_id=record.id, person_id=learner_id, stored_name=secrets.token_hex(16),
+        db.session.add(EvidenceFile(record_id=record.id, record_year=record.credit_year,
+                                    person_id=learner_id, stored_name=secrets.token_hex(16),
                                     original_name="证书.jpg", media_type="image/jpeg", size=10, sha256="0" * 64))
         db.session.commit()
         credits.submit(learner, [record])

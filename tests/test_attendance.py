@@ -3,14 +3,18 @@ a second account on one phone, a position outside the venue, someone not allowed
 credit an activity grants exactly once, by the last scan or by closing it."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
+from portal.accounts.actor import actor_for
+from portal.activities.services import _grant
 from portal.extensions import db
-from portal.models import Attendance, AttendanceRefusal, AuditEntry, CreditRecord, CreditYear
+from portal.models import Activity, Attendance, AttendanceRefusal, AuditEntry, CreditRecord, CreditYear, Person
 from tests.activity_world import START, ActivityWorld
 
 
@@ -223,3 +227,36 @@ def test_a_venue_picked_on_a_chinese_map_is_stored_as_wgs84_and_fences_the_real_
     world.clock.at(START, -60)
     # A phone standing at the venue (GPS, WGS-84) is inside the 50 m radius.
     assert world.check(world.learner(), world.code(body), accuracy=10).status_code == 201
+
+
+
+def test_grants_at_once_dated_in_two_years_give_one_record(app, world):
+    """The unique index names the credit year, so two grants of one activity dated either side of
+    New Year would both fit it: the person's row, locked first, keeps them to one record. Each grant
+    waits after its look for an earlier record until the other has looked too (or 3 s)."""
+    activity, learner = world.create(), world.learner()
+    looked = threading.Barrier(2)
+
+    def wait_for_the_other(_conn, _cursor, statement, *_):
+        if "EXISTS" in statement.upper() and "credit_record.activity_id" in statement:
+            with contextlib.suppress(threading.BrokenBarrierError):  # the other waits for this one's lock
+                looked.wait(timeout=3)
+
+    def grant(last_session):
+        with app.app_context():
+            actor = actor_for(db.session.get(Person, world.admin.id).user)
+            made = _grant(actor, db.session.get(Activity, activity["id"]), db.session.get(Person, learner.id), last_session)
+            db.session.commit()
+            return made is not None
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "after_cursor_execute", wait_for_the_other)
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            granted = list(pool.map(grant, [dt.datetime(2025, 12, 31, 8, 0, tzinfo=dt.UTC),  # 16:00 and 10:00 in China
+                                            dt.datetime(2026, 1, 1, 2, 0, tzinfo=dt.UTC)]))
+    finally:
+        event.remove(engine, "after_cursor_execute", wait_for_the_other)
+    assert granted.count(True) == 1
+    assert _count(app, CreditRecord, CreditRecord.person_id == learner.id) == 1

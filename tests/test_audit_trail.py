@@ -109,15 +109,40 @@ def test_raw_sql_cannot_change_or_delete_an_approved_record(app, users):
                              {"credits": "2", "hours": 6, "activity_name": "学习班"})
     for statement in (f"UPDATE credit_record SET credits = 2500 WHERE id = {record}",
                       f"UPDATE credit_record SET status = 'draft' WHERE id = {record}",
-                      f"UPDATE credit_record SET person_id = person_id + 1 WHERE id = {record}",
-                      f"DELETE FROM credit_record WHERE id = {record}"):
+                      f"UPDATE credit_record SET person_id = person_id + 1 WHERE id = {record}"):
         with pytest.raises(DBAPIError, match="correction"):
             _raw(app, statement)
+    with pytest.raises(DBAPIError, match="never deleted"):
+        _raw(app, f"DELETE FROM credit_record WHERE id = {record}")
     with app.app_context():
         row = db.session.execute(text(f"SELECT status, credits FROM credit_record WHERE id = {record}")).one()
     assert row.status == "approved" and row.credits == 200
     # Only what it was scored from and as is frozen: a remark is not.
     _raw(app, f"UPDATE credit_record SET remarks = 'ok' WHERE id = {record}")
+
+
+def test_no_record_is_deleted_so_the_trail_never_names_a_missing_one(app, users):
+    """The trail names records by id alone (their key includes the year): a draft with history
+    cannot be deleted from under it either, and on PostgreSQL an entry naming no record is refused."""
+    from portal.accounts.actor import actor_for
+    from portal.credits import services as credits
+    from portal.models import CreditCategory
+
+    learner = users.person(users.unit("330101"), self_entry=True)
+    with app.test_request_context():
+        category = db.session.scalar(select(CreditCategory).where(CreditCategory.name == "非向导录入"))
+        draft = credits.create(actor_for(db.session.get(Person, learner.id).user), category,
+                               {"activity_name": "学习班", "activity_date": dt.date(2025, 3, 1)},
+                               {"credits": "2", "hours": 6, "activity_name": "学习班"}).id
+        db.session.commit()
+        assert db.session.scalar(select(AuditEntry.id).where(AuditEntry.record_id == draft)) is not None
+        postgresql = db.engine.dialect.name == "postgresql"
+    with pytest.raises(DBAPIError, match="never deleted"):
+        _raw(app, f"DELETE FROM credit_record WHERE id = {draft}")
+    if postgresql:
+        with pytest.raises(DBAPIError, match="does not exist"):
+            _raw(app, f"INSERT INTO audit_entry (record_id, role, action) VALUES ({draft + 1000}, 'learner', 'edit')")
+    _raw(app, f"INSERT INTO audit_entry (record_id, role, action) VALUES ({draft}, 'learner', 'edit')")
 
 
 def test_imports_transfers_revocations_reminders_and_dictionary_edits_are_audited(app, client, users):

@@ -88,7 +88,8 @@ def test_only_approved_records_count(app, learner, users):
         rejected, waiting, draft = (credits.create(me, free, {**common, "activity_name": f"未通过{n}"},
                                                    {"credits": "5", "hours": "0"}) for n in range(3))
         for record in (rejected, waiting):
-            db.session.add(EvidenceFile(record_id=record.id, person_id=person.id, stored_name=f"f{record.id:030d}",
+            db.session.add(EvidenceFile(record_id=record.id, record_year=record.credit_year,
+                                        person_id=person.id, stored_name=f"f{record.id:030d}",
                                         original_name="a.jpg", media_type="image/jpeg", size=1, sha256="0" * 64))
         db.session.commit()
         credits.submit(me, [rejected, waiting])
@@ -150,7 +151,8 @@ def test_an_approved_correction_replaces_the_record_it_corrects(app, learner):
         credits.update(me, correction, correction.version, correction.category,
                        {"activity_date": dt.date(2015, 6, 1), "credit_level": "city"}, {"credits": "16", "hours": "0"})
         from portal.models import EvidenceFile
-        db.session.add(EvidenceFile(record_id=correction.id, person_id=person.id, stored_name=f"c{correction.id:030d}",
+        db.session.add(EvidenceFile(record_id=correction.id, record_year=correction.credit_year,
+                                    person_id=person.id, stored_name=f"c{correction.id:030d}",
                                     original_name="a.jpg", media_type="image/jpeg", size=1, sha256="0" * 64))
         db.session.commit()
         credits.submit(me, [correction])
@@ -254,7 +256,8 @@ def test_concurrent_approvals_of_one_persons_year_both_count(app, learner):
         for n, amount in enumerate(("5", "7.5")):
             record = credits.create(me, free, {"activity_name": f"同时审核{n}", "activity_date": dt.date(2025, 4, 1 + n),
                                                "credit_level": "city"}, {"credits": amount, "hours": "1"})
-            db.session.add(EvidenceFile(record_id=record.id, person_id=person.id, stored_name=f"t{record.id:030d}",
+            db.session.add(EvidenceFile(record_id=record.id, record_year=record.credit_year,
+                                        person_id=person.id, stored_name=f"t{record.id:030d}",
                                         original_name="a.jpg", media_type="image/jpeg", size=1, sha256="0" * 64))
             db.session.commit()
             credits.submit(me, [record])

@@ -80,7 +80,7 @@ def test_free_form_entry_with_evidence_is_submitted(app, client, users):
     token = csrf_from(client.get("/credits/new/free").get_data(as_text=True))
     response = post_free_form(client, token, unit, action="submit")
     assert response.status_code == 302, response.get_data(as_text=True)
-    mine = client.get("/credits/mine").get_data(as_text=True)
+    mine = client.get("/credits/mine?year=all").get_data(as_text=True)
     assert "心血管新进展学习班" in mine and "未审核" in mine
     with app.app_context():
         record = db.session.scalar(select(CreditRecord))
@@ -167,7 +167,7 @@ def test_text_that_looks_like_html_is_shown_as_text(app, client, users):
     post_free_form(client, token, unit, activity_name="<script>alert(1)</script>", remarks="<b>x</b>")
     with app.app_context():
         record_id = db.session.scalar(select(CreditRecord.id))
-    for url in ("/credits/mine", f"/credits/{record_id}", f"/credits/{record_id}/edit"):
+    for url in ("/credits/mine?year=all", f"/credits/{record_id}", f"/credits/{record_id}/edit"):
         html = client.get(url).get_data(as_text=True)
         assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html, url
 
@@ -182,8 +182,12 @@ def test_batch_submit_from_my_list(app, client, users):
                        **{"f-credits": "1", "f-hours": "3"})
     with app.app_context():
         ids = [str(i) for i in db.session.scalars(select(CreditRecord.id))]
-    done = client.post("/credits/submit", data={"csrf_token": token, "record_id": ids}, follow_redirects=True)
-    assert "已上报 2 条" in done.get_data(as_text=True)
+    mine = client.get("/credits/mine?year=2025").get_data(as_text=True)
+    year = mine.split('name="year" value="')[1].split('"')[0]
+    done = client.post("/credits/submit", data={"csrf_token": token, "record_id": ids, "year": year})
+    assert done.location.endswith("/credits/mine?year=2025")  # back to the year the list showed, not this year's
+    html = client.get(done.location).get_data(as_text=True)
+    assert "已上报 2 条" in html and "甲课程" in html and "乙课程" in html
 
 
 def test_an_approved_record_is_corrected_by_a_new_linked_record(app, client, users):

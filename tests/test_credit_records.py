@@ -37,7 +37,8 @@ def category(name):
 
 
 def with_evidence(record):
-    db.session.add(EvidenceFile(record_id=record.id, person_id=record.person_id, stored_name=f"test{record.id:028d}",
+    db.session.add(EvidenceFile(record_id=record.id, record_year=record.credit_year,
+                                person_id=record.person_id, stored_name=f"test{record.id:028d}",
                                 original_name="证书.jpg", media_type="image/jpeg", size=10, sha256="0" * 64))
     db.session.commit()
     return record

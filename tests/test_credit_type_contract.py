@@ -135,7 +135,7 @@ def test_a_type_without_a_wizard_is_entered_through_the_api_and_the_free_form_re
     decided = review.post("/api/v1/reviews/", headers=review_headers,
                           json={"ids": [by_api["id"], by_page_id], "versions": versions, "decision": "approve"})
     assert decided.status_code == 200, decided.get_data(as_text=True)
-    query = api.get("/api/v1/credits/?status=approved", headers=headers).json
+    query = api.get("/api/v1/credits/?status=approved&from=2025-01-01&to=2025-12-31", headers=headers).json
     assert (query["count"], query["totals"]["credits"]) == (2, "3.50")
 
 

@@ -56,7 +56,7 @@ def test_a_wizard_record_shows_its_role_and_level_in_words(app, client, world):
     html = _page(client, f"/credits/{made.json['id']}")
     assert "<dt>角色</dt><dd>参加人员</dd>" in html and "attendee" not in html
     assert "<dt>学分级别</dt><dd>赴外省国家级项目</dd>" in html
-    query = _page(client, "/credits/query/")
+    query = _page(client, "/credits/query/?from=2025-01-01&to=2025-12-31")
     row = query.split(f'data-record="{made.json["id"]}"')[1].split("</tr>")[0]
     assert 'data-label="学分级别">赴外省国家级项目<' in row
     entry = _page(client, f"/credits/new/{category}?rule=attendee")

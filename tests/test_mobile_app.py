@@ -79,8 +79,8 @@ def test_each_app_page_opens_for_a_learner_with_their_own_data_masked(app, two):
     credits = client.get("/m/credits?from=2025-01-01&to=2025-12-31&status=approved").get_data(as_text=True)
     assert "我的急救学习班" in credits and "别人的学习班" not in credits and "3.00" in credits and "9.0" in credits
     assert "共1条记录" in credits
-    assert "审核通过" in client.get("/m/credits?status=approved").get_data(as_text=True)
-    assert "我的急救学习班" not in client.get("/m/credits?status=rejected").get_data(as_text=True)
+    assert "审核通过" in client.get("/m/credits?from=2025-01-01&status=approved").get_data(as_text=True)
+    assert "我的急救学习班" not in client.get("/m/credits?from=2025-01-01&to=2025-12-31&status=rejected").get_data(as_text=True)
     assert "起始日期" in client.get("/m/credits?from=2025-13-01").get_data(as_text=True)  # said in words, not a 500
     compliance = client.get("/m/compliance?year=2025").get_data(as_text=True)
     assert "2025" in compliance and "data-progress" in compliance
@@ -93,7 +93,7 @@ def test_another_learners_data_is_out_of_reach(app, two):
     sign_in_by_password(client, two["me"].username)
     other = two["other"].id
     # A person_id in the address is not read: the page is still one's own.
-    page = client.get(f"/m/credits?person_id={other}").get_data(as_text=True)
+    page = client.get(f"/m/credits?person_id={other}&from=2025-01-01&to=2025-12-31").get_data(as_text=True)
     assert "别人的学习班" not in page and "我的急救学习班" in page
     assert "别人的学习班" not in client.get(f"/m/certificates?person_id={other}").get_data(as_text=True)
     # Their certificate, issued by them, cannot be downloaded from this account.
@@ -158,14 +158,15 @@ def test_the_learner_edits_only_what_a_learner_may(app, two):
 
 def test_a_visitor_signs_in_on_the_apps_page_and_comes_back_but_never_goes_off_site(app, two):
     client = app.test_client()
-    asked = client.get("/m/credits?status=approved")
+    wanted = "/m/credits?status=approved&from=2025-01-01&to=2025-12-31"
+    asked = client.get(wanted)
     assert asked.status_code == 302 and "/m/login?next=" in asked.location
     assert "/m/credits?status%3Dapproved" in asked.location or "/m/credits%3Fstatus%3Dapproved" in asked.location
     before = len(outbox(app))
     assert "如手机号码属于某位学员" in ask_code(client, PHONE).get_data(as_text=True)
     code = code_in(outbox(app)[before])
-    back = sign_in_by_code(client, PHONE, code, next_url="/m/credits?status=approved")
-    assert back.status_code == 302 and back.location.endswith("/m/credits?status=approved")
+    back = sign_in_by_code(client, PHONE, code, next_url=wanted)
+    assert back.status_code == 302 and back.location.endswith(wanted)
     assert "我的急救学习班" in client.get(back.location).get_data(as_text=True)
 
     for foreign in ("https://evil.example/m/", "//evil.example/m/", "/\\evil.example"):

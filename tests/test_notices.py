@@ -59,7 +59,8 @@ def _submitted(app, person_id: int, name: str) -> int:
         free = db.session.scalar(select(CreditCategory).where(CreditCategory.name == "非向导录入"))
         record = credits.create(me, free, {"activity_name": name, "activity_date": DAY, "credit_level": "city"},
                                 {"credits": "2", "hours": "6"})
-        db.session.add(EvidenceFile(record_id=record.id, person_id=person_id, stored_name=secrets.token_hex(16),
+        db.session.add(EvidenceFile(record_id=record.id, record_year=record.credit_year,
+                                    person_id=person_id, stored_name=secrets.token_hex(16),
                                     original_name="证书.jpg", media_type="image/jpeg", size=1, sha256="0" * 64))
         db.session.commit()
         credits.submit(me, [record])

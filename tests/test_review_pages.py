@@ -79,7 +79,7 @@ def test_batch_decisions_and_the_comment_rule(app, client, users):
     assert statuses == {first: "rejected", second: "approved"}
     learner_client = app.test_client()
     login(learner_client, learner.username, PASSWORD)
-    assert "日期与证书不符" in learner_client.get("/credits/mine").get_data(as_text=True)
+    assert "日期与证书不符" in learner_client.get("/credits/mine?year=all").get_data(as_text=True)
 
 
 def test_detail_shows_the_evidence_and_other_units_get_404(app, client, users):

@@ -184,7 +184,8 @@ def _stored(app, ids: set[int] | None = None) -> dict[int, tuple[str, int]]:
     with app.app_context():
         rows = db.session.execute(
             select(CreditRecord.id, CreditRecord.status, func.count(EvidenceFile.id))
-            .outerjoin(EvidenceFile, EvidenceFile.record_id == CreditRecord.id).group_by(CreditRecord.id)).all()
+            .outerjoin(EvidenceFile, EvidenceFile.record_id == CreditRecord.id)
+            .group_by(CreditRecord.id, CreditRecord.status)).all()
         db.session.remove()
     return {r[0]: (r[1], r[2]) for r in rows}
 

@@ -356,7 +356,8 @@ def test_only_counted_records_are_listed(app, world, clock):
     with app.test_request_context():
         learner = actor_for(db.session.get(Person, visitor.id).user)
         correction = db.session.get(CreditRecord, correction_id)
-        db.session.add(EvidenceFile(record_id=correction_id, person_id=visitor.id, stored_name="c" * 32,
+        db.session.add(EvidenceFile(record_id=correction_id, record_year=correction.credit_year,
+                                    person_id=visitor.id, stored_name="c" * 32,
                                     original_name="a.jpg", media_type="image/jpeg", size=1, sha256="0" * 64))
         db.session.commit()
         credits.submit(learner, [correction])

@@ -42,7 +42,8 @@ def year(app, users):
         credits.create(me, free, common, {"credits": "1", "hours": "1"})
         from portal.models import EvidenceFile
         rejected = credits.create(me, free, {**common, "activity_name": "被退回"}, {"credits": "3", "hours": "3"})
-        db.session.add(EvidenceFile(record_id=rejected.id, person_id=person.id, stored_name="r" * 32, original_name="a.jpg",
+        db.session.add(EvidenceFile(record_id=rejected.id, record_year=rejected.credit_year,
+                                    person_id=person.id, stored_name="r" * 32, original_name="a.jpg",
                                     media_type="image/jpeg", size=1, sha256="0" * 64))
         db.session.commit()
         credits.submit(me, [rejected])
@@ -100,7 +101,8 @@ def test_admins_query_their_staff_and_nobody_else(app, year):
     learner_id = year["learner"].id
     admin = bearer(app, year["admin"])
     client = app.test_client()
-    assert client.get(f"/api/v1/credits/?person_id={learner_id}", headers=admin).json["count"] == 6
+    every_year = "from=2024-01-01&to=2025-12-31"
+    assert client.get(f"/api/v1/credits/?person_id={learner_id}&{every_year}", headers=admin).json["count"] == 6
     assert client.get(f"/api/v1/credits/?person_id={learner_id}", headers=bearer(app, year["foreign"])).status_code == 404
     assert client.get(f"/api/v1/credits/?person_id={learner_id}", headers=bearer(app, year["colleague"])).status_code == 404
     admin_client = signed_in(app, year["admin"])

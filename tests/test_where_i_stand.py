@@ -31,7 +31,8 @@ def learner(app, users):
         free = db.session.scalar(select(CreditCategory).where(CreditCategory.name == FREE))
         common = {"activity_date": today, "credit_level": "city"}
         waiting = credits.create(me, free, {**common, "activity_name": "待审学习班"}, {"credits": "4", "hours": "10"})
-        db.session.add(EvidenceFile(record_id=waiting.id, person_id=made.id, stored_name="w" * 32, original_name="a.jpg",
+        db.session.add(EvidenceFile(record_id=waiting.id, record_year=waiting.credit_year,
+                                    person_id=made.id, stored_name="w" * 32, original_name="a.jpg",
                                     media_type="image/jpeg", size=1, sha256="0" * 64))
         credits.create(me, free, {**common, "activity_name": "草稿学习班"}, {"credits": "2", "hours": "6"})
         db.session.commit()

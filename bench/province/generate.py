@@ -22,6 +22,7 @@ from werkzeug.security import generate_password_hash
 
 from bench import data
 from bench.province import shape
+from portal import partitions
 from portal.accounts.roles import LEARNER, PROVINCE_ADMIN, SELF_ENTRY, UNIT_ADMIN
 from portal.compliance import summaries
 from portal.extensions import db
@@ -32,7 +33,7 @@ SEED = 20261205
 REFUSAL = ("bench-province builds its province on PostgreSQL only (COPY, foreign-key triggers off while loading); "
            "give it a PostgreSQL server, not {dialect}")
 CURRENT_VARYING = ("person_id", "unit_id", "category_id", "type_slug", "credit_class", "params", "status",
-                   "activity_name", "activity_number", "activity_date", "credits", "hours", "review_comment",
+                   "activity_name", "activity_number", "activity_date", "credit_year", "credits", "hours", "review_comment",
                    "reviewed_by", "reviewed_at", "submitted_at")
 LEARNER_RECORDS = shape.RECORDS_PER_PERSON   # the measured learner's current year, the same in every province
 
@@ -226,7 +227,7 @@ def _records(conn, rng: random.Random, people: list[tuple[int, int]], year: int)
                     reviewed = submitted and status != "submitted"
                     yield pick({**data.COMMON, **category, "person_id": person_id, "unit_id": unit_id, "status": status,
                                 "activity_name": f"{activity}（第{n + 1}期）",
-                                "activity_number": f"{y}-{person_id:07d}-{n:03d}", "activity_date": days[d],
+                                "activity_number": f"{y}-{person_id:07d}-{n:03d}", "activity_date": days[d], "credit_year": y,
                                 "credits": credits, "hours": credits * 3 // 10,
                                 "review_comment": "请补充证明材料" if status == "rejected" else "",
                                 "reviewed_by": 1 if reviewed else None,
@@ -234,6 +235,7 @@ def _records(conn, rng: random.Random, people: list[tuple[int, int]], year: int)
                                 "submitted_at": f"{days[d]} {9 + n % 9:02d}:{n % 60:02d}:00" if submitted else None})
                 written += count
 
+    partitions.ensure(conn, year - shape.HISTORY_YEARS, year)
     data.copy_rows(conn, "credit_record", names, rows())
     return written
 

@@ -6,6 +6,8 @@ Revises: 0021
 import sqlalchemy as sa
 from alembic import op
 
+from portal.models import append_only
+
 revision = "0022"
 down_revision = "0021"
 branch_labels = None
@@ -109,7 +111,15 @@ def upgrade():
 
 def downgrade():
     op.drop_index("uq_credit_record_activity_person", "credit_record")
-    op.drop_column("credit_record", "activity_id")
+    if op.get_bind().dialect.name == "sqlite":
+        # A batch: once migration 0029 has copied the table on SQLite, the reference is a table
+        # constraint, which SQLite's DROP COLUMN refuses. The copy loses the triggers: put them back.
+        append_only.remove(op.get_bind())
+        with op.batch_alter_table("credit_record") as batch:
+            batch.drop_column("activity_id")
+        append_only.install(op.get_bind())
+    else:
+        op.drop_column("credit_record", "activity_id")
     op.drop_table("personal_code_key")
     op.drop_table("attendance_refusal")
     op.drop_table("attendance")

@@ -608,7 +608,11 @@ def _grant_if_due(actor: Actor, activity: Activity, person: Person) -> CreditRec
 
 def _grant(actor: Actor, activity: Activity, person: Person, last_session: dt.datetime) -> CreditRecord | None:
     """The activity's record for the person, approved, with its audit row and the yearly summary
-    rewritten; None when they have it already (the unique index decides, whoever comes first)."""
+    rewritten; None when they have it already. The person's row is locked first, so that of two
+    grants at once the second sees the first's record: the unique index names the credit year too
+    (records are partitioned by year), and a grant's date (its last session) could fall in another
+    year than an earlier grant's."""
+    _lock_person(person.id)
     if db.session.scalar(select(exists().where(CreditRecord.activity_id == activity.id,
                                                CreditRecord.person_id == person.id))):
         return None
@@ -631,6 +635,15 @@ def _grant(actor: Actor, activity: Activity, person: Person, last_session: dt.da
     credits_audit.write(record, actor, "grant", None, credits_audit.snapshot(record))
     summaries.refresh([record])
     return record
+
+
+def _lock_person(person_id: int) -> None:
+    """PostgreSQL locks the row; SQLite ignores FOR UPDATE and serialises writers instead, from a
+    transaction's first write: a write that changes nothing takes that lock before the look."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(Person).where(Person.id == person_id).values(id=Person.id))
+    else:
+        db.session.execute(select(Person.id).where(Person.id == person_id).with_for_update())
 
 
 def _announce(actor: Actor, granted: CreditRecord | Iterable[CreditRecord] | None) -> None:

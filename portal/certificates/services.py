@@ -81,7 +81,8 @@ def issue(actor: Actor, record_ids: Iterable[int]) -> list[Certificate]:
 def _issue_one(record: CreditRecord) -> Certificate:
     record_id = record.id
     certificate = documents.issue(Certificate, partial(statement, record), existing=lambda: of_record(record_id),
-                                  record_id=record_id, person_id=record.person_id, revoke_reason="")
+                                  record_id=record_id, record_year=record.credit_year, person_id=record.person_id,
+                                  revoke_reason="")
     # What else a certificate is issued as (its verifiable credential), registered on the app by
     # the packages that make them: this package does not know them.
     for issued in current_app.extensions.get(ISSUED, ()):

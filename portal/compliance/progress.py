@@ -65,7 +65,7 @@ def _waiting(person_id: int, year: int, statuses: tuple[str, ...]) -> tuple[Wait
     rows = db.session.execute(
         select(CreditRecord.credit_class, func.count(), func.sum(CreditRecord.credits), func.sum(CreditRecord.hours))
         .where(CreditRecord.person_id == person_id, CreditRecord.status.in_(statuses),
-               CreditRecord.activity_date.between(first, last))
+               CreditRecord.dated(first, last))
         .group_by(CreditRecord.credit_class)).all()
     by_class = {cls: credits for cls, _n, credits, _h in rows}
     return Waiting(records=sum(n for _c, n, _cr, _h in rows),

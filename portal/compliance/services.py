@@ -121,7 +121,7 @@ def counted_records(person_id: int, year: int) -> list[CreditRecord]:
     first, last = summaries.year_range(year)
     return list(db.session.scalars(
         select(CreditRecord)
-        .where(CreditRecord.person_id == person_id, CreditRecord.activity_date.between(first, last), summaries.COUNTED)
+        .where(CreditRecord.person_id == person_id, CreditRecord.dated(first, last), summaries.COUNTED)
         .options(joinedload(CreditRecord.category), joinedload(CreditRecord.unit), joinedload(CreditRecord.issuing_unit))
         .order_by(CreditRecord.activity_date, CreditRecord.id)
     ))

@@ -19,7 +19,7 @@ from portal.compliance import tallies
 from portal.compliance.services import PersonResult, percent, results
 from portal.compliance.tallies import Count
 from portal.extensions import db
-from portal.models import CreditRecord, Unit
+from portal.models import CreditYear, Unit
 from portal.models.people import TITLE_LEVELS
 from portal.models.units import subtree
 
@@ -47,9 +47,9 @@ def years_offered(chosen: int, earliest: int | None = None) -> list[int]:
 
 
 def first_record_year(person_id: int) -> int | None:
-    """The year of the person's earliest record, if any (the first year a year select offers)."""
-    first = db.session.scalar(select(func.min(CreditRecord.activity_date)).where(CreditRecord.person_id == person_id))
-    return first.year if first else None
+    """The person's first year with an approved record, if any (the first year a year select
+    offers): from the yearly summary, one index probe, rather than every year's records."""
+    return db.session.scalar(select(func.min(CreditYear.year)).where(CreditYear.person_id == person_id))
 
 
 def unit_in_scope(actor: Actor, unit_id: int | None) -> Unit:

@@ -14,22 +14,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, delete, exists, extract, false, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, case, delete, func, select
 
+from portal.contracts import DEEMS_YEARS_AFTER
 from portal.extensions import db
 from portal.models import CreditCategory, CreditRecord, CreditYear, CreditYearBucket, Person
 from portal.models.tallies import mark_people, mark_years
 
-_correction = aliased(CreditRecord)
 # Only approved records count, and not one an approved correction has replaced.
-COUNTED = and_(
-    CreditRecord.status == "approved",
-    ~exists().where(_correction.corrects_id == CreditRecord.id, _correction.status == "approved"),
-)
+COUNTED = and_(CreditRecord.status == "approved", CreditRecord.superseded.is_(False))
 # The 各类学分汇总 node: the category's, or (free form) the record's 学分级别.
 NODE = case((CreditCategory.summary_node != "", CreditCategory.summary_node), else_=CreditRecord.credit_level)
-YEAR = extract("year", CreditRecord.activity_date)
+YEAR = CreditRecord.credit_year
 ZERO = Decimal("0.00")
 # Columns compared by drift(), besides the keys.
 YEAR_FIGURES = ("records", "credits", "hours", "class_1", "class_2", "class_other", "hourless_credits")
@@ -61,7 +57,7 @@ def compute(person_ids: Iterable[int] | None = None, years: Iterable[int] | None
     if person_ids is not None:
         scope.append(CreditRecord.person_id.in_(list(person_ids)))
     if wanted is not None:
-        scope.append(or_(false(), *(CreditRecord.activity_date.between(*year_range(y)) for y in sorted(wanted))))
+        scope.append(CreditRecord.credit_year.in_(sorted(wanted)))
     query = (
         select(CreditRecord.person_id, YEAR.label("year"), CreditRecord.category_id, CreditRecord.credit_class,
                NODE.label("node"), func.count(), func.sum(CreditRecord.credits), func.sum(CreditRecord.hours),
@@ -90,6 +86,9 @@ def compute(person_ids: Iterable[int] | None = None, years: Iterable[int] | None
                .order_by(CreditRecord.id))
     if person_ids is not None:
         deeming = deeming.where(CreditRecord.person_id.in_(list(person_ids)))
+    if wanted:
+        # A record deems its own year or later ones (DEEMS_YEARS_AFTER at most): read only those partitions.
+        deeming = deeming.where(CreditRecord.of_years(min(wanted) - DEEMS_YEARS_AFTER, max(wanted)))
     for record_id, person_id, day, deems_years, category_id, credit_class, node in db.session.execute(deeming):
         for year in deems_years or [day.year]:
             if wanted is None or year in wanted:

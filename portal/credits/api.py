@@ -202,8 +202,8 @@ class CreditApi(BaseApi):
         ---
         get:
           parameters:
-          - {in: query, name: from, schema: {type: string, format: date}}
-          - {in: query, name: to, schema: {type: string, format: date}}
+          - {in: query, name: from, description: "empty: 1 January of the end date's year", schema: {type: string, format: date}}
+          - {in: query, name: to, description: "empty: 31 December of this year", schema: {type: string, format: date}}
           - {in: query, name: status, schema: {type: string, enum: [all, submitted, approved, rejected, draft]}}
           - {in: query, name: person_id, description: "admins: a person they may see", schema: {type: integer}}
           responses:

@@ -49,7 +49,8 @@ def add(actor: Actor, rules: EvidenceRules, filename: str, data: bytes, record: 
     if record is not None:
         _changed(record)
     owner = record.person_id if record is not None else person_id or actor.person.id
-    file = EvidenceFile(record_id=record.id if record else None, person_id=owner,
+    file = EvidenceFile(record_id=record.id if record else None, record_year=record.credit_year if record else None,
+                        person_id=owner,
                         stored_name=save_in_transaction(checked.data, checked.extension),
                         original_name=clean_name(PurePath(filename or "").name, checked.extension),
                         media_type=checked.media_type, size=checked.size, sha256=checked.sha256)
@@ -78,7 +79,7 @@ def attach(actor: Actor, record: CreditRecord, files: list[EvidenceFile]) -> Non
     before = audit.snapshot(record)
     _changed(record)
     for file in files:
-        file.record_id = record.id
+        file.record_id, file.record_year = record.id, record.credit_year
     db.session.flush()
     db.session.refresh(record, ["evidence"])
     audit.write(record, actor, "evidence_add", before, audit.snapshot(record))

@@ -53,23 +53,24 @@ def _date(value: str | None, label: str) -> dt.date | None:
 
 
 def parse(actor: Actor, params: Mapping[str, str]) -> CreditQuery:
-    """Read the filters (from, to, status, person_id) of a page, an API call or an export."""
+    """Read the filters (from, to, status, person_id) of a page, an API call or an export. The
+    dates always name a period (records are kept by year): an empty end date is the end of this
+    year, an empty start date the first day of the end date's year."""
     status = params.get("status") or "all"
     if status not in STATUSES:
         raise QueryInvalid(_("Review status must be one of: %(choices)s.", choices=", ".join(STATUSES)))
     first, last = _date(params.get("from"), _("Start date")), _date(params.get("to"), _("End date"))
-    if first and last and first > last:
+    last = last or dt.date(dt.date.today().year, 12, 31)
+    first = first or dt.date(last.year, 1, 1)
+    if first > last:
         raise QueryInvalid(_("The start date is after the end date."))
     return CreditQuery(people.whose(actor, params.get("person_id")), first, last, status)
 
 
 def statement(actor: Actor, query: CreditQuery) -> Select:
     """The matching records (scoped to what the actor may see), as ORM rows."""
-    stmt = services.visible(actor).where(CreditRecord.person_id == query.person.id)
-    if query.first:
-        stmt = stmt.where(CreditRecord.activity_date >= query.first)
-    if query.last:
-        stmt = stmt.where(CreditRecord.activity_date <= query.last)
+    stmt = services.visible(actor).where(CreditRecord.person_id == query.person.id,
+                                         CreditRecord.dated(query.first, query.last))
     if query.status != "all":
         stmt = stmt.where(CreditRecord.status == query.status)
     return stmt

@@ -21,7 +21,7 @@ from werkzeug.datastructures import MultiDict
 from portal import events
 from portal.accounts.actor import Actor
 from portal.categories import services as categories
-from portal.contracts import Common, CreditType, Period, ScoringContext, to_json
+from portal.contracts import DEEMS_YEARS_AFTER, Common, CreditType, Period, ScoringContext, to_json
 from portal.credits import audit
 from portal.dictionaries.services import level_classes
 from portal.extensions import db
@@ -146,7 +146,8 @@ def _same_activity(record, other) -> ColumnElement[bool]:
     date, and the same name or the same project number; a correction and the record it
     corrects are the same activity on purpose."""
     return and_(other.person_id == record.person_id, other.category_id == record.category_id,
-                other.activity_date == record.activity_date, other.id != record.id, other.status.notin_(GONE),
+                other.activity_date == record.activity_date, other.credit_year == record.credit_year,
+                other.id != record.id, other.status.notin_(GONE),
                 or_(other.activity_name == record.activity_name,
                     and_(record.activity_number != "", other.activity_number == record.activity_number)),
                 or_(record.corrects_id.is_(None), other.id != record.corrects_id),
@@ -158,8 +159,10 @@ def duplicates_of(records: list[CreditRecord]) -> dict[int, int]:
     if not records:
         return {}
     other = aliased(CreditRecord)
+    years = sorted({r.credit_year for r in records})  # both sides in the records' years' partitions alone
     found = db.session.execute(select(CreditRecord.id, func.min(other.id)).join(other, _same_activity(CreditRecord, other))
-                               .where(CreditRecord.id.in_([r.id for r in records])).group_by(CreditRecord.id))
+                               .where(CreditRecord.id.in_([r.id for r in records]), CreditRecord.credit_year.in_(years),
+                                      other.credit_year.in_(years)).group_by(CreditRecord.id))
     return dict(found.all())
 
 
@@ -213,6 +216,9 @@ def score(category: CreditCategory, raw_fields: Mapping[str, Any], common: Mappi
         raise RecordInvalid(errors)
     context = ScoringContext(common=common_fields(common), level_classes=level_classes())
     result = credit_type.score(form.data, params, context)
+    day = context.common.activity_date
+    if day is not None and any(not 0 <= year - day.year <= DEEMS_YEARS_AFTER for year in result.deems_years):
+        raise ValueError(f"{category.type_slug} deems {result.deems_years} from {day}: beyond DEEMS_YEARS_AFTER")
     return Scored(fields=to_json(form.data), params=to_json(params), credits=result.credits, hours=result.hours,
                   credit_class=result.credit_class or category.credit_class,
                   deems_compliant=result.deems_compliant, deems_years=list(result.deems_years), note=str(result.note))
@@ -248,7 +254,8 @@ def create(actor: Actor, category: CreditCategory, common: Mapping[str, Any], ra
         abort(404)
     scored = score(category, raw_fields, common, wizard_rule, common_errors)
     record = CreditRecord(person_id=subject.id, unit_id=subject.unit_id, status="draft",
-                          corrects_id=corrects.id if corrects else None, entered_by_id=actor.user.id if proxy else None)
+                          corrects_id=corrects.id if corrects else None, corrects_year=corrects.credit_year if corrects else None,
+                          entered_by_id=actor.user.id if proxy else None)
     _apply(record, category, common, scored, wizard_rule)
     db.session.add(record)
     db.session.flush()

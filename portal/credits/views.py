@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from portal import idempotency
 from portal.accounts.actor import current_actor
 from portal.categories import services as categories
+from portal.compliance import stats
 from portal.contracts import CLASS_LABELS, Entry
 from portal.credits import attachments, audit, history, reviewers, services
 from portal.credits import entry as entries
@@ -32,6 +33,8 @@ ACTIONS = {"create": _l("Created"), "edit": _l("Edited"), "submit": _l("Submitte
            "evidence_remove": _l("Evidence removed"), "proxy_create": _l("Entered on the person's behalf")}
 ENTRY_FORM = "form:credit-entry"
 ROLES = {"learner": _l("Learner"), "unit_admin": _l("Unit admin"), "province_admin": _l("Provincial admin")}
+# 我录入的学分's ?year= for every year.
+ALL_YEARS = "all"
 
 
 class CreditEntryView(BaseView):
@@ -139,7 +142,7 @@ class CreditEntryView(BaseView):
                 flash(_("Submitted for review.") if request.form.get("action") == "submit" else _("Saved as a draft."), "success")
                 if services.entered_by(actor, saved):
                     return redirect(url_for("CreditEntryView.detail", record_id=saved.id))
-                return redirect(url_for("CreditEntryView.mine"))
+                return redirect(url_for("CreditEntryView.mine", year=saved.activity_date.year))
         issuing_unit = db.session.get(Unit, entry.common.issuing_unit_id.data) if entry.common.issuing_unit_id.data else None
         return self.render_template("portal/credits/entry.html", title=title, entry=entry, record=record,
                                     issuing_unit=issuing_unit, prefix=entries.TYPE_PREFIX, choices=choices,
@@ -155,11 +158,18 @@ class CreditEntryView(BaseView):
         if (refusal := self._needs_permission()) is not None:
             return refusal
         actor = current_actor()
+        # One year at a time (this year unless another is chosen), so PostgreSQL reads that year's
+        # partition; every year only when asked for.
+        every_year = request.args.get("year") == ALL_YEARS
+        year = None if every_year else stats.chosen_year(request.args.get("year"))
         query = services.visible(actor).where(CreditRecord.person_id == actor.person.id)
+        if year is not None:
+            query = query.where(CreditRecord.of_years(year, year))
         page = paginate(query, (CreditRecord.activity_date.desc(), CreditRecord.id.desc()), PER_PAGE,
                         (joinedload(CreditRecord.category),))
-        return self.render_template("portal/credits/mine.html", title=_("My entered credits"),
-                                    page=page, status_label=status_label)
+        years = stats.years_offered(year or stats.chosen_year(None), stats.first_record_year(actor.person.id))
+        return self.render_template("portal/credits/mine.html", title=_("My entered credits"), page=page,
+                                    status_label=status_label, year=year, years=years, all_years=ALL_YEARS)
 
     @expose("/submit", methods=["POST"])
     @has_access
@@ -177,7 +187,7 @@ class CreditEntryView(BaseView):
                 flash(_("%(n)d records submitted for review.", n=len(done)), "success")
             except (RecordInvalid, RecordConflict) as e:
                 flash(str(e), "danger")
-        return redirect(url_for("CreditEntryView.mine"))
+        return redirect(url_for("CreditEntryView.mine", year=request.form.get("year") or None))
 
     @expose("/<int:record_id>/correct", methods=["POST"])
     @has_access
@@ -218,7 +228,7 @@ class CreditEntryView(BaseView):
         flash(done, "success")
         if services.entered_by(actor, record):
             return redirect(url_for("PeopleView.detail", person_id=record.person_id))
-        return redirect(url_for("CreditEntryView.mine"))
+        return redirect(url_for("CreditEntryView.mine", year=record.activity_date.year))
 
     # --- one record and its evidence --------------------------------------------------------
 

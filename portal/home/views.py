@@ -25,4 +25,5 @@ class HomeView(IndexView):
         today = dt.date.today()
         standing = progress.of(actor.person, today.year, today) if actor.person else None
         return self.render_template("portal/home/index.html", title=_("Home"), actor=actor, standing=standing,
-                                    waiting=review.waiting(actor) if actor.is_unit_admin or actor.is_province_admin else 0)
+                                    waiting=review.waiting(actor) + review.waiting(actor, earlier=True)
+                                    if actor.is_unit_admin or actor.is_province_admin else 0)

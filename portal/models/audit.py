@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 from flask_appbuilder import Model
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, func
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 
@@ -21,7 +21,10 @@ class AuditEntry(Model):
     __table_args__ = (Index("ix_audit_entry_user_action_at", "user_id", "action", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    record_id: Mapped[int | None] = mapped_column(ForeignKey("credit_record.id"), index=True)
+    # No foreign key: the record's key includes its year, which a draft's edit may change, and the
+    # trail is never rewritten. On PostgreSQL a constraint trigger checks the record exists, and
+    # records are never deleted (portal.models.append_only).
+    record_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # None when nobody was signed in (a failed sign-in, a password recovery).
     user_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
     role: Mapped[str] = mapped_column(String(32))

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from flask_appbuilder import Model
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy import JSON, DateTime, ForeignKey, ForeignKeyConstraint, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.credits import CreditRecord
@@ -14,6 +14,10 @@ from portal.models.credits import CreditRecord
 
 class Certificate(Model):
     __tablename__ = "certificate"
+    __table_args__ = (
+        ForeignKeyConstraint(["record_id", "record_year"], ["credit_record.id", "credit_record.credit_year"],
+                             match="FULL", name="fk_certificate_record"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # "2026-7K3M-9QXD": year of issue and 40 random bits (Crockford base32); never sequential.
@@ -21,7 +25,9 @@ class Certificate(Model):
     # What the QR code carries (/verify/<token>): 192 random bits, never shown elsewhere.
     token: Mapped[str] = mapped_column(String(64), unique=True)
     # At most one certificate per record: under concurrency this constraint decides.
-    record_id: Mapped[int] = mapped_column(ForeignKey("credit_record.id"), unique=True)
+    record_id: Mapped[int] = mapped_column(Integer, unique=True)
+    # The record's credit_year (an approved record's, which never changes): its key with record_id.
+    record_year: Mapped[int] = mapped_column(Integer)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     statement: Mapped[dict[str, Any]] = mapped_column(JSON)
     issued_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())

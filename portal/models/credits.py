@@ -3,7 +3,10 @@
 A record keeps the credit type's data as JSON beside the common columns, and the category
 parameters it was scored with, so a new type needs no migration and a changed category never
 rescores it. ``version`` is an optimistic lock: a stale edit or decision fails instead of
-overwriting."""
+overwriting.
+
+On PostgreSQL the records are partitioned by ``credit_year`` (docs/partitions.md): a query with a
+period names its years through ``CreditRecord.dated`` so that only those partitions are read."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,8 +15,29 @@ from typing import TYPE_CHECKING, Any
 
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, func
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ColumnElement,
+    Connection,
+    Date,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    and_,
+    event,
+    false,
+    func,
+    inspect,
+    text,
+    update,
+)
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from portal.models.categories import CreditCategory
 from portal.models.people import Person
@@ -27,17 +51,26 @@ if TYPE_CHECKING:
 class CreditRecord(Model):
     __tablename__ = "credit_record"
     __table_args__ = (
-        Index("ix_credit_record_person_date", "person_id", "activity_date"),
+        # PostgreSQL wants the partition key in every unique key; SQLite keeps ``id`` alone as its
+        # key (migration 0029), and the mapper's key is ``id`` on both (__mapper_args__).
+        PrimaryKeyConstraint("id", "credit_year", name="credit_record_pkey"),
+        ForeignKeyConstraint(["corrects_id", "corrects_year"], ["credit_record.id", "credit_record.credit_year"],
+                             match="FULL", name="fk_credit_record_corrects"),
+        Index("ix_credit_record_person_year_date", "person_id", "credit_year", "activity_date"),
         Index("ix_credit_record_unit_status_date", "unit_id", "status", "activity_date"),
         # The review queue: a unit's submitted records, oldest submission first.
-        Index("ix_credit_record_unit_status_submitted", "unit_id", "status", "submitted_at"),
-        # Whether an approved correction replaces a record (the summary excludes those).
-        Index("ix_credit_record_corrects", "corrects_id"),
-        # An activity grants a person one record, however its last scan and its closing race.
-        Index("uq_credit_record_activity_person", "activity_id", "person_id", unique=True),
+        Index("ix_credit_record_unit_submitted", "unit_id", "submitted_at",
+              postgresql_where=text("status = 'submitted'"), sqlite_where=text("status = 'submitted'")),
+        # An activity grants a person one record (per year: the grant's lock keeps it to one in all,
+        # docs/attendance.md), however its last scan and its closing race.
+        Index("uq_credit_record_activity_person", "activity_id", "person_id", "credit_year", unique=True),
+        {"postgresql_partition_by": "RANGE (credit_year)"},
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(autoincrement=True)
+    # The year of activity_date, set by the mapper (_set_credit_year) and checked by the database
+    # (CHECK ck_credit_record_year): the partition key on PostgreSQL.
+    credit_year: Mapped[int] = mapped_column(Integer)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
     # The unit that reviews it: the person's unit when the record was created.
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
@@ -78,7 +111,10 @@ class CreditRecord(Model):
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # A correction of an approved record is a new record pointing to it.
-    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("credit_record.id"))
+    corrects_id: Mapped[int | None] = mapped_column(Integer)
+    corrects_year: Mapped[int | None] = mapped_column(Integer)
+    # Replaced by an approved correction (set with that approval): the summary leaves it out.
+    superseded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # 代录: the admin who entered the record on the person's behalf (None: the person did). They
     # may not approve it.
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
@@ -92,11 +128,31 @@ class CreditRecord(Model):
     category: Mapped[CreditCategory] = relationship()
     issuing_unit: Mapped[Unit | None] = relationship(foreign_keys=[issuing_unit_id])
     entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
-    evidence: Mapped[list[EvidenceFile]] = relationship(back_populates="record", order_by="EvidenceFile.id")
+    # Joined on the id alone, so that loading the files of many records (selectinload) reads
+    # evidence_file only; record_year follows the record (_move_evidence).
+    evidence: Mapped[list[EvidenceFile]] = relationship(
+        back_populates="record", order_by="EvidenceFile.id",
+        primaryjoin="CreditRecord.id == foreign(EvidenceFile.record_id)")
     # Its certificate, once issued (portal.models.certificates): read here, written there.
     certificate: Mapped[Certificate | None] = relationship(viewonly=True)
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version, "primary_key": [id]}
+
+    @classmethod
+    def dated(cls, first: dt.date | None, last: dt.date | None) -> ColumnElement[bool]:
+        """Activity dates from ``first`` through ``last`` (either may be open), with the credit years
+        they lie in, so that PostgreSQL reads only those years' partitions."""
+        terms = []
+        if first is not None:
+            terms += [cls.activity_date >= first, cls.credit_year >= first.year]
+        if last is not None:
+            terms += [cls.activity_date <= last, cls.credit_year <= last.year]
+        return and_(*terms)
+
+    @classmethod
+    def of_years(cls, first: int, last: int) -> ColumnElement[bool]:
+        """Records of the credit years ``first`` through ``last``."""
+        return cls.credit_year.between(first, last)
 
     @property
     def issuer(self) -> str:
@@ -108,11 +164,17 @@ class EvidenceFile(Model):
     """A file proving a record; stored under a random name, served only through a checked view."""
 
     __tablename__ = "evidence_file"
+    __table_args__ = (
+        ForeignKeyConstraint(["record_id", "record_year"], ["credit_record.id", "credit_record.credit_year"],
+                             match="FULL", onupdate="CASCADE", name="fk_evidence_file_record"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Empty while the file waits for its record: uploaded with a form that came back with an
     # error, it is kept for the person who uploaded it, so nothing uploaded is lost.
-    record_id: Mapped[int | None] = mapped_column(ForeignKey("credit_record.id"), index=True)
+    record_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The record's credit_year: with record_id, the key of the partitioned record (MATCH FULL: both or neither).
+    record_year: Mapped[int | None] = mapped_column(Integer)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
     original_name: Mapped[str] = mapped_column(String(200))
@@ -121,7 +183,24 @@ class EvidenceFile(Model):
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
 
-    record: Mapped[CreditRecord | None] = relationship(back_populates="evidence")
+    record: Mapped[CreditRecord | None] = relationship(
+        back_populates="evidence", primaryjoin="CreditRecord.id == foreign(EvidenceFile.record_id)")
+
+
+@event.listens_for(CreditRecord, "before_insert")
+@event.listens_for(CreditRecord, "before_update")
+def _set_credit_year(_mapper: Mapper, _connection: object, record: CreditRecord) -> None:
+    # An edit of a draft's date into another year moves it (PostgreSQL moves the row to that partition).
+    if record.activity_date is not None and record.credit_year != record.activity_date.year:
+        record.credit_year = record.activity_date.year
+
+
+@event.listens_for(CreditRecord, "after_update")
+def _move_evidence(_mapper: Mapper, connection: Connection, record: CreditRecord) -> None:
+    # PostgreSQL's ON UPDATE CASCADE has moved the files already; SQLite enforces no foreign keys.
+    if inspect(record).attrs.credit_year.history.deleted:
+        connection.execute(update(EvidenceFile).where(EvidenceFile.record_id == record.id)
+                           .values(record_year=record.credit_year))
 
 
 class CreditYear(Model):

@@ -129,9 +129,20 @@ def _dump_postgresql(engine: Engine, target: Path) -> tuple[str, dict[str, int]]
 
 
 def _restore_postgresql(engine: Engine, dump: Path) -> None:
+    """The empty portal's schema is dropped and the backup's loaded in its place, in one
+    transaction (a failure leaves the empty portal as it was). Not ``pg_restore --clean``: it drops
+    objects one by one, and PostgreSQL refuses to drop a partition's key apart from its table's."""
     engine.dispose()
-    _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--exit-on-error", "--single-transaction",
-          "--dbname", _libpq_url(engine), str(dump)])
+    script = subprocess.Popen(["pg_restore", "--no-owner", "--file", "-", str(dump)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+    try:
+        _run(["psql", "--no-psqlrc", "--quiet", "--single-transaction", "--set", "ON_ERROR_STOP=1",
+              "--command", "DROP SCHEMA public CASCADE", "--command", "CREATE SCHEMA public",
+              "--file", "-", "--dbname", _libpq_url(engine)], stdin=script.stdout)
+    finally:
+        script.stdout.close()
+        if script.wait() != 0:
+            raise BackupError(f"pg_restore failed: {script.stderr.read().decode().strip()}")
 
 
 def _copy_sqlite(engine: Engine, target: Path) -> tuple[str, dict[str, int]]:
@@ -216,7 +227,8 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _run(command: list[str]) -> None:
-    result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PGCONNECT_TIMEOUT": "10"})
+def _run(command: list[str], stdin=None) -> None:
+    result = subprocess.run(command, stdin=stdin, capture_output=True, text=True,
+                            env={**os.environ, "PGCONNECT_TIMEOUT": "10"})
     if result.returncode != 0:
         raise BackupError(f"{command[0]} failed: {result.stderr.strip()}")

@@ -43,7 +43,7 @@ def queue_table(actor: Actor, params: Mapping[str, str]) -> Table:
 def backlog_table(actor: Actor, params: Mapping[str, str]) -> Table:
     if not actor.is_province_admin:
         abort(404)
-    rows = review.backlog(params.get("sort", "count"))
+    rows = review.backlog(params.get("sort", "count"), params.get("years") == review.EARLIER)
     columns = (Column(_("Unit code"), "text", 14), Column(_("Unit"), "text", 30), Column(_("Waiting"), "integer", 10),
                Column(_("Waiting since"), "date", 14))
     title = _("Review backlog by unit")

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import ColumnElement, Row, Select, func, select
 
 from portal import events
 from portal.accounts import audit as account_audit
@@ -27,12 +27,22 @@ from portal.request_args import date_arg
 
 # Records approved per transaction (and per audit row) in an approval of a whole selection.
 CHUNK = 500
+# The queue's ?years= for the years before last year.
+EARLIER = "earlier"
 
 
-def waiting(actor: Actor) -> int:
-    """How many submitted records wait for the actor's decision (a unit admin's unit's, the
-    province's own queue: those nobody in their unit may decide)."""
-    query = select(func.count(CreditRecord.id)).where(CreditRecord.status == "submitted", reviewers.decidable_by(actor))
+def period(earlier: bool = False) -> ColumnElement[bool]:
+    """The credit years the queue shows: this year and last (so PostgreSQL reads those partitions
+    alone), or, chosen explicitly, every earlier year."""
+    this = dt.date.today().year
+    return CreditRecord.credit_year < this - 1 if earlier else CreditRecord.of_years(this - 1, this)
+
+
+def waiting(actor: Actor, earlier: bool = False) -> int:
+    """How many submitted records of the period wait for the actor's decision (a unit admin's
+    unit's, the province's own queue: those nobody in their unit may decide)."""
+    query = select(func.count(CreditRecord.id)).where(CreditRecord.status == "submitted", period(earlier),
+                                                      reviewers.decidable_by(actor))
     if actor.is_province_admin:
         query = query.where(reviewers.for_province())
     return db.session.scalar(query) or 0
@@ -50,6 +60,7 @@ class Filters:
     unit_id: int | None = None          # the province: a unit and every unit below it
     older_than: int | None = None       # days waiting, at least
     province_only: bool = False         # the province: only what nobody in the unit may decide
+    earlier: bool = False               # records of the years before last year (see period)
 
     @classmethod
     def read(cls, args: Mapping[str, str]) -> Filters:
@@ -59,24 +70,23 @@ class Filters:
         return cls(person=args.get("person", "").strip(), category_id=int(category) if category.isdigit() else None,
                    credit_level=args.get("credit_level", ""), start=date_arg("from", args), end=date_arg("to", args),
                    unit_id=int(unit) if unit.isdigit() else None, older_than=int(older) if older.isdigit() else None,
-                   province_only=args.get("province_only") == "1")
+                   province_only=args.get("province_only") == "1", earlier=args.get("years") == EARLIER)
 
 
 def queue(actor: Actor, filters: Filters = Filters()) -> Select:
     """The submitted records the actor may decide that match the filters: a unit admin's unit's
     (never their own, never what they entered for someone), any unit's for the province."""
     # No join in the query itself: its count then reads the (unit, status, date) index alone.
-    query = select(CreditRecord).where(CreditRecord.status == "submitted", reviewers.decidable_by(actor))
+    query = select(CreditRecord).where(CreditRecord.status == "submitted", period(filters.earlier),
+                                       reviewers.decidable_by(actor))
     if filters.person:
         query = query.where(CreditRecord.person.has(Person.name.contains(filters.person)))
     if filters.category_id:
         query = query.where(CreditRecord.category_id == filters.category_id)
     if filters.credit_level:
         query = query.where(CreditRecord.credit_level == filters.credit_level)
-    if filters.start:
-        query = query.where(CreditRecord.activity_date >= filters.start)
-    if filters.end:
-        query = query.where(CreditRecord.activity_date <= filters.end)
+    if filters.start or filters.end:
+        query = query.where(CreditRecord.dated(filters.start, filters.end))
     if filters.older_than:
         query = query.where(CreditRecord.submitted_at <= now() - dt.timedelta(days=filters.older_than))
     if actor.is_province_admin:
@@ -123,6 +133,9 @@ def _apply(actor: Actor, records: list[CreditRecord], decision: str, comment: st
         record.review_comment, record.reviewed_by, record.reviewed_at = comment, actor.user.id, now()
         audit.write(record, actor, decision, before, audit.snapshot(record))
     if decision == "approve":
+        for record in records:
+            if record.corrects_id is not None:
+                db.session.get(CreditRecord, record.corrects_id).superseded = True
         summaries.refresh(records)
 
 
@@ -132,6 +145,12 @@ def _announce(actor: Actor, records: list[CreditRecord]) -> None:
 
 
 # --- a whole selection ---------------------------------------------------------------------------
+
+def waiting_earlier() -> int:
+    """How many submitted records of the years before last year wait anywhere in the province."""
+    return db.session.scalar(select(func.count()).select_from(CreditRecord).where(
+        CreditRecord.status == "submitted", period(earlier=True))) or 0
+
 
 def selection_mark() -> int:
     """What "unchanged since the selection" is measured against: the audit trail's last row.
@@ -190,10 +209,11 @@ def approve_matching(actor: Actor, filters: Filters, mark: int) -> BatchReport:
     return report
 
 
-def backlog(sort: str = "count") -> list[Row]:
-    """Per unit with records waiting: the unit's id and name, how many wait, and since when."""
+def backlog(sort: str = "count", earlier: bool = False) -> list[Row]:
+    """Per unit with records of the period waiting: the unit's id and name, how many wait, and since when."""
     pending, oldest = func.count(CreditRecord.id).label("pending"), func.min(CreditRecord.submitted_at).label("oldest")
     order = {"oldest": (oldest, Unit.code), "unit": (Unit.code,)}.get(sort, (pending.desc(), Unit.code))
     return db.session.execute(
         select(Unit.id, Unit.code, Unit.name, pending, oldest).join(CreditRecord, CreditRecord.unit_id == Unit.id)
-        .where(CreditRecord.status == "submitted").group_by(Unit.id, Unit.code, Unit.name).order_by(*order)).all()
+        .where(CreditRecord.status == "submitted", period(earlier)).group_by(Unit.id, Unit.code, Unit.name)
+        .order_by(*order)).all()

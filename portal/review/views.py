@@ -29,7 +29,7 @@ from portal.review import services as review
 
 PER_PAGE = 20
 # The filters a whole selection carries from the page to the action (review.Filters.read).
-FILTER_NAMES = ("person", "category_id", "credit_level", "from", "to", "unit_id", "older_than", "province_only")
+FILTER_NAMES = ("person", "category_id", "credit_level", "from", "to", "unit_id", "older_than", "province_only", "years")
 
 
 class ReviewView(BaseView):
@@ -52,7 +52,9 @@ class ReviewView(BaseView):
         return self.render_template(
             "portal/review/queue.html", title=_("Credit review"), page=page,
             categories=categories.everything(), levels=dictionaries.tree("credit_levels"),
-            waiting=review.waiting(actor), args=args, here=here, duplicates=credits.duplicates_of(page.rows),
+            waiting=review.waiting(actor, filters.earlier), args=args, here=here, duplicates=credits.duplicates_of(page.rows),
+            # Nothing waits unseen: the recent years' queue says how many wait in earlier ones.
+            earlier=0 if filters.earlier else review.waiting(actor, earlier=True), earlier_value=review.EARLIER,
             province=actor.is_province_admin, units=stats.units() if actor.is_province_admin else [],
             mark=review.selection_mark(), filter_names=FILTER_NAMES, export_kind=exports.QUEUE, unit_kinds=UNIT_KINDS,
         )
@@ -64,8 +66,11 @@ class ReviewView(BaseView):
         if not current_actor().is_province_admin:
             abort(404)
         sort = request.args.get("sort", "count")
+        earlier = request.args.get("years") == review.EARLIER
         return self.render_template("portal/review/backlog.html", title=_("Review backlog by unit"),
-                                    rows=review.backlog(sort), sort=sort, export_kind=exports.BACKLOG)
+                                    rows=review.backlog(sort, earlier), sort=sort, export_kind=exports.BACKLOG,
+                                    years=review.EARLIER if earlier else "",
+                                    earlier=0 if earlier else review.waiting_earlier())
 
     @expose("/<int:record_id>")
     @has_access

@@ -55,7 +55,7 @@ def test_learner_exports_certificates_and_a_phone_verifies_one(app, users, new_p
 
     page = new_page(DESKTOP)
     sign_in(page, learner.username, PASSWORD)
-    page.goto("/credits/query/?status=approved")
+    page.goto("/credits/query/?from=2025-01-01&to=2025-12-31&status=approved")
     expect(page.locator(".record-count")).to_have_text("共3条记录")
     ticks = page.locator("td.tick input[type=checkbox][name=record_id]")
     expect(ticks).to_have_count(3)

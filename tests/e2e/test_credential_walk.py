@@ -48,7 +48,7 @@ def test_a_downloaded_credential_verifies_until_the_province_revokes_it(app, use
     page.goto(f"/credits/{record}")
     expect(page.locator(".certificate-card")).to_contain_text("下载可验证凭证 (.json)")
     shoot(page, "credential-record")
-    page.goto("/credits/query/?status=approved")
+    page.goto("/credits/query/?from=2025-01-01&to=2025-12-31&status=approved")
     link = page.locator(f"a[data-credential='{number}']")
     expect(link).to_have_text("下载可验证凭证 (.json)")
     shoot(page, "credential-query")

@@ -101,7 +101,7 @@ def test_credit_walk(users, new_page, tmp_path):
     expect(reviewer.locator("body")).to_contain_text("没有待审核的记录")
 
     # The learner sees the comment, corrects the rejected record and submits it again.
-    page.goto("/credits/mine")
+    page.goto("/credits/mine?year=2025")
     rejected = page.locator("tbody tr", has_text="全省心血管学术年会")
     expect(rejected).to_contain_text("审核不通过")
     expect(rejected).to_contain_text("学时与证书不符")

@@ -45,7 +45,7 @@ def test_duplicate_warning_and_withdrawal(users, new_page, tmp_path):
     fits_the_phone(page)
     shoot(page, "duplicate-warning")
     mine = page.context.new_page()
-    mine.goto("/credits/mine")
+    mine.goto("/credits/mine?year=2025")
     expect(mine.locator("tbody tr", has_text=NAME)).to_have_count(1)  # nothing saved yet
     mine.close()
     page.locator("input[name=confirm_duplicate]").check()

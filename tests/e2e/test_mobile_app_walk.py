@@ -25,7 +25,8 @@ from tests.helpers import CAPTCHA, PASSWORD, approved_record, id_number
 pytestmark = pytest.mark.e2e
 
 MOBILE = "13912345678"
-APP_PAGES = ("/m/profile", "/m/profile/edit", "/m/credits", "/m/compliance?year=2025", "/m/certificates")
+CREDITS_2025 = "/m/credits?from=2025-01-01&to=2025-12-31"  # the learner's records; no dates is this year
+APP_PAGES = ("/m/profile", "/m/profile/edit", CREDITS_2025, "/m/compliance?year=2025", "/m/certificates")
 
 
 @pytest.fixture
@@ -71,7 +72,7 @@ def sign_in_by_password(page: Page, username: str) -> None:
 def test_a_learner_signs_in_to_the_app_by_sms_code_and_opens_every_page(app, learner, new_page):
     page = new_page(PHONE)
     violations = watch(page)
-    page.goto("/m/credits")
+    page.goto(CREDITS_2025)
     expect(page).to_have_url(re.compile(r"/m/login\?next="))
     fits(page)
     shoot(page, "app-sign-in")
@@ -88,7 +89,7 @@ def test_a_learner_signs_in_to_the_app_by_sms_code_and_opens_every_page(app, lea
     page.fill("#code", re.search(r"(?<!\d)\d{6}(?!\d)", message["text"]).group(0))
     with page.expect_navigation():
         page.locator("#sms-sign-in").click()
-    expect(page).to_have_url(re.compile(r"/m/credits$"))  # back where they were sent from
+    expect(page).to_have_url(re.compile(re.escape(CREDITS_2025) + "$"))  # back where they were sent from
     expect(page.locator(".record-count")).to_have_text("共2条记录")
     fits(page)
     shoot(page, "app-credits")
@@ -156,7 +157,7 @@ def test_the_installed_apps_shell_loads_offline(app, learner, new_page):
     fits(page)
     shoot(page, "app-offline")
     page.context.set_offline(False)
-    page.goto("/m/credits")
+    page.goto(CREDITS_2025)
     expect(page.locator(".record-count")).to_have_text("共2条记录")
 
 
@@ -202,7 +203,7 @@ def camera_playing(browser, live_server, tmp_path):
 
 
 def test_scan_reads_a_qr_code_from_the_camera_and_opens_it_when_it_is_ours(app, learner, live_server, camera_playing):
-    target = f"{live_server}/m/credits?status=approved"
+    target = f"{live_server}{CREDITS_2025}&status=approved"
     page = camera_playing(target)
     sign_in_by_password(page, learner.username)
     page.locator("#scan-open").click()

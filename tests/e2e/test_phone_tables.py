@@ -15,7 +15,8 @@ from tests.helpers import PASSWORD, approved_record
 pytestmark = pytest.mark.e2e
 
 LONG_NAME = "浙江省基层医疗卫生机构急危重症患者识别与院前急救能力提升培训班"
-PAGES = {"credit-query": "/credits/query/", "compliance": "/compliance/?year=2025", "my-credits": "/credits/mine",
+PAGES = {"credit-query": "/credits/query/?from=2025-01-01&to=2025-12-31", "compliance": "/compliance/?year=2025",
+         "my-credits": "/credits/mine?year=2025",
          "registration-form": "/forms/registration/?year=2025"}
 
 
@@ -60,7 +61,7 @@ def _everything_inside(page: Page, selector: str) -> None:
 @pytest.mark.parametrize("page", [PHONE], indirect=True, ids=["phone"])
 def test_a_phone_ticks_a_record_and_exports_its_certificate(page, learner, tmp_path):
     sign_in(page, learner.username, PASSWORD)
-    page.goto("/credits/query/?status=approved")
+    page.goto("/credits/query/?from=2025-01-01&to=2025-12-31&status=approved")
     expect(page.locator(".record-count")).to_have_text("共2条记录")
     tick = page.locator("td.tick input[name=record_id]").first
     tick.scroll_into_view_if_needed()
