@@ -85,13 +85,8 @@ def requests_per_second(opener, url: str) -> float:
                 assert response.status == 200, f"{url}: {response.status}"
             done[i] += 1
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
-    started = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return sum(done) / (time.monotonic() - started)
+    seconds = _in_threads(client)  # before the sum: the threads fill ``done``
+    return sum(done) / seconds
 
 
 def compare_throughput(database_url: str, instance: Path, username: str, password: str,
@@ -128,14 +123,20 @@ def latency_load(make_request: Callable[[], urllib.request.Request], expected: i
                 assert response.status == expected, response.status
             latencies[i].append((time.perf_counter() - started) * 1000)
 
+    seconds = _in_threads(client)
+    found = sorted(x for one in latencies for x in one)
+    return len(found) / seconds, found[int(len(found) * 0.95)]
+
+
+def _in_threads(client: Callable[[int], None]) -> float:
+    """Run ``client(i)`` in CLIENTS threads at once; the seconds until the last one ended."""
     threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
     started = time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    found = sorted(x for one in latencies for x in one)
-    return len(found) / (time.monotonic() - started), found[int(len(found) * 0.95)]
+    return time.monotonic() - started
 
 
 def beside_login(database_url: str, instance: Path, requests_for: Callable[[str], Callable[[], urllib.request.Request]],
