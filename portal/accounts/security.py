@@ -206,6 +206,11 @@ class PortalSecurityManager(SecurityManager):
             return super().is_item_public(permission_name, view_name)
         return self._has_access_builtin_roles(_Named(self.auth_role_public), permission_name, view_name)
 
+    def get_user_roles(self, user) -> list:
+        """A user's own roles. The portal has no groups (FAB's group screens are not registered), so
+        they are neither read with the account on each request nor asked for here."""
+        return user.roles if user.is_authenticated else [self.get_public_role()]
+
     def request_roles(self) -> tuple[str, ...] | None:
         """The signed-in user's role names (the browser's or the API token's), when all are
         configured ones; None otherwise (FAB then answers as usual)."""
