@@ -9,6 +9,19 @@ db = SQLAlchemy(metadata=Model.metadata)
 migrate = Migrate()
 
 
+def commit_keeping_state() -> None:
+    """Commit without expiring the objects the session holds, for a hot write whose answer is
+    made of what it just wrote and read (a check-in answers with its row, session and activity):
+    expired, they would be read again in one more statement. Nothing else writes them meanwhile
+    that the answer should show."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
 def postgresql_plans(config: dict) -> None:
     """On PostgreSQL, a custom plan for every statement (plan_cache_mode=force_custom_plan).
 

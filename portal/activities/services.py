@@ -10,12 +10,13 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, delete, exists, func, or_, select, update
+from sqlalchemy import Select, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -28,7 +29,7 @@ from portal.categories import services as categories
 from portal.compliance import summaries
 from portal.credits import audit as credits_audit
 from portal.dictionaries.services import level_classes, names
-from portal.extensions import db
+from portal.extensions import commit_keeping_state, db
 from portal.faces import services as faces
 from portal.models import (
     Activity,
@@ -411,7 +412,7 @@ def scan_code(actor: Actor, code: str, position: Position, device: str,
         abort(404)
     try:
         scanned = codes.parse(code)
-        session = db.session.get(ActivitySession, scanned.session_id, options=[joinedload(ActivitySession.activity)])
+        session = db.session.scalar(_scanned_session(), {"session_id": scanned.session_id})
         if session is None:
             raise codes.CodeRefused("bad_code")
         kind = codes.verify(session, scanned)
@@ -459,7 +460,7 @@ def _record(actor: Actor, session: ActivitySession, person: Person, kind: str, p
                     _refuse(session, person, kind, "outside_venue", device, position, distance)
             if position.accuracy is not None and position.accuracy > POOR_ACCURACY_M:
                 flags.append("poor_accuracy")
-    row = Attendance(session_id=session.id, person_id=person.id, kind=kind, at=at, via=via, device=device,
+    row = Attendance(session=session, person_id=person.id, kind=kind, at=at, via=via, device=device,
                      lat=position.lat, lon=position.lon, accuracy=position.accuracy, distance_m=distance, flags=flags,
                      recorded_by=actor.user.id)
     db.session.add(row)
@@ -468,30 +469,37 @@ def _record(actor: Actor, session: ActivitySession, person: Person, kind: str, p
     except IntegrityError:  # the same scan, sent twice at once: the other request recorded it
         db.session.rollback()  # nothing else is written before the row
         return _earlier(session, person, kind, "")[0], False
-    row_id = row.id
     # Only a scan that completes a session (its check-out, or a check-in where none is asked) can meet the rule.
     completes = kind == CHECK_OUT or not session.check_out
     granted = _grant_if_due(actor, activity, person) if completes else None
-    db.session.commit()
+    commit_keeping_state()
     _announce(actor, granted)
-    return _with_session(row_id), True
+    return row, True
+
+
+# A check-in's statements are built once, on first use: every check-in runs them, and building
+# and keying a statement anew costs about a third of running it (see actor._signed_in_statement).
+@cache
+def _scanned_session() -> Select:
+    return select(ActivitySession).where(ActivitySession.id == bindparam("session_id")).options(
+        joinedload(ActivitySession.activity))
+
+
+@cache
+def _earlier_statement(with_device: bool) -> Select:
+    mine = (Attendance.person_id == bindparam("person_id")) & (Attendance.kind == bindparam("kind"))
+    others = (Attendance.device == bindparam("device")) & (Attendance.person_id != bindparam("person_id"))
+    return select(Attendance).where(Attendance.session_id == bindparam("session_id"),
+                                    or_(mine, others) if with_device else mine)
 
 
 def _earlier(session: ActivitySession, person: Person, kind: str, device: str) -> tuple[Attendance | None, bool]:
     """In one query: the person's row of this kind at the session, if they have it already, and
     whether another person's scan at the session came from ``device`` (never for "")."""
-    mine = (Attendance.person_id == person.id) & (Attendance.kind == kind)
-    others = (Attendance.device == device) & (Attendance.person_id != person.id) if device else None
-    rows = list(db.session.scalars(select(Attendance).where(Attendance.session_id == session.id,
-                                                            mine if others is None else or_(mine, others))))
+    rows = list(db.session.scalars(_earlier_statement(bool(device)), {
+        "session_id": session.id, "person_id": person.id, "kind": kind, "device": device}))
     found = next((r for r in rows if r.person_id == person.id and r.kind == kind), None)
     return found, any(r.person_id != person.id for r in rows)
-
-
-def _with_session(row_id: int) -> Attendance:
-    """The row with its session and activity, in one query (the commit expired all three)."""
-    return db.session.scalar(select(Attendance).where(Attendance.id == row_id).options(
-        joinedload(Attendance.session).joinedload(ActivitySession.activity)).execution_options(populate_existing=True))
 
 
 def _refuse(session: ActivitySession, person: Person, kind: str, reason: str, device: str, position: Position,
