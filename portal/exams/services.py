@@ -9,12 +9,13 @@ import datetime as dt
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from flask import abort
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import Update, bindparam, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -333,17 +334,8 @@ def save_answer(user: User, attempt_id: int, slot: int, option_ids: Any) -> Save
     back. Only a refused save reads more, to say why."""
     given = _given(option_ids)
     now = codes.utc_now()
-    # Nested rather than joined: SQLite's RETURNING takes no table names, and SQLAlchemy leaves
-    # them out of a subquery there too, where each name then resolves to the nearest table having it.
-    version = select(QuestionVersion.question_id).where(QuestionVersion.id == AttemptSlot.version_id).correlate(AttemptSlot)
-    kind = select(Question.kind).where(Question.id == version.scalar_subquery()).scalar_subquery().label("kind")
-    saved = db.session.execute(
-        update(AttemptSlot)
-        .where(AttemptSlot.attempt_id == attempt_id, AttemptSlot.slot == slot,
-               exists().where(ExamAttempt.id == attempt_id, ExamAttempt.state == IN_PROGRESS, ExamAttempt.deadline >= now,
-                              ExamAttempt.person_id == select(Person.id).where(Person.user_id == user.id).scalar_subquery()))
-        .values(answer=given or [], saved_at=now).returning(AttemptSlot.option_order, kind)
-        .execution_options(synchronize_session=False)).first()
+    saved = db.session.execute(_save_statement(), {"the_attempt": attempt_id, "the_slot": slot, "now": now,
+                                                   "the_user": user.id, "the_answer": given or []}).first()
     if saved is None:
         db.session.rollback()
         raise _refusal(user, attempt_id, slot)
@@ -353,6 +345,28 @@ def save_answer(user: User, attempt_id: int, slot: int, option_ids: Any) -> Save
         raise ExamInvalid({"option_ids": [problem]})
     db.session.commit()
     return Saved(slot, given, now)
+
+
+@cache
+def _save_statement() -> Update:
+    """The autosave's UPDATE, built once on first use: every save runs it, and building and keying
+    this statement anew cost more than running it. Its answer's type is given, so that it is
+    stored as JSON. (An UPDATE's parameters may not be named like its columns.)
+
+    The question's kind is nested rather than joined: SQLite's RETURNING takes no table names, and
+    SQLAlchemy leaves them out of a subquery there too, where each name then resolves to the
+    nearest table having it."""
+    version = select(QuestionVersion.question_id).where(QuestionVersion.id == AttemptSlot.version_id).correlate(AttemptSlot)
+    kind = select(Question.kind).where(Question.id == version.scalar_subquery()).scalar_subquery().label("kind")
+    attempt_id, now = bindparam("the_attempt"), bindparam("now")
+    return (update(AttemptSlot)
+            .where(AttemptSlot.attempt_id == attempt_id, AttemptSlot.slot == bindparam("the_slot"),
+                   exists().where(ExamAttempt.id == attempt_id, ExamAttempt.state == IN_PROGRESS, ExamAttempt.deadline >= now,
+                                  ExamAttempt.person_id == select(Person.id).where(
+                                      Person.user_id == bindparam("the_user")).scalar_subquery()))
+            .values(answer=bindparam("the_answer", type_=AttemptSlot.__table__.c.answer.type), saved_at=now)
+            .returning(AttemptSlot.option_order, kind)
+            .execution_options(synchronize_session=False))
 
 
 def _given(option_ids: Any) -> list[int] | None:
