@@ -144,6 +144,10 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = _flag("PORTAL_SECURE_COOKIES", False)
 JWT_ACCESS_TOKEN_EXPIRES = timedelta(hours=2)
 JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=int(os.environ.get("PORTAL_REFRESH_TOKEN_DAYS", "30")))
+# Tokens travel in the Authorization header only, never in cookies: the double-submit CSRF claim
+# the library adds for cookies by default would only lengthen every token (and each check of it).
+JWT_TOKEN_LOCATION = ["headers"]
+JWT_COOKIE_CSRF_PROTECT = False
 # Server-side sessions (portal/accounts/sessions.py): a browser session ends after this many
 # minutes without a request, and this many hours after sign-in in any case.
 SESSION_IDLE_MINUTES = int(os.environ.get("PORTAL_SESSION_IDLE_MINUTES", "30"))

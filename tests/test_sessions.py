@@ -3,7 +3,9 @@ owner signs out, changes the password, is reset or is set to 注销; an idle or 
 over; refresh tokens rotate and a replayed one is refused; no refresh while the account is locked.
 The database store is the suite's default; the same behaviours run on Redis below."""
 import datetime as dt
+import time
 
+import jwt
 import pytest
 from sqlalchemy import update
 
@@ -131,6 +133,37 @@ def test_refresh_tokens_rotate_and_a_replayed_one_ends_the_session(app, users):
     assert api.post("/api/v1/security/refresh", headers=_bearer(refresh)).status_code == 401
     assert api.post("/api/v1/security/refresh", headers=_bearer(new_refresh)).status_code == 401
     assert api.get("/api/v1/me", headers=_bearer(renewed.json["access_token"])).status_code == 401
+
+
+def _reforged(token: str, key: str, algorithm: str = "HS256", **changes) -> str:
+    claims = {**jwt.decode(token, options={"verify_signature": False}), **changes}
+    return jwt.encode(claims, key, algorithm=algorithm)
+
+
+def test_a_token_forged_altered_or_expired_is_refused(app, users):
+    unit = users.unit("330101")
+    victim, attacker = users.person(unit, name="受害者"), users.person(unit)
+    api = app.test_client()
+    access, _ = _tokens(api, attacker.username)
+    assert api.get("/api/v1/me", headers=_bearer(access)).status_code == 200
+    victim_id = jwt.decode(_tokens(api, victim.username)[0], options={"verify_signature": False})["sub"]
+    head, payload, signature = access.split(".")
+    claims = jwt.decode(access, options={"verify_signature": False})
+    forged = {
+        # Their own token, saying it is the victim's, under a key they guessed or with no signature at all.
+        "other key": _reforged(access, "secret", sub=victim_id),
+        "no signature": _reforged(access, "", algorithm="none", sub=victim_id),
+        # The victim's id in their own token's payload, their own signature kept.
+        "altered payload": ".".join([head, jwt.encode({**claims, "sub": victim_id}, "x").split(".")[1],
+                                     signature]),
+        # Their own token, once it has expired (signed with the portal's key as if it were the portal's).
+        "expired": _reforged(access, app.config.get("JWT_SECRET_KEY") or app.config["SECRET_KEY"], exp=int(time.time()) - 60),
+    }
+    for what, token in forged.items():
+        answer = api.get("/api/v1/me", headers=_bearer(token))
+        assert answer.status_code == 401, what
+        assert "受害者" not in answer.get_data(as_text=True), what
+        assert answer.json["message"].endswith("请重新登录。"), what
 
 
 def test_no_refresh_while_the_account_is_locked(app, users):

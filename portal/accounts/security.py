@@ -25,10 +25,12 @@ from werkzeug.security import check_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from portal import jsonapi
 from portal.accounts import audit, captcha, sessions, throttle
 from portal.accounts.actor import actor_for, signed_in
 from portal.accounts.redirects import safe_next
 from portal.accounts.services import must_change_password
+from portal.accounts.tokens import OneDecodeJWTManager
 from portal.extensions import db
 from portal.models import Person
 from portal.operations import metrics
@@ -183,6 +185,18 @@ class PortalSecurityManager(SecurityManager):
         super().__init__(appbuilder)
         # (role names, permission, view) → FAB's answer; see has_access.
         self._answers_by_roles: dict[tuple[tuple[str, ...], str, str], bool] = {}
+
+    def create_jwt_manager(self, app) -> OneDecodeJWTManager:
+        manager = OneDecodeJWTManager()
+        manager.init_app(app)
+        manager.user_lookup_loader(self.load_user_jwt)
+        # A token that is not the portal's (another key, altered, no signature) means signing in
+        # again, as an expired one does: 401, not the library's 422; both say so in the user's language.
+        manager.invalid_token_loader(lambda _reason: jsonapi.answer(
+            401, code="invalid_token", message=_("This sign-in is not valid. Sign in again.")))
+        manager.expired_token_loader(lambda _header, _claims: jsonapi.answer(
+            401, code="token_expired", message=_("This sign-in has expired. Sign in again.")))
+        return manager
 
     def has_access(self, permission_name: str, view_name: str) -> bool:
         """FAB's answer, kept per set of roles. The roles are the configured ones (FAB_ROLES):
