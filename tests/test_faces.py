@@ -236,11 +236,12 @@ def test_the_same_face_at_check_in_passes_another_face_is_flagged_for_the_organi
     assert enroll(faces_app, impostor, photos.astronaut()).status_code == 201  # enrolled with someone else's face
     _check_in(world, activity, she, photos.same_person_other_photo())
     _check_in(world, activity, impostor, photos.hopper())
-    assert _flags(faces_app, she) == []
+    assert _flags(faces_app, she) == ["face_matched"]
     assert _flags(faces_app, impostor) == ["face_mismatch"]
     organiser = faces_app.test_client()
     login(organiser, world.admin.username, world.admin.password)
-    assert "人脸不符" in organiser.get(f"/activities/{activity['id']}").get_data(as_text=True)
+    roster = organiser.get(f"/activities/{activity['id']}").get_data(as_text=True)
+    assert "人脸不符" in roster and "人脸核验通过" in roster and "人脸核验中" not in roster
 
 
 def test_a_check_in_without_a_photo_enrollment_or_clear_face_is_recorded_and_flagged(faces_app, checking):
@@ -357,8 +358,13 @@ def test_on_rq_a_check_that_fails_is_shown_failed(faces_app, checking, monkeypat
     try:
         _check_in(world, activity, learner, photos.same_person_other_photo())
         assert _flags(faces_app, learner) == []  # queued: no worker has run it yet
+        organiser = faces_app.test_client()
+        login(organiser, world.admin.username, world.admin.password)
+        assert "人脸核验中" in organiser.get(f"/activities/{activity['id']}").get_data(as_text=True)
         SimpleWorker([queue], connection=queue.connection).work(burst=True)
         assert _flags(faces_app, learner) == ["face_check_failed"]
+        roster = organiser.get(f"/activities/{activity['id']}").get_data(as_text=True)
+        assert "人脸核验失败" in roster and "人脸核验中" not in roster
     finally:
         queue.empty()
         queue.delete(delete_jobs=True)

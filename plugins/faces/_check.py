@@ -1,7 +1,8 @@
 """The face check of a check-in, run outside the request (the core names this function to its
 background work): the photo is compared 1:1 with the learner's own enrollment, then dropped. A
 mismatch, an unclear photo or a missing enrollment flags the check-in for the organiser; a match
-leaves it as it is. The check-in itself was recorded before and stays."""
+is noted too, so that the roster tells a passed check from one still waiting for its turn. The
+check-in itself was recorded before and stays."""
 from __future__ import annotations
 
 from flask import current_app
@@ -29,5 +30,5 @@ def check(attendance_id: int, person_id: int, sealed_photo: bytes) -> None:
     except _model.PhotoRefused:
         store.flag(attendance_id, "face_unclear")
         return
-    if not _model.same_person(_sealing.unseal(current_app.instance_path, sealed), seen):
-        store.flag(attendance_id, "face_mismatch")
+    same = _model.same_person(_sealing.unseal(current_app.instance_path, sealed), seen)
+    store.flag(attendance_id, "face_matched" if same else "face_mismatch")

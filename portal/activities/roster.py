@@ -15,11 +15,17 @@ from portal.accounts.actor import Actor
 from portal.activities import services
 from portal.contracts import Column, Table
 from portal.extensions import db
+from portal.faces import services as faces
 from portal.models import Activity, ActivitySession, Attendance, AttendanceRefusal, CreditRecord, Person
 from portal.models.activities import CHECK_IN, CHECK_OUT
 from portal.people.masking import mask_id_number
 
 KIND = "activity_roster"
+# Every answer a face check at check-in ends with (the core's and the face plugin's); a check-in at a
+# session that asks for one and has none of them is still waiting for its check.
+FACE_OUTCOMES = frozenset({"no_face_photo", "face_check_failed", "face_matched", "face_mismatch", "face_unclear",
+                           "face_not_enrolled"})
+PENDING_FACE_CHECK = "face_check_pending"
 
 
 def flag_label(flag: str) -> str:
@@ -27,7 +33,14 @@ def flag_label(flag: str) -> str:
             "device_in_use": _("second account on one phone"), "outside_venue": _("outside the venue"),
             "no_face_photo": _("no face photo"), "face_not_enrolled": _("face not enrolled"),
             "face_unclear": _("no clear face in the photo"), "face_mismatch": _("face does not match"),
-            "face_check_failed": _("face check failed: it could not be completed, check the person by hand")}.get(flag, flag)
+            "face_check_failed": _("face check failed: it could not be completed, check the person by hand"),
+            "face_matched": _("face matched"), PENDING_FACE_CHECK: _("face check pending")}.get(flag, flag)
+
+
+def _face_pending(scan: Attendance) -> bool:
+    """A check-in whose face check has not answered yet (its job is queued or running)."""
+    return (scan.kind == CHECK_IN and scan.session.face_check and faces.offered()
+            and not FACE_OUTCOMES.intersection(scan.flags or []))
 
 
 @dataclass
@@ -41,7 +54,8 @@ class Line:
 
     @property
     def flags(self) -> list[str]:
-        found = [flag_label(f) for a in self.scans.values() for f in a.flags or []]
+        found = [flag_label(f) for a in self.scans.values()
+                 for f in [*(a.flags or []), *([PENDING_FACE_CHECK] if _face_pending(a) else [])]]
         return list(dict.fromkeys(found + [flag_label(r.reason) for r in self.refusals]))
 
 

@@ -149,4 +149,4 @@ def test_the_check_in_sends_the_camera_frame_of_the_scan_and_the_face_check_matc
     with faces_app.app_context():
         row = db.session.scalar(select(Attendance).where(Attendance.person_id == learner.id))
         # A photo came (else "no_face_photo") and the check found the enrolled face in it.
-        assert row.kind == "check_in" and row.flags == []
+        assert row.kind == "check_in" and row.flags == ["face_matched"]
