@@ -19,12 +19,13 @@ import datetime as dt
 import json
 import secrets
 from dataclasses import dataclass
+from functools import cache
 
 from flask import Flask, current_app, g, session
 from flask_login import user_logged_in
 from redis import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Select, bindparam, delete, select, update
 
 from portal.extensions import db
 from portal.models import AccountSession, AccountState
@@ -62,8 +63,10 @@ def _valid(found: Session | None, moment: dt.datetime) -> bool:
     return found.kind == API or moment - found.seen_at <= _idle()
 
 
-# Every request runs it: built once (see actor._signed_in_statement).
-_SESSION = select(AccountSession).where(AccountSession.id == bindparam("session_id"))
+@cache
+def _session_statement() -> Select:
+    """Every request runs it: built once (see actor._signed_in_statement)."""
+    return select(AccountSession).where(AccountSession.id == bindparam("session_id"))
 
 
 class DatabaseStore:
@@ -79,7 +82,7 @@ class DatabaseStore:
 
     def get(self, session_id: str, moment: dt.datetime) -> Session | None:
         # The account itself is read next, with its roles and person, by actor.signed_in.
-        row = db.session.scalar(_SESSION, {"session_id": session_id})
+        row = db.session.scalar(_session_statement(), {"session_id": session_id})
         if row is None:
             return None
         found = Session(row.id, row.user_id, row.kind, row.created_at, row.seen_at, row.must_change_password)
