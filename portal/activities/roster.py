@@ -26,6 +26,8 @@ KIND = "activity_roster"
 FACE_OUTCOMES = frozenset({"no_face_photo", "face_check_failed", "face_matched", "face_mismatch", "face_unclear",
                            "face_not_enrolled"})
 PENDING_FACE_CHECK = "face_check_pending"
+# Flags that say all is well (shown as such, not as something to look at).
+PASSED = frozenset({"face_matched"})
 
 
 def flag_label(flag: str) -> str:
@@ -53,10 +55,15 @@ class Line:
     why: str = ""
 
     @property
+    def marks(self) -> list[tuple[str, str]]:
+        """(flag, its label) of the scans and refused scans, each once, with PENDING_FACE_CHECK for
+        a face check that has not answered yet."""
+        found = [f for a in self.scans.values() for f in [*(a.flags or []), *([PENDING_FACE_CHECK] if _face_pending(a) else [])]]
+        return [(f, flag_label(f)) for f in dict.fromkeys(found + [r.reason for r in self.refusals])]
+
+    @property
     def flags(self) -> list[str]:
-        found = [flag_label(f) for a in self.scans.values()
-                 for f in [*(a.flags or []), *([PENDING_FACE_CHECK] if _face_pending(a) else [])]]
-        return list(dict.fromkeys(found + [flag_label(r.reason) for r in self.refusals]))
+        return [label for _, label in self.marks]
 
 
 def lines(activity: Activity) -> list[Line]:

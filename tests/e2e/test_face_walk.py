@@ -18,7 +18,7 @@ from portal.models import Attendance, FaceEnrollment
 from tests import face_photos as photos
 from tests.activity_world import START, ActivityWorld, activity_body
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, _QuietHandler
-from tests.e2e.pages import PHONE, fits_the_phone, shoot, sign_in
+from tests.e2e.pages import DESKTOP, PHONE, fits_the_phone, shoot, sign_in
 from tests.helpers import TestUsers
 from tests.test_faces import enroll
 
@@ -150,3 +150,12 @@ def test_the_check_in_sends_the_camera_frame_of_the_scan_and_the_face_check_matc
         row = db.session.scalar(select(Attendance).where(Attendance.person_id == learner.id))
         # A photo came (else "no_face_photo") and the check found the enrolled face in it.
         assert row.kind == "check_in" and row.flags == ["face_matched"]
+    # The organiser's roster says the check passed (not merely that nothing is wrong yet).
+    for width, height in (DESKTOP, PHONE):
+        organiser = browser.new_context(base_url=faces_server, viewport={"width": width, "height": height}).new_page()
+        sign_in(organiser, world.admin.username, world.admin.password)
+        organiser.goto(f"/activities/{activity['id']}")
+        expect(organiser.locator("body")).to_contain_text("人脸核验通过")
+        expect(organiser.locator("body")).not_to_contain_text("人脸核验中")
+        shoot(organiser, "activity-roster-face-matched")
+        organiser.context.close()
