@@ -45,7 +45,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def build_rows(actor, params) -> Table:
     """``n`` rows read from the database (so a job streams a query while it reports progress),
     each naming the actor; ``fail_after`` breaks the rows part way; ``pause`` seconds pass before
-    each row; ``secret`` is not for anyone."""
+    each row; ``commit_first`` commits before the rows are read (as a builder reading the tallies
+    does); ``secret`` is not for anyone."""
     if "secret" in params:
         abort(404)
     try:
@@ -55,6 +56,8 @@ def build_rows(actor, params) -> Table:
     fail_after = int(params.get("fail_after", "0"))
     pause = float(params.get("pause", "0"))
     username = actor.user.username
+    if params.get("commit_first"):
+        db.session.commit()
 
     def rows():
         result = db.session.execute(text(
@@ -275,6 +278,16 @@ def test_a_failed_job_says_so_and_keeps_no_file(app, client, learner, test_table
     with app.app_context():
         job = db.session.scalar(select(ExportJob).where(ExportJob.token == token))
         assert not (Path(app.instance_path) / "exports" / job.stored_name).exists()
+
+
+def test_a_job_whose_table_committed_before_failing_says_it_failed(app, client, learner, test_table, inline_rows):
+    """The failure is stored as such, not left running until its heartbeat goes stale: putting
+    away the connection the rows were read on no longer breaks on the one the job began with."""
+    response = post_export(client, n="2500", fail_after="1500", commit_first="1")
+    token = response.location.rsplit("/", 1)[1]
+    status = wait_until_finished(lambda: client.get(f"/exports/jobs/{token}.json").json)
+    assert status["status"] == "failed" and status["error"] and "中断" not in status["error"]
+    assert client.get(f"/exports/jobs/{token}/file").status_code == 404
 
 
 def jobs_with_files(app, learner, specs: dict) -> tuple[Path, dict[str, tuple[int, str]]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import tempfile
 import time
 from collections.abc import Iterator
@@ -44,7 +45,15 @@ def database(reuse: str | None, server: str, name: str, keep: bool) -> Iterator[
         if not keep:
             with admin.connect() as c:
                 c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            shutil.rmtree(instance_of(url), ignore_errors=True)
         admin.dispose()
+
+
+def instance_of(url: str) -> Path:
+    """The app's instance folder for the province in ``url``, named after its database: the ID
+    numbers are sealed with the keys put there at the build, so a kept province measured again by
+    a later run needs the same folder (it is removed with the database)."""
+    return Path(tempfile.gettempdir()) / f"cme-province-instance-{make_url(url).database}"
 
 
 def main() -> None:
@@ -56,21 +65,19 @@ def main() -> None:
     provinces = (("baseline", "PORTAL_PROVINCE_BASELINE_URL", scale * BASELINE_RECORDS / full_records),
                  ("province", "PORTAL_PROVINCE_DATABASE_URL", scale))
     log(f"load average at the start: {_load()}")
-    with tempfile.TemporaryDirectory(prefix="cme-province-") as tmp, \
-            database(os.environ.get(provinces[0][1]), server, "cme_province_baseline", keep) as small_url, \
+    with database(os.environ.get(provinces[0][1]), server, "cme_province_baseline", keep) as small_url, \
             database(os.environ.get(provinces[1][1]), server, "cme_province", keep) as full_url:
         for (name, variable, at), (url, build) in zip(provinces, (small_url, full_url), strict=True):
             if build:
                 people, units = shape.scaled(at)
                 log(f"[{name}] building {people:,} people in {units:,} units (scale {at:g}); load average {_load()}")
                 begun = time.perf_counter()
-                generate.build(make_app(url, Path(tmp) / name), at, log)
+                generate.build(make_app(url, instance_of(url)), at, log)
                 log(f"[{name}] built in {time.perf_counter() - begun:.0f} s; load average {_load()}")
             if keep:
                 log(f"[{name}] kept: {variable}={url}")
         # Signed in only once both are built: a session idle for the build's duration has expired.
-        ready = [cases.prepare(url, Path(tmp) / name) for (name, _, _), (url, _) in
-                 zip(provinces, (small_url, full_url), strict=True)]
+        ready = [cases.prepare(url, instance_of(url)) for url, _ in (small_url, full_url)]
         log(f"measuring; load average {_load()}")
         print(table(cases.rows(*ready)))
     log(f"load average at the end: {_load()}; total {time.perf_counter() - started:.0f} s")

@@ -50,7 +50,7 @@ class Facts:
     unit_admin_username: str           # the biggest unit's first person, its admin
     learner_username: str              # its second person, a learner with self-entry
     learner_person_id: int
-    learner_visible: int               # the learner's records that 录入学分查询管理 lists (all but deleted)
+    learner_visible: int               # the records 录入学分查询管理 lists: this year's (its default), all but deleted
     waiting: int                       # the biggest unit's review queue: its submitted records but its admin's own
 
     def year_records(self, year: int) -> int:
@@ -109,6 +109,7 @@ def facts(app: Flask) -> Facts:
         waiting = session.scalar(select(func.count()).where(CreditRecord.unit_id == biggest, CreditRecord.status == "submitted",
                                                             CreditRecord.person_id != first_two[0].id))
         visible = session.scalar(select(func.count()).where(CreditRecord.person_id == first_two[1].id,
+                                                            CreditRecord.credit_year == year,
                                                             CreditRecord.status != "deleted"))
         found = Facts(year=year, people=sum(n for _, n in staff), kinds=kinds, sizes=[n for _, n in staff],
                       records=records, biggest_unit_id=biggest, biggest_unit_staff=biggest_staff,

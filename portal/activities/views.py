@@ -213,7 +213,8 @@ class AttendanceView(BaseView):
         rows = services.my_attendance(person) if person else []
         return self.render_template("portal/activities/records.html", title=_("Attendance records"), rows=rows,
                                     local=services.local, CHECK_IN=CHECK_IN, flag_label=roster.flag_label,
-                                    passed=roster.PASSED, columns=record_links.columns(person, [r.session.activity_id for r in rows]))
+                                    passed=roster.PASSED,
+                                    columns=record_links.columns(person, [r.session.activity_id for r in rows]))
 
     @expose("/my-code")
     @has_access

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
 from redis.exceptions import RedisError
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal import background
 from portal.accounts.actor import Actor, actor_for
@@ -143,7 +144,6 @@ def run_job(job_id: int) -> None:
     if not _set(job_id, ExportJob.status == "queued", status="running", heartbeat_at=func.now()):
         return
     job = db.session.get(ExportJob, job_id)
-    connection = db.session.connection()  # the one the rows are read on
     path = _folder() / job.stored_name
     running = ExportJob.status == "running"
     try:
@@ -153,9 +153,7 @@ def run_job(job_id: int) -> None:
             exporter().write(table, out, lambda n: _set(job_id, running, rows_done=n, heartbeat_at=func.now()))
     except Exception as e:
         current_app.logger.exception("export job %s (%s) failed", job_id, job.kind)
-        # A query broken off may leave its statement open on the connection (on SQLite with a read
-        # snapshot that stops the connection from writing again): close it rather than pool it.
-        connection.invalidate()
+        _drop_connection()
         path.unlink(missing_ok=True)
         error = (str(e) if isinstance(e, ValueError)
                  else _("The export failed. Try again; if it fails again, tell your administrator."))
@@ -199,6 +197,16 @@ def _dispatch(job_id: int) -> None:
         current_app.logger.exception("export job %s could not be queued", job_id)
         _set(job_id, status="failed", error=_("The export could not be started. Try again later."),
              finished_at=func.now())
+
+
+def _drop_connection() -> None:
+    """After a failed export: a query broken off may leave its statement open on the connection
+    the rows were read on (on SQLite with a read snapshot that stops the connection from writing
+    again), so close that one rather than pool it. It is the session's connection now, not
+    necessarily the one it began with: a table's builder may have committed in between."""
+    with suppress(SQLAlchemyError):  # the error broke the transaction: the rollback below releases its connection
+        db.session.connection().invalidate()
+    db.session.rollback()
 
 
 def _set(job_id: int, *conditions, **values) -> bool:
