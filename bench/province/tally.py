@@ -1,0 +1,23 @@
+"""Child process of bench-province: one full run of the tallies job for a year, in a process of
+its own as an RQ worker runs it, so that the pages timed after it are not timed in a process that
+holds what judging a whole province left behind. Prints "<seconds> <people judged>".
+Usage: python -m bench.province.tally DATABASE_URL INSTANCE YEAR"""
+import sys
+import time
+from pathlib import Path
+
+from bench.app import make_app
+from portal.compliance import tallies
+
+
+def main(database_url: str, instance: str, year: str) -> None:
+    app = make_app(database_url, Path(instance))
+    with app.test_request_context():
+        started = time.perf_counter()
+        ran = tallies.run([int(year)], full=True)
+        seconds = time.perf_counter() - started
+    print(f"{seconds:.3f} {sum(r.people for r in ran)}")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
