@@ -23,7 +23,7 @@ from portal.people.masking import mask_id_number
 KIND = "activity_roster"
 # Every answer a face check at check-in ends with (the core's and the face plugin's); a check-in at a
 # session that asks for one and has none of them is still waiting for its check.
-FACE_OUTCOMES = frozenset({"no_face_photo", "face_check_failed", "face_matched", "face_mismatch", "face_unclear",
+FACE_OUTCOMES = frozenset({faces.NO_PHOTO, faces.CHECK_FAILED, "face_matched", "face_mismatch", "face_unclear",
                            "face_not_enrolled"})
 PENDING_FACE_CHECK = "face_check_pending"
 # Flags that say all is well (shown as such, not as something to look at).
