@@ -115,17 +115,20 @@ def rows(small: Province, full: Province) -> list[Row]:
 
 def _tallied_ms(province: Province, year: int) -> float:
     """One full run of the tallies job for the year, in a child process as a worker runs it (ms)."""
-    result = subprocess.run([sys.executable, "-m", "bench.province.tally", province.url, str(province.instance), str(year)],
-                            capture_output=True, text=True, check=True)
-    seconds, people = result.stdout.split()[-2:]
+    seconds, people = _child("tally", province, year)
     assert int(people) > 0, "nobody tallied"
     return float(seconds) * 1000
 
 
 def _export(province: Province, year: int, kind: str) -> tuple[float, float, int]:
     """(ms, peak MB, rows) of the export job run in a child process."""
-    result = subprocess.run([sys.executable, "-m", "bench.province.export", province.url, str(province.instance), str(year),
-                             kind],
-                            capture_output=True, text=True, check=True)
-    seconds, peak, count = result.stdout.split()[-3:]
+    seconds, peak, count = _child("export", province, year, kind)
     return float(seconds) * 1000, float(peak), int(count)
+
+
+def _child(module: str, province: Province, year: int, *args: str) -> list[str]:
+    """The figures a child process of bench/province (``bench.province.<module>``) printed on its
+    last line, run on ``province`` for ``year``."""
+    result = subprocess.run([sys.executable, "-m", f"bench.province.{module}", province.url, str(province.instance),
+                             str(year), *args], capture_output=True, text=True, check=True)
+    return result.stdout.splitlines()[-1].split()
