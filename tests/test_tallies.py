@@ -22,7 +22,7 @@ from portal.accounts import services as accounts
 from portal.accounts.actor import actor_for
 from portal.compliance import services, summaries, tallies
 from portal.extensions import db
-from portal.models import AuditEntry, Person, PersonYearVerdict, TallyRun, UnitYearTally, clock
+from portal.models import AuditEntry, Person, PersonYearVerdict, TallyRun, Unit, UnitYearTally, clock
 from portal.transfers import services as transfers
 from tests.conftest import csrf_from
 from tests.helpers import PASSWORD, approved_record, compute_tallies, login
@@ -218,6 +218,42 @@ def _sheet(data: bytes) -> list[tuple]:
     return [row for row in rows[header + 1:] if row[0]]
 
 
+def _exported_by_job(app, client, kind: str, form: dict[str, str]) -> tuple[dict, bytes]:
+    """The signed-in client's export of ``kind`` made as a job (more than 10 rows): its final
+    status and its file."""
+    saved = app.config["EXPORT_INLINE_ROWS"]
+    app.config["EXPORT_INLINE_ROWS"] = 10  # more rows than this: a job with a progress page
+    try:
+        token = csrf_from(client.get("/compliance/province/?year=2025").get_data(as_text=True))
+        started = client.post(f"/exports/{kind}.xlsx", data={"csrf_token": token, **form})
+        assert started.status_code == 302 and "/exports/jobs/" in started.location
+        job = started.location.rstrip("/").rsplit("/", 1)[-1]
+        deadline = time.monotonic() + 60
+        while (status := client.get(f"/exports/jobs/{job}.json").get_json())["status"] not in ("done", "failed"):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert status["status"] == "done", status
+        return status, client.get(status["download_url"]).data
+    finally:
+        app.config["EXPORT_INLINE_ROWS"] = saved
+
+
+@pytest.mark.parametrize("failing", ["", "1"])
+def test_the_province_s_all_staff_list_is_judged_live_a_chunk_at_a_time_with_each_person_s_unit(app, client, generated,
+                                                                                               failing):
+    with app.app_context():
+        root = db.session.scalar(select(Unit.id).where(Unit.parent_id.is_(None)))
+        live = sorted((a.unit_name, a.person_no, a.name, a.verdict.result) for a in services.results(2025)
+                      if not (failing and a.verdict.compliant))
+    assert len({row[0] for row in live}) > 5  # more units than a chunk of 60 people holds
+    login(client, PROVINCE_ADMIN_USERNAME, BENCH_PASSWORD)
+    status, data = _exported_by_job(app, client, "unit_compliance", {"year": "2025", "unit_id": str(root),
+                                                                     "failing": failing})
+    rows = _sheet(data)
+    assert sorted(row[:3] + row[5:6] for row in rows) == live
+    assert status["rows_done"] == status["rows_total"] == len(live)
+
+
 def test_the_province_exports_everyone_not_compliant_as_a_job_from_the_tallies(app, client, generated):
     compute_tallies(app, [2025])
     with app.app_context():
@@ -225,22 +261,10 @@ def test_the_province_exports_everyone_not_compliant_as_a_job_from_the_tallies(a
         failing = sorted((a.unit_name, a.name, numbers[a.person_id][:3] + "*" * 11 + numbers[a.person_id][-4:])
                          for a in services.results(2025) if not a.verdict.compliant)
     assert len(failing) > 10
-    saved = app.config["EXPORT_INLINE_ROWS"]
-    app.config["EXPORT_INLINE_ROWS"] = 10  # more rows than this: a job with a progress page
-    try:
-        login(client, PROVINCE_ADMIN_USERNAME, BENCH_PASSWORD)
-        token = csrf_from(client.get("/compliance/province/?year=2025").get_data(as_text=True))
-        started = client.post("/exports/failing_people.xlsx", data={"csrf_token": token, "year": "2025"})
-        assert started.status_code == 302 and "/exports/jobs/" in started.location
-        job = started.location.rstrip("/").rsplit("/", 1)[-1]
-        deadline = time.monotonic() + 60
-        while (status := client.get(f"/exports/jobs/{job}.json").get_json())["status"] not in ("done", "failed"):
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        assert status["status"] == "done" and status["rows_done"] == len(failing)
-        rows = _sheet(client.get(status["download_url"]).data)
-    finally:
-        app.config["EXPORT_INLINE_ROWS"] = saved
+    login(client, PROVINCE_ADMIN_USERNAME, BENCH_PASSWORD)
+    status, data = _exported_by_job(app, client, "failing_people", {"year": "2025"})
+    assert status["rows_done"] == status["rows_total"] == len(failing)
+    rows = _sheet(data)
     # Each person not compliant once, their ID number masked (its first three and last four characters only).
     assert sorted((row[0], row[3], row[4]) for row in rows) == failing
     assert not set(numbers.values()) & {cell for row in rows for cell in row}

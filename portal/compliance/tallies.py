@@ -170,7 +170,7 @@ def _run_year(year: int, full: bool) -> Ran:
     _set(year, units_total=len(units))
     db.session.commit()  # no read snapshot held across chunks
     done = people = 0
-    for chunk in _chunks(units):
+    for chunk in chunks(units):
         people += _judge(year, chunk)
         done += len(chunk)
         _set(year, units_done=done, beat_at=clock.now())
@@ -179,9 +179,11 @@ def _run_year(year: int, full: bool) -> Ran:
     return Ran(year, done, people)
 
 
-def _chunks(units: list[int]) -> Iterator[list[int]]:
-    """``units`` in runs whose staff (counted as they stand now) add up to about CHUNK_PEOPLE."""
-    staff = dict(db.session.execute(select(Person.unit_id, func.count()).group_by(Person.unit_id)).all())
+def chunks(units: list[int]) -> Iterator[list[int]]:
+    """``units`` in runs whose staff (counted as they stand now) add up to about CHUNK_PEOPLE: what
+    one ``services.results`` call judges at a time when many units are judged (memory stays flat)."""
+    staff = dict(db.session.execute(select(Person.unit_id, func.count()).where(Person.unit_id.in_(units))
+                                    .group_by(Person.unit_id)).all())
     db.session.commit()
     chunk, people = [], 0
     for unit_id in units:

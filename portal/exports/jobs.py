@@ -159,7 +159,8 @@ def run_job(job_id: int) -> None:
                  else _("The export failed. Try again; if it fails again, tell your administrator."))
         _set(job_id, running, status="failed", error=error, finished_at=func.now())
     else:
-        if not _set(job_id, running, status="done", finished_at=func.now()):
+        # rows_total was the builder's expectation; the file holds rows_done (the exporter's last report)
+        if not _set(job_id, running, status="done", rows_total=ExportJob.rows_done, finished_at=func.now()):
             path.unlink(missing_ok=True)  # marked failed meanwhile (it missed its heartbeats): no file either
     finally:
         db.session.rollback()
