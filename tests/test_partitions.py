@@ -182,6 +182,23 @@ def test_the_review_queue_says_how_many_wait_in_earlier_years(pg):
     assert f'data-record="{old}"' in earlier and f'data-record="{recent}"' not in earlier
 
 
+def test_records_typed_in_by_hand_take_no_room_in_the_activity_grant_index(pg):
+    users = TestUsers(pg)
+    learner = users.person(users.unit("339906"), self_entry=True, name="吴十")
+    year = THIS - 5  # a year no other test of the module writes
+    for month in (1, 2, 3):
+        _record(pg, learner.id, dt.date(year, month, 1))
+    with pg.app_context():
+        # The year's partition of the unique index an activity's grant relies on: its metapage alone (8 KB)
+        # while no record of the year came from an activity; a record indexed would take a leaf page more.
+        size = db.session.scalar(text(
+            "SELECT pg_relation_size(inh.inhrelid) FROM pg_inherits inh JOIN pg_index ix ON ix.indexrelid = inh.inhrelid "
+            "WHERE inh.inhparent = 'uq_credit_record_activity_person'::regclass AND ix.indrelid = CAST(:part AS regclass)"),
+            {"part": f"{partitions.PARENT}_{year}"})
+        assert db.session.scalar(text(f"SELECT count(*) FROM {partitions.PARENT}_{year}")) == 3
+    assert size == 8192
+
+
 def _partition_of(record_id: int) -> str:
     return db.session.scalar(text("SELECT tableoid::regclass::text FROM credit_record WHERE id = :id"), {"id": record_id})
 

@@ -62,8 +62,10 @@ class CreditRecord(Model):
         Index("ix_credit_record_unit_submitted", "unit_id", "submitted_at",
               postgresql_where=text("status = 'submitted'"), sqlite_where=text("status = 'submitted'")),
         # An activity grants a person one record (per year: the grant's lock keeps it to one in all,
-        # docs/attendance.md), however its last scan and its closing race.
-        Index("uq_credit_record_activity_person", "activity_id", "person_id", "credit_year", unique=True),
+        # docs/attendance.md), however its last scan and its closing race. Only granted records are
+        # indexed (migration 0030): the rest have no activity.
+        Index("uq_credit_record_activity_person", "activity_id", "person_id", "credit_year", unique=True,
+              postgresql_where=text("activity_id IS NOT NULL"), sqlite_where=text("activity_id IS NOT NULL")),
         {"postgresql_partition_by": "RANGE (credit_year)"},
     )
 
