@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func
 
 from portal.accounts.actor import Actor
 from portal.contracts import Column, Table, credits_text, hours_text
@@ -92,10 +92,8 @@ class Totals:
 
 def totals(actor: Actor, query: CreditQuery) -> Totals:
     """Count and sums over every matching record, by class, in one query."""
-    matching = statement(actor, query).subquery()
     by_class = {cls: (n, credits, hours) for cls, n, credits, hours in db.session.execute(
-        select(matching.c.credit_class, func.count(), func.sum(matching.c.credits), func.sum(matching.c.hours))
-        .group_by(matching.c.credit_class))}
+        _sums(statement(actor, query), CreditRecord.credit_class))}
     zero = (0, Decimal("0.00"), Decimal("0.0"))
 
     def credits_of(cls: str) -> Decimal:
@@ -108,6 +106,14 @@ def totals(actor: Actor, query: CreditQuery) -> Totals:
         class_1=credits_of("I"), class_2=credits_of("II"),
         other=sum((c for cls, (_, c, _) in by_class.items() if cls not in ("I", "II")), Decimal("0.00")),
     )
+
+
+def _sums(selected: Select, key) -> Select:
+    """Count, credits and hours of the records ``selected`` by ``key``: the same WHERE with other
+    columns, not a subquery of the whole record (whose forty columns cost a query page milliseconds
+    to build, three times)."""
+    return (selected.with_only_columns(key, func.count(), func.sum(CreditRecord.credits), func.sum(CreditRecord.hours))
+            .group_by(key))
 
 
 @dataclass(frozen=True)
@@ -125,10 +131,8 @@ SPLIT = ("approved", "submitted", "draft", "rejected")
 
 def by_status(actor: Actor, query: CreditQuery) -> list[StatusSum]:
     """The matching records' sums per review status: approved always, the others when there are some."""
-    matching = statement(actor, query).subquery()
     found = {status: (n, credits, hours) for status, n, credits, hours in db.session.execute(
-        select(matching.c.status, func.count(), func.sum(matching.c.credits), func.sum(matching.c.hours))
-        .group_by(matching.c.status))}
+        _sums(statement(actor, query), CreditRecord.status))}
     return [StatusSum(status, status_label(status), *found.get(status, (0, Decimal("0.00"), Decimal("0.0"))))
             for status in SPLIT if status == "approved" or status in found]
 
@@ -154,15 +158,22 @@ def rows(actor: Actor, query: CreditQuery, limit: int | None = None, offset: int
     return shown(statement(actor, query), limit, offset)
 
 
+# The record's columns a row shows.
+_SHOWN = (CreditRecord.id, CreditRecord.activity_id, CreditRecord.activity_date, CreditRecord.activity_number,
+          CreditRecord.activity_name, CreditRecord.activity_type, CreditRecord.credit_level, CreditRecord.wizard_rule,
+          CreditRecord.discipline, CreditRecord.hosting_method, CreditRecord.hours, CreditRecord.credits,
+          CreditRecord.credit_class, CreditRecord.status, CreditRecord.review_comment)
+
+
 def shown(selected: Select, limit: int | None = None, offset: int = 0) -> Iterator[dict[str, Any]]:
     """The records ``selected`` (a select of CreditRecord) as the columns show them, oldest first, streamed."""
-    matching = selected.subquery()
     # The record's certificate, when it has one that stands (its PDF and credential are offered beside it).
-    stmt = (select(matching, Unit.name.label("unit_name"), CreditCategory.name.label("category_name"),
-                   Certificate.number.label("certificate"))
-            .join(Unit, Unit.id == matching.c.unit_id).join(CreditCategory, CreditCategory.id == matching.c.category_id)
-            .outerjoin(Certificate, (Certificate.record_id == matching.c.id) & Certificate.revoked_at.is_(None))
-            .order_by(matching.c.activity_date, matching.c.id).limit(limit).offset(offset))
+    stmt = (selected.with_only_columns(*_SHOWN, Unit.name.label("unit_name"), CreditCategory.name.label("category_name"),
+                                       Certificate.number.label("certificate"))
+            .join_from(CreditRecord, Unit, Unit.id == CreditRecord.unit_id)
+            .join(CreditCategory, CreditCategory.id == CreditRecord.category_id)
+            .outerjoin(Certificate, (Certificate.record_id == CreditRecord.id) & Certificate.revoked_at.is_(None))
+            .order_by(CreditRecord.activity_date, CreditRecord.id).limit(limit).offset(offset))
     dictionaries = {name: names(name) for name in ("activity_types", "credit_levels", "disciplines", "hosting_methods")}
     for r in db.session.execute(stmt.execution_options(yield_per=1000)).mappings():
         yield {
