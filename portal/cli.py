@@ -66,27 +66,32 @@ def compliance_check(years: tuple[int, ...], fix: bool) -> None:
 
 
 @portal_cli.command("partitions")
-@click.option("--from", "first", type=int, help="The first year (default: the earliest year with a record, or this year).")
+@click.option("--from", "first", type=int, help="The first year (default: each table's earliest year with a row, or this year).")
 @click.option("--through", "last", type=int, help="The last year (default: next year).")
 def make_partitions(first: int | None, last: int | None) -> None:
-    """Make the credit record partitions of these years that are missing (PostgreSQL; SQLite has none)."""
+    """Make the credit record and attendance partitions of these years that are missing (PostgreSQL;
+    SQLite has none)."""
     import datetime as dt
 
     from portal import partitions
 
     connection = db.session.connection()
-    if not partitions.partitioned(connection):
-        click.echo("This database keeps credit records in one table: there are no partitions to make.")
+    tables = [table for table in partitions.TABLES if partitions.partitioned(connection, table)]
+    if not tables:
+        click.echo("This database keeps credit records and attendance in one table each: there are no partitions to make.")
         return
-    first = first if first is not None else partitions.earliest_year(connection)
     last = last if last is not None else dt.date.today().year + 1
+    starts = {table: first if first is not None else partitions.earliest_year(connection, table) for table in tables}
+    made: dict[str, list[int]] = {}
     try:
-        made = partitions.ensure(connection, first, last)
+        for table in tables:
+            made |= partitions.ensure(connection, starts[table], last, [table])
     except partitions.Blocked as e:
-        raise click.ClickException(str(e)) from None
+        raise click.ClickException(str(e)) from None  # nothing is committed: no table gets a partition
     db.session.commit()
-    click.echo(f"Made the partitions of {', '.join(map(str, made))}." if made else
-               f"Every year from {first} through {last} has its partition.")
+    for table in tables:
+        click.echo(f"{table}: made the partitions of {', '.join(map(str, made[table]))}." if made[table] else
+                   f"{table}: every year from {starts[table]} through {last} has its partition.")
 
 
 @portal_cli.command("tallies")

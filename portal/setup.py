@@ -44,19 +44,21 @@ def prepare_database(app: Flask) -> None:
 
 
 def _partitions_ahead(app: Flask) -> None:
-    """This year's and next year's credit record partitions (PostgreSQL), made before a record of
-    next year can arrive. A year blocked by records in the default partition is reported, not fatal:
-    those records are still stored and found, in the default partition."""
+    """This year's and next year's partitions of credit records and attendance (PostgreSQL), made
+    before a row of next year can arrive. A year blocked by rows in a default partition is
+    reported, not fatal: those rows are still stored and found, in the default partition, and
+    the other table still gets its partitions."""
     this = dt.date.today().year
-    try:
-        made = partitions.ensure(db.session.connection(), this, this + 1)
-    except partitions.Blocked as e:
-        db.session.rollback()
-        app.logger.warning("%s", e)
-        return
-    db.session.commit()
-    if made:
-        app.logger.info("made the credit record partitions of %s", ", ".join(map(str, made)))
+    for table in partitions.TABLES:
+        try:
+            made = partitions.ensure(db.session.connection(), this, this + 1, [table])
+        except partitions.Blocked as e:
+            db.session.rollback()
+            app.logger.warning("%s", e)
+            continue
+        db.session.commit()
+        if made.get(table):
+            app.logger.info("made the %s partitions of %s", table, ", ".join(map(str, made[table])))
 
 
 def _check_id_keys() -> None:

@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import re
 import secrets
 
 import psycopg
@@ -32,6 +33,7 @@ SERVER = os.environ.get("PORTAL_TEST_DATABASE_URL", "postgresql+psycopg://postgr
 THIS = dt.date.today().year
 PLAN_MODES = ("force_custom_plan", "force_generic_plan")
 CATEGORY = "非向导录入"
+RECORDS = partitions.CREDIT_RECORD.name
 
 
 @pytest.fixture(scope="module")
@@ -69,12 +71,13 @@ def _record(app, person_id: int, day: dt.date, status: str = "draft") -> int:
 
 
 @contextlib.contextmanager
-def reads(app):
-    """The SELECT statements on credit records that run in the block, with their parameters."""
+def reads(app, table: str = RECORDS):
+    """The SELECT statements on ``table`` that run in the block, with their parameters."""
     found = []
+    named = re.compile(rf"\b{table}\b")
 
     def capture(_conn, _cursor, statement, parameters, _context, _executemany):
-        if "credit_record" in statement and statement.lstrip().upper().startswith(("SELECT", "WITH")):
+        if named.search(statement) and statement.lstrip().upper().startswith(("SELECT", "WITH")):
             found.append((statement, parameters))
 
     with app.app_context():
@@ -86,10 +89,10 @@ def reads(app):
         event.remove(engine, "before_cursor_execute", capture)
 
 
-def scanned(app, statements, mode: str) -> set[str]:
-    """The credit record partitions the statements' plans read, as PostgreSQL executes them with
-    this plan cache mode: auto_explain gives each executed plan as EXPLAIN (FORMAT JSON) does, with
-    the partitions pruned at run time (a generic plan's) already left out."""
+def scanned(app, statements, mode: str, table: str = RECORDS) -> set[str]:
+    """The partitions of ``table`` the statements' plans read, as PostgreSQL executes them with this
+    plan cache mode: auto_explain gives each executed plan as EXPLAIN (FORMAT JSON) does, with the
+    partitions pruned at run time (a generic plan's) already left out. What they write is rolled back."""
     with app.app_context():
         url = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).set(drivername="postgresql")
     plans: list[str] = []
@@ -100,13 +103,14 @@ def scanned(app, statements, mode: str) -> set[str]:
                         "auto_explain.log_level = notice", f"plan_cache_mode = {mode}"):
             conn.execute(f"SET {setting}")
         for statement, parameters in statements:
-            # Several runs: psycopg prepares a statement on the server from the fifth on.
-            for _ in range(6):
-                conn.execute(statement, parameters).fetchall()
+            with conn.transaction(force_rollback=True):
+                # Several runs: psycopg prepares a statement on the server from the fifth on.
+                for _ in range(6):
+                    conn.execute(statement, parameters)
     relations: set[str] = set()
     for plan in plans:
         relations |= set(_relations(json.loads(plan.split("plan:", 1)[1])["Plan"]))
-    return {r for r in relations if r.startswith(partitions.PARENT)}
+    return {r for r in relations if re.fullmatch(rf"{table}_(\d{{4}}|default)", r)}
 
 
 def _relations(node: dict):
@@ -116,8 +120,8 @@ def _relations(node: dict):
         yield from _relations(child)
 
 
-def _partitions_of(*years: int | str) -> set[str]:
-    return {f"{partitions.PARENT}_{y}" for y in years}
+def _partitions_of(*years: int | str, table: str = RECORDS) -> set[str]:
+    return {f"{table}_{y}" for y in years}
 
 
 def test_every_page_with_a_period_reads_only_its_years_partitions(pg):
@@ -194,13 +198,13 @@ def test_records_typed_in_by_hand_take_no_room_in_the_activity_grant_index(pg):
         size = db.session.scalar(text(
             "SELECT pg_relation_size(inh.inhrelid) FROM pg_inherits inh JOIN pg_index ix ON ix.indexrelid = inh.inhrelid "
             "WHERE inh.inhparent = 'uq_credit_record_activity_person'::regclass AND ix.indrelid = CAST(:part AS regclass)"),
-            {"part": f"{partitions.PARENT}_{year}"})
-        assert db.session.scalar(text(f"SELECT count(*) FROM {partitions.PARENT}_{year}")) == 3
+            {"part": f"{RECORDS}_{year}"})
+        assert db.session.scalar(text(f"SELECT count(*) FROM {RECORDS}_{year}")) == 3
     assert size == 8192
 
 
-def _partition_of(record_id: int) -> str:
-    return db.session.scalar(text("SELECT tableoid::regclass::text FROM credit_record WHERE id = :id"), {"id": record_id})
+def _partition_of(row_id: int, table: str = RECORDS) -> str:
+    return db.session.scalar(text(f"SELECT tableoid::regclass::text FROM {table} WHERE id = :id"), {"id": row_id})
 
 
 def test_an_edit_of_a_drafts_date_into_another_year_moves_it_and_its_evidence(pg, app):
@@ -252,31 +256,33 @@ def test_the_database_refuses_a_wrong_credit_year_from_raw_sql(pg, app):
 def test_the_partitions_command_makes_a_year_and_refuses_a_blocked_one(pg):
     runner = pg.test_cli_runner()
     made = runner.invoke(args=["portal", "partitions", "--from", "2001", "--through", "2002"])
-    assert made.exit_code == 0 and "2001, 2002" in made.output, made.output
+    assert made.exit_code == 0, made.output
+    assert "credit_record: made the partitions of 2001, 2002" in made.output, made.output
     with pg.app_context():
-        assert {2001, 2002} <= set(partitions.years(db.session.connection()))
+        assert {2001, 2002} <= set(partitions.years(db.session.connection(), RECORDS))
     # A record of a year without a partition is stored in the default partition, and found there.
     users = TestUsers(pg)
-    learner = users.person(users.unit("339906"), self_entry=True, name="吴十")
+    learner = users.person(users.unit("339908"), self_entry=True, name="吴十")
     stray = _record(pg, learner.id, dt.date(1995, 4, 1))
     with pg.app_context():
-        assert _partition_of(stray) == partitions.DEFAULT
+        assert _partition_of(stray) == partitions.default_of(RECORDS)
         assert db.session.get(CreditRecord, stray).activity_date == dt.date(1995, 4, 1)
     refused = runner.invoke(args=["portal", "partitions", "--from", "1995", "--through", "1996"])
     assert refused.exit_code != 0 and f"id {stray}" in refused.output and "1995" in refused.output, refused.output
+    assert "credit_record_default holds records of 1995" in refused.output, refused.output
     with pg.app_context():
-        assert not {1995, 1996} & set(partitions.years(db.session.connection()))  # nothing made, not even 1996
+        assert not {1995, 1996} & set(partitions.years(db.session.connection(), RECORDS))  # nothing made, not even 1996
 
 
 def test_start_up_makes_next_years_partition(pg):
     with pg.app_context():
-        db.session.execute(text(f"ALTER TABLE {partitions.PARENT} DETACH PARTITION {partitions.PARENT}_{THIS + 1}"))
-        db.session.execute(text(f"DROP TABLE {partitions.PARENT}_{THIS + 1}"))
+        db.session.execute(text(f"ALTER TABLE {RECORDS} DETACH PARTITION {RECORDS}_{THIS + 1}"))
+        db.session.execute(text(f"DROP TABLE {RECORDS}_{THIS + 1}"))
         db.session.commit()
         db.session.remove()
     prepare_database(pg)
     with pg.app_context():
-        assert THIS + 1 in partitions.years(db.session.connection())
+        assert THIS + 1 in partitions.years(db.session.connection(), RECORDS)
 
 
 def test_my_records_show_one_year_unless_every_year_is_asked_for(app, client, users):
@@ -297,3 +303,4 @@ def test_my_records_show_one_year_unless_every_year_is_asked_for(app, client, us
     assert f'value="{THIS}-01-01"' in query and f'value="{THIS}-12-31"' in query and "共1条记录" in query
     since = client.get(f"/credits/query/?from={THIS - 2}-01-01").get_data(as_text=True)
     assert f'value="{THIS}-12-31"' in since and "共2条记录" in since
+

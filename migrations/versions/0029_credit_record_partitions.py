@@ -100,9 +100,9 @@ def _partition(bind):
                "PARTITION BY RANGE (credit_year)")
     this_year = dt.date.today().year
     for year in sorted({year for year, _count in moving} | {this_year, this_year + 1}):
-        partitions.ensure(bind, year, year)
+        partitions.ensure(bind, year, year, ["credit_record"])
     for year, count in moving:
-        print(f"credit_record: copying {count} records of {year} into {partitions.PARENT}_{year}")
+        print(f"credit_record: copying {count} records of {year} into credit_record_{year}")
     op.execute("INSERT INTO credit_record SELECT * FROM credit_record_unpartitioned")
     op.execute("ALTER SEQUENCE credit_record_id_seq OWNED BY credit_record.id")
     op.execute("DROP TABLE credit_record_unpartitioned")
