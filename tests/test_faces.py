@@ -305,12 +305,13 @@ def test_on_rq_the_queue_holds_the_check_in_photo_only_sealed(faces_app, checkin
         [job] = queue.get_jobs()
         stored_bytes = job.connection.hget(job.key, "data")
         assert photo[:200] not in stored_bytes and photo[-200:] not in stored_bytes
-        assert job.args[0] == "portal_plugins.faces._check.check" and job.args[1:3] == (
-            _attendance_id(faces_app, learner), learner.id)
+        # The core's run_check, which runs the plugin's check with the check-in's id, its year and the sealed photo.
+        assert job.args[0] == "portal.faces.services.run_check" and job.args[1:4] == (
+            _attendance_id(faces_app, learner), START.year, learner.id)
         with faces_app.app_context():
             from portal_plugins.faces import _sealing
 
-            assert _sealing.unseal_photo(faces_app.instance_path, job.args[3]) == photo
+            assert _sealing.unseal_photo(faces_app.instance_path, job.args[4]) == photo
     finally:
         queue.empty()
         queue.delete(delete_jobs=True)

@@ -1,9 +1,11 @@
-"""Credit records partitioned by credit year (docs/partitions.md), on a PostgreSQL database of this
-module's own (the local server, whichever database the rest of the suite runs on): every page and
-query with a period reads only the partitions of its years, under both plan cache modes; an edit
-of a draft's date moves it and its evidence to the other year; the database refuses a wrong year
-from any SQL; ``portal partitions`` makes a year and refuses one whose records sit in the default
-partition."""
+"""Credit records partitioned by credit year and attendance by its session's year (docs/partitions.md),
+on a PostgreSQL database of this module's own (the local server, whichever database the rest of the
+suite runs on): every page and query with a period reads only the partitions of its years, under
+both plan cache modes; an edit of a draft's date moves it and its evidence to the other year, and a
+session moved into another year its attendance; the database refuses a wrong year from any SQL;
+``portal partitions`` makes a year of both tables and refuses one whose rows sit in a default
+partition; migration 0031 fills and partitions the attendance a database has, and its downgrade
+puts it back."""
 from __future__ import annotations
 
 import contextlib
@@ -15,25 +17,30 @@ import secrets
 
 import psycopg
 import pytest
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import event, select, text
+from sqlalchemy import inspect as sqlalchemy_inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from portal import partitions
 from portal.accounts.actor import actor_for
+from portal.activities import services
 from portal.compliance import summaries
+from portal.contracts import face_store
 from portal.credits import services as credits
 from portal.extensions import db
-from portal.models import CreditCategory, CreditRecord, EvidenceFile, Person
+from portal.models import Attendance, CreditCategory, CreditRecord, EvidenceFile, Person
 from portal.review import services as review
 from portal.setup import prepare_database
+from tests.activity_world import ActivityWorld, activity_body
 from tests.helpers import PASSWORD, TestUsers, login, make_test_app, scratch_database
 
 SERVER = os.environ.get("PORTAL_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 THIS = dt.date.today().year
 PLAN_MODES = ("force_custom_plan", "force_generic_plan")
 CATEGORY = "非向导录入"
-RECORDS = partitions.CREDIT_RECORD.name
+RECORDS, ATTENDANCE = partitions.CREDIT_RECORD.name, partitions.ATTENDANCE.name
 
 
 @pytest.fixture(scope="module")
@@ -72,12 +79,14 @@ def _record(app, person_id: int, day: dt.date, status: str = "draft") -> int:
 
 @contextlib.contextmanager
 def reads(app, table: str = RECORDS):
-    """The SELECT statements on ``table`` that run in the block, with their parameters."""
+    """The statements that read ``table`` in the block (SELECT; for attendance, whose flags and
+    years are updated in place, UPDATE and DELETE too), with their parameters."""
     found = []
+    verbs = ("SELECT", "WITH") if table == RECORDS else ("SELECT", "WITH", "UPDATE", "DELETE")
     named = re.compile(rf"\b{table}\b")
 
     def capture(_conn, _cursor, statement, parameters, _context, _executemany):
-        if named.search(statement) and statement.lstrip().upper().startswith(("SELECT", "WITH")):
+        if named.search(statement) and statement.lstrip().upper().startswith(verbs):
             found.append((statement, parameters))
 
     with app.app_context():
@@ -258,8 +267,10 @@ def test_the_partitions_command_makes_a_year_and_refuses_a_blocked_one(pg):
     made = runner.invoke(args=["portal", "partitions", "--from", "2001", "--through", "2002"])
     assert made.exit_code == 0, made.output
     assert "credit_record: made the partitions of 2001, 2002" in made.output, made.output
+    assert "attendance: made the partitions of 2001, 2002" in made.output, made.output
     with pg.app_context():
-        assert {2001, 2002} <= set(partitions.years(db.session.connection(), RECORDS))
+        for table in (RECORDS, ATTENDANCE):
+            assert {2001, 2002} <= set(partitions.years(db.session.connection(), table))
     # A record of a year without a partition is stored in the default partition, and found there.
     users = TestUsers(pg)
     learner = users.person(users.unit("339908"), self_entry=True, name="吴十")
@@ -271,18 +282,21 @@ def test_the_partitions_command_makes_a_year_and_refuses_a_blocked_one(pg):
     assert refused.exit_code != 0 and f"id {stray}" in refused.output and "1995" in refused.output, refused.output
     assert "credit_record_default holds records of 1995" in refused.output, refused.output
     with pg.app_context():
-        assert not {1995, 1996} & set(partitions.years(db.session.connection(), RECORDS))  # nothing made, not even 1996
+        for table in (RECORDS, ATTENDANCE):  # nothing made, not even 1996, nor attendance's 1995
+            assert not {1995, 1996} & set(partitions.years(db.session.connection(), table))
 
 
-def test_start_up_makes_next_years_partition(pg):
+def test_start_up_makes_next_years_partitions(pg):
     with pg.app_context():
-        db.session.execute(text(f"ALTER TABLE {RECORDS} DETACH PARTITION {RECORDS}_{THIS + 1}"))
-        db.session.execute(text(f"DROP TABLE {RECORDS}_{THIS + 1}"))
+        for table in (RECORDS, ATTENDANCE):
+            db.session.execute(text(f"ALTER TABLE {table} DETACH PARTITION {table}_{THIS + 1}"))
+            db.session.execute(text(f"DROP TABLE {table}_{THIS + 1}"))
         db.session.commit()
         db.session.remove()
     prepare_database(pg)
     with pg.app_context():
-        assert THIS + 1 in partitions.years(db.session.connection(), RECORDS)
+        for table in (RECORDS, ATTENDANCE):
+            assert THIS + 1 in partitions.years(db.session.connection(), table)
 
 
 def test_my_records_show_one_year_unless_every_year_is_asked_for(app, client, users):
@@ -304,3 +318,98 @@ def test_my_records_show_one_year_unless_every_year_is_asked_for(app, client, us
     since = client.get(f"/credits/query/?from={THIS - 2}-01-01").get_data(as_text=True)
     assert f'value="{THIS}-12-31"' in since and "共2条记录" in since
 
+
+# --- attendance ----------------------------------------------------------------------------------
+
+def face_check(attendance_id: int, _person_id: int, _sealed_photo: bytes) -> None:
+    """A face plugin's check (the contract's ``function``) that finds every face the learner's."""
+    face_store().flag(attendance_id, "face_matched")
+
+
+@pytest.fixture(scope="module")
+def world(pg):
+    """Activities on the module's database, organised with the face check on offer, and the clock
+    the activity tests move."""
+    with pg.app_context():
+        face_store().offer_checks(f"{__name__}.face_check", bytes)
+    made = ActivityWorld(pg, TestUsers(pg))
+    yield made
+    pg.extensions.pop("portal.clock", None)
+    with pg.app_context():
+        face_store().check_function = None
+
+
+def _sessions(world, *starts: dt.datetime, **changes) -> dict:
+    """An activity of one session (of 110 minutes, with a face check) starting at each of ``starts``."""
+    body = activity_body(world.app, sessions=len(starts), **changes)
+    for session, start in zip(body["sessions"], starts, strict=True):
+        session.update(starts_at=start.isoformat(), ends_at=(start + dt.timedelta(minutes=110)).isoformat(), face_check=True)
+    made = world.caller(world.admin).post("/api/v1/activities/", json=body)
+    assert made.status_code == 201, made.get_data(as_text=True)
+    return made.json
+
+
+def test_a_session_moved_into_another_year_moves_its_attendance_to_that_years_partition(pg, world):
+    """The organiser moves a session somebody attended into the year before and removes one nobody
+    attended: the look for attendance at the removed session and the move read only the old year."""
+    zone = dt.timezone(dt.timedelta(hours=8))
+    start = dt.datetime(THIS - 2, 6, 1, 9, 0, tzinfo=zone)
+    activity, learner = _sessions(world, start, start + dt.timedelta(days=1)), world.learner("郑医生")
+    world.clock.at(start, -60)
+    assert world.check(learner, world.code(activity)).status_code == 201
+    with pg.app_context():
+        row = db.session.scalar(select(Attendance.id).where(Attendance.person_id == learner.id))
+        assert _partition_of(row, ATTENDANCE) == f"{ATTENDANCE}_{THIS - 2}"
+    moved = dict(activity["sessions"][0], starts_at=start.replace(year=THIS - 3).isoformat(),
+                 ends_at=(start.replace(year=THIS - 3) + dt.timedelta(hours=2)).isoformat())
+    with reads(pg, ATTENDANCE) as statements, pg.test_request_context():
+        admin = actor_for(db.session.get(Person, world.admin.id).user)
+        services.save(admin, {"name": activity["name"], "category_id": activity["category_id"], "credit_level": "provincial",
+                              "credits": "4", "hours": "8", "sessions": [moved]}, services.get(admin, activity["id"]))
+    assert len(statements) == 2  # the removed session's, and the move
+    for mode in PLAN_MODES:
+        for statement in statements:
+            assert scanned(pg, [statement], mode, ATTENDANCE) == _partitions_of(THIS - 2, table=ATTENDANCE), (mode, statement)
+    with pg.app_context():
+        assert _partition_of(row, ATTENDANCE) == f"{ATTENDANCE}_{THIS - 3}"
+        assert db.session.get(Attendance, (row, THIS - 3)).session_id == activity["sessions"][0]["id"]
+
+
+def test_migration_0031_fills_the_year_from_the_session_and_partitions_what_a_database_has(tmp_root):
+    """On a database with attendance (PostgreSQL, and SQLite), 0031's downgrade and upgrade again:
+    each row's year is its session's, in its year's partition on PostgreSQL; the ids are kept."""
+    zone = dt.timezone(dt.timedelta(hours=8))
+    eve = dt.datetime(THIS - 1, 12, 31, 22, 0, tzinfo=zone)
+    with scratch_database(SERVER, "cme_attendance_migration") as url:
+        for on in (url, f"sqlite:///{tmp_root / f'attendance-migration-{secrets.token_hex(4)}.db'}"):
+            app = make_test_app(on, tmp_root / f"migration-instance-{secrets.token_hex(4)}")
+            prepare_database(app)
+            world = ActivityWorld(app, TestUsers(app))
+            activity, learner = _sessions(world, eve, eve + dt.timedelta(hours=9, minutes=30)), world.learner()
+            world.clock.at(eve, -60)
+            assert world.check(learner, world.code(activity, 0)).status_code == 201
+            world.clock.at(eve + dt.timedelta(hours=2, minutes=10))
+            assert world.check(learner, world.code(activity, 0, "check_out")).status_code == 201
+            world.clock.at(eve + dt.timedelta(hours=9, minutes=25))  # 23:25 on 31 December in UTC
+            assert world.check(learner, world.code(activity, 1)).status_code == 201
+            directory = app.extensions["migrate"].directory
+            with app.app_context():
+                expected = {(session_id, kind): (row_id, year) for row_id, session_id, kind, year in db.session.execute(
+                    select(Attendance.id, Attendance.session_id, Attendance.kind, Attendance.year))}
+                db.session.remove()
+                downgrade(directory=directory, revision="0030")
+                assert "year" not in {c["name"] for c in sqlalchemy_inspect(db.engine).get_columns(ATTENDANCE)}
+                db.session.remove()
+                upgrade(directory=directory)
+                found = {(session_id, kind): (row_id, year) for row_id, session_id, kind, year in db.session.execute(
+                    text("SELECT id, session_id, kind, year FROM attendance"))}
+                first, second = (s["id"] for s in activity["sessions"])
+                assert found == expected and {(s, y) for (s, _), (_, y) in found.items()} == {(first, THIS - 1),
+                                                                                              (second, THIS)}
+                if on == url:
+                    assert {_partition_of(row_id, ATTENDANCE) for row_id, _ in found.values()} == _partitions_of(
+                        THIS - 1, THIS, table=ATTENDANCE)
+                    next_id = db.session.scalar(text("SELECT nextval('attendance_id_seq')"))
+                    assert next_id > max(row_id for row_id, _ in found.values())
+                db.session.remove()
+                db.engine.dispose()

@@ -140,6 +140,12 @@ def local(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC).astimezone(zone())
 
 
+def session_year(session: ActivitySession) -> int:
+    """The year of the session's start as the pages show it: the year of its attendance, whenever
+    the scan (their partition on PostgreSQL, docs/partitions.md)."""
+    return local(session.starts_at).year
+
+
 # --- saving an activity --------------------------------------------------------------------------
 
 @dataclass
@@ -309,6 +315,7 @@ def _save_sessions(activity: Activity, given: list[SessionData]) -> None:
     """Keep the sessions given with their id (and their secret), add the new ones, remove the
     others unless someone attended them."""
     existing = {s.id: s for s in activity.sessions}
+    years_before = {s.id: session_year(s) for s in existing.values()}
     kept = []
     for data in given:
         session = existing.get(data.id) if data.id else None
@@ -320,8 +327,15 @@ def _save_sessions(activity: Activity, given: list[SessionData]) -> None:
             setattr(session, name, minutes)
         kept.append(session)
     dropped = [s.id for s in existing.values() if s not in kept]
-    if dropped and db.session.scalar(select(exists().where(Attendance.session_id.in_(dropped)))):
+    if dropped and db.session.scalar(select(exists().where(
+            Attendance.session_id.in_(dropped), Attendance.year.in_(sorted({years_before[i] for i in dropped}))))):
         raise ActivityInvalid({"sessions": [_("A session somebody attended cannot be removed.")]})
+    for session in kept:
+        before = years_before.get(session.id)
+        if before is not None and session_year(session) != before:
+            # A start moved into another year takes its attendance along (on PostgreSQL, into that year's partition).
+            db.session.execute(update(Attendance).where(Attendance.session_id == session.id, Attendance.year == before)
+                               .values(year=session_year(session)).execution_options(synchronize_session=False))
     activity.sessions = kept
 
 
@@ -460,9 +474,9 @@ def _record(actor: Actor, session: ActivitySession, person: Person, kind: str, p
                     _refuse(session, person, kind, "outside_venue", device, position, distance)
             if position.accuracy is not None and position.accuracy > POOR_ACCURACY_M:
                 flags.append("poor_accuracy")
-    row = Attendance(session=session, person_id=person.id, kind=kind, at=at, via=via, device=device,
-                     lat=position.lat, lon=position.lon, accuracy=position.accuracy, distance_m=distance, flags=flags,
-                     recorded_by=actor.user.id)
+    row = Attendance(session=session, year=session_year(session), person_id=person.id, kind=kind, at=at, via=via,
+                     device=device, lat=position.lat, lon=position.lon, accuracy=position.accuracy, distance_m=distance,
+                     flags=flags, recorded_by=actor.user.id)
     db.session.add(row)
     try:
         db.session.flush()

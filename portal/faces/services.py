@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import current_app, g
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
+from werkzeug.utils import import_string
 
 from portal.accounts import audit
 from portal.accounts.actor import current_actor
@@ -23,6 +24,8 @@ NO_PHOTO = "no_face_photo"
 CHECK_FAILED = "face_check_failed"
 # Seconds a check may take on RQ: the model loads in about a second and a photo takes a fraction of one.
 CHECK_TIMEOUT = 120
+# In g while a check runs: (the check-in's id, its year), for the flags the plugin adds by the id alone.
+CHECKING = "portal_face_check"
 
 
 def offered() -> bool:
@@ -37,17 +40,38 @@ def check_in_photo(attendance: Attendance, photo: bytes | None) -> None:
     if not offered() or attendance.kind != CHECK_IN or not attendance.session.face_check:
         return
     if not photo:
-        current_app.extensions[FACE_STORE].flag(attendance.id, NO_PHOTO)
+        _flag(attendance.id, attendance.year, NO_PHOTO)
         return
     store = current_app.extensions[FACE_STORE]
-    run_later(store.check_function, attendance.id, attendance.person_id, store.seal(photo), timeout=CHECK_TIMEOUT,
-              on_failure="portal.faces.services.check_failed")
+    run_later("portal.faces.services.run_check", attendance.id, attendance.year, attendance.person_id,
+              store.seal(photo), timeout=CHECK_TIMEOUT, on_failure="portal.faces.services.check_failed")
 
 
-def check_failed(attendance_id: int, _person_id: int, _sealed_photo: bytes) -> None:
+def run_check(attendance_id: int, year: int, person_id: int, sealed_photo: bytes) -> None:
+    """Outside the request: the plugin's check, ``function(attendance_id, person_id, sealed_photo)``
+    as the contract has it. The plugin names the check-in by its id alone; the year kept here lets
+    the flags it adds read only that year's attendance partition."""
+    store = current_app.extensions[FACE_STORE]
+    if store.check_function is None:  # the plugin was turned off since the check-in
+        return
+    setattr(g, CHECKING, (attendance_id, year))
+    import_string(store.check_function)(attendance_id, person_id, sealed_photo)
+
+
+def check_failed(attendance_id: int, year: int, _person_id: int, _sealed_photo: bytes) -> None:
     """The check's job failed: the check-in says so for its organiser instead of waiting for ever
     (the check-in itself stands, as always)."""
-    current_app.extensions[FACE_STORE].flag(attendance_id, CHECK_FAILED)
+    _flag(attendance_id, year, CHECK_FAILED)
+
+
+def _flag(attendance_id: int, year: int | None, flag: str) -> None:
+    """Add ``flag`` to the check-in and commit. Without its year (a caller outside a check) every
+    attendance partition is looked in."""
+    where = [Attendance.id == attendance_id, *([Attendance.year == year] if year is not None else [])]
+    flags = db.session.scalar(select(Attendance.flags).where(*where))
+    if flags is not None and flag not in flags:
+        db.session.execute(update(Attendance).where(*where).values(flags=[*flags, flag]))
+        db.session.commit()
 
 
 def enrolled(person_id: int) -> bool:
@@ -62,10 +86,8 @@ class Enrollments(FaceStore):
         self.check_function, self.seal = function, seal
 
     def flag(self, attendance_id: int, flag: str) -> None:
-        row = db.session.get(Attendance, attendance_id)
-        if row is not None and flag not in (row.flags or []):
-            row.flags = [*(row.flags or []), flag]  # a new list: the JSON column sees the change
-            db.session.commit()
+        checking = g.get(CHECKING)
+        _flag(attendance_id, checking[1] if checking and checking[0] == attendance_id else None, flag)
 
     def learner(self) -> Learner | None:
         if getattr(g, "user", None) is None or not g.user.is_authenticated:

@@ -1,6 +1,7 @@
 """CME activities (继续医学教育项目/活动) with their sessions (课程/场次), who may attend them, the
 attendance scans, and the refused scans organisers see as flags. Times are UTC without a time
-zone, like every DateTime column; positions are WGS-84 degrees as the phone reported them."""
+zone, like every DateTime column; positions are WGS-84 degrees as the phone reported them. On
+PostgreSQL attendance is partitioned by its session's year (docs/partitions.md)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +9,19 @@ from decimal import Decimal
 from typing import Any
 
 from flask_appbuilder import Model
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.categories import CreditCategory
@@ -106,11 +119,24 @@ class Attendance(Model):
     """A learner's check-in or check-out of a session: one row per person, session and kind."""
 
     __tablename__ = "attendance"
-    __table_args__ = (UniqueConstraint("session_id", "person_id", "kind", name="uq_attendance_session_person_kind"),
-                      Index("ix_attendance_person_at", "person_id", "at"),
-                      Index("ix_attendance_session_device", "session_id", "device"))
+    __table_args__ = (
+        # PostgreSQL wants the partition key in every unique key; SQLite keeps ``id`` alone as its
+        # key (migration 0031). The mapper's key is (id, year) on both, unlike credit records': no
+        # page or plugin finds a scan by its id alone, and a row read again after a commit (the
+        # check-in's answer, after the grant's notices) or written by the ORM names its partition.
+        PrimaryKeyConstraint("id", "year", name="attendance_pkey"),
+        # The year follows from the session: one row per person, session and kind, as before.
+        UniqueConstraint("session_id", "person_id", "kind", "year", name="uq_attendance_session_person_kind"),
+        Index("ix_attendance_person_year_at", "person_id", "year", "at"),
+        Index("ix_attendance_session_device", "session_id", "device"),
+        {"postgresql_partition_by": "RANGE (year)"},
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(autoincrement=True)
+    # The year of the session's start in the portal's time zone, not of the scan (a check-out after
+    # midnight on 1 January belongs to a session of 31 December): the partition key on PostgreSQL.
+    # Set where the row is made (portal.activities.services.session_year).
+    year: Mapped[int] = mapped_column(Integer)
     session_id: Mapped[int] = mapped_column(ForeignKey("activity_session.id"))
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
     kind: Mapped[str] = mapped_column(String(16))
