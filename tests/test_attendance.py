@@ -15,7 +15,8 @@ from portal.accounts.actor import actor_for
 from portal.activities.services import _grant
 from portal.extensions import db
 from portal.models import Activity, Attendance, AttendanceRefusal, AuditEntry, CreditRecord, CreditYear, Person
-from tests.activity_world import START, ActivityWorld
+from tests.activity_world import START, ActivityWorld, activity_body
+from tests.helpers import PASSWORD, login
 
 
 @pytest.fixture
@@ -260,3 +261,59 @@ def test_grants_at_once_dated_in_two_years_give_one_record(app, world):
         event.remove(engine, "after_cursor_execute", wait_for_the_other)
     assert granted.count(True) == 1
     assert _count(app, CreditRecord, CreditRecord.person_id == learner.id) == 1
+
+
+# Hangzhou: 22:00 on 31 December 2025.
+NEW_YEARS_EVE = dt.datetime(2025, 12, 31, 22, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+
+def test_a_scan_belongs_to_the_year_of_its_sessions_start_in_the_portals_time_zone(app, world):
+    """A check-out at 00:10 on 1 January of a session that began on 31 December is of that year, and a
+    session at 07:30 on 1 January is of the new year though it is still 31 December in UTC: 考勤记录查询
+    and its API list each scan under its session's year, this year's unless another is chosen."""
+    body = activity_body(app, sessions=2)
+    for session, starts in zip(body["sessions"], (NEW_YEARS_EVE, NEW_YEARS_EVE + dt.timedelta(hours=9, minutes=30)),
+                               strict=True):
+        session["starts_at"], session["ends_at"] = starts.isoformat(), (starts + dt.timedelta(minutes=110)).isoformat()
+    made = world.caller(world.admin).post("/api/v1/activities/", json=body)
+    assert made.status_code == 201, made.get_data(as_text=True)
+    activity, learner = made.json, world.learner()
+    world.clock.at(NEW_YEARS_EVE, -300)
+    assert world.check(learner, world.code(activity, 0)).status_code == 201
+    world.clock.at(NEW_YEARS_EVE + dt.timedelta(hours=2, minutes=10))  # 00:10 on 1 January 2026
+    assert world.check(learner, world.code(activity, 0, "check_out")).status_code == 201
+    world.clock.at(NEW_YEARS_EVE + dt.timedelta(hours=9, minutes=25))  # 07:25 on 1 January, 23:25 on 31 December in UTC
+    assert world.check(learner, world.code(activity, 1)).status_code == 201
+    first, second = (s["id"] for s in activity["sessions"])
+    api = world.caller(learner)
+    of_2025 = api.get("/api/v1/me/attendance?year=2025").json
+    assert of_2025["year"] == 2025
+    assert sorted((a["session"]["id"], a["kind"]) for a in of_2025["attendance"]) == [(first, "check_in"), (first, "check_out")]
+    this_year = api.get("/api/v1/me/attendance").json  # the portal's clock says 2026
+    assert this_year["year"] == 2026 and [(a["session"]["id"], a["kind"]) for a in this_year["attendance"]] == [
+        (second, "check_in")]
+    client = app.test_client()
+    login(client, learner.username, PASSWORD)
+    page = client.get("/m/attendance/records?year=2025").get_data(as_text=True)
+    assert page.count("data-attendance=") == 2 and '<option value="2025" selected>' in page
+    assert client.get("/m/attendance/records").get_data(as_text=True).count("data-attendance=") == 1
+
+
+def test_a_session_moved_into_another_year_takes_its_attendance_along(app, world):
+    activity, learner = world.create(sessions=1), world.learner()
+    world.attend(learner, activity, 0)
+    moved = dict(activity["sessions"][0], starts_at=(START - dt.timedelta(days=365)).isoformat(),
+                 ends_at=(START - dt.timedelta(days=365) + dt.timedelta(hours=2)).isoformat())
+    with app.test_request_context():
+        from portal.activities import services
+
+        admin = actor_for(db.session.get(Person, world.admin.id).user)
+        services.save(admin, {"name": activity["name"], "category_id": activity["category_id"], "credit_level": "provincial",
+                              "credits": "4", "hours": "8", "sessions": [moved]}, services.get(admin, activity["id"]))
+    api = world.caller(learner)
+    assert len(api.get("/api/v1/me/attendance?year=2025").json["attendance"]) == 2
+    assert api.get("/api/v1/me/attendance?year=2026").json["attendance"] == []
+    organiser = app.test_client()
+    login(organiser, world.admin.username, PASSWORD)
+    roster = organiser.get(f"/activities/{activity['id']}").get_data(as_text=True)
+    assert "张医生" in roster and "已授予" in roster

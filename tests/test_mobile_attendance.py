@@ -57,7 +57,7 @@ def test_the_attendance_pages_are_app_pages_with_the_way_back_to_the_app(app, wo
     upcoming = client.get("/m/attendance").get_data(as_text=True)
     assert "第1讲" in upcoming and "学术报告厅" in upcoming
     empty = client.get("/m/attendance/records").get_data(as_text=True)
-    assert '<li class="m-card m-muted">暂无考勤记录。</li>' in empty and "<table" not in empty
+    assert '<li class="m-card m-muted">2026年度暂无考勤记录。</li>' in empty and "<table" not in empty
 
 
 def test_the_former_addresses_and_the_web_menu_lead_to_the_app_pages(app, world):

@@ -1,19 +1,21 @@
 """Credit records partitioned by credit year and attendance by its session's year (docs/partitions.md),
 on a PostgreSQL database of this module's own (the local server, whichever database the rest of the
-suite runs on): every page and query with a period reads only the partitions of its years, under
-both plan cache modes; an edit of a draft's date moves it and its evidence to the other year, and a
-session moved into another year its attendance; the database refuses a wrong year from any SQL;
-``portal partitions`` makes a year of both tables and refuses one whose rows sit in a default
-partition; migration 0031 fills and partitions the attendance a database has, and its downgrade
-puts it back."""
+suite runs on): every page and query with a period reads only the partitions of its years, and
+every read of attendance only its sessions' years, under both plan cache modes; an edit of a
+draft's date moves it and its evidence to the other year, and a session moved into another year
+its attendance; the database refuses a wrong year from any SQL; ``portal partitions`` makes a year
+of both tables and refuses one whose rows sit in a default partition; migration 0031 fills and
+partitions the attendance a database has, and its downgrade puts it back."""
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
 import json
 import os
 import re
 import secrets
+import threading
 
 import psycopg
 import pytest
@@ -26,6 +28,7 @@ from sqlalchemy.exc import DBAPIError
 from portal import partitions
 from portal.accounts.actor import actor_for
 from portal.activities import services
+from portal.background import THREAD_NAME as BACKGROUND_THREAD
 from portal.compliance import summaries
 from portal.contracts import face_store
 from portal.credits import services as credits
@@ -347,6 +350,92 @@ def _sessions(world, *starts: dt.datetime, **changes) -> dict:
     made = world.caller(world.admin).post("/api/v1/activities/", json=body)
     assert made.status_code == 201, made.get_data(as_text=True)
     return made.json
+
+
+def _background_done() -> None:
+    for thread in threading.enumerate():
+        if thread.name.startswith(BACKGROUND_THREAD):
+            thread.join(timeout=60)
+
+
+def test_every_read_of_attendance_reads_only_its_sessions_years_partitions(pg, world):
+    """The check-in's look for an earlier scan and a shared phone, the organiser's scan of 我的二维码,
+    the count beside the projector's code, the face check's flags, the grant, the roster, closing,
+    考勤记录查询 and its API, and the purge a year after closing: each reads the attendance
+    partitions of its sessions' years and no other."""
+    zone = dt.timezone(dt.timedelta(hours=8))  # Hangzhou's time, as the tests' portal keeps it
+    eve = dt.datetime(THIS - 1, 12, 31, 22, 0, tzinfo=zone)
+    late, spanning = _sessions(world, eve), _sessions(world, eve, dt.datetime(THIS, 1, 10, 9, 0, tzinfo=zone))
+    learner, other, third = world.learner(), world.learner("李医生"), world.learner("王医生")
+    organiser = pg.test_client()
+    login(organiser, world.admin.username, PASSWORD)
+    phone = pg.test_client()
+    login(phone, learner.username, PASSWORD)
+    late_session = late["sessions"][0]["id"]
+
+    def check(who, activity, session: int = 0, kind: str = "check_in"):
+        return lambda: world.check(who, world.code(activity, session, kind))
+
+    def with_photo(who, activity):
+        return lambda: world.caller(who).post("/api/v1/attendance/", json={
+            "url": world.code(activity), "lat": 30.2741, "lon": 120.1551, "accuracy": 20, "device": f"phone-{who.id}",
+            "photo": base64.b64encode(b"a face").decode()})
+
+    def organiser_scans(who):
+        def scan():
+            with pg.test_request_context():
+                code = services.personal_code(db.session.get(Person, who.id))
+            return world.caller(world.admin).post(f"/api/v1/activities/{late['id']}/sessions/{late_session}/scan",
+                                                  json={"code": code, "kind": "check_in"})
+        return scan
+
+    steps = [  # (what, when, the request, the years its statements may read: one set of them each)
+        ("a check-in at 22:00 on 31 December, whose face check flags it", eve - dt.timedelta(minutes=5),
+         with_photo(learner, late), [{THIS - 1}]),
+        ("the same check-in again", eve, check(learner, late), [{THIS - 1}]),
+        ("a check-in without the photo the session asks for", eve, check(other, late), [{THIS - 1}]),
+        ("the organiser scans 我的二维码", eve, organiser_scans(third), [{THIS - 1}]),
+        ("the count beside the projector's code", eve, lambda: world.caller(world.admin).get(
+            f"/api/v1/activities/{late['id']}/sessions/{late_session}/code"), [{THIS - 1}]),
+        ("the check-out at 00:10 on 1 January, which grants the record", eve + dt.timedelta(hours=2, minutes=10),
+         check(learner, late, kind="check_out"), [{THIS - 1}]),
+        ("a check-in at the activity of two years", eve, check(learner, spanning), [{THIS - 1}]),
+        ("its check-out, which looks at both years for the grant", eve + dt.timedelta(hours=2),
+         check(learner, spanning, kind="check_out"), [{THIS - 1}, {THIS - 1, THIS}]),
+        ("the roster of two years", eve, lambda: organiser.get(f"/activities/{spanning['id']}"), [{THIS - 1, THIS}]),
+        ("考勤记录查询 of last year", eve, lambda: phone.get(f"/m/attendance/records?year={THIS - 1}"), [{THIS - 1}]),
+        ("考勤记录查询 of this year, by default", dt.datetime(THIS, 2, 1, tzinfo=zone), lambda: phone.get(
+            "/m/attendance/records"), [{THIS}]),
+        ("the API of last year", eve, lambda: world.caller(learner).get(f"/api/v1/me/attendance?year={THIS - 1}"),
+         [{THIS - 1}]),
+        ("closing the activity of two years", dt.datetime(THIS, 2, 1, tzinfo=zone), lambda: world.caller(world.admin).post(
+            f"/api/v1/activities/{spanning['id']}/close"), [{THIS - 1, THIS}]),
+        ("closing the late activity", dt.datetime(THIS, 2, 1, tzinfo=zone), lambda: world.caller(world.admin).post(
+            f"/api/v1/activities/{late['id']}/close"), [{THIS - 1}]),
+    ]
+    for what, when, request, years in steps:
+        world.clock.at(when)
+        with reads(pg, ATTENDANCE) as statements:
+            answer = request()
+            _background_done()  # the face check's flags
+        assert answer.status_code in (200, 201), (what, answer.get_data(as_text=True))
+        allowed = [_partitions_of(*y, table=ATTENDANCE) for y in years]
+        for mode in PLAN_MODES:
+            wrong = {statement: read for statement, parameters in statements
+                     if not any((read := scanned(pg, [(statement, parameters)], mode, ATTENDANCE)) <= a for a in allowed)}
+            assert not wrong, (what, mode, wrong)
+            assert scanned(pg, statements, mode, ATTENDANCE), (what, mode)
+    with pg.app_context():
+        flags = dict(db.session.execute(select(Attendance.person_id, Attendance.flags).where(
+            Attendance.session_id == late_session, Attendance.kind == "check_in")).all())
+    assert flags == {learner.id: ["face_matched"], other.id: ["no_face_photo"], third.id: []}
+    # A year and a day after closing, the purge reads the partitions of the closed activities' years.
+    world.clock.at(dt.datetime(THIS + 1, 2, 2, tzinfo=zone))
+    with reads(pg, ATTENDANCE) as statements, pg.app_context():
+        assert services.purge_attendance_details().attendance == 5  # the scans made with a phone
+    for mode in PLAN_MODES:
+        read = scanned(pg, statements, mode, ATTENDANCE)
+        assert read and read <= _partitions_of(THIS - 1, THIS, table=ATTENDANCE), (mode, read)
 
 
 def test_a_session_moved_into_another_year_moves_its_attendance_to_that_years_partition(pg, world):

@@ -290,14 +290,18 @@ class AttendanceApi(BaseApi):
     @protect()
     @permission_name("get")
     def mine(self):
-        """The learner's check-ins and check-outs, newest first.
+        """The learner's check-ins and check-outs at the sessions of a year, newest first.
         ---
         get:
+          parameters:
+          - {in: query, name: year, description: "the sessions' year (default: this year)", schema: {type: integer}}
           responses:
-            200: {description: "{attendance: [...]}"}
+            200: {description: "{year, attendance: [...]}"}
         """
         person = current_actor().person
-        return answer(200, attendance=[attendance_dict(r) for r in services.my_attendance(person)] if person else [])
+        year = services.attendance_year(request.args.get("year"))
+        return answer(200, year=year,
+                      attendance=[attendance_dict(r) for r in services.my_attendance(person, year)] if person else [])
 
     @expose("/me/code", methods=["GET"])
     @protect()

@@ -69,7 +69,8 @@ class Line:
 def lines(activity: Activity) -> list[Line]:
     session_ids = [s.id for s in activity.sessions]
     by_person: dict[int, Line] = {}
-    scans = db.session.scalars(select(Attendance).where(Attendance.session_id.in_(session_ids))
+    scans = db.session.scalars(select(Attendance).where(Attendance.session_id.in_(session_ids),
+                                                        Attendance.year.in_(services.session_years(activity)))
                                .options(selectinload(Attendance.person)).order_by(Attendance.at))
     for scan in scans:
         by_person.setdefault(scan.person_id, Line(scan.person)).scans[(scan.session_id, scan.kind)] = scan

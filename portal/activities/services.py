@@ -27,6 +27,7 @@ from portal.accounts.roles import PROJECT_ADMIN
 from portal.activities import codes, geo, personal_codes
 from portal.categories import services as categories
 from portal.compliance import summaries
+from portal.compliance.stats import FIRST_YEAR
 from portal.credits import audit as credits_audit
 from portal.dictionaries.services import level_classes, names
 from portal.extensions import commit_keeping_state, db
@@ -144,6 +145,11 @@ def session_year(session: ActivitySession) -> int:
     """The year of the session's start as the pages show it: the year of its attendance, whenever
     the scan (their partition on PostgreSQL, docs/partitions.md)."""
     return local(session.starts_at).year
+
+
+def this_year() -> int:
+    """The year now, by the portal's clock and in its time zone."""
+    return local(codes.utc_now()).year
 
 
 # --- saving an activity --------------------------------------------------------------------------
@@ -503,7 +509,7 @@ def _scanned_session() -> Select:
 def _earlier_statement(with_device: bool) -> Select:
     mine = (Attendance.person_id == bindparam("person_id")) & (Attendance.kind == bindparam("kind"))
     others = (Attendance.device == bindparam("device")) & (Attendance.person_id != bindparam("person_id"))
-    return select(Attendance).where(Attendance.session_id == bindparam("session_id"),
+    return select(Attendance).where(Attendance.session_id == bindparam("session_id"), Attendance.year == bindparam("year"),
                                     or_(mine, others) if with_device else mine)
 
 
@@ -511,7 +517,7 @@ def _earlier(session: ActivitySession, person: Person, kind: str, device: str) -
     """In one query: the person's row of this kind at the session, if they have it already, and
     whether another person's scan at the session came from ``device`` (never for "")."""
     rows = list(db.session.scalars(_earlier_statement(bool(device)), {
-        "session_id": session.id, "person_id": person.id, "kind": kind, "device": device}))
+        "session_id": session.id, "year": session_year(session), "person_id": person.id, "kind": kind, "device": device}))
     found = next((r for r in rows if r.person_id == person.id and r.kind == kind), None)
     return found, any(r.person_id != person.id for r in rows)
 
@@ -563,7 +569,7 @@ def attended(activity: Activity, person_ids: Iterable[int] | None = None) -> dic
     """Person id → the sessions of the activity they attended (checked in, and out where required)."""
     sessions = {s.id: s for s in activity.sessions}
     query = select(Attendance.person_id, Attendance.session_id, Attendance.kind).where(
-        Attendance.session_id.in_(list(sessions)))
+        Attendance.session_id.in_(list(sessions)), Attendance.year.in_(session_years(activity)))
     if person_ids is not None:
         query = query.where(Attendance.person_id.in_(list(person_ids)))
     kinds: dict[tuple[int, int], set[str]] = {}
@@ -576,6 +582,11 @@ def attended(activity: Activity, person_ids: Iterable[int] | None = None) -> dic
         if CHECK_IN in done and (not session.check_out or CHECK_OUT in done):
             found[person_id].append(session)
     return found
+
+
+def session_years(activity: Activity) -> list[int]:
+    """The years of the activity's sessions: where its attendance lies."""
+    return sorted({session_year(s) for s in activity.sessions})
 
 
 def granted_records(activity: Activity) -> dict[int, CreditRecord]:
@@ -702,8 +713,8 @@ def close(actor: Actor, activity: Activity) -> list[CreditRecord]:
 
 
 def attendance_count(session: ActivitySession, kind: str) -> int:
-    return db.session.scalar(select(func.count(Attendance.id)).where(Attendance.session_id == session.id,
-                                                                    Attendance.kind == kind)) or 0
+    return db.session.scalar(select(func.count(Attendance.id)).where(
+        Attendance.session_id == session.id, Attendance.year == session_year(session), Attendance.kind == kind)) or 0
 
 
 def upcoming_for(person: Person, since: dt.datetime, limit: int = 20) -> list[ActivitySession]:
@@ -715,8 +726,18 @@ def upcoming_for(person: Person, since: dt.datetime, limit: int = 20) -> list[Ac
     return list(db.session.scalars(query))
 
 
-def my_attendance(person: Person, limit: int = 200) -> list[Attendance]:
-    query = (select(Attendance).where(Attendance.person_id == person.id)
+def attendance_year(text: str | None) -> int:
+    """The year of 考勤记录查询 asked for, or this year when it is missing or makes no sense."""
+    try:
+        year = int(text or "")
+    except ValueError:
+        return this_year()
+    return year if FIRST_YEAR <= year <= this_year() + 1 else this_year()
+
+
+def my_attendance(person: Person, year: int, limit: int = 200) -> list[Attendance]:
+    """The person's scans at the sessions of ``year``, newest first."""
+    query = (select(Attendance).where(Attendance.person_id == person.id, Attendance.year == year)
              .options(selectinload(Attendance.session).selectinload(ActivitySession.activity))
              .order_by(Attendance.at.desc()).limit(limit))
     return list(db.session.scalars(query))
@@ -748,10 +769,12 @@ def purge_attendance_details() -> Purged:
     cutoff = year_before(codes.utc_now())
     old_activities = select(Activity.id).where(Activity.state == "closed", Activity.closed_at < cutoff)
     old_sessions = select(ActivitySession.id).where(ActivitySession.activity_id.in_(old_activities))
+    old_years = sorted({local(at).year for at in db.session.scalars(
+        select(ActivitySession.starts_at).where(ActivitySession.activity_id.in_(old_activities)))})
     activities = db.session.scalar(select(func.count()).select_from(old_activities.subquery())) or 0
     refusals = db.session.execute(delete(AttendanceRefusal).where(AttendanceRefusal.session_id.in_(old_sessions)))
     attendance = db.session.execute(
-        update(Attendance).where(Attendance.session_id.in_(old_sessions),
+        update(Attendance).where(Attendance.session_id.in_(old_sessions), Attendance.year.in_(old_years),
                                  or_(Attendance.lat.is_not(None), Attendance.lon.is_not(None),
                                      Attendance.accuracy.is_not(None), Attendance.device != ""))
         .values(lat=None, lon=None, accuracy=None, device="").execution_options(synchronize_session=False))

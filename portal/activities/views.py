@@ -15,6 +15,7 @@ from portal.accounts.actor import current_actor
 from portal.activities import codes, forms, record_links, roster, services
 from portal.activities.services import ActivityInvalid, AttendanceRefused, Position
 from portal.categories import services as categories
+from portal.compliance import stats
 from portal.dictionaries.services import names
 from portal.extensions import db
 from portal.faces import services as faces
@@ -210,10 +211,12 @@ class AttendanceView(BaseView):
     @has_access
     def records(self):
         person = current_actor().person
-        rows = services.my_attendance(person) if person else []
+        # One year at a time (this year unless another is chosen), so PostgreSQL reads that year's partition.
+        year = services.attendance_year(request.args.get("year"))
+        rows = services.my_attendance(person, year) if person else []
         return self.render_template("portal/activities/records.html", title=_("Attendance records"), rows=rows,
                                     local=services.local, CHECK_IN=CHECK_IN, flag_label=roster.flag_label,
-                                    passed=roster.PASSED,
+                                    passed=roster.PASSED, year=year, years=stats.years_offered(year),
                                     columns=record_links.columns(person, [r.session.activity_id for r in rows]))
 
     @expose("/my-code")
