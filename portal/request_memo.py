@@ -1,15 +1,22 @@
 """Reference data a page reads several times (the judging context, a dictionary's names): read
-once a request. Any commit or rollback in the request forgets what was read, so a page never
-shows data it has just changed as it was before."""
+once a request (``per_request``), or kept in the process across requests while the database's
+reference stamp stays the same (``kept``: for what is read only from the tables the stamp
+watches, portal.models.reference). Any commit or rollback in the request forgets what was read
+for it, the stamp included, so a page never shows data it has just changed as it was before."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
-from flask import g, has_app_context
-from sqlalchemy import event
+from flask import current_app, g, has_app_context
+from flask_babel import get_locale
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
+
+from portal.extensions import db
+from portal.models.reference import ReferenceStamp
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -26,6 +33,33 @@ def per_request(read: Callable[P, T]) -> Callable[P, T]:
             memo[key] = read(*args, **kwargs)
         return memo[key]
     return once
+
+
+def kept(read: Callable[P, T]) -> Callable[P, T]:
+    """``read``'s answers kept by this app in this process, by arguments and locale (they may hold
+    translated words), until the reference stamp moves. Callers must not change what they get."""
+    @per_request
+    @wraps(read)
+    def known(*args: P.args, **kwargs: P.kwargs) -> T:
+        store = current_app.extensions.setdefault("portal.kept", {"stamp": None, "answers": {}})
+        stamp = _stamp()
+        if store["stamp"] != stamp:
+            store["stamp"], store["answers"] = stamp, {}
+        key = (read.__module__, read.__qualname__, args, tuple(sorted(kwargs.items())), str(get_locale()))
+        if key not in store["answers"]:
+            store["answers"][key] = read(*args, **kwargs)
+        return store["answers"][key]
+    return known
+
+
+@functools.cache
+def _stamp_statement():
+    return select(ReferenceStamp.version).where(ReferenceStamp.id == 1)
+
+
+@per_request
+def _stamp() -> int | None:
+    return db.session.scalar(_stamp_statement())
 
 
 @event.listens_for(Session, "after_commit")

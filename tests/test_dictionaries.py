@@ -1,6 +1,9 @@
 """Reference dictionaries: the defaults after migration, the API, resolving by code or name,
 and the provincial admin's editor refusing broken entries."""
+from sqlalchemy import event, text
+
 from portal.dictionaries import services
+from portal.extensions import db
 from tests.conftest import csrf_from
 from tests.helpers import PASSWORD, api_token, login
 
@@ -104,3 +107,37 @@ def test_an_unused_entry_can_be_deleted(app, client, users):
     entry_id = _entry(app, "hosting_methods", "tmp")[0]
     client.post(f"/dictionaries/delete/{entry_id}", data={"csrf_token": token})
     assert _entry(app, "hosting_methods", "tmp") is None
+
+
+def test_a_change_made_outside_the_portal_shows_on_the_next_request_and_nothing_unchanged_is_read_again(app, users):
+    """Dictionaries are kept across requests (portal.request_memo.kept); the database's trigger on
+    every change to them tells the next request, whoever made the change: here SQL sent by hand."""
+    learner = users.person(users.unit("330101"))
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {api_token(client, learner.username, PASSWORD)}"}
+
+    def levels() -> dict[str, str]:
+        return {e["code"]: e["name"] for e in client.get("/api/v1/dictionaries/credit_levels", headers=headers).json["entries"]}
+
+    read = []
+
+    def listen(_conn, _cursor, statement, *_args):
+        read.append("dictionary_entry" in statement)
+
+    assert levels()["county"] == "县级继续医学教育项目"
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        assert levels()["county"] == "县级继续医学教育项目"
+        assert read and not any(read)  # kept: the entries were not read again
+        with engine.begin() as connection:  # as an operator's psql session would
+            connection.execute(text("UPDATE dictionary_entry SET name = '县级项目（改）' "
+                                    "WHERE dictionary = 'credit_levels' AND code = 'county'"))
+        assert levels()["county"] == "县级项目（改）"
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE dictionary_entry SET name = '县级继续医学教育项目' "
+                                    "WHERE dictionary = 'credit_levels' AND code = 'county'"))
+    assert levels()["county"] == "县级继续医学教育项目"

@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 
 from portal.extensions import db
 from portal.models import CreditRecord, DictionaryEntry
-from portal.request_memo import per_request
+from portal.request_memo import kept
 
 # The credit-record columns that store each dictionary's codes.
 RECORD_COLUMNS = {
@@ -19,7 +19,7 @@ RECORD_COLUMNS = {
 }
 
 
-@per_request
+@kept
 def tree(dictionary: str) -> list[dict[str, Any]]:
     """The enabled entries of one dictionary, children under their parents, in order."""
     entries = db.session.scalars(
@@ -35,7 +35,7 @@ def tree(dictionary: str) -> list[dict[str, Any]]:
     return roots
 
 
-@per_request
+@kept
 def level_classes() -> dict[str, str]:
     """学分级别 code → the credit class it gives."""
     return dict(db.session.execute(
@@ -53,7 +53,7 @@ def resolve(dictionary: str, value: str) -> DictionaryEntry | None:
             or db.session.scalars(query.where(DictionaryEntry.name == value).order_by(DictionaryEntry.id)).first())
 
 
-@per_request
+@kept
 def names(dictionary: str) -> dict[str, str]:
     """Code → name of every entry of one dictionary (disabled ones too: old records use them)."""
     return dict(db.session.execute(

@@ -16,6 +16,7 @@ from portal.models.faces import FaceEnrollment
 from portal.models.idempotency import IdempotencyKey
 from portal.models.notices import Notice
 from portal.models.people import Person, PersonHistory
+from portal.models.reference import ReferenceStamp
 from portal.models.sms import SmsCode
 from portal.models.standards import JudgedYear, RuleSet, RuleSetVersion
 from portal.models.tallies import PersonYearVerdict, TallyRun, UnitYearTally
@@ -29,5 +30,6 @@ __all__ = [
     "AttendanceRefusal", "AuditEntry", "CaptchaChallenge", "Certificate", "CreditCategory", "CreditForm",
     "CreditRecord", "CreditYear", "CreditYearBucket", "DictionaryEntry", "EvidenceFile", "ExportJob", "FaceEnrollment",
     "IdempotencyKey", "JudgedYear", "LoginThrottle", "Notice", "Person", "PersonHistory", "PersonalCodeKey", "RuleSet",
-    "PersonYearVerdict", "RuleSetVersion", "SmsCode", "TallyRun", "Transfer", "Unit", "UnitYearTally", "VerifiableCredential",
+    "PersonYearVerdict", "ReferenceStamp", "RuleSetVersion", "SmsCode", "TallyRun", "Transfer", "Unit", "UnitYearTally",
+    "VerifiableCredential",
 ]
