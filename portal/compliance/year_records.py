@@ -10,9 +10,10 @@ from flask_babel import gettext as _
 
 from portal.accounts.actor import Actor
 from portal.compliance import services, stats
+from portal.compliance.services import CountedRecord
 from portal.contracts import CLASS_LABELS, Column, Table, credits_text, hours_text
 from portal.dictionaries.services import names
-from portal.models import CreditRecord, Person
+from portal.models import Person
 from portal.people import services as people
 
 # (key, export kind, width)
@@ -31,20 +32,20 @@ def record_labels() -> dict[str, str]:
             "issuer": _("Entered by unit")}
 
 
-def record_row(person: Person, record: CreditRecord, dictionaries: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
+def record_row(person: Person, record: CountedRecord, dictionaries: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
     """A counted record as the columns show it (and, for the registration form, its category and
     reviewing unit); ``dictionaries`` from ``record_dictionaries()``. A wizard record without a
     学分级别 shows its category as its subcategory; a discipline without a third level, the second."""
     return {
         "id": record.id, "person_no": person.person_no, "date": record.activity_date, "number": record.activity_number,
         "name": record.activity_name, "credit_class": str(CLASS_LABELS.get(record.credit_class, record.credit_class)),
-        "category": record.category.name,
-        "credit_level": dictionaries["credit_levels"].get(record.credit_level) or record.category.name,
+        "category": record.category_name,
+        "credit_level": dictionaries["credit_levels"].get(record.credit_level) or record.category_name,
         "discipline": dictionaries["disciplines"].get(record.sub_discipline or record.discipline,
                                                       record.sub_discipline or record.discipline),
         "issuer": record.issuer,
         "hosting_method": dictionaries["hosting_methods"].get(record.hosting_method, record.hosting_method),
-        "unit": record.unit.name, "credits": record.credits, "hours": record.hours,
+        "unit": record.unit_name, "credits": record.credits, "hours": record.hours,
     }
 
 
