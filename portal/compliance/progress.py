@@ -59,24 +59,33 @@ class Progress:
         return [s.message for s in self.verdict.shortfalls]
 
 
-def _waiting(person_id: int, year: int, statuses: tuple[str, ...]) -> tuple[Waiting, dict[str, Decimal]]:
-    """The person's records of the year in ``statuses``: count and sums, and credits by class."""
+def _waiting(person_id: int, year: int) -> tuple[Waiting, dict[str, Decimal], Waiting]:
+    """The person's records of the year waiting for review (count and sums, and credits by class)
+    and not sent yet (count and sums), in one query."""
     first, last = summaries.year_range(year)
     rows = db.session.execute(
-        select(CreditRecord.credit_class, func.count(), func.sum(CreditRecord.credits), func.sum(CreditRecord.hours))
-        .where(CreditRecord.person_id == person_id, CreditRecord.status.in_(statuses),
+        select(CreditRecord.status, CreditRecord.credit_class, func.count(), func.sum(CreditRecord.credits),
+               func.sum(CreditRecord.hours))
+        .where(CreditRecord.person_id == person_id, CreditRecord.status.in_(PENDING + NOT_SENT),
                CreditRecord.dated(first, last))
-        .group_by(CreditRecord.credit_class)).all()
-    by_class = {cls: credits for cls, _n, credits, _h in rows}
-    return Waiting(records=sum(n for _c, n, _cr, _h in rows),
-                   credits=sum((c for _cl, _n, c, _h in rows), Decimal("0.00")),
-                   hours=sum((h for _cl, _n, _c, h in rows), Decimal("0.0"))), by_class
+        .group_by(CreditRecord.status, CreditRecord.credit_class)).all()
+
+    def waiting(statuses: tuple[str, ...]) -> Waiting:
+        chosen = [row for row in rows if row[0] in statuses]
+        return Waiting(records=sum(n for _s, _c, n, _cr, _h in chosen),
+                       credits=sum((c for _s, _cl, _n, c, _h in chosen), Decimal("0.00")),
+                       hours=sum((h for _s, _cl, _n, _c, h in chosen), Decimal("0.0")))
+
+    pending_by_class: dict[str, Decimal] = {}
+    for status, cls, _n, credits, _h in rows:
+        if status in PENDING:
+            pending_by_class[cls] = pending_by_class.get(cls, Decimal("0.00")) + credits
+    return waiting(PENDING), pending_by_class, waiting(NOT_SENT)
 
 
 def of(person: Person, year: int, today: dt.date) -> Progress:
     verdict = services.person_year(person, year)
-    pending, pending_by_class = _waiting(person.id, year, PENDING)
-    unsent, _by_class = _waiting(person.id, year, NOT_SENT)
+    pending, pending_by_class, unsent = _waiting(person.id, year)
     lines: list[Line] = []
     if verdict.rule_set is not None:
         plan = services.context().plan(verdict.rule_set)
