@@ -31,6 +31,7 @@ from portal.models import (
     RuleSet,
     Unit,
 )
+from portal.models.types import inline_ids
 from portal.people import standing
 from portal.people.standing import Standing
 from portal.request_memo import kept, per_request
@@ -195,9 +196,9 @@ def results(year: int, unit_ids: list[int] | None = None, sets: list[RuleSet] | 
     candidates = select(_person.id).where(_person.out_of_province.is_(False))
     if unit_ids is not None:
         history = PersonHistory.__table__.c
-        candidates = union(candidates.where(_person.unit_id.in_(unit_ids)),
+        candidates = union(candidates.where(_person.unit_id.in_(inline_ids(unit_ids))),
                            candidates.join(PersonHistory.__table__, history.person_id == _person.id)
-                           .where(history.unit_id.in_(unit_ids)))
+                           .where(history.unit_id.in_(inline_ids(unit_ids))))
     people = (select(_person.id, _person.person_no, _person.name, _person.department, *FIGURES)
               .outerjoin(CreditYear.__table__, and_(_year.person_id == _person.id, _year.year == year))
               .where(_person.id.in_(candidates)).order_by(_person.person_no))
@@ -217,11 +218,12 @@ def results(year: int, unit_ids: list[int] | None = None, sets: list[RuleSet] | 
     # No history at all: judged as they stand today.
     known |= standing.as_today(row[0] for row in rows if row[0] not in known)
     chosen: dict[Standing, RuleSet | None] = {}
+    wanted = None if unit_ids is None else set(unit_ids)
     answers = []
     for person_id, person_no, name, department, records, *figures in rows:
         history = known[person_id]
         stood = history.at(year)
-        if stood.status != ACTIVE or (unit_ids is not None and stood.unit_id not in unit_ids):
+        if stood.status != ACTIVE or (wanted is not None and stood.unit_id not in wanted):
             continue
         this_year = (Figures(year, records, *figures, buckets.get((person_id, year), ())) if records is not None
                      else Figures(year))

@@ -29,6 +29,7 @@ from portal.compliance import services
 from portal.extensions import db
 from portal.models import Person, PersonYearVerdict, TallyRun, Unit, UnitYearTally, clock
 from portal.models.tallies import insert_ignoring_conflicts
+from portal.models.types import inline_ids
 
 # A chunk: units whose staff add up to about this many people (a bigger unit is a chunk alone).
 CHUNK_PEOPLE = 3000
@@ -235,7 +236,7 @@ def _judge(year: int, units: list[int]) -> int:
     if new:
         db.session.execute(insert_ignoring_conflicts(UnitYearTally.__table__), new)
     db.session.execute(delete(PersonYearVerdict).where(PersonYearVerdict.year == year, or_(
-        PersonYearVerdict.unit_id.in_(units), PersonYearVerdict.person_id.in_([a.person_id for a in answers]))))
+        PersonYearVerdict.unit_id.in_(units), PersonYearVerdict.person_id.in_(inline_ids([a.person_id for a in answers])))))
     if verdicts:
         db.session.execute(PersonYearVerdict.__table__.insert(), verdicts)
     db.session.commit()
