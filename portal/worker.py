@@ -8,6 +8,7 @@ from flask import Flask
 from werkzeug.utils import import_string
 
 from portal import create_app
+from portal.background import collector_spared
 
 
 def worker_app() -> Flask:
@@ -15,7 +16,8 @@ def worker_app() -> Flask:
 
 
 def run_in_app(function: str, *args) -> None:
-    with worker_app().app_context():
+    app = worker_app()
+    with app.app_context(), collector_spared():
         import_string(function)(*args)
 
 
