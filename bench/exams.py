@@ -23,6 +23,7 @@ from bench import served
 from bench.app import make_app
 from bench.attendance import BUDGET_P95_MS, BUDGET_PER_SECOND, ROUNDS
 from bench.table import Row, table, throughput_rows
+from portal.activities import services as activities
 from portal.extensions import db
 from portal.models import ActivitySession, Attendance, CreditCategory
 from portal.models.activities import CHECK_IN, CHECK_OUT
@@ -61,7 +62,9 @@ def prepare(app) -> list[Attempt]:
     activity = made.json["id"]
     with app.app_context():
         session = db.session.scalar(select(ActivitySession).where(ActivitySession.activity_id == activity))
-        db.session.add_all(Attendance(session_id=session.id, person_id=learner.id, kind=kind, at=session.starts_at, via="scan")
+        year = activities.session_year(session)
+        db.session.add_all(Attendance(session_id=session.id, person_id=learner.id, kind=kind, at=session.starts_at,
+                                      via="scan", year=year)
                            for learner in learners for kind in (CHECK_IN, CHECK_OUT))
         db.session.commit()
     for n in range(BANK):
