@@ -132,7 +132,9 @@ FAB_CREATE_DB = False          # the schema is made by Alembic migrations only
 FAB_UPDATE_PERMS = False       # roles and permissions are synced in an explicit step after upgrade
 FAB_ADD_SECURITY_API = True    # POST /api/v1/security/login gives the JWT
 FAB_API_SWAGGER_UI = True     # FAB registers /api/v1/_openapi only with its Swagger view
-FAB_PASSWORD_HASH_METHOD = "scrypt"
+FAB_PASSWORD_HASH_METHOD = "scrypt"  # FAB's own user forms, which the portal does not serve
+# Chosen passwords (portal.accounts.passwords): Argon2id at OWASP's minimum.
+PASSWORD_HASH_METHOD = "argon2id"
 # Generated initial passwords (random, changed at first sign-in): see portal.accounts.services._set_hash.
 GENERATED_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 FAB_BASE_TEMPLATE = "portal/base.html"

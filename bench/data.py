@@ -14,9 +14,9 @@ from flask import Flask
 from flask_appbuilder.security.sqla.models import Role, User, assoc_user_role
 from sqlalchemy import column, insert, select, text
 from sqlalchemy import table as table_clause
-from werkzeug.security import generate_password_hash
 
 from portal import partitions
+from portal.accounts import passwords
 from portal.accounts.roles import LEARNER, PROVINCE_ADMIN, SELF_ENTRY, UNIT_ADMIN
 from portal.extensions import db
 from portal.models import AccountState, CreditCategory, CreditRecord, Person, PersonHistory, Unit, sealed
@@ -69,10 +69,7 @@ def populate(app: Flask, people: int, units: int, credit_units: int, seed: int =
     the ``credit_units`` units around the admin's unit gets self-entry (see add_credit_records)."""
     rng = random.Random(seed)
     with app.app_context():
-        password_hash = generate_password_hash(
-            PASSWORD, method=app.config["FAB_PASSWORD_HASH_METHOD"],
-            salt_length=app.config.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16),
-        )
+        password_hash = passwords.make(PASSWORD)
         role_ids = {name: id_ for id_, name in db.session.execute(select(Role.id, Role.name))}
         db.session.remove()
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)

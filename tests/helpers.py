@@ -27,7 +27,7 @@ from portal.people.id_number import check_character
 CAPTCHA = "TEST"
 PASSWORD = "Kx7!river-stone"
 SECRET = "test-secret-key-" + "x" * 40
-# Tests hash passwords with one round of PBKDF2: scrypt (production's) made most of the suite's time.
+# Tests hash passwords with one round of PBKDF2: a slow hash (production's) made most of the suite's time.
 TEST_HASH_METHOD = "pbkdf2:sha256:1"
 _seq = itertools.count(1)
 
@@ -64,7 +64,7 @@ def make_test_app(database_url: str, instance: Path, **overrides):
         "VERIFY_RATE_LIMIT": "10000 per minute",
         "SMS_RATE_LIMIT": "10000 per minute",
         "RATELIMIT_STORAGE_URI": "memory://",
-        "FAB_PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
+        "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
         "AUTH_DB_FAKE_PASSWORD_HASH_CHECK": _password_hash(),
         **overrides,
     })

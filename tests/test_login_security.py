@@ -4,6 +4,11 @@ import datetime as dt
 import re
 import secrets
 
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from portal.extensions import db
 from tests.conftest import csrf_from
 from tests.helpers import PASSWORD, api_token, login, make_test_app, without_nonces
 
@@ -223,3 +228,39 @@ def test_login_limit_is_shared_by_workers_through_redis(app, database_url, tmp_p
     codes = [workers[i % 2].post("/api/v1/security/login", json={"username": "x", "password": "y", "provider": "db"}).status_code
              for i in range(4)]
     assert codes == [401, 401, 401, 429]
+
+
+def test_a_chosen_password_is_kept_as_argon2id_and_an_older_hash_is_replaced_at_sign_in(app, users, monkeypatch):
+    """As production hashes (PASSWORD_HASH_METHOD argon2id; the suite's other tests use one round of
+    PBKDF2 for speed): a password changed on the page is stored as Argon2id at OWASP's minimum, and
+    an account still holding a hash of the scrypt the portal used before signs in with it and
+    leaves with an Argon2id one, while a wrong password gets in with neither."""
+    monkeypatch.setitem(app.config, "PASSWORD_HASH_METHOD", "argon2id")
+    person = users.person(users.unit("330101"))
+
+    def account() -> User:
+        return db.session.scalar(select(User).where(User.username == person.username))
+
+    def stored() -> str:
+        with app.app_context():
+            return account().password
+
+    with app.app_context():
+        account().password = generate_password_hash(PASSWORD, method="scrypt")
+        db.session.commit()
+    assert stored().startswith("scrypt:")
+    client = app.test_client()
+    assert login(client, person.username, "Wrong!password-9").status_code == 200
+    assert stored().startswith("scrypt:")  # a failed attempt changes nothing
+    assert login(client, person.username, PASSWORD).status_code == 302
+    moved = stored()
+    assert moved.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    client = app.test_client()
+    assert login(client, person.username, "Wrong!password-9").status_code == 200
+    assert login(client, person.username, PASSWORD).status_code == 302 and stored() == moved  # not made again
+    page = client.get("/account/password/").get_data(as_text=True)
+    changed = client.post("/account/password/", data={"csrf_token": csrf_from(page), "old_password": PASSWORD,
+                                                       "new_password": "Lq8#harbour-lamp", "confirm": "Lq8#harbour-lamp"})
+    assert changed.status_code == 302
+    assert stored().startswith("$argon2id$v=19$m=19456,t=2,p=1$") and stored() != moved
+    assert login(app.test_client(), person.username, "Lq8#harbour-lamp").status_code == 302

@@ -117,7 +117,7 @@ def _scratch(tmp_path):
 def _fresh_app(url: str, instance):
     """An app with keys of its own (not the test run's shared ones)."""
     return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance),
-                       "SECRET_KEY": "s" * 40, "FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1"})
+                       "SECRET_KEY": "s" * 40, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1"})
 
 
 def _add_person(app, number: str, name: str = "张三") -> None:

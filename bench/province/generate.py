@@ -14,15 +14,15 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from flask import Flask, current_app
+from flask import Flask
 from flask_appbuilder.security.sqla.models import Role
 from sqlalchemy import case, func, select, text
 from sqlalchemy.schema import CreateIndex, DropIndex
-from werkzeug.security import generate_password_hash
 
 from bench import data
 from bench.province import shape
 from portal import partitions
+from portal.accounts import passwords
 from portal.accounts.roles import LEARNER, PROVINCE_ADMIN, SELF_ENTRY, UNIT_ADMIN
 from portal.compliance import summaries
 from portal.extensions import db
@@ -171,9 +171,7 @@ def _people(conn, rng: random.Random, institutions: list[dict], first_year: int)
     """Everyone's account (one password hash), roles (each unit's first person its admin, the others
     learners with self-entry), account state, person row and standing since ``first_year``.
     Returns (person id, unit id) for everyone."""
-    app_config = current_app.config
-    password_hash = generate_password_hash(data.PASSWORD, method=app_config["FAB_PASSWORD_HASH_METHOD"],
-                                           salt_length=app_config.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16))
+    password_hash = passwords.make(data.PASSWORD)
     role_ids = {name: id_ for id_, name in conn.execute(select(Role.id, Role.name))}
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     keys = sealed.keys()

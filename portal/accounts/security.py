@@ -13,6 +13,7 @@ from flask_appbuilder.const import API_SECURITY_PROVIDER_DB
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.schemas import login_post
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.utils import is_null_password
 from flask_appbuilder.security.views import AuthDBView
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,12 +22,11 @@ from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from marshmallow import ValidationError
 from sqlalchemy import select
-from werkzeug.security import check_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from portal import jsonapi
-from portal.accounts import audit, captcha, sessions, throttle
+from portal.accounts import audit, captcha, passwords, sessions, throttle
 from portal.accounts.actor import actor_for, signed_in
 from portal.accounts.redirects import safe_next
 from portal.accounts.services import must_change_password
@@ -244,15 +244,14 @@ class PortalSecurityManager(SecurityManager):
         slowed = throttle.api_refused(username) if api else throttle.wait_seconds(username)
         user = self.find_user(username=username) if username else None
         if slowed or (user is not None and _out_of_province(user)):
-            # Same work as a password check, so a refusal does not answer faster.
-            check_password_hash(current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"], "password")
+            passwords.spend_a_check()
             audit.write(audit.SIGN_IN_FAILED, user, None, _unit_of(user) if user else None,
                         after={"reason": "slowed" if slowed else "sms_only"})
             db.session.commit()
             metrics.failed_login()
             g.login_slowed = slowed
             return None
-        authenticated = super().auth_user_db(username, password)
+        authenticated = self._checked_password(username, password)
         if authenticated:
             throttle.clear(username)
             db.session.commit()
@@ -263,6 +262,30 @@ class PortalSecurityManager(SecurityManager):
                         after={"reason": "inactive" if user else "unknown"})
         throttle.failed(username)
         return None
+
+    def _checked_password(self, username: str, password: str):
+        """FAB's auth_user_db (the same look-ups whether the username exists, the counts, the login
+        hooks) with the hash checked by portal.accounts.passwords, which also replaces an outdated one."""
+        if not username or is_null_password(password):
+            return None
+        first_user = self.get_first_user()
+        user = self.find_user(username=username)
+        if user is None:
+            user = self.find_user(email=username)
+        else:
+            self.find_user(email=username)
+        if user is None or not user.is_active:
+            passwords.spend_a_check()
+            if first_user:
+                self.noop_user_update(first_user)
+            return None
+        if not passwords.matches(user.password, password):
+            self.update_user_auth_stat(user, False)
+            return None
+        if passwords.outdated(user.password):
+            user.password = passwords.make(password)
+        self.update_user_auth_stat(user, True)
+        return user
 
     def on_user_login(self, user) -> None:
         actor = actor_for(user)
