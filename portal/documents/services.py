@@ -11,10 +11,10 @@ import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
-from portal.extensions import db
+from portal.extensions import commit_keeping_state, db
 from portal.models import Certificate, CreditForm
 from portal.models.clock import now
 
@@ -58,11 +58,11 @@ def issue(model: type[Document], freeze: Freeze, *, prefix: str = "",
 def verify(token: str) -> Certificate | CreditForm | None:
     """The document whose QR code carries ``token``, counting this verification; None if unknown."""
     for model in VERIFIABLE:
-        result = db.session.execute(
+        found = db.session.scalar(
             update(model).where(model.token == token)
-            .values(verification_count=model.verification_count + 1, last_verified_at=now())
+            .values(verification_count=model.verification_count + 1, last_verified_at=now()).returning(model)
         )
-        db.session.commit()
-        if result.rowcount:
-            return db.session.scalar(select(model).where(model.token == token))
+        commit_keeping_state()  # the page shows the row just written: no need to read it again
+        if found is not None:
+            return found
     return None
