@@ -52,8 +52,10 @@ def test_queue_holds_the_units_submitted_records_and_filters(app, client, users)
     assert "2 条待审核" in client.get("/").get_data(as_text=True)
     queue = client.get("/review/").get_data(as_text=True)
     assert "张的学习班" in queue and "李的学习班" in queue and "外院的学习班" not in queue
+    assert "2 条待审核" in queue
     filtered = client.get("/review/?person=张").get_data(as_text=True)
     assert "张的学习班" in filtered and "李的学习班" not in filtered
+    assert "2 条待审核" in filtered  # the heading counts the whole queue, whatever the list shows
 
 
 def test_batch_decisions_and_the_comment_rule(app, client, users):

@@ -4,6 +4,7 @@ fields, approve / reject one by one, ticked, or the whole selection, and the pro
 backlog."""
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import parse_qsl, urlsplit
 
 from flask import abort, flash, redirect, request, url_for
@@ -12,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
-from portal.accounts.actor import current_actor
+from portal.accounts.actor import Actor, current_actor
 from portal.accounts.redirects import safe_next
 from portal.categories import services as categories
 from portal.compliance import stats
@@ -30,6 +31,14 @@ from portal.review import services as review
 PER_PAGE = 20
 # The filters a whole selection carries from the page to the action (review.Filters.read).
 FILTER_NAMES = ("person", "category_id", "credit_level", "from", "to", "unit_id", "older_than", "province_only", "years")
+
+
+def _waiting(actor: Actor, filters: review.Filters, listed: int) -> int:
+    """How many wait for the actor: for a unit admin's unfiltered queue, the queue's own count
+    (the same records; a big unit's queue is not counted twice), else counted apart."""
+    if not actor.is_province_admin and replace(filters, earlier=False) == review.Filters():
+        return listed
+    return review.waiting(actor, filters.earlier)
 
 
 class ReviewView(BaseView):
@@ -52,7 +61,7 @@ class ReviewView(BaseView):
         return self.render_template(
             "portal/review/queue.html", title=_("Credit review"), page=page,
             categories=categories.everything(), levels=dictionaries.tree("credit_levels"),
-            waiting=review.waiting(actor, filters.earlier), args=args, here=here, duplicates=credits.duplicates_of(page.rows),
+            waiting=_waiting(actor, filters, page.total), args=args, here=here, duplicates=credits.duplicates_of(page.rows),
             # Nothing waits unseen: the recent years' queue says how many wait in earlier ones.
             earlier=0 if filters.earlier else review.waiting(actor, earlier=True), earlier_value=review.EARLIER,
             province=actor.is_province_admin, units=stats.units() if actor.is_province_admin else [],
