@@ -252,6 +252,11 @@ def test_the_province_s_all_staff_list_is_judged_live_a_chunk_at_a_time_with_eac
     rows = _sheet(data)
     assert sorted(row[:3] + row[5:6] for row in rows) == live
     assert status["rows_done"] == status["rows_total"] == len(live)
+    # Fewer rows than EXPORT_INLINE_ROWS: the same file, sent at once
+    token = csrf_from(client.get("/compliance/province/?year=2025").get_data(as_text=True))
+    inline = client.post("/exports/unit_compliance.xlsx", data={"csrf_token": token, "year": "2025", "unit_id": str(root),
+                                                                "failing": failing})
+    assert inline.status_code == 200 and sorted(_sheet(inline.data)) == sorted(rows)
 
 
 def test_the_province_exports_everyone_not_compliant_as_a_job_from_the_tallies(app, client, generated):
