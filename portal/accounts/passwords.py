@@ -1,10 +1,10 @@
 """Password hashes. A password someone chose is hashed with Argon2id at OWASP's minimum (19 MiB
 of memory, 2 passes, 1 lane): the Password Storage Cheat Sheet's first choice, stronger by its
-measure than the scrypt Werkzeug offered (N=2^15, half OWASP's minimum for scrypt), and a quarter
-of its cost here (16 ms of a core against 69 ms, which made signing in most of a deadline day's
-load). Hashes made before (Werkzeug's scrypt and PBKDF2) are still checked, and a chosen
+measure than the scrypt Werkzeug offered (N=2^15, a quarter of OWASP's 2^17 for scrypt), and a
+quarter of its cost here (16 ms of a core against 69 ms, about a tenth of the deadline-day load
+test's CPU). Hashes made before (Werkzeug's scrypt and PBKDF2) are still checked, and a chosen
 password's older hash is replaced when its owner next signs in. A generated initial password
-keeps a salted PBKDF2 (portal.accounts.services.set_password says why).
+keeps a salted PBKDF2 (portal.accounts.services._set_hash says why).
 
 PASSWORD_HASH_METHOD names the method for chosen passwords: ``argon2id``, or a Werkzeug method
 (the test suite's one round of PBKDF2)."""
