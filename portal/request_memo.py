@@ -5,9 +5,8 @@ watches, portal.models.reference). Any commit or rollback in the request forgets
 for it, the stamp included, so a page never shows data it has just changed as it was before."""
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
-from functools import wraps
+from functools import cache, wraps
 from typing import ParamSpec, TypeVar
 
 from flask import current_app, g, has_app_context
@@ -28,7 +27,7 @@ def per_request(read: Callable[P, T]) -> Callable[P, T]:
         if not has_app_context():
             return read(*args, **kwargs)
         memo = g.setdefault("_portal_memo", {})
-        key = (read.__module__, read.__qualname__, args, tuple(sorted(kwargs.items())))
+        key = _key(read, args, kwargs)
         if key not in memo:
             memo[key] = read(*args, **kwargs)
         return memo[key]
@@ -45,14 +44,18 @@ def kept(read: Callable[P, T]) -> Callable[P, T]:
         stamp = _stamp()
         if store["stamp"] != stamp:
             store["stamp"], store["answers"] = stamp, {}
-        key = (read.__module__, read.__qualname__, args, tuple(sorted(kwargs.items())), str(get_locale()))
+        key = (*_key(read, args, kwargs), str(get_locale()))
         if key not in store["answers"]:
             store["answers"][key] = read(*args, **kwargs)
         return store["answers"][key]
     return known
 
 
-@functools.cache
+def _key(read: Callable, args: tuple, kwargs: dict) -> tuple:
+    return read.__module__, read.__qualname__, args, tuple(sorted(kwargs.items()))
+
+
+@cache
 def _stamp_statement():
     return select(ReferenceStamp.version).where(ReferenceStamp.id == 1)
 
