@@ -16,6 +16,7 @@ from flask_appbuilder.security.decorators import permission_name
 from portal.accounts.actor import current_actor
 from portal.activities import codes, personal_codes, services
 from portal.activities.services import ActivityInvalid, AttendanceRefused, Position
+from portal.compliance import stats
 from portal.contracts import credits_text, hours_text
 from portal.faces import services as faces
 from portal.idempotency import idempotent_api
@@ -299,7 +300,7 @@ class AttendanceApi(BaseApi):
             200: {description: "{year, attendance: [...]}"}
         """
         person = current_actor().person
-        year = services.attendance_year(request.args.get("year"))
+        year = stats.chosen_year(request.args.get("year"), services.this_year())
         return answer(200, year=year,
                       attendance=[attendance_dict(r) for r in services.my_attendance(person, year)] if person else [])
 

@@ -27,7 +27,6 @@ from portal.accounts.roles import PROJECT_ADMIN
 from portal.activities import codes, geo, personal_codes
 from portal.categories import services as categories
 from portal.compliance import summaries
-from portal.compliance.stats import FIRST_YEAR
 from portal.credits import audit as credits_audit
 from portal.dictionaries.services import level_classes, names
 from portal.extensions import commit_keeping_state, db
@@ -724,15 +723,6 @@ def upcoming_for(person: Person, since: dt.datetime, limit: int = 20) -> list[Ac
     query = (select(ActivitySession).join(Activity).where(Activity.state == "open", allowed, ActivitySession.ends_at >= since)
              .options(selectinload(ActivitySession.activity)).order_by(ActivitySession.starts_at).limit(limit))
     return list(db.session.scalars(query))
-
-
-def attendance_year(text: str | None) -> int:
-    """The year of 考勤记录查询 asked for, or this year when it is missing or makes no sense."""
-    try:
-        year = int(text or "")
-    except ValueError:
-        return this_year()
-    return year if FIRST_YEAR <= year <= this_year() + 1 else this_year()
 
 
 def my_attendance(person: Person, year: int, limit: int = 200) -> list[Attendance]:

@@ -212,7 +212,7 @@ class AttendanceView(BaseView):
     def records(self):
         person = current_actor().person
         # One year at a time (this year unless another is chosen), so PostgreSQL reads that year's partition.
-        year = services.attendance_year(request.args.get("year"))
+        year = stats.chosen_year(request.args.get("year"), services.this_year())
         rows = services.my_attendance(person, year) if person else []
         return self.render_template("portal/activities/records.html", title=_("Attendance records"), rows=rows,
                                     local=services.local, CHECK_IN=CHECK_IN, flag_label=roster.flag_label,
