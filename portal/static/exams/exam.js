@@ -43,6 +43,14 @@
     var fieldset = event.target.closest(".exam-question");
     if (fieldset) { save(fieldset); }
   });
+  // A choice made before this script ran (the page's other scripts load first, slowly on a weak
+  // phone) fired no change event here: it differs from what the server sent, so it is saved now.
+  exam.querySelectorAll(".exam-question").forEach(function (fieldset) {
+    var changed = Array.prototype.some.call(fieldset.querySelectorAll("input"), function (i) {
+      return i.checked !== i.defaultChecked;
+    });
+    if (changed) { save(fieldset); }
+  });
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") { send(exam.getAttribute("data-hidden-url"), "POST").catch(function () {}); }
   });
