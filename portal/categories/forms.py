@@ -1,10 +1,11 @@
 """The category editor's common fields (the type's own parameters come from its Params form)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, DecimalField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from portal.contracts import CLASS_LABELS, CREDIT_CLASSES
+from portal.select_field import SelectField
 
 YEAR = NumberRange(1990, 2100, message=_l("Enter a year such as 2025."))
 

@@ -7,12 +7,13 @@ import datetime as dt
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from portal.dictionaries import services as dictionaries
 from portal.extensions import db
 from portal.models import Unit
+from portal.select_field import SelectField
 
 NONE = ("", "—")
 

@@ -6,7 +6,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect
-from wtforms import BooleanField, SelectField
+from wtforms import BooleanField
 
 from portal.accounts import audit
 from portal.accounts.actor import current_actor
@@ -16,6 +16,7 @@ from portal.dictionaries import services
 from portal.extensions import db
 from portal.models import DictionaryEntry
 from portal.models.dictionaries import DICTIONARIES
+from portal.select_field import SelectField
 
 DICTIONARY_LABELS = {
     "credit_levels": _l("Credit levels"), "hosting_methods": _l("Hosting methods"),

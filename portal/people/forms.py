@@ -7,11 +7,12 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 
 from portal.models.people import PERSON_STATUSES, TITLE_LEVELS, TRANSFER_STATUSES
 from portal.people import id_number
+from portal.select_field import SelectField
 
 MOBILE = Regexp(r"^1\d{10}$", message=_l("A mobile number has 11 digits and starts with 1."))
 

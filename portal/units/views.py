@@ -5,11 +5,11 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField
 
 from portal.crud import PortalModelView
 from portal.models import Unit
 from portal.models.units import UNIT_KINDS, UNIT_LEVELS, UNIT_TIERS, UNIT_TYPES
+from portal.select_field import SelectField
 from portal.units import services
 
 KIND_LABELS = {"province": _l("Province"), "city": _l("City"), "county": _l("County"), "institution": _l("Institution")}
