@@ -8,14 +8,13 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from wtforms import Form
+from wtforms import Form, SelectField
 
 from portal.contracts import CLASS_LABELS, CreditType
 from portal.credits.services import status_label
 from portal.dictionaries.services import names
 from portal.extensions import db
 from portal.models import AuditEntry, CreditCategory, CreditRecord, Unit
-from portal.select_field import SelectField
 
 EMPTY = "—"
 

@@ -17,7 +17,6 @@ from wtforms import (
     FieldList,
     FormField,
     IntegerField,
-    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -31,6 +30,7 @@ from portal.extensions import db
 from portal.models import CreditCategory, RuleSet
 from portal.models.people import TITLE_LEVELS
 from portal.models.units import UNIT_LEVELS, UNIT_TIERS, UNIT_TYPES
+from portal.select_field import SelectField
 
 RANGE = _l("Enter a number from %(min)s to %(max)s.")
 CREDITS = NumberRange(0, 999, message=RANGE)
