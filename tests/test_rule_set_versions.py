@@ -7,7 +7,7 @@ import re
 from decimal import Decimal
 
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import event, select, text
 
 from portal.extensions import db
 from portal.models import JudgedYear, RuleSet, RuleSetVersion, UnitYearTally
@@ -187,3 +187,43 @@ def test_the_migration_makes_each_rule_set_its_first_version_on_the_demo_provinc
         assert after == before and before[2025]
         db.session.remove()
     assert "matches the records" in app.test_cli_runner().invoke(args=["portal", "compliance-check"]).output
+
+
+def test_a_rule_set_changed_outside_the_portal_judges_the_next_request(app, client, users, restore_rule_sets):
+    """Judging keeps the rule sets across requests (versions.for_judging); the database's triggers on
+    the rule sets, their versions and the pinned years tell the next request of any change, here
+    one sent by hand as an operator's psql session would."""
+    learner = users.person(users.unit("330101"))
+    login(client, learner.username, PASSWORD)
+    year = dt.date.today().year
+    uncovered = t(app, "No compliance standard covers %(year)d for your group; ask your unit.", year=year)
+    read = []
+
+    def listen(_conn, _cursor, statement, *_args):
+        read.append(bool(re.search(r"\b(rule_set|rule_set_version|judged_year)\b", statement)))
+
+    assert uncovered not in client.get(f"/compliance/?year={year}").get_data(as_text=True)
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        assert uncovered not in client.get(f"/compliance/?year={year}").get_data(as_text=True)
+        assert read and not any(read)  # kept: the rule sets were not read again
+        changes = ("UPDATE rule_set SET id = id", "UPDATE rule_set_version SET id = id",
+                   "INSERT INTO judged_year (year, version_ids, judged_at) VALUES (1990, '[]', '2026-01-01')",
+                   "DELETE FROM judged_year WHERE year = 1990")
+        for change in changes:
+            before = _stamp(engine)
+            with engine.begin() as connection:
+                connection.execute(text(change))
+            assert _stamp(engine) != before, change
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE rule_set SET enabled = false"))
+        assert uncovered in client.get(f"/compliance/?year={year}").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+
+
+def _stamp(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT version FROM reference_stamp")).scalar_one()

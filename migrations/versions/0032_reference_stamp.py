@@ -15,13 +15,17 @@ down_revision = "0031"
 branch_labels = None
 depends_on = None
 
+TABLES = ("dictionary_entry", "credit_category")
+
 
 def upgrade():
     op.create_table("reference_stamp", sa.Column("id", sa.Integer(), primary_key=True),
                     sa.Column("version", sa.BigInteger(), nullable=False))
     reference.install(op.get_bind())
+    reference.watch(op.get_bind(), TABLES)
 
 
 def downgrade():
+    reference.unwatch(op.get_bind(), TABLES)
     reference.remove(op.get_bind())
     op.drop_table("reference_stamp")

@@ -85,7 +85,7 @@ def _deeming(types, category: CreditCategory) -> str:
 
 def rule_sets(year: int) -> list[RuleSet]:
     """The rule sets, as the versions ``year`` is judged with (portal.compliance.versions)."""
-    return versions.load().judging(year)
+    return versions.for_judging().judging(year)
 
 
 def _lookback(sets: list[RuleSet]) -> int:
@@ -117,7 +117,7 @@ def person_year(person: Person, year: int) -> Verdict:
 def person_years(person: Person, years: list[int]) -> list[Verdict]:
     """The person's ``years``, each with all its buckets (for the 各类学分汇总 tree), read in one go
     with the earlier years their multi-year requirements look back on."""
-    judging, history = versions.load(), standing.history(person)
+    judging, history = versions.for_judging(), standing.history(person)
     chosen = {year: choose(judging.judging(year), year, history.at(year)) for year in years}
     first = min(year - _lookback([rule_set] if rule_set else []) + 1 for year, rule_set in chosen.items())
     last = max(years)

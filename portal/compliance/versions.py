@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -18,6 +19,7 @@ from portal.compliance.summaries import year_range
 from portal.extensions import db
 from portal.models import JudgedYear, RuleSet, RuleSetVersion
 from portal.models.standards import DECIMALS, SETS, VERSIONED
+from portal.request_memo import kept
 
 _PLACES = {"min_hours": 1, "hourless_hours_per_credit": 1}
 
@@ -110,12 +112,29 @@ class Versions:
 
 
 def load() -> Versions:
-    rows = {r.id: r for r in db.session.scalars(select(RuleSet).order_by(RuleSet.id))}
+    """The rule sets as the session's rows (the editor changes them)."""
+    return _versions(db.session.scalars(select(RuleSet).order_by(RuleSet.id)),
+                     db.session.scalars(select(RuleSetVersion).order_by(RuleSetVersion.number)),
+                     db.session.scalars(select(JudgedYear)))
+
+
+@kept
+def for_judging() -> Versions:
+    """The rule sets as judging reads them: kept in the process across requests while the reference
+    stamp stands (any change to the rule sets, their versions or the pinned years moves it), as
+    copies outside any session, which no commit expires. Judging only reads them."""
+    def copies(model):
+        return [model(**row._mapping) for row in db.session.execute(select(*model.__table__.c))]
+
+    return _versions(sorted(copies(RuleSet), key=lambda r: r.id),
+                     sorted(copies(RuleSetVersion), key=lambda v: v.number), copies(JudgedYear))
+
+
+def _versions(rows: Iterable[RuleSet], versions: Iterable[RuleSetVersion], pins: Iterable[JudgedYear]) -> Versions:
     by_rule_set: dict[int, list[RuleSetVersion]] = defaultdict(list)
-    for version in db.session.scalars(select(RuleSetVersion).order_by(RuleSetVersion.number)):
+    for version in versions:
         by_rule_set[version.rule_set_id].append(version)
-    pins = {p.year: p for p in db.session.scalars(select(JudgedYear))}
-    return Versions(rows, dict(by_rule_set), pins, {})
+    return Versions({r.id: r for r in rows}, dict(by_rule_set), {p.year: p for p in pins}, {})
 
 
 def closed(year: int, today: dt.date | None = None) -> bool:
