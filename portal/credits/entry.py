@@ -17,7 +17,7 @@ from portal.credits import attachments, history, services
 from portal.credits.forms import CommonFields
 from portal.credits.services import PossibleDuplicate, RecordConflict, RecordInvalid
 from portal.evidence import EvidenceRejected, StorageFull
-from portal.extensions import db
+from portal.extensions import commit_keeping_state, db
 from portal.models import CreditCategory, CreditRecord, EvidenceFile, Person
 
 TYPE_PREFIX = "f-"
@@ -94,7 +94,9 @@ def save(actor: Actor, entry: EntryForm, record: CreditRecord | None, submit: bo
             entry.upload_errors.append(str(e))
         except StorageFull as e:
             entry.upload_errors.append(e.message())
-    db.session.commit()
+    # Kept as read: the category, the person and the account this request has read stay what the
+    # record is made from, not read again for it.
+    commit_keeping_state()
     common_valid = entry.common.validate()
     common = {name: f.data for name, f in entry.common._fields.items() if name != "csrf_token"}
     raw = {name: request.form.get(TYPE_PREFIX + name, "") for name in entry.fields._fields}
