@@ -79,9 +79,11 @@ def attach(actor: Actor, record: CreditRecord, files: list[EvidenceFile]) -> Non
     before = audit.snapshot(record)
     _changed(record)
     for file in files:
-        file.record_id, file.record_year = record.id, record.credit_year
+        file.record_year = record.credit_year
+    # Through the record's collection (which the snapshot has loaded): it sets each file's record
+    # and stays what the database holds, in id order, without reading the record and files again.
+    record.evidence.extend(files)
     db.session.flush()
-    db.session.refresh(record, ["evidence"])
     audit.write(record, actor, "evidence_add", before, audit.snapshot(record))
 
 
