@@ -71,7 +71,7 @@ class Learner(SignedIn):
 
     @task(4)
     def my_records(self):
-        self.client.get("/credits/mine", name="learner: 录入学分查询管理")
+        self.client.get(f"/credits/mine?year={PLAN['year']}", name="learner: 录入学分查询管理")
 
     @task(2)
     def credit_query(self):
