@@ -9,8 +9,7 @@ from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, select
 
 from portal import idempotency
 from portal.accounts.actor import current_actor
@@ -35,6 +34,14 @@ ENTRY_FORM = "form:credit-entry"
 ROLES = {"learner": _l("Learner"), "unit_admin": _l("Unit admin"), "province_admin": _l("Provincial admin")}
 # 我录入的学分's ?year= for every year.
 ALL_YEARS = "all"
+
+
+def _mine_rows(page: Select) -> Select:
+    """What a row of 录入学分查询管理 shows, of the records of ``page``."""
+    return (page.with_only_columns(CreditRecord.id, CreditRecord.activity_date, CreditRecord.activity_name,
+                                   CreditCategory.name.label("category_name"), CreditRecord.credits, CreditRecord.hours,
+                                   CreditRecord.status, CreditRecord.review_comment)
+            .join(CreditCategory, CreditCategory.id == CreditRecord.category_id))
 
 
 class CreditEntryView(BaseView):
@@ -165,8 +172,7 @@ class CreditEntryView(BaseView):
         query = services.visible(actor).where(CreditRecord.person_id == actor.person.id)
         if year is not None:
             query = query.where(CreditRecord.of_years(year, year))
-        page = paginate(query, (CreditRecord.activity_date.desc(), CreditRecord.id.desc()), PER_PAGE,
-                        (joinedload(CreditRecord.category),))
+        page = paginate(query, (CreditRecord.activity_date.desc(), CreditRecord.id.desc()), PER_PAGE, shown=_mine_rows)
         years = stats.years_offered(year or stats.chosen_year(None), stats.first_record_year(actor.person.id))
         return self.render_template("portal/credits/mine.html", title=_("My entered credits"), page=page,
                                     status_label=status_label, year=year, years=years, all_years=ALL_YEARS)
