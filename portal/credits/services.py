@@ -24,7 +24,7 @@ from portal.categories import services as categories
 from portal.contracts import DEEMS_YEARS_AFTER, Common, CreditType, Period, ScoringContext, to_json
 from portal.credits import audit
 from portal.dictionaries.services import level_classes
-from portal.extensions import db
+from portal.extensions import commit_keeping_state, db
 from portal.models import CreditCategory, CreditRecord, Person
 from portal.models.clock import now
 
@@ -358,10 +358,13 @@ def expect(record: CreditRecord, version: int, statuses: tuple[str, ...]) -> Non
 @contextmanager
 def saving():
     """Make the changes of the block and commit them; a record that another request changed in
-    the database meanwhile (its version moved on) makes it a conflict, with nothing saved."""
+    the database meanwhile (its version moved on) makes it a conflict, with nothing saved. The
+    records keep what was just written, not expired by the commit: what follows in the request
+    (the learners' notices of twenty decisions, the page it redirects to) would otherwise read each
+    one again."""
     try:
         yield
-        db.session.commit()
+        commit_keeping_state()
     except StaleDataError:
         db.session.rollback()
         raise RecordConflict(_("This record was changed meanwhile; reload it and try again.")) from None
