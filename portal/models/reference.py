@@ -15,7 +15,6 @@ from flask_appbuilder import Model
 from sqlalchemy import BigInteger, Connection, Integer, insert, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-TABLES = ("dictionary_entry", "credit_category", "rule_set", "rule_set_version", "judged_year")
 _EVENTS = ("INSERT", "UPDATE", "DELETE")
 
 
