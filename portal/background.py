@@ -42,7 +42,7 @@ def run_later(function: str, *args, timeout: int, on_failure: str | None = None)
 
 def _in_thread(app: Flask, function: str, args: tuple, on_failure: str | None) -> None:
     try:
-        with app.app_context(), collector_spared():
+        with app.app_context():
             import_string(function)(*args)
     except Exception:
         if on_failure is None:
@@ -57,7 +57,9 @@ def collector_spared() -> Iterator[None]:
     """Leave what exists when the block starts (the app, its modules and metadata: hundreds of
     thousands of objects that outlive any job) out of the garbage collector's full passes while it
     runs. A job that judges thousands of people allocates enough to trigger several, and each one
-    walked all of those: half the tallies job's CPU."""
+    walked all of those: half the tallies job's CPU. Only for a process that is the job's own (an
+    RQ work horse): freezing is the whole process's, and a thread beside requests would unfreeze
+    what the server froze before forking its workers (gunicorn.conf.py)."""
     gc.freeze()
     try:
         yield

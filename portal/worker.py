@@ -16,8 +16,7 @@ def worker_app() -> Flask:
 
 
 def run_in_app(function: str, *args) -> None:
-    app = worker_app()
-    with app.app_context(), collector_spared():
+    with worker_app().app_context(), collector_spared():
         import_string(function)(*args)
 
 
