@@ -58,6 +58,7 @@ class Province:
     admin_unit_id: int        # the unit whose admin signs in
     admin_unit_staff: int     # people in that unit
     unit_admin_username: str
+    unit_admin_person_id: int  # whose own records the admin's queue leaves to another reviewer
     name_matches: int         # people whose name contains SEARCH_CHARACTER
     credit_unit_ids: range    # units whose learners have self-entry and credit records
     learner_username: str     # a learner of the admin's unit, with self-entry
@@ -86,7 +87,7 @@ def populate(app: Flask, people: int, units: int, credit_units: int, seed: int =
         # Accounts: user 1 is the provincial admin, person i has user i + 1.
         users = [user_row(1, PROVINCE_ADMIN_USERNAME, "省管理员", password_hash, now)]
         user_roles = [{"user_id": 1, "role_id": role_ids[PROVINCE_ADMIN]}]
-        people_rows, name_matches, unit_admin_username = [], 0, ""
+        people_rows, name_matches, unit_admin_username, unit_admin_person_id = [], 0, "", 0
         learner_username, learner_person_id = "", 0
         keys = sealed.keys()
         for i in range(1, people + 1):
@@ -98,7 +99,7 @@ def populate(app: Flask, people: int, units: int, credit_units: int, seed: int =
             name_matches += SEARCH_CHARACTER in name
             is_admin = unit_id == admin_unit_id and not unit_admin_username
             if is_admin:
-                unit_admin_username = person_no
+                unit_admin_username, unit_admin_person_id = person_no, i
             elif unit_id == admin_unit_id and not learner_username:
                 learner_username, learner_person_id = person_no, i
             users.append(user_row(user_id, person_no, name, password_hash, now))
@@ -124,7 +125,7 @@ def populate(app: Flask, people: int, units: int, credit_units: int, seed: int =
         return Province(
             people=people, units=units, admin_unit_id=admin_unit_id,
             admin_unit_staff=sum(1 for p in people_rows if p["unit_id"] == admin_unit_id),
-            unit_admin_username=unit_admin_username, name_matches=name_matches,
+            unit_admin_username=unit_admin_username, unit_admin_person_id=unit_admin_person_id, name_matches=name_matches,
             credit_unit_ids=credit_unit_ids, learner_username=learner_username, learner_person_id=learner_person_id,
         )
 
@@ -135,7 +136,7 @@ class Credits:
     learners: int
     learner_visible: int      # the learner's records that 录入学分查询管理 lists (all but deleted)
     admin_unit_waiting: int   # submitted records in the admin's unit, all years (the stock list's)
-    admin_unit_queue: int     # those of last year and this: the review queue's default years
+    admin_unit_queue: int     # those of last year and this but the admin's own: the review queue's default
 
 
 def add_credit_records(app: Flask, province: Province, seed: int = 20261127) -> Credits:
@@ -180,7 +181,8 @@ def add_credit_records(app: Flask, province: Province, seed: int = 20261127) -> 
                             days=rng.randrange(1, 30), seconds=person_id * 7 + n * 131)
                         if status != "submitted":
                             reviewed = submitted + dt.timedelta(days=7)
-                        elif unit_id == province.admin_unit_id and days[day].year in queue_years:
+                        elif (unit_id == province.admin_unit_id and person_id != province.unit_admin_person_id
+                              and days[day].year in queue_years):
                             queued += 1
                     yield {**COMMON, **rng.choice(categories), "person_id": person_id, "unit_id": unit_id,
                            "status": status, "activity_name": f"{rng.choice(ACTIVITIES)}（第{n + 1}期）",
