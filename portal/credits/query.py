@@ -90,32 +90,6 @@ class Totals:
                 "class_2": credits_text(self.class_2), "other": credits_text(self.other)}
 
 
-def totals(actor: Actor, query: CreditQuery) -> Totals:
-    """Count and sums over every matching record, by class, in one query."""
-    by_class = {cls: (n, credits, hours) for cls, n, credits, hours in db.session.execute(
-        _sums(statement(actor, query), CreditRecord.credit_class))}
-    zero = (0, Decimal("0.00"), Decimal("0.0"))
-
-    def credits_of(cls: str) -> Decimal:
-        return by_class.get(cls, zero)[1]
-
-    return Totals(
-        count=sum(n for n, _, _ in by_class.values()),
-        credits=sum((c for _, c, _ in by_class.values()), Decimal("0.00")),
-        hours=sum((h for _, _, h in by_class.values()), Decimal("0.0")),
-        class_1=credits_of("I"), class_2=credits_of("II"),
-        other=sum((c for cls, (_, c, _) in by_class.items() if cls not in ("I", "II")), Decimal("0.00")),
-    )
-
-
-def _sums(selected: Select, key) -> Select:
-    """Count, credits and hours of the records ``selected`` by ``key``: the same WHERE with other
-    columns, not a subquery of the whole record (whose forty columns cost a query page milliseconds
-    to build, three times)."""
-    return (selected.with_only_columns(key, func.count(), func.sum(CreditRecord.credits), func.sum(CreditRecord.hours))
-            .group_by(key))
-
-
 @dataclass(frozen=True)
 class StatusSum:
     status: str
@@ -127,14 +101,47 @@ class StatusSum:
 
 # The order the split is shown in: what counts first, then what may still count.
 SPLIT = ("approved", "submitted", "draft", "rejected")
+_NONE = (0, Decimal("0.00"), Decimal("0.0"))
 
 
-def by_status(actor: Actor, query: CreditQuery) -> list[StatusSum]:
-    """The matching records' sums per review status: approved always, the others when there are some."""
-    found = {status: (n, credits, hours) for status, n, credits, hours in db.session.execute(
-        _sums(statement(actor, query), CreditRecord.status))}
-    return [StatusSum(status, status_label(status), *found.get(status, (0, Decimal("0.00"), Decimal("0.0"))))
-            for status in SPLIT if status == "approved" or status in found]
+@dataclass(frozen=True)
+class Sums:
+    """Count, credits and hours of the matching records by (review status, credit class), read in
+    one statement: the totals and the split by status are both sums of it."""
+    by_status_class: dict[tuple[str, str], tuple[int, Decimal, Decimal]]
+
+    def totals(self) -> Totals:
+        count, hours = 0, Decimal("0.0")
+        credits = {"I": Decimal("0.00"), "II": Decimal("0.00"), "other": Decimal("0.00")}
+        for (_status, cls), (n, c, h) in self.by_status_class.items():
+            count, hours = count + n, hours + h
+            credits[cls if cls in ("I", "II") else "other"] += c
+        return Totals(count=count, credits=sum(credits.values(), Decimal("0.00")), hours=hours, class_1=credits["I"],
+                      class_2=credits["II"], other=credits["other"])
+
+    def by_status(self) -> list[StatusSum]:
+        """Per review status: approved always, the others when there are some."""
+        found: dict[str, tuple[int, Decimal, Decimal]] = {}
+        for (status, _cls), (n, credits, hours) in self.by_status_class.items():
+            was = found.get(status, _NONE)
+            found[status] = (was[0] + n, was[1] + credits, was[2] + hours)
+        return [StatusSum(status, status_label(status), *found.get(status, _NONE))
+                for status in SPLIT if status == "approved" or status in found]
+
+
+def sums(actor: Actor, query: CreditQuery) -> Sums:
+    """The matching records' count and sums by status and class: the same WHERE as the rows with
+    other columns, not a subquery of the whole record (whose forty columns cost a query page
+    milliseconds to build)."""
+    key = (CreditRecord.status, CreditRecord.credit_class)
+    selected = statement(actor, query).with_only_columns(
+        *key, func.count(), func.sum(CreditRecord.credits), func.sum(CreditRecord.hours)).group_by(*key)
+    return Sums({(status, cls): (n, credits, hours) for status, cls, n, credits, hours in db.session.execute(selected)})
+
+
+def totals(actor: Actor, query: CreditQuery) -> Totals:
+    """Count and sums over every matching record, by class."""
+    return sums(actor, query).totals()
 
 
 # The columns of DOMAIN.md, in order: (key, export kind, width).

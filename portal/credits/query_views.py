@@ -35,9 +35,10 @@ class CreditQueryView(BaseView):
         except QueryInvalid as error:
             return self.render_template("portal/credits/query.html", title=_("Credit query"), error=str(error),
                                         query=credit_query.CreditQuery(person, None, None, "all"), **context)
-        sums = credit_query.totals(actor, query)
+        found = credit_query.sums(actor, query)
+        sums = found.totals()
         number = page_number()
         page = Page(list(credit_query.rows(actor, query, PER_PAGE, (number - 1) * PER_PAGE)), sums.count, number, PER_PAGE)
-        split = credit_query.by_status(actor, query) if query.status == "all" else []
+        split = found.by_status() if query.status == "all" else []
         return self.render_template("portal/credits/query.html", title=_("Credit query"), query=query,
                                     sums=sums, split=split, page=page, error=None, **context)
