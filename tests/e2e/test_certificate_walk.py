@@ -57,10 +57,9 @@ def test_learner_exports_certificates_and_a_phone_verifies_one(app, users, new_p
     sign_in(page, learner.username, PASSWORD)
     page.goto("/credits/query/?from=2025-01-01&to=2025-12-31&status=approved")
     expect(page.locator(".record-count")).to_have_text("共3条记录")
-    ticks = page.locator("td.tick input[type=checkbox][name=record_id]")
-    expect(ticks).to_have_count(3)
-    for n in range(3):
-        ticks.nth(n).check()
+    expect(page.locator("td.tick input[type=checkbox][name=record_id]")).to_have_count(3)
+    for name in PROJECTS:
+        page.get_by_role("checkbox", name=f"勾选 {name}", exact=True).check()
     with page.expect_download() as download:
         page.get_by_role("button", name="导出学分证书", exact=True).click()
     saved = tmp_path / download.value.suggested_filename

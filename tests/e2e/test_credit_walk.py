@@ -81,8 +81,8 @@ def test_credit_walk(users, new_page, tmp_path):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "my-credits-1366x768.png"), full_page=True)
 
-    # Batch submit the draft.
-    page.locator("tbody tr", has_text="省级课题：心衰随访").locator("input[type=checkbox]").check()
+    # Batch submit the draft: each tick box is named for its record (勾选 and the activity).
+    page.get_by_role("checkbox", name="勾选 省级课题：心衰随访", exact=True).check()
     page.get_by_role("button", name="上报勾选的记录").click()
     expect(page.locator("tbody tr", has_text="省级课题：心衰随访")).to_contain_text("未审核")
 
@@ -96,7 +96,7 @@ def test_credit_walk(users, new_page, tmp_path):
     reviewer.screenshot(path=str(SCREENSHOTS / "review-detail-1366x768.png"), full_page=True)
     reviewer.fill("#comment", "学时与证书不符，请核对")
     reviewer.get_by_role("button", name="审核不通过").click()
-    reviewer.locator("tbody tr", has_text="省级课题：心衰随访").locator("input[type=checkbox]").check()
+    reviewer.get_by_role("checkbox", name="勾选 省级课题：心衰随访", exact=True).check()
     reviewer.get_by_role("button", name="勾选记录审核通过").click()
     expect(reviewer.locator("body")).to_contain_text("没有待审核的记录")
 
