@@ -11,7 +11,7 @@ from portal.accounts.actor import actor_for
 from portal.compliance import services, summaries
 from portal.credits import services as credits
 from portal.extensions import db
-from portal.models import CreditRecord, CreditYear, Person
+from portal.models import CreditRecord, CreditYear, CreditYearBucket, EvidenceFile, Person
 from portal.review import services as review
 from tests.helpers import approved_record
 
@@ -225,6 +225,35 @@ def test_the_summary_matches_the_records_and_drift_is_reported(app, learner):
         assert drift == [(2016, "stored 19.00 credits in 1 records")]
         assert summaries.rebuild([2016]) == 1
         db.session.commit()
+        assert summaries.drift() == []
+
+
+def test_an_approval_writes_the_changed_buckets_and_drops_the_emptied_one(app, learner):
+    def stored():
+        with app.app_context():
+            buckets = {(b.credit_class, b.node): (b.records, b.credits) for b in db.session.scalars(
+                select(CreditYearBucket).where(CreditYearBucket.person_id == learner.id, CreditYearBucket.year == 2015))}
+            return buckets, db.session.get(CreditYear, (learner.id, 2015)).credits
+
+    national = add(app, learner, dt.date(2015, 3, 1), "5", level="national")
+    add(app, learner, dt.date(2015, 6, 1), "20")
+    assert stored() == ({("I", "national"): (1, Decimal("5.00")), ("II", "city"): (1, Decimal("20.00"))}, Decimal("25.00"))
+    # A correction moves the national record to the city level: approving it empties the
+    # national bucket (removed), fills the city one further (changed) and changes the year's total.
+    with app.test_request_context():
+        person = db.session.get(Person, learner.id)
+        me, admin = actor_for(person.user), actor_for(app.appbuilder.sm.find_user("padmin"))
+        correction = credits.correct(me, db.session.get(CreditRecord, national))
+        credits.update(me, correction, correction.version, correction.category,
+                       {"activity_date": dt.date(2015, 3, 1), "credit_level": "city"}, {"credits": "6", "hours": "0"})
+        db.session.add(EvidenceFile(record_id=correction.id, record_year=correction.credit_year, person_id=person.id,
+                                    stored_name=f"c{correction.id:030d}", original_name="a.jpg", media_type="image/jpeg",
+                                    size=1, sha256="0" * 64))
+        db.session.commit()
+        credits.submit(me, [correction])
+        review.decide(admin, [correction], "approve")
+    assert stored() == ({("II", "city"): (2, Decimal("26.00"))}, Decimal("26.00"))
+    with app.app_context():
         assert summaries.drift() == []
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, select
+from sqlalchemy import and_, bindparam, case, delete, func, select, tuple_
 
 from portal.contracts import DEEMS_YEARS_AFTER
 from portal.extensions import db
@@ -159,11 +159,26 @@ def refresh_category(category_id: int) -> int:
 
 
 def _rewrite(people: list[int], years: set[int]) -> None:
-    """Recompute these people's summaries of these years, in three statements whatever their
-    number (a pair no record of the caller's touched is rewritten with what it held)."""
-    for model in (CreditYearBucket, CreditYear):
-        db.session.execute(delete(model).where(model.person_id.in_(people), model.year.in_(sorted(years))))
-    _insert(compute(person_ids=people, years=years).values())
+    """Recompute these people's summaries of these years and write what differs from the stored
+    rows, in a few statements whatever their number. An approval changes a bucket or two of each
+    person-year, not the dozen or so others: those are compared, not deleted and written again."""
+    fresh = compute(person_ids=people, years=years).values()
+    for model, rows in ((CreditYear, [s.year_row for s in fresh]), (CreditYearBucket, [b for s in fresh for b in s.buckets])):
+        table = model.__table__
+        keys = [c.name for c in table.primary_key.columns]
+        stored = {tuple(r[k] for k in keys): dict(r) for r in db.session.execute(
+            select(table).where(table.c.person_id.in_(people), table.c.year.in_(sorted(years)))).mappings()}
+        wanted = {tuple(r[k] for k in keys): r for r in rows}
+        gone = [key for key in stored if key not in wanted]
+        new = [row for key, row in wanted.items() if key not in stored]
+        changed = [{**{f"key_{k}": row[k] for k in keys}, **{c: row[c] for c in row if c not in keys}}
+                   for key, row in wanted.items() if key in stored and stored[key] != row]
+        if gone:
+            db.session.execute(delete(table).where(tuple_(*(table.c[k] for k in keys)).in_(gone)))
+        if new:
+            db.session.execute(table.insert(), new)
+        if changed:
+            db.session.execute(table.update().where(*(table.c[k] == bindparam(f"key_{k}") for k in keys)), changed)
 
 
 def _insert(summaries: Iterable[Computed], chunk: int = 5000) -> int:

@@ -139,7 +139,8 @@ def save(actor: Actor, entry: EntryForm, record: CreditRecord | None, submit: bo
         return None, ""
     entry.pending = []
     problem = _submitted(actor, record) if submit else ""
-    db.session.commit()
+    # The redirect and the form's one-time token are made of the record just written: kept, not read again.
+    commit_keeping_state()
     return record, problem
 
 
