@@ -55,6 +55,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from portal.people.masking import mask_id_number
     from portal.plugins import build_registry
     from portal.static_urls import static_url
+    from portal.table_cells import cell_openings
 
     app = Flask(__name__, instance_path=str(config.INSTANCE_PATH))
     app.config.from_object(config)
@@ -104,6 +105,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.add_template_global(registry.login_methods.values, "login_methods")
     app.add_template_global(menu.rendered, "portal_menu")
     app.add_template_global(static_url)
+    app.add_template_global(cell_openings)
     app.context_processor(_page_language)
     app.cli.add_command(portal_cli)
     return app
