@@ -27,6 +27,7 @@ from portal.dictionaries.services import level_classes
 from portal.extensions import commit_keeping_state, db
 from portal.models import CreditCategory, CreditRecord, Person
 from portal.models.clock import now
+from portal.request_memo import per_request
 
 EDITABLE = ("draft", "rejected")
 # Records taken back by their owner: the rows stay for their audit trail, out of every list and total.
@@ -374,6 +375,7 @@ STATUS_LABELS = {"draft": _l("Draft"), "submitted": _l("Awaiting review"), "appr
                  "rejected": _l("Rejected"), "deleted": _l("Deleted"), "withdrawn": _l("Withdrawn")}
 
 
+@per_request
 def status_label(status: str) -> str:
-    # Translates the one label asked for: a list page asks once a row.
+    # A list page asks once a row: each label is translated once a request.
     return str(STATUS_LABELS[status]) if status in STATUS_LABELS else status
