@@ -54,6 +54,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from portal.out_of_province import sign_in
     from portal.people.masking import mask_id_number
     from portal.plugins import build_registry
+    from portal.row_urls import row_url
     from portal.static_urls import static_url
     from portal.table_cells import cell_openings
 
@@ -106,6 +107,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.add_template_global(menu.rendered, "portal_menu")
     app.add_template_global(static_url)
     app.add_template_global(cell_openings)
+    app.add_template_global(row_url)
     app.context_processor(_page_language)
     app.cli.add_command(portal_cli)
     return app
