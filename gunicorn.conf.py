@@ -48,6 +48,16 @@ def child_exit(server, worker):
     multiprocess.mark_process_dead(worker.pid)
 
 
+def when_ready(server):
+    # Every page template compiled here, once, before the workers fork: each worker (and each one
+    # that replaces a worker recycled after max_requests) shares them, rather than compiling its
+    # own on its first pages.
+    app = server.app.callable
+    if app is not None:
+        for name in app.jinja_env.list_templates(filter_func=lambda name: name.endswith(".html")):
+            app.jinja_env.get_template(name)
+
+
 def pre_fork(server, worker):
     # The pre-loaded app's objects stay out of the collector's sight in the workers: they are
     # not walked at each collection, and their memory stays shared with the master.
