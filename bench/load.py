@@ -66,10 +66,9 @@ def beside_the_client(url: str, redis_url: str):
     postmaster = None
     try:
         engine = create_engine(url)
-        with engine.connect() as connection:
-            backend = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with engine.connect() as connection:  # the backend's parent read while it still runs
+            postmaster = _parent(connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
         engine.dispose()
-        postmaster = _parent(backend)
         for pid in (postmaster, int(redis.Redis.from_url(redis_url).info("server")["process_id"])):
             moved[pid] = os.sched_getaffinity(pid)
             os.sched_setaffinity(pid, CLIENT_CORE)

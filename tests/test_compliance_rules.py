@@ -30,6 +30,21 @@ def add(app, person, day, credits, hours="0", level="city", category=FREE, **fie
     return approved_record(app, person.id, category, day, values, credit_level=level)
 
 
+def submitted_correction(person, original_id, day, level, credits_):
+    """A correction of the approved record ``original_id`` to this date, level and credits, with
+    its evidence, submitted by the learner (inside a request context)."""
+    me = actor_for(person.user)
+    correction = credits.correct(me, db.session.get(CreditRecord, original_id))
+    credits.update(me, correction, correction.version, correction.category, {"activity_date": day, "credit_level": level},
+                   {"credits": credits_, "hours": "0"})
+    db.session.add(EvidenceFile(record_id=correction.id, record_year=correction.credit_year, person_id=person.id,
+                                stored_name=f"c{correction.id:030d}", original_name="a.jpg", media_type="image/jpeg",
+                                size=1, sha256="0" * 64))
+    db.session.commit()
+    credits.submit(me, [correction])
+    return correction
+
+
 def verdict(app, person, year):
     with app.test_request_context():
         return services.person_year(db.session.get(Person, person.id), year)
@@ -146,18 +161,9 @@ def test_an_approved_correction_replaces_the_record_it_corrects(app, learner):
     add(app, learner, dt.date(2015, 3, 1), "5", level="national")
     with app.test_request_context():
         person = db.session.get(Person, learner.id)
-        me, admin = actor_for(person.user), actor_for(app.appbuilder.sm.find_user("padmin"))
-        correction = credits.correct(me, db.session.get(CreditRecord, original))
-        credits.update(me, correction, correction.version, correction.category,
-                       {"activity_date": dt.date(2015, 6, 1), "credit_level": "city"}, {"credits": "16", "hours": "0"})
-        from portal.models import EvidenceFile
-        db.session.add(EvidenceFile(record_id=correction.id, record_year=correction.credit_year,
-                                    person_id=person.id, stored_name=f"c{correction.id:030d}",
-                                    original_name="a.jpg", media_type="image/jpeg", size=1, sha256="0" * 64))
-        db.session.commit()
-        credits.submit(me, [correction])
+        correction = submitted_correction(person, original, dt.date(2015, 6, 1), "city", "16")
         assert services.person_year(person, 2015).credits == Decimal("25.00")  # waiting: the original still counts
-        review.decide(admin, [correction], "approve")
+        review.decide(actor_for(app.appbuilder.sm.find_user("padmin")), [correction], "approve")
     v = verdict(app, learner, 2015)
     assert (v.records, v.class_2, v.credits) == (2, Decimal("16.00"), Decimal("21.00"))
 
@@ -241,17 +247,8 @@ def test_an_approval_writes_the_changed_buckets_and_drops_the_emptied_one(app, l
     # A correction moves the national record to the city level: approving it empties the
     # national bucket (removed), fills the city one further (changed) and changes the year's total.
     with app.test_request_context():
-        person = db.session.get(Person, learner.id)
-        me, admin = actor_for(person.user), actor_for(app.appbuilder.sm.find_user("padmin"))
-        correction = credits.correct(me, db.session.get(CreditRecord, national))
-        credits.update(me, correction, correction.version, correction.category,
-                       {"activity_date": dt.date(2015, 3, 1), "credit_level": "city"}, {"credits": "6", "hours": "0"})
-        db.session.add(EvidenceFile(record_id=correction.id, record_year=correction.credit_year, person_id=person.id,
-                                    stored_name=f"c{correction.id:030d}", original_name="a.jpg", media_type="image/jpeg",
-                                    size=1, sha256="0" * 64))
-        db.session.commit()
-        credits.submit(me, [correction])
-        review.decide(admin, [correction], "approve")
+        correction = submitted_correction(db.session.get(Person, learner.id), national, dt.date(2015, 3, 1), "city", "6")
+        review.decide(actor_for(app.appbuilder.sm.find_user("padmin")), [correction], "approve")
     assert stored() == ({("II", "city"): (2, Decimal("26.00"))}, Decimal("26.00"))
     with app.app_context():
         assert summaries.drift() == []
