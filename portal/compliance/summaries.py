@@ -166,8 +166,7 @@ def _rewrite(people: list[int], years: set[int]) -> None:
     for model, rows in ((CreditYear, [s.year_row for s in fresh]), (CreditYearBucket, [b for s in fresh for b in s.buckets])):
         table = model.__table__
         keys = [c.name for c in table.primary_key.columns]
-        stored = {tuple(r[k] for k in keys): dict(r) for r in db.session.execute(
-            select(table).where(table.c.person_id.in_(people), table.c.year.in_(sorted(years)))).mappings()}
+        stored = _stored(model, model.person_id.in_(people), model.year.in_(sorted(years)))
         wanted = {tuple(r[k] for k in keys): r for r in rows}
         gone = [key for key in stored if key not in wanted]
         new = [row for key, row in wanted.items() if key not in stored]
@@ -179,6 +178,13 @@ def _rewrite(people: list[int], years: set[int]) -> None:
             db.session.execute(table.insert(), new)
         if changed:
             db.session.execute(table.update().where(*(table.c[k] == bindparam(f"key_{k}") for k in keys)), changed)
+
+
+def _stored(model: type[CreditYear] | type[CreditYearBucket], *where) -> dict[tuple, dict[str, Any]]:
+    """The stored summary rows of ``model`` that match ``where``, as plain rows by primary key."""
+    table = model.__table__
+    keys = [c.name for c in table.primary_key.columns]
+    return {tuple(r[k] for k in keys): dict(r) for r in db.session.execute(select(table).where(*where)).mappings()}
 
 
 def _insert(summaries: Iterable[Computed], chunk: int = 5000) -> int:
@@ -210,12 +216,8 @@ def drift(years: Iterable[int] | None = None) -> list[tuple[int, int, str]]:
     expected = compute(years=years)
     stored: dict[tuple[int, int], Computed] = {}
     for model in (CreditYear, CreditYearBucket):
-        query = select(model)
-        if years is not None:
-            query = query.where(model.year.in_(years))
-        for row in db.session.scalars(query):
-            summary = stored.setdefault((row.person_id, row.year), Computed({}))
-            values = {c.name: getattr(row, c.name) for c in model.__table__.columns}
+        for values in _stored(model, *([model.year.in_(years)] if years is not None else [])).values():
+            summary = stored.setdefault((values["person_id"], values["year"]), Computed({}))
             if model is CreditYear:
                 summary.year_row = values
             else:
