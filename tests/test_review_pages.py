@@ -1,5 +1,6 @@
 """学分审核 through the web: the unit admin's queue of the unit's own submitted records,
 filters, the detail with evidence, and batch decisions (a rejection needs a comment)."""
+import re
 
 from sqlalchemy import select
 
@@ -45,7 +46,7 @@ def test_queue_holds_the_units_submitted_records_and_filters(app, client, users)
     admin = users.person(unit, role="unit_admin")
     zhang, li = users.person(unit, self_entry=True, name="张医生"), users.person(unit, self_entry=True, name="李护士")
     stranger = users.person(other, self_entry=True, name="外院人员")
-    submitted(app, zhang, "张的学习班")
+    zhangs, _file = submitted(app, zhang, "张的学习班")
     submitted(app, li, "李的学习班")
     submitted(app, stranger, "外院的学习班")
     login(client, admin.username, PASSWORD)
@@ -53,6 +54,9 @@ def test_queue_holds_the_units_submitted_records_and_filters(app, client, users)
     queue = client.get("/review/").get_data(as_text=True)
     assert "张的学习班" in queue and "李的学习班" in queue and "外院的学习班" not in queue
     assert "2 条待审核" in queue
+    row = re.search(rf'<tr data-record="{zhangs}">.*?</tr>', queue, re.S).group(0)
+    for cell in ('data-label="人员">张医生<', 'data-label="活动日期">2025-05-01<', 'data-label="证明材料">1<'):
+        assert cell in row
     filtered = client.get("/review/?person=张").get_data(as_text=True)
     assert "张的学习班" in filtered and "李的学习班" not in filtered
     assert "2 条待审核" in filtered  # the heading counts the whole queue, whatever the list shows
