@@ -38,8 +38,8 @@ def record_row(person: Person, record: CountedRecord, dictionaries: Mapping[str,
     学分级别 shows its category as its subcategory; a discipline without a third level, the second."""
     return {
         "id": record.id, "person_no": person.person_no, "date": record.activity_date, "number": record.activity_number,
-        "name": record.activity_name, "credit_class": str(CLASS_LABELS.get(record.credit_class, record.credit_class)),
-        "category": record.category_name,
+        "name": record.activity_name, "category": record.category_name,
+        "credit_class": dictionaries["credit_classes"].get(record.credit_class, record.credit_class),
         "credit_level": dictionaries["credit_levels"].get(record.credit_level) or record.category_name,
         "discipline": dictionaries["disciplines"].get(record.sub_discipline or record.discipline,
                                                       record.sub_discipline or record.discipline),
@@ -57,7 +57,10 @@ def record_json(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def record_dictionaries() -> dict[str, dict[str, str]]:
-    return {name: names(name) for name in ("disciplines", "hosting_methods", "credit_levels")}
+    """The names record_row shows for codes, read and translated once for all the rows."""
+    found = {name: names(name) for name in ("disciplines", "hosting_methods", "credit_levels")}
+    found["credit_classes"] = {code: str(label) for code, label in CLASS_LABELS.items()}
+    return found
 
 
 def compliance_table(actor: Actor, params: Mapping[str, str]) -> Table:
