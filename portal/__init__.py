@@ -56,7 +56,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from portal.plugins import build_registry
     from portal.row_urls import row_url
     from portal.static_urls import static_url
-    from portal.table_cells import row_cells
+    from portal.table_cells import RowCells
 
     app = Flask(__name__, instance_path=str(config.INSTANCE_PATH))
     app.config.from_object(config)
@@ -106,7 +106,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.add_template_global(registry.login_methods.values, "login_methods")
     app.add_template_global(menu.rendered, "portal_menu")
     app.add_template_global(static_url)
-    app.add_template_global(row_cells)
+    app.add_template_global(RowCells, "row_cells")
     app.add_template_global(row_url)
     app.context_processor(_page_language)
     app.cli.add_command(portal_cli)

@@ -14,9 +14,10 @@ EMPTY = "—"
 
 
 class RowCells:
-    """Made once a page: ``cells(row, key=markup, ...)`` is the row's ``<td>`` of every column in
-    order, each holding the row's value escaped ("—" when it has none), or the markup given for
-    that key (a link, a label)."""
+    """The cells of a table of ``keys`` (headed by ``labels``; ``nowrap`` columns keep their text on
+    one line), made once a page: ``cells(row, key=markup, ...)`` is the row's ``<td>`` of every
+    column in order, each holding the row's value escaped ("—" when it has none), or the markup
+    given for that key (a link, a label). Templates call it ``row_cells``."""
 
     def __init__(self, keys: Iterable[str], labels: Mapping[str, str], nowrap: Iterable[str] = ()):
         nowrap = set(nowrap)
@@ -30,7 +31,3 @@ class RowCells:
             parts += (opening, EMPTY if value is None or value == "" else escape(value), "</td>")
         return Markup("".join(parts))
 
-
-def row_cells(keys: Iterable[str], labels: Mapping[str, str], nowrap: Iterable[str] = ()) -> RowCells:
-    """The cells of a table of ``keys`` (headed by ``labels``); ``nowrap`` columns keep their text on one line."""
-    return RowCells(keys, labels, nowrap)

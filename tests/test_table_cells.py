@@ -1,16 +1,16 @@
-"""A card table's row of cells (portal.table_cells.row_cells): every value escaped, an empty one
+"""A card table's row of cells (portal.table_cells.RowCells, row_cells in templates): every value escaped, an empty one
 shown as "—", the markup a page gives for a cell (a link) kept, each cell labelled for phones."""
 from decimal import Decimal
 
 from markupsafe import Markup
 
-from portal.table_cells import row_cells
+from portal.table_cells import RowCells
 
 LABELS = {"date": "日期", "name": "活动名称", "credits": "学分", "remarks": "备注 <说明>"}
 
 
 def test_a_rows_values_are_escaped_and_empty_ones_shown_as_a_dash():
-    cells = row_cells(("name", "credits", "remarks"), LABELS)
+    cells = RowCells(("name", "credits", "remarks"), LABELS)
     html = cells({"name": "<script>alert(1)</script>", "credits": Decimal("0.00"), "remarks": None})
     assert html == ('<td data-label="活动名称">&lt;script&gt;alert(1)&lt;/script&gt;</td>'
                     '<td data-label="学分">0.00</td><td data-label="备注 &lt;说明&gt;">—</td>')
@@ -19,7 +19,7 @@ def test_a_rows_values_are_escaped_and_empty_ones_shown_as_a_dash():
 
 
 def test_a_cell_the_page_makes_replaces_the_value_and_nowrap_columns_stay_on_one_line():
-    cells = row_cells(("date", "name"), LABELS, nowrap=("date",))
+    cells = RowCells(("date", "name"), LABELS, nowrap=("date",))
     link = Markup('<a href="/credits/7">{}</a>').format("学习班 & 讲座")
     html = cells({"date": "2025-05-01", "name": "ignored"}, name=link)
     assert html == ('<td data-label="日期" class="text-nowrap">2025-05-01</td>'

@@ -36,7 +36,7 @@ FILTER_NAMES = ("person", "category_id", "credit_level", "from", "to", "unit_id"
 
 def _queue_rows(page: Select) -> Select:
     """What a row of the queue shows, of the records of ``page`` (columns, not the records with
-    their person, unit, category, enterer and files as objects: a quarter of the page's cost)."""
+    their person, unit, category, enterer and files as objects: a seventh of the page's work)."""
     files = (select(func.count()).where(EvidenceFile.record_id == CreditRecord.id)
              .correlate(CreditRecord).scalar_subquery())
     return (page.with_only_columns(CreditRecord.id, CreditRecord.version, CreditRecord.credit_year,
