@@ -4,12 +4,12 @@
 PYTHON ?= $(if $(wildcard /usr/bin/python3),/usr/bin/python3,python3)
 VENV := .venv
 BIN := $(VENV)/bin
-DEBIAN_PACKAGES := python3-venv chromium fonts-noto-cjk poppler-utils zbar-tools libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 redis-server postgresql-client
+DEBIAN_PACKAGES := python3-venv chromium fonts-noto-cjk poppler-utils zbar-tools libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 redis-server postgresql-client valgrind
 CATALOGS := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
 
 SETUP_LOG := setup.log
 
-.PHONY: setup quiet-setup system-packages venv-interpreter run test lint bench bench-province load translations catalog clean
+.PHONY: setup quiet-setup system-packages venv-interpreter run test lint bench bench-province load instructions translations catalog clean
 
 setup: system-packages venv-interpreter $(VENV)/.installed translations
 
@@ -84,6 +84,11 @@ bench-province: setup
 load: setup
 	$(BIN)/pip install -q -e '.[test,faces,load]'
 	@$(BIN)/python -m bench.load
+
+# The same mix's pages counted in instructions under valgrind (bench/instructions.py): what a change
+# to a page saves, measured where timings swing. PORTAL_INSTRUCTIONS_PAGES=queue for one page.
+instructions: setup
+	@$(BIN)/python -m bench.instructions
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -18,23 +18,14 @@ from urllib.parse import urlencode
 
 from locust import FastHttpUser, between, task
 
+from bench.forms import hidden_fields
+
 PLAN = json.loads(Path(os.environ["LOAD_PLAN"]).read_text(encoding="utf-8"))
 ANSWERED = open(os.environ["LOAD_ANSWERED"], "a", encoding="utf-8", buffering=1)  # noqa: SIM115 (open while locust runs)
-HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*>')
-NAME, VALUE = re.compile(r'name="([^"]+)"'), re.compile(r'value="([^"]*)"')
 QUEUE_ROW = re.compile(r'name="record_id" value="(\d+)"')
 # Each virtual user takes the next account of its kind, so no two share a session.
 _learners, _admins = itertools.cycle(PLAN["learners"]), itertools.cycle(PLAN["admins"])
 _tokens = itertools.cycle(PLAN["verify_tokens"])
-
-
-def hidden_fields(html: str) -> dict[str, str]:
-    found = {}
-    for tag in HIDDEN.findall(html):
-        name, value = NAME.search(tag), VALUE.search(tag)
-        if name:
-            found[name.group(1)] = value.group(1) if value else ""
-    return found
 
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}

@@ -1,0 +1,125 @@
+"""`make instructions`: the deadline-day mix's pages counted in instructions, not timed. Builds the
+load test's province (bench/load.py) on the local PostgreSQL, then for each page starts the app in
+a process of its own under valgrind's callgrind, signs in, asks for the page a few times to warm
+it, and counts the instructions of the next requests alone (callgrind_control switches the count
+on and off around them). On a shared host the time a page takes swings by more than a change moves
+it; its instructions repeat to within about half a per cent, so a change is measured here first.
+
+PORTAL_INSTRUCTIONS_PAGES names pages to count (comma-separated, default all), and
+PORTAL_INSTRUCTIONS_REQUESTS how many requests of each (default 10)."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import uuid
+from io import BytesIO
+from pathlib import Path
+
+from bench.forms import hidden_fields
+from bench.load import REDIS_URL, SERVER, build, log
+
+PAGES = {
+    "learner: 录入学分查询管理": "/credits/mine?year={year}",
+    "learner: 学分情况查询": "/credits/query/?from={year}-01-01&to={year}-12-31",
+    "learner: 达标情况查询": "/compliance/?year={year}",
+    "learner: home": "/",
+    "learner: entry form": "/credits/new/free",
+    "learner: save and submit": "/credits/new/free",
+    "admin: review queue": "/review/",
+    "public: verify certificate": "/verify/{token}",
+}
+WARM_UP = 5
+COLLECTED = re.compile(r"Collected : (\d+)")
+
+
+def _count(on: bool) -> None:
+    subprocess.run(["callgrind_control", f"--instr={'on' if on else 'off'}", str(os.getpid())], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def _submission(client, plan: dict) -> dict:
+    """The entry form filled in as the load test's learners fill it, with a fresh name and file."""
+    form = client.get("/credits/new/free").get_data(as_text=True)
+    return {**hidden_fields(form), "activity_name": f"instructions-{uuid.uuid4().hex}", "activity_number": "",
+            "activity_date": plan["activity_date"], "credit_level": "national", "hosting_method": "h01",
+            "discipline": "02", "sub_discipline": "0201", "issuing_unit_id": str(plan["issuing_unit_id"]), "remarks": "",
+            "f-credits": "2", "f-hours": "6", "action": "submit", "confirm_duplicate": "y",
+            "evidence": (BytesIO(bytes.fromhex(plan["png_hex"])), "证书.png", "image/png")}
+
+
+def child(page: str, requests: int) -> None:
+    """Run under callgrind: sign in, warm the page up, count ``requests`` of it in one stretch."""
+    from bench.load_wsgi import app
+    from tests.helpers import login
+
+    plan = json.loads(Path(os.environ["PORTAL_INSTRUCTIONS_PLAN"]).read_text(encoding="utf-8"))
+    client = app.test_client()
+    if not page.startswith("public"):
+        login(client, plan["admins"][0] if page.startswith("admin") else plan["learners"][0], plan["password"])
+    url = PAGES[page].format(year=plan["year"], token=plan["verify_tokens"][0])
+    if page == "learner: save and submit":  # the forms fetched first: their GETs are not counted
+        forms = [_submission(client, plan) for _ in range(WARM_UP + requests)]
+        ask = lambda: client.post(url, data=forms.pop(), content_type="multipart/form-data")  # noqa: E731
+    else:
+        ask = lambda: client.get(url)  # noqa: E731
+    for _ in range(WARM_UP):
+        if (answer := ask()).status_code not in (200, 302, 303):
+            raise SystemExit(f"{page}: {answer.status_code}")
+    _count(True)
+    for _ in range(requests):
+        ask()
+    _count(False)
+
+
+def counted(page: str, requests: int) -> int:
+    """Instructions of ``requests`` of ``page`` (and of switching the count on and off)."""
+    run = subprocess.run(["valgrind", "--tool=callgrind", "--instr-atstart=no", "--callgrind-out-file=/dev/null",
+                          sys.executable, "-m", "bench.instructions", "--child", page, str(requests)],
+                         capture_output=True, text=True, check=False)
+    found = COLLECTED.search(run.stderr)
+    if run.returncode != 0 or found is None:
+        raise SystemExit(f"{page}: callgrind failed\n{run.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def main() -> None:
+    from portal import create_app
+    from portal.setup import prepare_database
+    from tests.helpers import SECRET, scratch_database
+
+    pages = [p for p in PAGES if not os.environ.get("PORTAL_INSTRUCTIONS_PAGES")
+             or any(name.strip() in p for name in os.environ["PORTAL_INSTRUCTIONS_PAGES"].split(","))]
+    requests = int(os.environ.get("PORTAL_INSTRUCTIONS_REQUESTS", "10"))
+    server = os.environ.get("PORTAL_BENCH_DATABASE_URL") or SERVER
+    with tempfile.TemporaryDirectory(prefix="cme-instructions-") as tmp, scratch_database(server, "cme_instr") as url:
+        settings = {"PORTAL_DATABASE_URL": url, "PORTAL_INSTANCE_PATH": str(Path(tmp) / "instance"),
+                    "PORTAL_SECRET_KEY": SECRET, "PORTAL_REDIS_URL": REDIS_URL,
+                    "PORTAL_INSTRUCTIONS_PLAN": str(Path(tmp) / "plan.json")}
+        os.environ.update(settings)
+        app = create_app()
+        prepare_database(app)
+        log("building the load test's province ...")
+        Path(settings["PORTAL_INSTRUCTIONS_PLAN"]).write_text(json.dumps(build(app)), encoding="utf-8")
+        with app.app_context():
+            from portal.extensions import db
+
+            db.engine.dispose()
+        rows = []
+        for page in pages:
+            rows.append((page, counted(page, requests) / requests / 1e6))
+            log(f"{page}: {rows[-1][1]:.2f} million instructions a request")
+    print("| page | requests counted | million instructions a request |")
+    print("| --- | ---: | ---: |")
+    for page, millions in rows:
+        print(f"| {page} | {requests} | {millions:.2f} |")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        child(sys.argv[2], int(sys.argv[3]))
+    else:
+        main()
