@@ -3,7 +3,8 @@ load test's province (bench/load.py) on the local PostgreSQL, then for each page
 a process of its own under valgrind's callgrind, signs in, asks for the page a few times to warm
 it, and counts the instructions of the next requests alone (callgrind_control switches the count
 on and off around them). On a shared host the time a page takes swings by more than a change moves
-it; its instructions repeat to within about half a per cent, so a change is measured here first.
+it; its instructions repeat to within a few tenths of a per cent (the hash seed is fixed), so a
+change is measured here first.
 
 PORTAL_INSTRUCTIONS_PAGES names pages to count (comma-separated, default all), and
 PORTAL_INSTRUCTIONS_REQUESTS how many requests of each (default 10)."""
@@ -79,6 +80,7 @@ def counted(page: str, requests: int) -> int:
     """Instructions of ``requests`` of ``page`` (and of switching the count on and off)."""
     run = subprocess.run(["valgrind", "--tool=callgrind", "--instr-atstart=no", "--callgrind-out-file=/dev/null",
                           sys.executable, "-m", "bench.instructions", "--child", page, str(requests)],
+                         env={**os.environ, "PYTHONHASHSEED": "0"},  # the same dict and set orders every run
                          capture_output=True, text=True, check=False)
     found = COLLECTED.search(run.stderr)
     if run.returncode != 0 or found is None:
