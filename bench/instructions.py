@@ -20,19 +20,9 @@ import uuid
 from io import BytesIO
 from pathlib import Path
 
-from bench.forms import hidden_fields
 from bench.load import REDIS_URL, SERVER, build, log
+from bench.mix import PAGES, address, entry_fields
 
-PAGES = {
-    "learner: 录入学分查询管理": "/credits/mine?year={year}",
-    "learner: 学分情况查询": "/credits/query/?from={year}-01-01&to={year}-12-31",
-    "learner: 达标情况查询": "/compliance/?year={year}",
-    "learner: home": "/",
-    "learner: entry form": "/credits/new/free",
-    "learner: save and submit": "/credits/new/free",
-    "admin: review queue": "/review/",
-    "public: verify certificate": "/verify/{token}",
-}
 WARM_UP = 5
 COLLECTED = re.compile(r"Collected : (\d+)")
 
@@ -44,11 +34,8 @@ def _count(on: bool) -> None:
 
 def _submission(client, plan: dict) -> dict:
     """The entry form filled in as the load test's learners fill it, with a fresh name and file."""
-    form = client.get("/credits/new/free").get_data(as_text=True)
-    return {**hidden_fields(form), "activity_name": f"instructions-{uuid.uuid4().hex}", "activity_number": "",
-            "activity_date": plan["activity_date"], "credit_level": "national", "hosting_method": "h01",
-            "discipline": "02", "sub_discipline": "0201", "issuing_unit_id": str(plan["issuing_unit_id"]), "remarks": "",
-            "f-credits": "2", "f-hours": "6", "action": "submit", "confirm_duplicate": "y",
+    form = client.get(address("learner: entry form", plan)).get_data(as_text=True)
+    return {**entry_fields(form, plan, f"instructions-{uuid.uuid4().hex}"),
             "evidence": (BytesIO(bytes.fromhex(plan["png_hex"])), "证书.png", "image/png")}
 
 
@@ -61,7 +48,7 @@ def child(page: str, requests: int) -> None:
     client = app.test_client()
     if not page.startswith("public"):
         login(client, plan["admins"][0] if page.startswith("admin") else plan["learners"][0], plan["password"])
-    url = PAGES[page].format(year=plan["year"], token=plan["verify_tokens"][0])
+    url = address(page, plan, plan["verify_tokens"][0])
     if page == "learner: save and submit":  # the forms fetched first: their GETs are not counted
         forms = [_submission(client, plan) for _ in range(WARM_UP + requests)]
         ask = lambda: client.post(url, data=forms.pop(), content_type="multipart/form-data")  # noqa: E731

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from locust import FastHttpUser, between, task
 
-from bench.forms import hidden_fields
+from bench.mix import address, entry_fields, hidden_fields
 
 PLAN = json.loads(Path(os.environ["LOAD_PLAN"]).read_text(encoding="utf-8"))
 ANSWERED = open(os.environ["LOAD_ANSWERED"], "a", encoding="utf-8", buffering=1)  # noqa: SIM115 (open while locust runs)
@@ -40,7 +40,15 @@ def multipart(fields: dict[str, str], file_field: str, file_name: str, content: 
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
-class SignedIn(FastHttpUser):
+class MixUser(FastHttpUser):
+    abstract = True
+
+    def ask(self, page: str, token: str = ""):
+        """GET one of the mix's pages, reported under its name."""
+        return self.client.get(address(page, PLAN, token), name=page)
+
+
+class SignedIn(MixUser):
     abstract = True
     accounts: itertools.cycle
 
@@ -62,30 +70,27 @@ class Learner(SignedIn):
 
     @task(4)
     def my_records(self):
-        self.client.get(f"/credits/mine?year={PLAN['year']}", name="learner: 录入学分查询管理")
+        self.ask("learner: 录入学分查询管理")
 
     @task(2)
     def credit_query(self):
-        self.client.get(f"/credits/query/?from={PLAN['year']}-01-01&to={PLAN['year']}-12-31", name="learner: 学分情况查询")
+        self.ask("learner: 学分情况查询")
 
     @task(2)
     def compliance(self):
-        self.client.get(f"/compliance/?year={PLAN['year']}", name="learner: 达标情况查询")
+        self.ask("learner: 达标情况查询")
 
     @task(1)
     def home(self):
-        self.client.get("/", name="learner: home")
+        self.ask("learner: home")
 
     @task(1)
     def enter_and_submit(self):
-        form = self.client.get("/credits/new/free", name="learner: entry form").text
+        form = self.ask("learner: entry form").text
         name = f"load-{uuid.uuid4().hex}"
-        fields = {**hidden_fields(form), "activity_name": name, "activity_number": "", "activity_date": PLAN["activity_date"],
-                  "credit_level": "national", "hosting_method": "h01", "discipline": "02", "sub_discipline": "0201",
-                  "issuing_unit_id": str(PLAN["issuing_unit_id"]), "remarks": "", "f-credits": "2", "f-hours": "6",
-                  "action": "submit", "confirm_duplicate": "y"}
-        body, content_type = multipart(fields, "evidence", "证书.png", bytes.fromhex(PLAN["png_hex"]), "image/png")
-        with self.client.post("/credits/new/free", data=body, headers={"Content-Type": content_type},
+        body, content_type = multipart(entry_fields(form, PLAN, name), "evidence", "证书.png", bytes.fromhex(PLAN["png_hex"]),
+                                       "image/png")
+        with self.client.post(address("learner: save and submit", PLAN), data=body, headers={"Content-Type": content_type},
                               name="learner: save and submit", allow_redirects=False, catch_response=True) as response:
             if response.status_code in (302, 303) and "/credits/new" not in response.headers.get("Location", ""):
                 ANSWERED.write(name + "\n")
@@ -100,7 +105,7 @@ class UnitAdmin(SignedIn):
 
     @task
     def approve_a_page(self):
-        page = self.client.get("/review/", name="admin: review queue").text
+        page = self.ask("admin: review queue").text
         ids = QUEUE_ROW.findall(page)[:20]
         if not ids:
             return
@@ -117,10 +122,10 @@ class UnitAdmin(SignedIn):
                 response.failure(f"not decided: {response.status_code}")
 
 
-class Public(FastHttpUser):
+class Public(MixUser):
     weight = 2
     wait_time = between(0.5, 1.5)
 
     @task
     def verify(self):
-        self.client.get(f"/verify/{next(_tokens)}", name="public: verify certificate")
+        self.ask("public: verify certificate", next(_tokens))
