@@ -2,10 +2,11 @@
 or the API (fields, wizard choices), and saving the admin's edits."""
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import Select, bindparam, or_, select
 
 from portal.compliance import summaries
 from portal.contracts import CreditType, Entry, WizardGroup, to_json
@@ -28,18 +29,31 @@ def get(category_id: int) -> CreditCategory:
     return db.get_or_404(CreditCategory, category_id)
 
 
+@cache
+def _in_order(enabled_in_year: bool | None = None) -> Select:
+    """Every category (``enabled_in_year`` None), the enabled ones (False) or those enabled in the
+    year bound as ``year`` (True), in the order the admin set; built once (entry forms and the
+    review queue read them on every request)."""
+    query = select(CreditCategory).order_by(CreditCategory.position, CreditCategory.id)
+    if enabled_in_year is None:
+        return query
+    query = query.where(CreditCategory.enabled.is_(True))
+    if enabled_in_year:
+        year = bindparam("year")
+        query = query.where(or_(CreditCategory.valid_from.is_(None), CreditCategory.valid_from <= year),
+                            or_(CreditCategory.valid_to.is_(None), CreditCategory.valid_to >= year))
+    return query
+
+
 def everything() -> list[CreditCategory]:
     """Every category, enabled or not, in the order the admin set."""
-    return list(db.session.scalars(select(CreditCategory).order_by(CreditCategory.position, CreditCategory.id)))
+    return list(db.session.scalars(_in_order()))
 
 
 def enabled(year: int | None = None) -> list[CreditCategory]:
     """Categories learners may choose (for ``year``, when given), whose type is installed."""
-    query = select(CreditCategory).where(CreditCategory.enabled.is_(True)).order_by(CreditCategory.position, CreditCategory.id)
-    if year is not None:
-        query = query.where(or_(CreditCategory.valid_from.is_(None), CreditCategory.valid_from <= year),
-                            or_(CreditCategory.valid_to.is_(None), CreditCategory.valid_to >= year))
-    return [c for c in db.session.scalars(query) if c.type_slug in credit_types()]
+    found = db.session.scalars(_in_order(year is not None), {"year": year} if year is not None else None)
+    return [c for c in found if c.type_slug in credit_types()]
 
 
 def offering(entry: Entry) -> list[CreditCategory]:

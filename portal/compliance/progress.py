@@ -7,10 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from portal.compliance import services, summaries
 from portal.compliance.rules import Verdict
@@ -59,16 +60,21 @@ class Progress:
         return [s.message for s in self.verdict.shortfalls]
 
 
+@cache
+def _waiting_statement() -> Select:
+    """Built once: the home page reads it on every request."""
+    return (select(CreditRecord.status, CreditRecord.credit_class, func.count(), func.sum(CreditRecord.credits),
+                   func.sum(CreditRecord.hours))
+            .where(CreditRecord.person_id == bindparam("person_id"), CreditRecord.status.in_(PENDING + NOT_SENT),
+                   CreditRecord.dated_bound())
+            .group_by(CreditRecord.status, CreditRecord.credit_class))
+
+
 def _waiting(person_id: int, year: int) -> tuple[Waiting, dict[str, Decimal], Waiting]:
     """The person's records of the year waiting for review (count and sums, and credits by class)
     and not sent yet (count and sums), in one query."""
-    first, last = summaries.year_range(year)
-    rows = db.session.execute(
-        select(CreditRecord.status, CreditRecord.credit_class, func.count(), func.sum(CreditRecord.credits),
-               func.sum(CreditRecord.hours))
-        .where(CreditRecord.person_id == person_id, CreditRecord.status.in_(PENDING + NOT_SENT),
-               CreditRecord.dated(first, last))
-        .group_by(CreditRecord.status, CreditRecord.credit_class)).all()
+    rows = db.session.execute(_waiting_statement(), {
+        "person_id": person_id, **CreditRecord.dated_values(*summaries.year_range(year))}).all()
 
     def waiting(statuses: tuple[str, ...]) -> Waiting:
         chosen = [row for row in rows if row[0] in statuses]

@@ -93,19 +93,30 @@ def _lookback(sets: list[RuleSet]) -> int:
     return max((int(r["years"]) for s in sets for r in s.multi_year or ()), default=1)
 
 
-def _buckets(bucket_rows: Select) -> dict[tuple[int, int], list[Bucket]]:
-    """(person id, year) → the bucket rows selected."""
+@functools.cache
+def _one_person(columns: tuple) -> Select:
+    """``columns`` (SUMMARY or BUCKET) of one person's years (bound: person_id, first, last), built
+    once: a person's pages read them on every request."""
+    table = columns[0].table.c
+    return select(*columns).where(table.person_id == bindparam("person_id"),
+                                  table.year.between(bindparam("first"), bindparam("last")))
+
+
+def _buckets(bucket_rows: Select, values: dict[str, Any] | None = None) -> dict[tuple[int, int], list[Bucket]]:
+    """(person id, year) → the bucket rows selected (with ``values`` for its parameters)."""
     found: dict[tuple[int, int], list[Bucket]] = defaultdict(list)
     for person_id, year, category_id, credit_class, node, credits, hours, deeming in \
-            db.session.connection().execute(bucket_rows).all():
+            db.session.connection().execute(bucket_rows, values).all():
         found[person_id, year].append(Bucket(category_id, credit_class, node, credits, hours, deeming))
     return found
 
 
-def _figures(rows: Select, buckets: dict[tuple[int, int], list[Bucket]]) -> dict[int, dict[int, Figures]]:
-    """person id → year → Figures, from the credit_year rows selected (SUMMARY) and their buckets."""
+def _figures(rows: Select, buckets: dict[tuple[int, int], list[Bucket]],
+             values: dict[str, Any] | None = None) -> dict[int, dict[int, Figures]]:
+    """person id → year → Figures, from the credit_year rows selected (SUMMARY, with ``values`` for
+    its parameters) and their buckets."""
     found: dict[int, dict[int, Figures]] = defaultdict(dict)
-    for person_id, year, *figures in db.session.connection().execute(rows).all():
+    for person_id, year, *figures in db.session.connection().execute(rows, values).all():
         found[person_id][year] = Figures(year, *figures, buckets.get((person_id, year), ()))
     return found
 
@@ -121,8 +132,8 @@ def person_years(person: Person, years: list[int]) -> list[Verdict]:
     chosen = {year: choose(judging.judging(year), year, history.at(year)) for year in years}
     first = min(year - _lookback([rule_set] if rule_set else []) + 1 for year, rule_set in chosen.items())
     last = max(years)
-    buckets = _buckets(select(*BUCKET).where(_bucket.person_id == person.id, _bucket.year.between(first, last)))
-    figures = _figures(select(*SUMMARY).where(_year.person_id == person.id, _year.year.between(first, last)), buckets)
+    years_of = {"person_id": person.id, "first": first, "last": last}
+    figures = _figures(_one_person(SUMMARY), _buckets(_one_person(BUCKET), years_of), years_of)
     own, ctx = figures.get(person.id, {}), context()
     return [judge(own.get(year, Figures(year)), chosen[year], ctx, history, own, with_nodes=True) for year in years]
 
@@ -147,9 +158,8 @@ class CountedRecord(NamedTuple):
 
 def counted_records(person_id: int, year: int) -> list[CountedRecord]:
     """The year's records that count: approved, and not replaced by an approved correction."""
-    first, last = summaries.year_range(year)
-    return [CountedRecord(*row) for row in db.session.execute(_counted_statement(), {
-        "b_person": person_id, "b_first": first, "b_last": last, "b_first_year": first.year, "b_last_year": last.year})]
+    return [CountedRecord(*row) for row in db.session.execute(
+        _counted_statement(), {"person_id": person_id, **CreditRecord.dated_values(*summaries.year_range(year))})]
 
 
 @functools.cache
@@ -164,9 +174,7 @@ def _counted_statement() -> Select:
             .join(CreditCategory, CreditCategory.id == CreditRecord.category_id)
             .join(Unit, Unit.id == CreditRecord.unit_id)
             .outerjoin(issuing, issuing.id == CreditRecord.issuing_unit_id)
-            .where(CreditRecord.person_id == bindparam("b_person"), summaries.COUNTED,
-                   CreditRecord.activity_date.between(bindparam("b_first"), bindparam("b_last")),
-                   CreditRecord.credit_year.between(bindparam("b_first_year"), bindparam("b_last_year")))
+            .where(CreditRecord.person_id == bindparam("person_id"), summaries.COUNTED, CreditRecord.dated_bound())
             .order_by(CreditRecord.activity_date, CreditRecord.id))
 
 

@@ -8,11 +8,12 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from portal.accounts.actor import Actor
 from portal.compliance import tallies
@@ -50,7 +51,12 @@ def years_offered(chosen: int, earliest: int | None = None) -> list[int]:
 def first_record_year(person_id: int) -> int | None:
     """The person's first year with an approved record, if any (the first year a year select
     offers): from the yearly summary, one index probe, rather than every year's records."""
-    return db.session.scalar(select(func.min(CreditYear.year)).where(CreditYear.person_id == person_id))
+    return db.session.scalar(_first_record_year(), {"person_id": person_id})
+
+
+@cache
+def _first_record_year():
+    return select(func.min(CreditYear.year)).where(CreditYear.person_id == bindparam("person_id"))
 
 
 def unit_in_scope(actor: Actor, unit_id: int | None) -> Unit:

@@ -7,10 +7,11 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func
+from sqlalchemy import Select, bindparam, func
 
 from portal.accounts.actor import Actor
 from portal.contracts import Column, Table, credits_text, hours_text
@@ -67,13 +68,32 @@ def parse(actor: Actor, params: Mapping[str, str]) -> CreditQuery:
     return CreditQuery(people.whose(actor, params.get("person_id")), first, last, status)
 
 
-def statement(actor: Actor, query: CreditQuery) -> Select:
-    """The matching records (scoped to what the actor may see), as ORM rows."""
-    stmt = services.visible(actor).where(CreditRecord.person_id == query.person.id,
-                                         CreditRecord.dated(query.first, query.last))
-    if query.status != "all":
-        stmt = stmt.where(CreditRecord.status == query.status)
-    return stmt
+def _matching(scoped: Select, every_status: bool) -> Select:
+    """The records of ``scoped`` in the dates (and, unless ``every_status``, the status) bound when
+    it runs (``_values``)."""
+    stmt = scoped.where(CreditRecord.dated_bound())
+    return stmt if every_status else stmt.where(CreditRecord.status == bindparam("status"))
+
+
+@cache
+def _own_statements(every_status: bool) -> tuple[Select, Select, Select]:
+    """A person's query of their own records, the one learners ask every day: its sums, a page of
+    its rows and all its rows, built once."""
+    return _statements(_matching(services.own(), every_status))
+
+
+def _statements(matching: Select) -> tuple[Select, Select, Select]:
+    return _summed(matching), _shown(matching, paged=True), _shown(matching, paged=False)
+
+
+def statements(actor: Actor, query: CreditQuery) -> tuple[tuple[Select, Select, Select], dict[str, Any]]:
+    """The matching records (scoped to what the actor may see) as the sums, a page of rows and
+    all rows, with the values of their parameters."""
+    values = {"person_id": query.person.id, "status": query.status, **CreditRecord.dated_values(query.first, query.last)}
+    if actor.is_person(query.person.id):
+        return _own_statements(query.status == "all"), values
+    scoped = services.visible(actor).where(CreditRecord.person_id == bindparam("person_id"))
+    return _statements(_matching(scoped, query.status == "all")), values
 
 
 @dataclass(frozen=True)
@@ -129,14 +149,18 @@ class Sums:
                 for status in SPLIT if status == "approved" or status in found]
 
 
-def sums(actor: Actor, query: CreditQuery) -> Sums:
+def _summed(matching: Select) -> Select:
     """The matching records' count and sums by status and class: the same WHERE as the rows with
     other columns, not a subquery of the whole record (whose forty columns cost a query page
     milliseconds to build)."""
     key = (CreditRecord.status, CreditRecord.credit_class)
-    selected = statement(actor, query).with_only_columns(
-        *key, func.count(), func.sum(CreditRecord.credits), func.sum(CreditRecord.hours)).group_by(*key)
-    return Sums({(status, cls): (n, credits, hours) for status, cls, n, credits, hours in db.session.execute(selected)})
+    return matching.with_only_columns(*key, func.count(), func.sum(CreditRecord.credits),
+                                      func.sum(CreditRecord.hours)).group_by(*key)
+
+
+def sums(actor: Actor, query: CreditQuery) -> Sums:
+    (summed, _page, _all), values = statements(actor, query)
+    return Sums({(status, cls): (n, credits, hours) for status, cls, n, credits, hours in db.session.execute(summed, values)})
 
 
 def totals(actor: Actor, query: CreditQuery) -> Totals:
@@ -162,7 +186,10 @@ def column_labels() -> dict[str, str]:
 
 def rows(actor: Actor, query: CreditQuery, limit: int | None = None, offset: int = 0) -> Iterator[dict[str, Any]]:
     """The matching records as the columns show them, oldest first, streamed."""
-    return shown(statement(actor, query), limit, offset)
+    (_summed, page, every), values = statements(actor, query)
+    if limit is None:
+        return _rows(every, values)
+    return _rows(page, {**values, "shown_limit": limit, "shown_offset": offset})
 
 
 # The record's columns a row shows.
@@ -172,17 +199,27 @@ _SHOWN = (CreditRecord.id, CreditRecord.activity_id, CreditRecord.activity_date,
           CreditRecord.credit_class, CreditRecord.status, CreditRecord.review_comment)
 
 
-def shown(selected: Select, limit: int | None = None, offset: int = 0) -> Iterator[dict[str, Any]]:
-    """The records ``selected`` (a select of CreditRecord) as the columns show them, oldest first, streamed."""
+def _shown(selected: Select, paged: bool) -> Select:
+    """The columns a row shows of the records ``selected`` (a select of CreditRecord), oldest first;
+    ``paged``: limit and offset bound when it runs (shown_limit, shown_offset)."""
     # The record's certificate, when it has one that stands (its PDF and credential are offered beside it).
     stmt = (selected.with_only_columns(*_SHOWN, Unit.name.label("unit_name"), CreditCategory.name.label("category_name"),
                                        Certificate.number.label("certificate"))
             .join_from(CreditRecord, Unit, Unit.id == CreditRecord.unit_id)
             .join(CreditCategory, CreditCategory.id == CreditRecord.category_id)
             .outerjoin(Certificate, (Certificate.record_id == CreditRecord.id) & Certificate.revoked_at.is_(None))
-            .order_by(CreditRecord.activity_date, CreditRecord.id).limit(limit).offset(offset))
+            .order_by(CreditRecord.activity_date, CreditRecord.id))
+    return stmt.limit(bindparam("shown_limit")).offset(bindparam("shown_offset")) if paged else stmt
+
+
+def shown(selected: Select, limit: int | None = None, offset: int = 0) -> Iterator[dict[str, Any]]:
+    """The records ``selected`` (a select of CreditRecord) as the columns show them, oldest first, streamed."""
+    return _rows(_shown(selected, paged=False).limit(limit).offset(offset))
+
+
+def _rows(stmt: Select, values: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
     dictionaries = {name: names(name) for name in ("activity_types", "credit_levels", "disciplines", "hosting_methods")}
-    for r in db.session.execute(stmt.execution_options(yield_per=1000)).mappings():
+    for r in db.session.execute(stmt, values, execution_options={"yield_per": 1000}).mappings():
         yield {
             "id": r["id"], "activity_id": r["activity_id"], "date": r["activity_date"], "number": r["activity_number"],
             "name": r["activity_name"],

@@ -4,12 +4,13 @@ needs the unit's self-entry permission; without it the pages say so."""
 from __future__ import annotations
 
 import secrets
+from functools import cache
 
 from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 
 from portal import idempotency
 from portal.accounts.actor import current_actor
@@ -23,7 +24,7 @@ from portal.credits.services import RecordConflict, RecordInvalid, status_label
 from portal.evidence import downloads, evidence_store
 from portal.extensions import db
 from portal.models import CreditCategory, CreditRecord, EvidenceFile, Person, Unit
-from portal.pagination import paginate
+from portal.pagination import Listing
 from portal.people import services as people
 
 PER_PAGE = 20
@@ -34,6 +35,16 @@ ENTRY_FORM = "form:credit-entry"
 ROLES = {"learner": _l("Learner"), "unit_admin": _l("Unit admin"), "province_admin": _l("Provincial admin")}
 # 我录入的学分's ?year= for every year.
 ALL_YEARS = "all"
+
+
+@cache
+def _mine_listing(every_year: bool) -> Listing:
+    """录入学分查询管理's statements: the person's own records (bound: person_id), of the credit year
+    bound as ``year`` or of every year."""
+    query = services.own()
+    if not every_year:
+        query = query.where(CreditRecord.of_years(bindparam("year"), bindparam("year")))
+    return Listing.of(query, (CreditRecord.activity_date.desc(), CreditRecord.id.desc()), shown=_mine_rows)
 
 
 def _mine_rows(page: Select) -> Select:
@@ -169,10 +180,7 @@ class CreditEntryView(BaseView):
         # partition; every year only when asked for.
         every_year = request.args.get("year") == ALL_YEARS
         year = None if every_year else stats.chosen_year(request.args.get("year"))
-        query = services.visible(actor).where(CreditRecord.person_id == actor.person.id)
-        if year is not None:
-            query = query.where(CreditRecord.of_years(year, year))
-        page = paginate(query, (CreditRecord.activity_date.desc(), CreditRecord.id.desc()), PER_PAGE, shown=_mine_rows)
+        page = _mine_listing(every_year).read(PER_PAGE, {"person_id": actor.person.id, "year": year})
         years = stats.years_offered(year or stats.chosen_year(None), stats.first_record_year(actor.person.id))
         return self.render_template("portal/credits/mine.html", title=_("My entered credits"), page=page,
                                     status_label=status_label, year=year, years=years, all_years=ALL_YEARS)

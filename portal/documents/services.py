@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Callable
+from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import update
+from sqlalchemy import Update, bindparam, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import commit_keeping_state, db
@@ -55,13 +56,18 @@ def issue(model: type[Document], freeze: Freeze, *, prefix: str = "",
     raise RuntimeError(f"no free number after {NUMBER_ATTEMPTS} attempts")
 
 
+@cache
+def _counting(model: type[Certificate] | type[CreditForm]) -> Update:
+    """Built once: anyone may verify, and the public asks more often than anyone else."""
+    return (update(model).where(model.token == bindparam("verified_token"))
+            .values(verification_count=model.verification_count + 1, last_verified_at=bindparam("verified_at"))
+            .returning(model))
+
+
 def verify(token: str) -> Certificate | CreditForm | None:
     """The document whose QR code carries ``token``, counting this verification; None if unknown."""
     for model in VERIFIABLE:
-        found = db.session.scalar(
-            update(model).where(model.token == token)
-            .values(verification_count=model.verification_count + 1, last_verified_at=now()).returning(model)
-        )
+        found = db.session.scalar(_counting(model), {"verified_token": token, "verified_at": now()})
         commit_keeping_state()  # the page shows the row just written: no need to read it again
         if found is not None:
             return found

@@ -30,6 +30,7 @@ from sqlalchemy import (
     String,
     Text,
     and_,
+    bindparam,
     event,
     false,
     func,
@@ -152,6 +153,17 @@ class CreditRecord(Model):
         if last is not None:
             terms += [cls.activity_date <= last, cls.credit_year <= last.year]
         return and_(*terms)
+
+    @classmethod
+    def dated_bound(cls) -> ColumnElement[bool]:
+        """``dated`` for a statement built once, both ends bound when it runs (``dated_values``)."""
+        return and_(cls.activity_date.between(bindparam("dated_first"), bindparam("dated_last")),
+                    cls.credit_year.between(bindparam("dated_first_year"), bindparam("dated_last_year")))
+
+    @staticmethod
+    def dated_values(first: dt.date, last: dt.date) -> dict[str, Any]:
+        """The values of ``dated_bound``'s parameters for the dates ``first`` through ``last``."""
+        return {"dated_first": first, "dated_last": last, "dated_first_year": first.year, "dated_last_year": last.year}
 
     @classmethod
     def of_years(cls, first: int, last: int) -> ColumnElement[bool]:

@@ -7,9 +7,10 @@ before the first row (a record dated before the person was registered) takes the
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from portal.extensions import db
 from portal.models import Person, PersonHistory, Unit
@@ -51,19 +52,32 @@ _COLUMNS = (_ph.person_id, _ph.year, _ph.unit_id, Unit.__table__.c.name, _ph.uni
             _ph.title, _ph.title_level, _ph.status)
 
 
-def histories(*conditions) -> dict[int, History]:
-    """person id → History, for the people whose history rows match ``conditions`` (one query)."""
+def _selected(*conditions) -> Select:
+    return (select(*_COLUMNS).join_from(PersonHistory.__table__, Unit.__table__, Unit.__table__.c.id == _ph.unit_id)
+            .where(*conditions).order_by(_ph.person_id, _ph.year, _ph.id))
+
+
+def _histories(selected: Select, values: dict | None = None) -> dict[int, History]:
     found: dict[int, list[tuple[int, Standing]]] = {}
-    query = (select(*_COLUMNS).join_from(PersonHistory.__table__, Unit.__table__, Unit.__table__.c.id == _ph.unit_id)
-             .where(*conditions).order_by(_ph.person_id, _ph.year, _ph.id))
-    for person_id, year, *standing in db.session.connection().execute(query).all():
+    for person_id, year, *standing in db.session.connection().execute(selected, values).all():
         found.setdefault(person_id, []).append((year, Standing(*standing)))
     return {person_id: History(rows) for person_id, rows in found.items()}
 
 
+def histories(*conditions) -> dict[int, History]:
+    """person id → History, for the people whose history rows match ``conditions`` (one query)."""
+    return _histories(_selected(*conditions))
+
+
+@cache
+def _one_person() -> Select:
+    """Built once: a person's pages read their history on every request."""
+    return _selected(_ph.person_id == bindparam("person_id"))
+
+
 def history(person: Person) -> History:
     """The person's history; a person without rows has today's standing for every year."""
-    return histories(_ph.person_id == person.id).get(person.id) or History([(0, current(person))])
+    return _histories(_one_person(), {"person_id": person.id}).get(person.id) or History([(0, current(person))])
 
 
 def as_today(person_ids: Iterable[int]) -> dict[int, History]:
