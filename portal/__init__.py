@@ -105,6 +105,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.add_template_filter(hours_text, "hours")
     app.add_template_global(registry.login_methods.values, "login_methods")
     app.add_template_global(menu.rendered, "portal_menu")
+    app.add_template_global(menu.navbar, "portal_navbar")
     app.add_template_global(static_url)
     app.add_template_global(RowCells, "row_cells")
     app.add_template_global(row_url)

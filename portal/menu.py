@@ -4,11 +4,12 @@ create_app's list, which orders the pages within a category; ``arrange`` then pu
 entries in the order below, whichever feature happened to name a category first."""
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import current_app, g, render_template, request, session
 from flask_appbuilder import AppBuilder
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
+from flask_login import current_user
+from markupsafe import Markup, escape
 
 CREDIT_MANAGEMENT = {"category": "CreditManagement", "category_label": _l("Credit management"),
                      "category_icon": "fa-graduation-cap"}
@@ -43,3 +44,25 @@ def rendered() -> Markup:
     if key not in made:
         made[key] = Markup(render_template("appbuilder/navbar_menu.html", menu=appbuilder.menu))
     return made[key]
+
+
+# Stands for the user's name in a kept bar; no name or markup holds it.
+_USER_NAME = "\x00user-name\x00"
+
+
+def navbar() -> Markup:
+    """The top bar (appbuilder/navbar.html): the menu, the language menu and the user's menu,
+    about a tenth of a list page's rendering. Besides the user's name, put in afterwards, it
+    depends on what the menu depends on and the language chosen in the session, so it is made
+    once for each of those and kept; anyone not signed in has the public role's."""
+    appbuilder = current_app.appbuilder
+    signed_in = not current_user.is_anonymous
+    roles = appbuilder.sm.request_roles() if signed_in else (appbuilder.sm.auth_role_public,)
+    name = g.user.get_full_name() if signed_in else ""
+    if roles is None or not set(roles) <= set(appbuilder.sm.builtin_roles):
+        return Markup(render_template("appbuilder/navbar.html", appbuilder=appbuilder, user_name=name))
+    key = (roles, str(get_locale()), session.get("locale"), request.script_root)
+    made = current_app.extensions.setdefault("portal.navbar", {})
+    if key not in made:
+        made[key] = render_template("appbuilder/navbar.html", appbuilder=appbuilder, user_name=_USER_NAME)
+    return Markup(made[key].replace(_USER_NAME, escape(name)))
