@@ -13,6 +13,7 @@ from portal.jsonapi import answer
 
 def register(appbuilder: AppBuilder) -> None:
     from portal.certificates.api import CertificateApi
+    from portal.certificates.rows import IssueRows
     from portal.certificates.services import CertificateRevoked
     from portal.certificates.views import CertificateAdminView, CertificateView
 
@@ -21,6 +22,7 @@ def register(appbuilder: AppBuilder) -> None:
                         **menu.STATISTICS)
     appbuilder.add_api(CertificateApi)
     current_app.register_error_handler(CertificateRevoked, _revoked)
+    current_app.add_template_global(IssueRows, "issue_rows")
 
 
 def _revoked(error: Exception):
