@@ -4,13 +4,32 @@ a page from the columns, and a row's cells are joined here in one go, not looped
 and escaped cell by cell in the template (fifty rows of twelve columns on a period's query)."""
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from markupsafe import Markup, escape
 
 NOWRAP = Markup(' class="text-nowrap"')
 EMPTY = "—"
+# Values whose text holds nothing to escape (numbers, dates): written as they are.
+_PLAIN = frozenset({int, Decimal, dt.date})
+
+
+def _cell_text(value: Any) -> str:
+    if value is None or value == "":
+        return EMPTY
+    return str(value) if type(value) in _PLAIN else escape(value)
+
+
+def tick_cell(label: str, record_id: int, offered: bool) -> str:
+    """A row's tick box (``record_id``), named by the column's hidden heading (#tick-label) and
+    the row's name (#name-<id>); an empty cell where the row offers none."""
+    if not offered:
+        return '<td class="tick"></td>'
+    return (f'<td class="tick" data-label="{escape(label)}"><input type="checkbox" name="record_id" value="{record_id}" '
+            f'aria-labelledby="tick-label name-{record_id}"></td>')
 
 
 class RowCells:
@@ -27,7 +46,6 @@ class RowCells:
     def __call__(self, row: Mapping[str, Any], **own: Markup) -> Markup:
         parts = []
         for key, opening in self.openings:
-            value = own[key] if key in own else row[key]
-            parts += (opening, EMPTY if value is None or value == "" else escape(value), "</td>")
+            parts += (opening, own[key] if key in own else _cell_text(row[key]), "</td>")
         return Markup("".join(parts))
 

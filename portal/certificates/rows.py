@@ -12,7 +12,7 @@ from flask import url_for
 from markupsafe import Markup, escape
 
 from portal.row_urls import row_url
-from portal.table_cells import RowCells
+from portal.table_cells import RowCells, tick_cell
 
 NOWRAP = ("date", "credits", "hours", "status")
 
@@ -27,15 +27,13 @@ class IssueRows:
                  download: str):
         self.cells = RowCells(keys, labels, nowrap=NOWRAP)
         self.detail_url = row_url("CreditEntryView.detail", "record_id") if link else None
-        self.tick_label = escape(tick)
+        self.tick = tick
         self.files_opening = Markup('<td data-label="{}" class="text-nowrap certificate-files">').format(electronic)
         self.download = escape(download)
 
     def __call__(self, r: Mapping[str, Any]) -> Markup:
         record_id = int(r["id"])
-        tick = (f'<td class="tick" data-label="{self.tick_label}"><input type="checkbox" name="record_id" '
-                f'value="{record_id}" aria-labelledby="tick-label name-{record_id}"></td>'
-                if r["status_code"] == "approved" else '<td class="tick"></td>')
+        tick = tick_cell(self.tick, record_id, r["status_code"] == "approved")
         name = (f'<a id="name-{record_id}" href="{self.detail_url(record_id)}">{escape(r["name"])}</a>' if self.detail_url
                 else f'<span id="name-{record_id}">{escape(r["name"])}</span>')
         status = f'<span class="label status-{escape(r["status_code"])}">{escape(r["status"])}</span>'

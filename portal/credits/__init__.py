@@ -13,6 +13,7 @@ def register(appbuilder: AppBuilder) -> None:
     from portal.credits.api import CreditApi
     from portal.credits.query import credit_table
     from portal.credits.query_views import CreditQueryView
+    from portal.credits.rows import MineRows
     from portal.credits.views import CreditEntryView
     from portal.exports import builders
 
@@ -26,3 +27,4 @@ def register(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(CreditQueryView, "CreditQuery", label=_l("Credit query"), icon="fa-search", **menu.STATISTICS)
     appbuilder.add_api(CreditApi)
     builders.add(current_app, "credits", credit_table)
+    current_app.add_template_global(MineRows, "mine_rows")

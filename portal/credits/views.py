@@ -182,8 +182,8 @@ class CreditEntryView(BaseView):
         year = None if every_year else stats.chosen_year(request.args.get("year"))
         page = _mine_listing(every_year).read(PER_PAGE, {"person_id": actor.person.id, "year": year})
         years = stats.years_offered(year or stats.chosen_year(None), stats.first_record_year(actor.person.id))
-        return self.render_template("portal/credits/mine.html", title=_("My entered credits"), page=page,
-                                    status_label=status_label, year=year, years=years, all_years=ALL_YEARS)
+        return self.render_template("portal/credits/mine.html", title=_("My entered credits"), page=page, year=year,
+                                    years=years, all_years=ALL_YEARS)
 
     @expose("/submit", methods=["POST"])
     @has_access

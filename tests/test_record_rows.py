@@ -1,0 +1,57 @@
+"""The list rows made in Python (portal/credits/rows.py, portal/certificates/rows.py): what the
+templates wrote, values escaped, the tick box and buttons only where the record offers them."""
+import datetime as dt
+from decimal import Decimal
+from types import SimpleNamespace
+
+from portal.certificates.rows import IssueRows
+from portal.credits.query import KEYS
+from portal.credits.rows import KEYS as MINE_KEYS
+from portal.credits.rows import MineRows
+
+HOSTILE = '<script>alert("x")</script>'
+ESCAPED = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;"
+
+
+def _mine(status: str, comment: str | None = None) -> SimpleNamespace:
+    return SimpleNamespace(id=7, activity_date=dt.date(2025, 3, 1), activity_name=HOSTILE, category_name="学术会议",
+                           credits=Decimal("2.50"), hours=Decimal("3.0"), status=status, review_comment=comment)
+
+
+def test_a_draft_row_of_my_records_offers_its_tick_box_and_edit_button(app):
+    with app.test_request_context("/"):
+        row = str(MineRows({key: key.title() for key in MINE_KEYS}, "勾选", "编辑")(_mine("draft")))
+    assert 'name="record_id" value="7" aria-labelledby="tick-label name-7"' in row
+    assert 'href="/credits/7/edit">编辑</a>' in row and 'id="name-7" href="/credits/7"' in row
+    assert ESCAPED in row and HOSTILE not in row
+    assert '<td data-label="Date" class="text-nowrap">2025-03-01</td>' in row and ">2.50<" in row
+    assert '<td data-label="Comment">—</td>' in row  # no review comment
+
+
+def test_an_approved_row_of_my_records_offers_neither_and_escapes_the_comment(app):
+    with app.test_request_context("/"):
+        row = str(MineRows({key: key for key in MINE_KEYS}, "勾选", "编辑")(_mine("approved", comment=HOSTILE)))
+    assert 'type="checkbox"' not in row and "/edit" not in row
+    assert f'title="{ESCAPED}"' in row and HOSTILE not in row
+
+
+def _found(status_code: str, certificate: str | None) -> dict:
+    return {"id": 9, "date": dt.date(2025, 5, 2), "number": "", "name": HOSTILE, "activity_type": "", "credit_level": "",
+            "discipline": None, "hosting_method": "", "hours": Decimal("1.0"), "credits": Decimal("1.00"),
+            "status_code": status_code, "status": "已通过", "comment": None, "unit": "单位", "certificate": certificate}
+
+
+def test_a_query_row_offers_an_approved_records_tick_box_and_certificate_files(app):
+    with app.test_request_context("/"):
+        rows = IssueRows(KEYS, {key: key for key in KEYS}, True, "勾选", "电子证书", "下载")
+        approved, waiting = str(rows(_found("approved", "2025-AB12-CD34"))), str(rows(_found("submitted", None)))
+    assert 'value="9" aria-labelledby="tick-label name-9"' in approved and 'type="checkbox"' not in waiting
+    assert 'href="/certificates/2025-AB12-CD34.pdf">PDF</a>' in approved and 'data-credential="2025-AB12-CD34"' in approved
+    assert 'certificate-files">—</td>' in waiting
+    assert ESCAPED in approved and HOSTILE not in approved and 'id="name-9" href="/credits/9"' in approved
+
+
+def test_without_links_a_query_row_names_the_activity_in_a_span(app):
+    with app.test_request_context("/"):
+        row = str(IssueRows(KEYS, {key: key for key in KEYS}, False, "勾选", "电子证书", "下载")(_found("approved", None)))
+    assert f'<span id="name-9">{ESCAPED}</span>' in row and "/credits/9" not in row
