@@ -69,31 +69,31 @@ def parse(actor: Actor, params: Mapping[str, str]) -> CreditQuery:
 
 
 def _matching(scoped: Select, every_status: bool) -> Select:
-    """The records of ``scoped`` in the dates (and, unless ``every_status``, the status) bound when
-    it runs (``_values``)."""
+    """The records of ``scoped`` (one person's) in the dates and (unless ``every_status``) of the
+    status bound when it runs (``_statement``'s values)."""
     stmt = scoped.where(CreditRecord.dated_bound())
     return stmt if every_status else stmt.where(CreditRecord.status == bindparam("status"))
 
 
+def _derived(matching: Select, kind: str) -> Select:
+    """What a query reads of its matching records: their ``sums``, a ``page`` of rows or ``all`` rows."""
+    return _summed(matching) if kind == "sums" else _shown(matching, paged=kind == "page")
+
+
 @cache
-def _own_statements(every_status: bool) -> tuple[Select, Select, Select]:
-    """A person's query of their own records, the one learners ask every day: its sums, a page of
-    its rows and all its rows, built once."""
-    return _statements(_matching(services.own(), every_status))
+def _own(every_status: bool, kind: str) -> Select:
+    """A person's query of their own records, the one learners ask every day: built once."""
+    return _derived(_matching(services.own(), every_status), kind)
 
 
-def _statements(matching: Select) -> tuple[Select, Select, Select]:
-    return _summed(matching), _shown(matching, paged=True), _shown(matching, paged=False)
-
-
-def statements(actor: Actor, query: CreditQuery) -> tuple[tuple[Select, Select, Select], dict[str, Any]]:
-    """The matching records (scoped to what the actor may see) as the sums, a page of rows and
-    all rows, with the values of their parameters."""
+def _statement(actor: Actor, query: CreditQuery, kind: str) -> tuple[Select, dict[str, Any]]:
+    """The matching records (scoped to what the actor may see) as ``kind`` (see _derived), with
+    the values of its parameters."""
     values = {"person_id": query.person.id, "status": query.status, **CreditRecord.dated_values(query.first, query.last)}
     if actor.is_person(query.person.id):
-        return _own_statements(query.status == "all"), values
+        return _own(query.status == "all", kind), values
     scoped = services.visible(actor).where(CreditRecord.person_id == bindparam("person_id"))
-    return _statements(_matching(scoped, query.status == "all")), values
+    return _derived(_matching(scoped, query.status == "all"), kind), values
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ def _summed(matching: Select) -> Select:
 
 
 def sums(actor: Actor, query: CreditQuery) -> Sums:
-    (summed, _page, _all), values = statements(actor, query)
+    summed, values = _statement(actor, query, "sums")
     return Sums({(status, cls): (n, credits, hours) for status, cls, n, credits, hours in db.session.execute(summed, values)})
 
 
@@ -186,9 +186,9 @@ def column_labels() -> dict[str, str]:
 
 def rows(actor: Actor, query: CreditQuery, limit: int | None = None, offset: int = 0) -> Iterator[dict[str, Any]]:
     """The matching records as the columns show them, oldest first, streamed."""
-    (_summed, page, every), values = statements(actor, query)
     if limit is None:
-        return _rows(every, values)
+        return _rows(*_statement(actor, query, "all"))
+    page, values = _statement(actor, query, "page")
     return _rows(page, {**values, "shown_limit": limit, "shown_offset": offset})
 
 
