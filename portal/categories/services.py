@@ -30,19 +30,21 @@ def get(category_id: int) -> CreditCategory:
 
 
 @cache
-def _in_order(enabled_in_year: bool | None = None) -> Select:
-    """Every category (``enabled_in_year`` None), the enabled ones (False) or those enabled in the
-    year bound as ``year`` (True), in the order the admin set; built once (entry forms and the
+def _in_order() -> Select:
+    """Every category in the order the admin set; built once, like _enabled (entry forms and the
     review queue read them on every request)."""
-    query = select(CreditCategory).order_by(CreditCategory.position, CreditCategory.id)
-    if enabled_in_year is None:
+    return select(CreditCategory).order_by(CreditCategory.position, CreditCategory.id)
+
+
+@cache
+def _enabled(in_a_year: bool) -> Select:
+    """The enabled categories, or (``in_a_year``) those valid in the year bound as ``year``."""
+    query = _in_order().where(CreditCategory.enabled.is_(True))
+    if not in_a_year:
         return query
-    query = query.where(CreditCategory.enabled.is_(True))
-    if enabled_in_year:
-        year = bindparam("year")
-        query = query.where(or_(CreditCategory.valid_from.is_(None), CreditCategory.valid_from <= year),
-                            or_(CreditCategory.valid_to.is_(None), CreditCategory.valid_to >= year))
-    return query
+    year = bindparam("year")
+    return query.where(or_(CreditCategory.valid_from.is_(None), CreditCategory.valid_from <= year),
+                       or_(CreditCategory.valid_to.is_(None), CreditCategory.valid_to >= year))
 
 
 def everything() -> list[CreditCategory]:
@@ -52,7 +54,7 @@ def everything() -> list[CreditCategory]:
 
 def enabled(year: int | None = None) -> list[CreditCategory]:
     """Categories learners may choose (for ``year``, when given), whose type is installed."""
-    found = db.session.scalars(_in_order(year is not None), {"year": year} if year is not None else None)
+    found = db.session.scalars(_enabled(year is not None), {"year": year})
     return [c for c in found if c.type_slug in credit_types()]
 
 
