@@ -5,7 +5,7 @@ and escaped cell by cell in the template (fifty rows of twelve columns on a peri
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -36,12 +36,20 @@ class RowCells:
     """The cells of a table of ``keys`` (headed by ``labels``; ``nowrap`` columns keep their text on
     one line), made once a page: ``cells(row, key=markup, ...)`` is the row's ``<td>`` of every
     column in order, each holding the row's value escaped ("—" when it has none), or the markup
-    given for that key (a link, a label). Templates call it ``row_cells``."""
+    given for that key (a link, a label). ``row(r)`` is the whole ``<tr>`` of a record's row (its
+    ``id``), the ``link`` column's value a link to ``link_url(id)``. Templates call it ``row_cells``."""
 
-    def __init__(self, keys: Iterable[str], labels: Mapping[str, str], nowrap: Iterable[str] = ()):
+    def __init__(self, keys: Iterable[str], labels: Mapping[str, str], nowrap: Iterable[str] = (), link: str = "",
+                 link_url: Callable[[int], str] | None = None):
         nowrap = set(nowrap)
         self.openings = [(key, str(Markup('<td data-label="{}"{}>').format(labels[key], NOWRAP if key in nowrap else "")))
                          for key in keys]
+        self.link, self.link_url = link, link_url
+
+    def row(self, row: Mapping[str, Any]) -> Markup:
+        record_id = int(row["id"])
+        linked = Markup(f'<a href="{self.link_url(record_id)}">{escape(row[self.link])}</a>')
+        return Markup(f'<tr data-record="{record_id}">{self(row, **{self.link: linked})}</tr>')
 
     def __call__(self, row: Mapping[str, Any], **own: Markup) -> Markup:
         parts = []

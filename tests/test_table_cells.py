@@ -25,3 +25,11 @@ def test_a_cell_the_page_makes_replaces_the_value_and_nowrap_columns_stay_on_one
     assert html == ('<td data-label="日期" class="text-nowrap">2025-05-01</td>'
                     '<td data-label="活动名称"><a href="/credits/7">学习班 &amp; 讲座</a></td>')
     assert isinstance(html, Markup)
+
+
+def test_a_records_row_links_its_column_to_the_records_page():
+    cells = RowCells(("date", "name"), LABELS, link="name", link_url=lambda record_id: f"/credits/{record_id}")
+    html = cells.row({"id": 7, "date": "2025-05-01", "name": "学习班 <讲座>"})
+    assert html == ('<tr data-record="7"><td data-label="日期">2025-05-01</td>'
+                    '<td data-label="活动名称"><a href="/credits/7">学习班 &lt;讲座&gt;</a></td></tr>')
+    assert isinstance(html, Markup)
