@@ -1,4 +1,4 @@
-"""The list rows made in Python (portal/credits/rows.py, portal/certificates/rows.py): what the
+"""The list rows made in Python (portal/credits/rows.py, portal/certificates/rows.py, portal/review/rows.py): what the
 templates wrote, values escaped, the tick box and buttons only where the record offers them."""
 import datetime as dt
 from decimal import Decimal
@@ -8,6 +8,8 @@ from portal.certificates.rows import IssueRows
 from portal.credits.query import KEYS
 from portal.credits.rows import KEYS as MINE_KEYS
 from portal.credits.rows import MineRows
+from portal.review.rows import KEYS as QUEUE_KEYS
+from portal.review.rows import QueueRows
 
 HOSTILE = '<script>alert("x")</script>'
 ESCAPED = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;"
@@ -55,3 +57,23 @@ def test_without_links_a_query_row_names_the_activity_in_a_span(app):
     with app.test_request_context("/"):
         row = str(IssueRows(KEYS, {key: key for key in KEYS}, False, "勾选", "电子证书", "下载")(_found("approved", None)))
     assert f'<span id="name-9">{ESCAPED}</span>' in row and "/credits/9" not in row
+
+
+def _waiting(entered_by: str | None) -> SimpleNamespace:
+    return SimpleNamespace(id=11, version=3, activity_date=dt.date(2025, 6, 1), activity_name=HOSTILE, credits=Decimal("2.5"),
+                           hours=Decimal("3"), person_name="王五", unit_name="某医院", category_name="学术会议",
+                           entered_by_name=entered_by, evidence_count=2)
+
+
+def test_a_queue_row_carries_the_version_seen_the_proxy_label_and_a_possible_duplicate(app):
+    labels = {key: key for key in QUEUE_KEYS}
+    with app.test_request_context("/"):
+        unit_admin = str(QueueRows(labels, False, {11: 5})(_waiting(HOSTILE)))
+        province = str(QueueRows(labels, True, {})(_waiting(None)))
+    assert 'value="11" aria-labelledby="tick-label name-11"' in unit_admin
+    assert '<input type="hidden" name="version-11" value="3">' in unit_admin
+    assert 'class="label label-info proxy-entry">' in unit_admin and ESCAPED in unit_admin and HOSTILE not in unit_admin
+    assert 'class="label label-warning duplicate-of" href="/credits/5">' in unit_admin
+    assert 'data-label="unit"' not in unit_admin and '<td data-label="unit">某医院</td>' in province
+    assert "proxy-entry" not in province and "duplicate-of" not in province
+    assert '<td data-label="credits">2.50</td><td data-label="hours">3.0</td>' in province

@@ -10,9 +10,11 @@ def register(appbuilder: AppBuilder) -> None:
     from portal.exports import builders
     from portal.review import exports
     from portal.review.api import ReviewApi
+    from portal.review.rows import QueueRows
     from portal.review.views import ReviewView
 
     appbuilder.add_view(ReviewView, "Review", label=_l("Credit review"), icon="fa-clipboard-check")
     appbuilder.add_api(ReviewApi)
     builders.add(current_app, exports.QUEUE, exports.queue_table)
     builders.add(current_app, exports.BACKLOG, exports.backlog_table)
+    current_app.add_template_global(QueueRows, "queue_rows")
