@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from functools import cache
 
 from flask import g
-from flask_appbuilder.security.sqla.models import User
+from flask_appbuilder.security.sqla.models import Role, User, assoc_user_role
 from sqlalchemy import Select, bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.accounts.roles import PROJECT_ADMIN, PROVINCE_ADMIN, SELF_ENTRY, UNIT_ADMIN
 from portal.extensions import db
@@ -62,9 +62,14 @@ def _signed_in_statement() -> Select:
     """Every request runs it: built once (on first use, when the mappers have their relationships),
     so that it is not built and keyed for the statement cache again each time, a third of its
     cost. The person's unit is joined; an admin may have no person. Groups are not read: the
-    portal has none (PortalSecurityManager.get_user_roles)."""
-    return (select(User, Person).outerjoin(Person, Person.user_id == User.id).where(User.id == bindparam("user_id"))
-            .options(joinedload(User.roles), joinedload(Person.unit, innerjoin=False)))
+    portal has none (PortalSecurityManager.get_user_roles). The roles are joined one table after
+    the other: joinedload's nested ``LEFT JOIN (ab_user_role JOIN ab_role)`` made SQLite copy
+    every account's roles into a temporary table on every request (23 ms at 50,000 people)."""
+    return (select(User, Person).outerjoin(Person, Person.user_id == User.id)
+            .outerjoin(assoc_user_role, assoc_user_role.c.user_id == User.id)
+            .outerjoin(Role, Role.id == assoc_user_role.c.role_id)
+            .where(User.id == bindparam("user_id"))
+            .options(contains_eager(User.roles), joinedload(Person.unit, innerjoin=False)))
 
 
 def signed_in(user_id: int) -> User | None:
