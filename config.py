@@ -164,7 +164,8 @@ RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
 # With Redis away, limits are kept in each process's memory (with a warning) rather than refusing
 # every login and verification.
 RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
-RATELIMIT_HEADERS_ENABLED = True
+# A refusal says when to try again (portal.errors); other answers carry no limit headers.
+RATELIMIT_HEADERS_ENABLED = False
 CAPTCHA_TTL = timedelta(minutes=5)
 
 # Languages: Simplified Chinese by default, English available.

@@ -3,6 +3,7 @@ gets a page in the reader's language that says what happened and what to do, not
 "Forbidden" (a CSRF failure, a rate limit and a fault included)."""
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 
@@ -23,13 +24,20 @@ def _words(error: HTTPException) -> tuple[str, str]:
                                                     "your unit's admin.")))
 
 
+def _retry_after(error: HTTPException) -> dict[str, str]:
+    """A rate limit's refusal says when to try again: after the limit's window (never too early).
+    The limiter's own headers are off (config.RATELIMIT_HEADERS_ENABLED): they read the window's
+    state from Redis again on every limited request, a refused one or not."""
+    return {"Retry-After": str(error.limit.limit.get_expiry())} if isinstance(error, RateLimitExceeded) else {}
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error  # redirects raised as exceptions
         if request.path.startswith("/api/"):
-            return jsonify(code=error.name.lower().replace(" ", "_"), message=error.description), error.code
+            return jsonify(code=error.name.lower().replace(" ", "_"), message=error.description), error.code, _retry_after(error)
         if isinstance(error, SecurityError):
             return error  # an untrusted Host: no page of ours (it links to this site) is built for it
         heading, message = _words(error)
@@ -38,4 +46,5 @@ def init_app(app: Flask) -> None:
         response.status_code = error.code
         kept = dict(error.get_headers())
         response.headers.extend({name: kept[name] for name in ("Retry-After", "Allow") if name in kept})
+        response.headers.update(_retry_after(error))
         return response

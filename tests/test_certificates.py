@@ -173,7 +173,7 @@ def test_verification_is_rate_limited_per_address(app, world):
     try:
         assert [client.get(f"/verify/{token}").status_code for _ in range(3)] == [200, 200, 200]
         refused = client.get(f"/verify/{token}")
-        assert refused.status_code == 429 and refused.get_data(as_text=True)
+        assert refused.status_code == 429 and refused.get_data(as_text=True) and refused.headers["Retry-After"] == "60"
         assert app.test_client().get(f"/verify/{token}").status_code == 200  # another address
     finally:
         app.config["VERIFY_RATE_LIMIT"] = saved

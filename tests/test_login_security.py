@@ -98,9 +98,9 @@ def _user_id(app, username):
 def test_per_ip_rate_limit_on_web_and_api_login(database_url, tmp_path, users):
     limited = make_test_app(database_url, tmp_path / "instance", AUTH_RATE_LIMIT="3 per minute")
     client = limited.test_client()
-    codes = [client.post("/api/v1/security/login", json={"username": "x", "password": "y", "provider": "db"}).status_code
-             for _ in range(4)]
-    assert codes[:3] == [401, 401, 401] and codes[3] == 429
+    answers = [client.post("/api/v1/security/login", json={"username": "x", "password": "y", "provider": "db"})
+               for _ in range(4)]
+    assert [a.status_code for a in answers] == [401, 401, 401, 429] and answers[3].headers["Retry-After"] == "60"
     page = client.get("/login/")
     token = csrf_from(page.get_data(as_text=True))
     web = [client.post("/login/", data={"csrf_token": token, "username": "x", "password": "y", "captcha": "TEST"}).status_code
