@@ -10,7 +10,7 @@ def register(appbuilder: AppBuilder) -> None:
     from portal.exports import builders
     from portal.review import exports
     from portal.review.api import ReviewApi
-    from portal.review.rows import QueueRows
+    from portal.review.rows import QueueRows, duplicate_label
     from portal.review.views import ReviewView
 
     appbuilder.add_view(ReviewView, "Review", label=_l("Credit review"), icon="fa-clipboard-check")
@@ -18,3 +18,4 @@ def register(appbuilder: AppBuilder) -> None:
     builders.add(current_app, exports.QUEUE, exports.queue_table)
     builders.add(current_app, exports.BACKLOG, exports.backlog_table)
     current_app.add_template_global(QueueRows, "queue_rows")
+    current_app.add_template_global(duplicate_label)
