@@ -23,9 +23,17 @@ def _cell_text(value: Any) -> str:
     return str(value) if type(value) in _PLAIN else escape(value)
 
 
+def row_name(record_id: int, text: str, href: str | None = None) -> str:
+    """A row's name (#name-<id>, which its tick box is labelled by): a link to ``href``, or the
+    text alone."""
+    if href is None:
+        return f'<span id="name-{record_id}">{escape(text)}</span>'
+    return f'<a id="name-{record_id}" href="{href}">{escape(text)}</a>'
+
+
 def tick_cell(label: str, record_id: int, offered: bool) -> str:
     """A row's tick box (``record_id``), named by the column's hidden heading (#tick-label) and
-    the row's name (#name-<id>); an empty cell where the row offers none."""
+    the row's name (``row_name``); an empty cell where the row offers none."""
     if not offered:
         return '<td class="tick"></td>'
     return (f'<td class="tick" data-label="{escape(label)}"><input type="checkbox" name="record_id" value="{record_id}" '

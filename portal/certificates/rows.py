@@ -12,7 +12,7 @@ from flask import url_for
 from markupsafe import Markup, escape
 
 from portal.row_urls import row_url
-from portal.table_cells import RowCells, tick_cell
+from portal.table_cells import RowCells, row_name, tick_cell
 
 NOWRAP = ("date", "credits", "hours", "status")
 
@@ -34,8 +34,7 @@ class IssueRows:
     def __call__(self, r: Mapping[str, Any]) -> Markup:
         record_id = int(r["id"])
         tick = tick_cell(self.tick, record_id, r["status_code"] == "approved")
-        name = (f'<a id="name-{record_id}" href="{self.detail_url(record_id)}">{escape(r["name"])}</a>' if self.detail_url
-                else f'<span id="name-{record_id}">{escape(r["name"])}</span>')
+        name = row_name(record_id, r["name"], self.detail_url(record_id) if self.detail_url else None)
         status = f'<span class="label status-{escape(r["status_code"])}">{escape(r["status"])}</span>'
         return Markup(f'<tr data-record="{record_id}">\n      {tick}\n      '
                       f'{self.cells(r, name=Markup(name), status=Markup(status))}\n      '

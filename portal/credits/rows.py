@@ -9,7 +9,7 @@ from markupsafe import Markup, escape
 
 from portal.credits.services import status_label
 from portal.row_urls import row_url
-from portal.table_cells import RowCells, tick_cell
+from portal.table_cells import RowCells, row_name, tick_cell
 
 KEYS = ("date", "name", "category", "credits", "hours", "status", "comment")
 # Records their person may still change: ticked to submit, edited.
@@ -29,7 +29,7 @@ class MineRows:
 
     def __call__(self, r) -> Markup:
         record_id, status, comment = int(r.id), r.status, r.review_comment
-        name = f'<a id="name-{record_id}" href="{self.detail_url(record_id)}">{escape(r.activity_name)}</a>'
+        name = row_name(record_id, r.activity_name, self.detail_url(record_id))
         title = f' title="{escape(comment)}"' if comment else ""
         label = f'<span class="label status-{escape(status)}"{title}>{escape(status_label(status))}</span>'
         edit = (f'<a class="btn btn-default btn-sm" href="{self.edit_url(record_id)}">{self.edit}</a>'

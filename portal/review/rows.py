@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 
 from portal.contracts import credits_text, hours_text
 from portal.row_urls import row_url
-from portal.table_cells import RowCells
+from portal.table_cells import RowCells, row_name
 
 KEYS = ("person", "unit", "date", "name", "category", "credits", "hours", "evidence")
 
@@ -44,7 +44,7 @@ class QueueRows:
         if r.entered_by_name:
             person += Markup(' <span class="label label-info proxy-entry">{}</span>').format(
                 _("Entered by %(name)s", name=r.entered_by_name))
-        name = f'<span><a id="name-{record_id}" href="{self.detail_url(record_id)}">{escape(r.activity_name)}</a>'
+        name = f"<span>{row_name(record_id, r.activity_name, self.detail_url(record_id))}"
         if record_id in self.duplicates:
             name += f"\n          {duplicate_label(self.duplicates[record_id])}\n"
         cells = self.cells({"unit": r.unit_name, "date": r.activity_date, "category": r.category_name,
