@@ -56,10 +56,13 @@ def navbar() -> Markup:
     depends on what the menu depends on and the language chosen in the session, so it is made
     once for each of those and kept; anyone not signed in has the public role's."""
     appbuilder = current_app.appbuilder
+    sm = appbuilder.sm
     signed_in = not current_user.is_anonymous
-    roles = appbuilder.sm.request_roles() if signed_in else (appbuilder.sm.auth_role_public,)
+    # request_roles answers only when every role is a configured one, as the public role must be.
+    public = (sm.auth_role_public,) if sm.auth_role_public in sm.builtin_roles else None
+    roles = sm.request_roles() if signed_in else public
     name = g.user.get_full_name() if signed_in else ""
-    if roles is None or not set(roles) <= set(appbuilder.sm.builtin_roles):
+    if roles is None:
         return Markup(render_template("appbuilder/navbar.html", appbuilder=appbuilder, user_name=name))
     key = (roles, str(get_locale()), session.get("locale"), request.script_root)
     made = current_app.extensions.setdefault("portal.navbar", {})
