@@ -254,6 +254,24 @@ def test_an_approval_writes_the_changed_buckets_and_drops_the_emptied_one(app, l
         assert summaries.drift() == []
 
 
+def test_an_approval_deeming_a_later_year_keeps_that_years_other_credits(app, learner):
+    """Approving a stay of 24 months from March 2016 deems 2016 and 2017: 2017 gets the stay's
+    (empty) bucket with the deeming record, and keeps its own credits, total and buckets."""
+    add(app, learner, dt.date(2017, 5, 1), "20")
+    add(app, learner, dt.date(2017, 6, 1), "5", level="national")
+    stay = add(app, learner, dt.date(2016, 3, 1), None, category="经单位批准,到外单位进修(含出国培训)6个月及以上",
+               months=24)
+    later = verdict(app, learner, 2017)
+    assert (later.deemed_by, later.compliant, later.credits, later.records) == (stay, True, Decimal("25.00"), 2)
+    assert verdict(app, learner, 2016).deemed_by == stay
+    with app.app_context():
+        assert summaries.drift() == []
+        kept = {(b.credit_class, b.node): b.credits for b in db.session.scalars(
+            select(CreditYearBucket).where(CreditYearBucket.person_id == learner.id, CreditYearBucket.year == 2017))
+            if b.deeming_record_id is None}
+        assert kept == {("II", "city"): Decimal("20.00"), ("I", "national"): Decimal("5.00")}
+
+
 def test_unit_results_judge_everyone_from_the_summary(app, users):
     users.province_admin()
     unit = users.unit("330104", level="二级")

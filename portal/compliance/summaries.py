@@ -121,22 +121,29 @@ def _bucket(summary: Computed, buckets: dict[tuple, dict[str, Any]], category_id
 def refresh(records: Iterable[CreditRecord]) -> None:
     """Recompute the years these records (and the records they correct) fall in. Call it inside
     the transaction that changes them."""
-    pairs = set()
+    pairs, touched = set(), set()
     for record in records:
         pairs.update((record.person_id, year) for year in _years_of(record))
+        touched.add(_group_of_record(record))
         if record.corrects_id:
             original = db.session.get(CreditRecord, record.corrects_id)
             pairs.update((original.person_id, year) for year in _years_of(original))
+            touched.add(_group_of_record(original))
     if not pairs:
         return
     people = sorted({person_id for person_id, _ in pairs})
     # Locked in id order, so that concurrent approvals queue instead of deadlocking.
     db.session.execute(select(Person.id).where(Person.id.in_(people)).order_by(Person.id).with_for_update())
     db.session.flush()
-    _rewrite(people, {year for _, year in pairs})
+    _rewrite(people, {year for _, year in pairs}, touched)
     # The units these people stood in wait for the tallies job, from the first year changed on
     # (multi-year requirements look back).
     mark_people(people, min(year for _, year in pairs))
+
+
+def _group_of_record(record: CreditRecord) -> tuple[int, int, str]:
+    """(person id, category id, class): the buckets a record counts in, whatever their year and node."""
+    return record.person_id, record.category_id, record.credit_class
 
 
 def _years_of(record: CreditRecord) -> set[int]:
@@ -158,15 +165,20 @@ def refresh_category(category_id: int) -> int:
     return len(pairs)
 
 
-def _rewrite(people: list[int], years: set[int]) -> None:
+def _rewrite(people: list[int], years: set[int], touched: set[tuple[int, int, str]] | None = None) -> None:
     """Recompute these people's summaries of these years and write what differs from the stored
     rows, in a few statements whatever their number. An approval changes a bucket or two of each
-    person-year, not the dozen or so others: those are compared, not deleted and written again."""
+    person-year, not the dozen or so others: ``touched`` names the (person id, category id, class)
+    groups its records count in, and the buckets of other groups (unchanged: a bucket sums its own
+    group's records) are neither read back nor compared. None: every bucket."""
     fresh = compute(person_ids=people, years=years).values()
-    for model, rows in ((CreditYear, [s.year_row for s in fresh]), (CreditYearBucket, [b for s in fresh for b in s.buckets])):
+    buckets = [b for s in fresh for b in s.buckets if touched is None or _group_of_bucket(b) in touched]
+    groups = [] if touched is None else [tuple_(CreditYearBucket.person_id, CreditYearBucket.category_id,
+                                                CreditYearBucket.credit_class).in_(sorted(touched))]
+    for model, rows, where in ((CreditYear, [s.year_row for s in fresh], []), (CreditYearBucket, buckets, groups)):
         table = model.__table__
         keys = [c.name for c in table.primary_key.columns]
-        stored = _stored(model, model.person_id.in_(people), model.year.in_(sorted(years)))
+        stored = _stored(model, model.person_id.in_(people), model.year.in_(sorted(years)), *where)
         wanted = {tuple(r[k] for k in keys): r for r in rows}
         gone = [key for key in stored if key not in wanted]
         new = [row for key, row in wanted.items() if key not in stored]
@@ -178,6 +190,10 @@ def _rewrite(people: list[int], years: set[int]) -> None:
             db.session.execute(table.insert(), new)
         if changed:
             db.session.execute(table.update().where(*(table.c[k] == bindparam(f"key_{k}") for k in keys)), changed)
+
+
+def _group_of_bucket(bucket: dict[str, Any]) -> tuple[int, int, str]:
+    return bucket["person_id"], bucket["category_id"], bucket["credit_class"]
 
 
 def _stored(model: type[CreditYear] | type[CreditYearBucket], *where) -> dict[tuple, dict[str, Any]]:
