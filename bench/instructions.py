@@ -19,9 +19,12 @@ import tempfile
 import uuid
 from io import BytesIO
 from pathlib import Path
+from urllib.parse import urlencode
+
+from sqlalchemy import select
 
 from bench.load import REDIS_URL, SERVER, build, log
-from bench.mix import PAGES, address, entry_fields
+from bench.mix import APPROVED_AT_ONCE, PAGES, address, approval, entry_fields
 
 WARM_UP = 5
 COLLECTED = re.compile(r"Collected : (\d+)")
@@ -39,6 +42,31 @@ def _submission(client, plan: dict) -> dict:
             "evidence": (BytesIO(bytes.fromhex(plan["png_hex"])), "证书.png", "image/png")}
 
 
+def _fill_queue(plan: dict, count: int) -> None:
+    """``count`` records submitted through the entry form by learners of the first admin's unit, for
+    the admin to approve: the load province's queue holds fewer (in the load test, learners submit
+    the records the admins approve)."""
+    from bench.load_wsgi import app
+    from portal.extensions import db, release_connections
+    from portal.models import Person
+    from tests.helpers import login
+
+    log(f"submitting {count} records for the review queue ...")
+    with app.app_context():
+        unit = db.session.scalar(select(Person.unit_id).where(Person.person_no == plan["admins"][0]))
+        learners = db.session.scalars(select(Person.person_no).where(
+            Person.unit_id == unit, Person.person_no.in_(plan["learners"])).order_by(Person.id).limit(count // 10)).all()
+    for n, learner in enumerate(learners):
+        client = app.test_client()
+        login(client, learner, plan["password"])
+        for _ in range(count // len(learners) + (n < count % len(learners))):
+            answer = client.post(address("learner: save and submit", plan), data=_submission(client, plan),
+                                 content_type="multipart/form-data")
+            if answer.status_code not in (302, 303) or "/credits/new" in answer.headers["Location"]:
+                raise SystemExit(f"could not submit a record for the queue: {answer.status_code}")
+    release_connections(app)
+
+
 def child(page: str, requests: int) -> None:
     """Run under callgrind: sign in, warm the page up, count ``requests`` of it in one stretch."""
     from bench.load_wsgi import app
@@ -52,6 +80,10 @@ def child(page: str, requests: int) -> None:
     if page == "learner: save and submit":  # the forms fetched first: their GETs are not counted
         forms = [_submission(client, plan) for _ in range(WARM_UP + requests)]
         ask = lambda: client.post(url, data=forms.pop(), content_type="multipart/form-data")  # noqa: E731
+    elif page == "admin: approve 20":  # a queue page each, read first: each approval decides other records
+        forms = [urlencode(approval(client.get(f"{address('admin: review queue', plan)}?page={n}").get_data(as_text=True)))
+                 for n in range(WARM_UP + requests, 0, -1)]
+        ask = lambda: client.post(url, data=forms.pop(), content_type="application/x-www-form-urlencoded")  # noqa: E731
     else:
         ask = lambda: client.get(url)  # noqa: E731
     for _ in range(WARM_UP):
@@ -92,7 +124,10 @@ def main() -> None:
         app = create_app()
         prepare_database(app)
         log("building the load test's province ...")
-        Path(settings["PORTAL_INSTRUCTIONS_PLAN"]).write_text(json.dumps(build(app)), encoding="utf-8")
+        plan = build(app)
+        if "admin: approve 20" in pages:
+            _fill_queue(plan, APPROVED_AT_ONCE * (WARM_UP + requests))
+        Path(settings["PORTAL_INSTRUCTIONS_PLAN"]).write_text(json.dumps(plan), encoding="utf-8")
         with app.app_context():
             from portal.extensions import db
 

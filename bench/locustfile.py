@@ -11,18 +11,16 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import re
 import uuid
 from pathlib import Path
 from urllib.parse import urlencode
 
 from locust import FastHttpUser, between, task
 
-from bench.mix import address, entry_fields, hidden_fields
+from bench.mix import address, approval, entry_fields, hidden_fields
 
 PLAN = json.loads(Path(os.environ["LOAD_PLAN"]).read_text(encoding="utf-8"))
 ANSWERED = open(os.environ["LOAD_ANSWERED"], "a", encoding="utf-8", buffering=1)  # noqa: SIM115 (open while locust runs)
-QUEUE_ROW = re.compile(r'name="record_id" value="(\d+)"')
 # Each virtual user takes the next account of its kind, so no two share a session.
 _learners, _admins = itertools.cycle(PLAN["learners"]), itertools.cycle(PLAN["admins"])
 _tokens = itertools.cycle(PLAN["verify_tokens"])
@@ -105,14 +103,10 @@ class UnitAdmin(SignedIn):
 
     @task
     def approve_a_page(self):
-        page = self.ask("admin: review queue").text
-        ids = QUEUE_ROW.findall(page)[:20]
-        if not ids:
+        data = approval(self.ask("admin: review queue").text)
+        if not data:
             return
-        fields = hidden_fields(page)
-        data = [("csrf_token", fields["csrf_token"]), ("decision", "approve"), ("comment", "")]
-        data += [("record_id", i) for i in ids] + [(f"version-{i}", fields[f"version-{i}"]) for i in ids]
-        with self.client.post("/review/decide", data=urlencode(data), headers=FORM, name="admin: approve 20",
+        with self.client.post(address("admin: approve 20", PLAN), data=urlencode(data), headers=FORM, name="admin: approve 20",
                               allow_redirects=False, catch_response=True) as response:
             # 409 is the designed answer when another session decided one of them first: the page
             # comes back with what the records hold now and nothing is decided.

@@ -14,10 +14,13 @@ PAGES = {
     "learner: entry form": "/credits/new/free",
     "learner: save and submit": "/credits/new/free",
     "admin: review queue": "/review/",
+    "admin: approve 20": "/review/decide",
     "public: verify certificate": "/verify/{token}",
 }
 HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*>')
 NAME, VALUE = re.compile(r'name="([^"]+)"'), re.compile(r'value="([^"]*)"')
+QUEUE_ROW = re.compile(r'name="record_id" value="(\d+)"')
+APPROVED_AT_ONCE = 20
 
 
 def address(page: str, plan: dict, token: str = "") -> str:
@@ -41,3 +44,14 @@ def entry_fields(form: str, plan: dict, activity_name: str) -> dict[str, str]:
             "activity_date": plan["activity_date"], "credit_level": "national", "hosting_method": "h01",
             "discipline": "02", "sub_discipline": "0201", "issuing_unit_id": str(plan["issuing_unit_id"]), "remarks": "",
             "f-credits": "2", "f-hours": "6", "action": "submit", "confirm_duplicate": "y"}
+
+
+def approval(queue: str) -> list[tuple[str, str]]:
+    """The form a unit admin sends to approve the first records the review queue's page ``queue``
+    shows (APPROVED_AT_ONCE of them), each with the version shown; empty when it shows none."""
+    ids = QUEUE_ROW.findall(queue)[:APPROVED_AT_ONCE]
+    if not ids:
+        return []
+    fields = hidden_fields(queue)
+    return ([("csrf_token", fields["csrf_token"]), ("decision", "approve"), ("comment", "")]
+            + [("record_id", i) for i in ids] + [(f"version-{i}", fields[f"version-{i}"]) for i in ids])
