@@ -1,15 +1,22 @@
 """make load's harness (bench/load.py): the database's processes are moved off the server's core
-for the run and put back afterwards, and the server's CPU a request is counted from its processes."""
+for the run and put back afterwards, the server's CPU a request is counted from its processes,
+and the unit admins' approval of a queue page (bench/mix.py) decides the records it shows."""
 import os
 import signal
 import subprocess
 import sys
+from urllib.parse import urlencode
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from bench import load
+from bench.mix import approval
 from bench.served import CLIENT_CORE
+from portal.extensions import db
+from portal.models import CreditRecord
+from tests.helpers import PASSWORD, login
+from tests.test_review_pages import submitted
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
@@ -69,3 +76,17 @@ def test_the_servers_cpu_counts_its_master_and_every_worker_recycled_or_not():
     finally:
         os.killpg(server.pid, signal.SIGKILL)  # the master and its staying worker
         server.wait()
+
+
+def test_an_approval_of_a_queue_page_approves_the_records_it_shows(app, client, users):
+    unit = users.unit("330101")
+    admin, learner = users.person(unit, role="unit_admin"), users.person(unit, self_entry=True)
+    shown = [submitted(app, learner, f"学习班{n}")[0] for n in range(3)]
+    login(client, admin.username, PASSWORD)
+    form = approval(client.get("/review/").get_data(as_text=True))
+    assert sorted(int(v) for k, v in form if k == "record_id") == sorted(shown)
+    answer = client.post("/review/decide", data=urlencode(form), content_type="application/x-www-form-urlencoded")
+    assert answer.status_code == 302
+    with app.app_context():
+        assert {db.session.get(CreditRecord, i).status for i in shown} == {"approved"}
+    assert approval(client.get("/review/").get_data(as_text=True)) == []
