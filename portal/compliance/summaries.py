@@ -47,17 +47,23 @@ class Computed:
     buckets: list[dict[str, Any]] = field(default_factory=list)
 
 
-def compute(person_ids: Iterable[int] | None = None, years: Iterable[int] | None = None) -> dict[tuple[int, int], Computed]:
+def compute(person_ids: Iterable[int] | None = None, years: Iterable[int] | None = None,
+            groups: set[tuple[int, int, str]] | None = None) -> dict[tuple[int, int], Computed]:
     """(person id, year) → the summary recomputed from the counted records of ``person_ids``
     (everyone when None) dated in ``years`` (all when None). A
     deeming record marks the years it deems, which a period (进修 from September ...) may place
-    outside its activity date's year."""
+    outside its activity date's year. ``groups``: the (person id, category id, class) groups
+    whose buckets alone are made; the year rows are whole all the same."""
     wanted = set(years) if years is not None else None
     scope = []
     if person_ids is not None:
         scope.append(CreditRecord.person_id.in_(list(person_ids)))
     if wanted is not None:
         scope.append(CreditRecord.credit_year.in_(sorted(wanted)))
+    found: dict[tuple[int, int], Computed] = {}
+    if groups is not None:
+        _year_rows(found, scope)
+        scope.append(tuple_(CreditRecord.person_id, CreditRecord.category_id, CreditRecord.credit_class).in_(sorted(groups)))
     query = (
         select(CreditRecord.person_id, YEAR.label("year"), CreditRecord.category_id, CreditRecord.credit_class,
                NODE.label("node"), func.count(), func.sum(CreditRecord.credits), func.sum(CreditRecord.hours),
@@ -66,17 +72,17 @@ def compute(person_ids: Iterable[int] | None = None, years: Iterable[int] | None
         .where(COUNTED, *scope)
         .group_by(CreditRecord.person_id, YEAR, CreditRecord.category_id, CreditRecord.credit_class, NODE)
     )
-    found: dict[tuple[int, int], Computed] = {}
     buckets: dict[tuple, dict[str, Any]] = {}
     for person_id, year, category_id, credit_class, node, records, credits, hours, hourless in db.session.execute(query):
         summary = _summary(found, person_id, int(year))
-        row = summary.year_row
-        row["records"] += records
-        row["credits"] += credits
-        row["hours"] += hours
-        row["hourless_credits"] += hourless or ZERO
-        column = {"I": "class_1", "II": "class_2"}.get(credit_class, "class_other")
-        row[column] += credits
+        if groups is None:
+            row = summary.year_row
+            row["records"] += records
+            row["credits"] += credits
+            row["hours"] += hours
+            row["hourless_credits"] += hourless or ZERO
+            column = {"I": "class_1", "II": "class_2"}.get(credit_class, "class_other")
+            row[column] += credits
         bucket = _bucket(summary, buckets, category_id, credit_class, node or "")
         bucket.update(records=records, credits=credits, hours=hours)
     deeming = (select(CreditRecord.id, CreditRecord.person_id, CreditRecord.activity_date, CreditRecord.deems_years,
@@ -89,13 +95,33 @@ def compute(person_ids: Iterable[int] | None = None, years: Iterable[int] | None
     if wanted:
         # A record deems its own year or later ones (DEEMS_YEARS_AFTER at most): read only those partitions.
         deeming = deeming.where(CreditRecord.of_years(min(wanted) - DEEMS_YEARS_AFTER, max(wanted)))
+    # Every deeming record, whatever ``groups``: a year it deems has a year row, records or not.
     for record_id, person_id, day, deems_years, category_id, credit_class, node in db.session.execute(deeming):
         for year in deems_years or [day.year]:
             if wanted is None or year in wanted:
-                bucket = _bucket(_summary(found, person_id, year), buckets, category_id, credit_class, node or "")
+                summary = _summary(found, person_id, year)
+                if groups is not None and (person_id, category_id, credit_class) not in groups:
+                    continue
+                bucket = _bucket(summary, buckets, category_id, credit_class, node or "")
                 if bucket["deeming_record_id"] is None:
                     bucket["deeming_record_id"] = record_id
     return found
+
+
+def _year_rows(found: dict[tuple[int, int], Computed], scope: list) -> None:
+    """The year rows of ``scope``'s counted records, summed in one statement (compute() otherwise
+    adds them up from the buckets, which it then makes of some groups only)."""
+    def of_class(name: str):
+        return func.sum(case((CreditRecord.credit_class == name, CreditRecord.credits), else_=0))
+
+    query = (select(CreditRecord.person_id, YEAR, func.count(), func.sum(CreditRecord.credits),
+                    func.sum(CreditRecord.hours), func.sum(case((CreditRecord.hours == 0, CreditRecord.credits), else_=0)),
+                    of_class("I"), of_class("II"))
+             .where(COUNTED, *scope).group_by(CreditRecord.person_id, YEAR))
+    for person_id, year, records, credits, hours, hourless, class_1, class_2 in db.session.execute(query):
+        _summary(found, person_id, int(year)).year_row.update(
+            records=records, credits=credits, hours=hours, hourless_credits=hourless or ZERO, class_1=class_1,
+            class_2=class_2, class_other=credits - class_1 - class_2)
 
 
 def _summary(found: dict[tuple[int, int], Computed], person_id: int, year: int) -> Computed:
@@ -171,8 +197,8 @@ def _rewrite(people: list[int], years: set[int], touched: set[tuple[int, int, st
     person-year, not the dozen or so others: ``touched`` names the (person id, category id, class)
     groups its records count in, and the buckets of other groups (unchanged: a bucket sums its own
     group's records) are neither read back nor compared. None: every bucket."""
-    fresh = compute(person_ids=people, years=years).values()
-    buckets = [b for s in fresh for b in s.buckets if touched is None or _group_of_bucket(b) in touched]
+    fresh = compute(person_ids=people, years=years, groups=touched).values()
+    buckets = [b for s in fresh for b in s.buckets]
     groups = [] if touched is None else [tuple_(CreditYearBucket.person_id, CreditYearBucket.category_id,
                                                 CreditYearBucket.credit_class).in_(sorted(touched))]
     for model, rows, where in ((CreditYear, [s.year_row for s in fresh], []), (CreditYearBucket, buckets, groups)):
@@ -190,10 +216,6 @@ def _rewrite(people: list[int], years: set[int], touched: set[tuple[int, int, st
             db.session.execute(table.insert(), new)
         if changed:
             db.session.execute(table.update().where(*(table.c[k] == bindparam(f"key_{k}") for k in keys)), changed)
-
-
-def _group_of_bucket(bucket: dict[str, Any]) -> tuple[int, int, str]:
-    return bucket["person_id"], bucket["category_id"], bucket["credit_class"]
 
 
 def _stored(model: type[CreditYear] | type[CreditYearBucket], *where) -> dict[tuple, dict[str, Any]]:
