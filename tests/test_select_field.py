@@ -3,6 +3,7 @@ wtforms' own widget writes, hostile labels and values escaped, the chosen option
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from wtforms import Form, widgets
+from wtforms.validators import DataRequired
 
 from portal.select_field import SelectField
 
@@ -38,3 +39,19 @@ def test_an_option_with_its_own_attributes_still_goes_through_wtforms():
     form = WithAttributes()
     ours, theirs = _both(form, "pick")
     assert ours == theirs and "disabled" in ours
+
+
+def test_every_kind_of_choices_the_forms_give_is_written_as_wtforms_writes_it():
+    """Numbers coerced, booleans (left to wtforms), a required field's flag and a disabled select."""
+    class Kinds(Form):
+        numbers = SelectField(choices=[(1, "一级"), (2, "二级")], coerce=int, validators=[DataRequired()])
+        answers = SelectField(choices=[(True, "是"), (False, "否")], coerce=bool)
+        empty = SelectField(choices=[])
+
+    form = Kinds(MultiDict({"numbers": "2", "answers": "True"}))
+    for name in ("numbers", "answers", "empty"):
+        ours, theirs = _both(form, name)
+        assert ours == theirs
+    assert str(form.numbers(disabled=True)) == str(widgets.Select()(form.numbers, disabled=True))
+    assert '<option selected value="2">二级</option>' in str(form.numbers())
+    assert " required" in str(form.numbers())
