@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from portal.accounts import audit
 from portal.accounts.actor import Actor
@@ -29,14 +29,15 @@ KIND_LABELS = {REVIEW: _l("Review result"), REMINDER: _l("Reminder"), DEADLINE: 
 
 def send(kind: str, messages: Iterable[tuple[int, str, str]], sender: Actor | None = None) -> int:
     """Put each (person id, title, body) in that person's box (one commit), then deliver them;
-    returns how many were put."""
-    notices = [Notice(person_id=person_id, kind=kind, title=title, body=body, delivered="",
-                      sent_by=sender.user.id if sender else None) for person_id, title, body in messages]
-    db.session.add_all(notices)
+    returns how many were put. One INSERT for them all, not an object each: an approval puts
+    twenty (as objects, two thirds of the approval's own work), a unit's reminder thousands."""
+    rows = [{"person_id": person_id, "kind": kind, "title": title, "body": body, "delivered": "",
+             "sent_by": sender.user.id if sender else None} for person_id, title, body in messages]
+    ids = db.session.scalars(insert(Notice).returning(Notice.id, sort_by_parameter_order=True), rows).all() if rows else []
     db.session.commit()
-    _deliver(notices)
-    log.info("notice %s put in %d boxes", kind, len(notices))
-    return len(notices)
+    _deliver([(row["person_id"], NoticeInfo(id_, kind, row["title"], row["body"])) for id_, row in zip(ids, rows, strict=True)])
+    log.info("notice %s put in %d boxes", kind, len(rows))
+    return len(rows)
 
 
 def review_results(records: Iterable[CreditRecord]) -> None:
@@ -91,30 +92,31 @@ def mark_read(person_id: int) -> int:
     return changed
 
 
-def _deliver(notices: list[Notice]) -> None:
+def _deliver(notices: list[tuple[int, NoticeInfo]]) -> None:
+    """Hand each (person id, notice) to the configured notifiers."""
     registry, slugs = current_app.extensions["portal"], current_app.config["NOTIFIERS"]
     if not notices or not slugs:
         return
-    person_ids = {n.person_id for n in notices}
+    person_ids = {person_id for person_id, _ in notices}
     people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(person_ids)))}
     since, limit = now() - dt.timedelta(days=1), current_app.config["NOTICE_DAILY_LIMIT"]
     for slug in slugs:
-        notifier, reached, skipped = registry.notifiers[slug](current_app), 0, 0
+        notifier, reached, skipped = registry.notifiers[slug](current_app), [], 0
         delivered = _delivered_since(person_ids, slug, since)
-        for notice in notices:
-            if delivered.get(notice.person_id, 0) >= limit:
+        for person_id, notice in notices:
+            if delivered.get(person_id, 0) >= limit:
                 skipped += 1
                 continue
             try:
-                if notifier.send(person_info(people[notice.person_id]),
-                                 NoticeInfo(notice.id, notice.kind, notice.title, notice.body)):
-                    notice.delivered += f",{slug},"
-                    delivered[notice.person_id] = delivered.get(notice.person_id, 0) + 1
-                    reached += 1
+                if notifier.send(person_info(people[person_id]), notice):
+                    reached.append(notice.id)
+                    delivered[person_id] = delivered.get(person_id, 0) + 1
             except Exception:  # a notifier's failure must not lose the notice, which is in the box
                 log.exception("notifier %s failed on notice %d", slug, notice.id)
+        if reached:
+            db.session.execute(update(Notice).where(Notice.id.in_(reached)).values(delivered=Notice.delivered + f",{slug},"))
         db.session.commit()
-        log.info("notifier %s delivered %d notices (%d over the daily limit)", slug, reached, skipped)
+        log.info("notifier %s delivered %d notices (%d over the daily limit)", slug, len(reached), skipped)
 
 
 def _delivered_since(person_ids: set[int], slug: str, since: dt.datetime) -> dict[int, int]:
