@@ -212,3 +212,24 @@ def test_nobody_reviews_their_own_record_but_the_province_may(app, world, users)
     province = actor_for(app.appbuilder.sm.find_user(username=users.province_admin().username))
     review.decide(province, [own], "approve")
     assert own.status == "approved" and own.reviewed_by == province.user.id
+
+
+def test_a_page_decided_while_one_of_its_records_changed_decides_none(app, world):
+    """Twenty records are decided in one statement: if another worker changed one of them after the
+    page was read, none is decided and no audit row is written."""
+    learner, admin = world["learner"], world["admin"]
+    records = [with_evidence(credits.create(learner, category("科研立项"), {**COMMON, "activity_name": f"课题{n}"}, {},
+                                            wizard_rule="省级:2")) for n in range(3)]
+    credits.submit(learner, records)
+    with Session(db.engine) as other:
+        other.execute(update(CreditRecord).where(CreditRecord.id == records[1].id).values(version=CreditRecord.version + 1))
+        other.commit()
+    with pytest.raises(RecordConflict):
+        review.decide(admin, records, "approve")
+    db.session.expire_all()
+    assert {db.session.get(CreditRecord, r.id).status for r in records} == {"submitted"}
+    assert db.session.scalars(select(AuditEntry.action).where(AuditEntry.record_id.in_([r.id for r in records]),
+                                                              AuditEntry.action == "approve")).all() == []
+    review.decide(admin, [db.session.get(CreditRecord, r.id) for r in records], "approve")
+    db.session.expire_all()
+    assert {db.session.get(CreditRecord, r.id).status for r in records} == {"approved"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from portal.accounts.actor import Actor
 from portal.contracts import to_json
@@ -31,6 +31,18 @@ def write(record: CreditRecord, actor: Actor, action: str, before: dict[str, Any
     """Add an audit row (flushed with the change it describes, in the same transaction)."""
     db.session.add(AuditEntry(record_id=record.id, user_id=actor.user.id, role=actor.api_role, action=action,
                               before=before, after=after))
+
+
+# A record with its values before and after.
+Change = tuple[CreditRecord, dict[str, Any] | None, dict[str, Any] | None]
+
+
+def write_all(actor: Actor, action: str, changes: list[Change]) -> None:
+    """An audit row for each (record, before, after) of one action on many records (a decision on a
+    page of them), in one INSERT of them all and in the same transaction."""
+    db.session.execute(insert(AuditEntry), [
+        {"record_id": record.id, "user_id": actor.user.id, "role": actor.api_role, "action": action, "before": before,
+         "after": after} for record, before, after in changes])
 
 
 def trail(record: CreditRecord) -> tuple[list[AuditEntry], dict[int, User]]:

@@ -9,7 +9,9 @@ from dataclasses import asdict, dataclass
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Row, Select, func, select
+from sqlalchemy import ColumnElement, Row, Select, func, select, tuple_, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal import events
 from portal.accounts import audit as account_audit
@@ -127,16 +129,33 @@ def decide(actor: Actor, records: list[CreditRecord], decision: str, comment: st
 
 
 def _apply(actor: Actor, records: list[CreditRecord], decision: str, comment: str) -> None:
-    for record in records:
-        before = audit.snapshot(record)
-        record.status = "approved" if decision == "approve" else "rejected"
-        record.review_comment, record.reviewed_by, record.reviewed_at = comment, actor.user.id, now()
-        audit.write(record, actor, decision, before, audit.snapshot(record))
+    before = [audit.snapshot(record) for record in records]
+    _decided(records, "approved" if decision == "approve" else "rejected", comment, actor.user.id)
+    audit.write_all(actor, decision, [(record, was, audit.snapshot(record)) for record, was in zip(records, before, strict=True)])
     if decision == "approve":
         for record in records:
             if record.corrects_id is not None:
                 db.session.get(CreditRecord, record.corrects_id).superseded = True
         summaries.refresh(records)
+
+
+def _decided(records: list[CreditRecord], status: str, comment: str, reviewer: int) -> None:
+    """The decision written in one UPDATE, each record only at the version this request read:
+    one that another request changed meanwhile makes the decision a conflict, as the ORM's version
+    check does for a record written alone (which takes an UPDATE a record, twenty for a page).
+    The records as the session holds them are set to what was written."""
+    at = now()
+    written = db.session.execute(
+        update(CreditRecord).where(tuple_(CreditRecord.id, CreditRecord.version).in_([(r.id, r.version) for r in records]))
+        .values(status=status, review_comment=comment, reviewed_by=reviewer, reviewed_at=at, version=CreditRecord.version + 1)
+        .execution_options(synchronize_session=False))
+    if written.rowcount != len(records):
+        raise StaleDataError("a decided record was changed meanwhile")
+    for record in records:
+        for name, value in (("status", status), ("review_comment", comment), ("reviewed_by", reviewer),
+                            ("reviewed_at", at), ("version", record.version + 1)):
+            set_committed_value(record, name, value)
+        db.session.expire(record, ["updated_at"])
 
 
 def _announce(actor: Actor, records: list[CreditRecord]) -> None:
