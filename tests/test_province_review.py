@@ -159,6 +159,25 @@ def test_approve_all_matching_approves_exactly_the_matching_unchanged_records(ap
     assert approvals == 44
 
 
+def test_a_whole_selection_whose_records_all_changed_approves_none(app, client, users):
+    unit = users.unit("330101")
+    admin = users.person(unit, role="unit_admin")
+    learner = users.person(unit, self_entry=True, name="张医生")
+    matching = waiting_records(app, learner, 2)
+    login(client, admin.username, PASSWORD)
+    page = client.get("/review/").get_data(as_text=True)
+    mark = page.split('name="mark" value="')[1].split('"')[0]
+    with app.test_request_context():
+        actor = actor_for(db.session.get(Person, learner.id).user)
+        for record_id in matching:  # each record touched after the selection was shown
+            credits.audit.write(db.session.get(CreditRecord, record_id), actor, "submit", None, None)
+        db.session.commit()
+    done = client.post("/review/decide", data={"csrf_token": csrf_from(page), "all_matching": "1", "decision": "approve",
+                                               "mark": mark}, follow_redirects=True).get_data(as_text=True)
+    assert "0 条记录审核通过" in done and "跳过 2 条" in done
+    assert set(statuses(app, matching).values()) == {"submitted"}
+
+
 def test_a_whole_selection_is_only_approved_and_needs_its_mark(app, client, users):
     unit = users.unit("330101")
     admin = users.person(unit, role="unit_admin")

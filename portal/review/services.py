@@ -129,6 +129,8 @@ def decide(actor: Actor, records: list[CreditRecord], decision: str, comment: st
 
 
 def _apply(actor: Actor, records: list[CreditRecord], decision: str, comment: str) -> None:
+    if not records:  # a whole selection's chunk of records all skipped
+        return
     before = [audit.snapshot(record) for record in records]
     _decided(records, "approved" if decision == "approve" else "rejected", comment, actor.user.id)
     audit.write_all(actor, decision, [(record, was, audit.snapshot(record)) for record, was in zip(records, before, strict=True)])
