@@ -199,9 +199,9 @@ def _rewrite(people: list[int], years: set[int], touched: set[tuple[int, int, st
     group's records) are neither read back nor compared. None: every bucket."""
     fresh = compute(person_ids=people, years=years, groups=touched).values()
     buckets = [b for s in fresh for b in s.buckets]
-    groups = [] if touched is None else [tuple_(CreditYearBucket.person_id, CreditYearBucket.category_id,
-                                                CreditYearBucket.credit_class).in_(sorted(touched))]
-    for model, rows, where in ((CreditYear, [s.year_row for s in fresh], []), (CreditYearBucket, buckets, groups)):
+    of_touched = [] if touched is None else [tuple_(CreditYearBucket.person_id, CreditYearBucket.category_id,
+                                                    CreditYearBucket.credit_class).in_(sorted(touched))]
+    for model, rows, where in ((CreditYear, [s.year_row for s in fresh], []), (CreditYearBucket, buckets, of_touched)):
         table = model.__table__
         keys = [c.name for c in table.primary_key.columns]
         stored = _stored(model, model.person_id.in_(people), model.year.in_(sorted(years)), *where)
