@@ -27,6 +27,7 @@ from bench.load import REDIS_URL, SERVER, build, log
 from bench.mix import APPROVED_AT_ONCE, PAGES, address, approval, entry_fields
 
 WARM_UP = 5
+SUBMITTED_EACH = 10  # records each learner submits to fill the admin's queue
 COLLECTED = re.compile(r"Collected : (\d+)")
 
 
@@ -55,7 +56,8 @@ def _fill_queue(plan: dict, count: int) -> None:
     with app.app_context():
         unit = db.session.scalar(select(Person.unit_id).where(Person.person_no == plan["admins"][0]))
         learners = db.session.scalars(select(Person.person_no).where(
-            Person.unit_id == unit, Person.person_no.in_(plan["learners"])).order_by(Person.id).limit(count // 10)).all()
+            Person.unit_id == unit, Person.person_no.in_(plan["learners"])).order_by(Person.id)
+            .limit(-(-count // SUBMITTED_EACH))).all()
     for n, learner in enumerate(learners):
         client = app.test_client()
         login(client, learner, plan["password"])
