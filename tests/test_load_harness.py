@@ -1,6 +1,7 @@
 """make load's harness (bench/load.py): the database's processes are moved off the server's core
-for the run and put back afterwards, the server's CPU a request is counted from its processes,
-and the unit admins' approval of a queue page (bench/mix.py) decides the records it shows."""
+for the run and put back afterwards, the server's CPU a request is counted from its processes
+and its core's busy share from the core, and the unit admins' approval of a queue page
+(bench/mix.py) decides the records it shows."""
 import os
 import signal
 import subprocess
@@ -12,7 +13,7 @@ from sqlalchemy.pool import NullPool
 
 from bench import load
 from bench.mix import approval
-from bench.served import CLIENT_CORE
+from bench.served import CLIENT_CORE, SERVER_CORE
 from portal.extensions import db
 from portal.models import CreditRecord
 from tests.helpers import PASSWORD, login
@@ -76,6 +77,17 @@ def test_the_servers_cpu_counts_its_master_and_every_worker_recycled_or_not():
     finally:
         os.killpg(server.pid, signal.SIGKILL)  # the master and its staying worker
         server.wait()
+
+
+def test_the_server_cores_busy_share_counts_what_ran_on_it():
+    core = min(SERVER_CORE)
+    busy_before, all_before = load.core_ticks(core)
+    subprocess.run([sys.executable, "-c", "import time\nend = time.process_time() + 0.5\nwhile time.process_time() < end: pass"],
+                   check=True, preexec_fn=lambda: os.sched_setaffinity(0, SERVER_CORE))
+    busy_after, all_after = load.core_ticks(core)
+    ticks_a_second = os.sysconf("SC_CLK_TCK")
+    assert busy_after - busy_before >= 0.4 * ticks_a_second
+    assert busy_after - busy_before <= all_after - all_before
 
 
 def test_an_approval_of_a_queue_page_approves_the_records_it_shows(app, client, users):
