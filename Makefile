@@ -81,9 +81,13 @@ bench-province: setup
 	@$(BIN)/python -m bench.province
 
 # The deadline-day load test (bench/load.py): locust against gunicorn on PostgreSQL and Redis.
-load: setup
-	$(BIN)/pip install -q -e '.[test,faces,load]'
+load: setup $(VENV)/.installed-load
 	@$(BIN)/python -m bench.load
+
+# locust, once (and again whenever the set-up installs again), not at every run.
+$(VENV)/.installed-load: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[test,faces,load]'
+	touch $@
 
 # The same mix's pages counted in instructions under valgrind (bench/instructions.py): what a change
 # to a page saves, measured where timings swing. PORTAL_INSTRUCTIONS_PAGES=queue for one page.
