@@ -219,9 +219,9 @@ def shown(selected: Select, limit: int | None = None, offset: int = 0) -> Iterat
 
 
 def _rows(stmt: Select, values: dict[str, Any] | None = None, *, streamed: bool) -> Iterator[dict[str, Any]]:
-    """``streamed``: read in batches through a server-side cursor, for an export's every record. A
-    page's few rows are read at once: on PostgreSQL the cursor's DECLARE, FETCH and CLOSE are three
-    round trips besides the query's own."""
+    """``streamed``: read in batches through a server-side cursor, for every matching record (an
+    export, the API's list). A page's few rows are read at once: on PostgreSQL the cursor's DECLARE,
+    FETCH and CLOSE are three round trips besides the query's own."""
     dictionaries = {name: names(name) for name in ("activity_types", "credit_levels", "disciplines", "hosting_methods")}
     options = {"yield_per": 1000} if streamed else {}
     for r in db.session.execute(stmt, values, execution_options=options).mappings():
